@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace Kiln.Core.Accounts;
+
+public sealed class KilnUser : IdentityUser<Guid>
+{
+    public string? DisplayName { get; set; }
+    /// <summary>Operators of the Kiln installation: see every workspace, grant credits, retry failed jobs.</summary>
+    public bool IsAdmin { get; set; }
+    public DateTime CreatedAt { get; set; }
+    /// <summary>The workspace the UI and cookie-authenticated API calls act in.</summary>
+    public Guid? CurrentWorkspaceId { get; set; }
+}
+
+public enum WorkspaceRole { Member = 0, Admin = 1, Owner = 2 }
+
+/// <summary>The tenant. Credits, jobs, uploads, artifacts and API keys belong to a workspace.</summary>
+public sealed class Workspace
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    public bool IsPersonal { get; set; }
+    /// <summary>Maximum jobs running at once for this workspace; null uses the installation default.</summary>
+    public int? MaxConcurrentJobs { get; set; }
+    public string Plan { get; set; } = "free";
+    public DateTime CreatedAt { get; set; }
+}
+
+public sealed class WorkspaceMember
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid UserId { get; set; }
+    public WorkspaceRole Role { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>A workspace API key. Only a SHA-256 hash of the secret is stored; the prefix identifies it in lists.</summary>
+public sealed class ApiKey
+{
+    public Guid Id { get; set; }
+    public Guid WorkspaceId { get; set; }
+    public required string Name { get; set; }
+    public required string Prefix { get; set; }
+    public required string Hash { get; set; }
+    public Guid? CreatedByUserId { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? LastUsedAt { get; set; }
+    public DateTime? RevokedAt { get; set; }
+}

@@ -1,0 +1,68 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Kiln.Core.Data;
+
+public static class DataRegistrations
+{
+    public static IServiceCollection AddKilnData(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<DatabaseOptions>(configuration.GetSection("Kiln:Database"));
+        services.AddScoped<TenantScope>();
+        services.AddScoped<ITenantScope>(sp => sp.GetRequiredService<TenantScope>());
+        services.AddDbContext<KilnDbContext>((sp, o) => Configure(o, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
+        services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+
+    public static void Configure(DbContextOptionsBuilder o, DatabaseOptions db)
+    {
+        if (db.Provider == DatabaseProvider.Postgres)
+        {
+            o.UseNpgsql(db.ConnectionString, n => n.MigrationsHistoryTable("__kiln_migrations"));
+        }
+        else
+        {
+            var csb = new SqliteConnectionStringBuilder(db.ConnectionString);
+            var dir = Path.GetDirectoryName(Path.GetFullPath(csb.DataSource));
+            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            csb.DefaultTimeout = 30;
+            o.UseSqlite(csb.ToString(), s => s.MigrationsHistoryTable("__kiln_migrations"));
+            o.AddInterceptors(SqlitePragmas.Instance);
+        }
+        o.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+    }
+
+    /// <summary>Creates a context outside DI (CLI, tests, migrations).</summary>
+    public static KilnDbContext CreateContext(DatabaseOptions db, ITenantScope? tenant = null)
+    {
+        var builder = new DbContextOptionsBuilder<KilnDbContext>();
+        Configure(builder, db);
+        return new KilnDbContext(builder.Options, tenant);
+    }
+}
+
+/// <summary>WAL and a busy timeout let the web host and a worker share one SQLite file.</summary>
+internal sealed class SqlitePragmas : DbConnectionInterceptor
+{
+    public static readonly SqlitePragmas Instance = new();
+
+    public override void ConnectionOpened(System.Data.Common.DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+    public override Task ConnectionOpenedAsync(System.Data.Common.DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Apply(connection);
+        return Task.CompletedTask;
+    }
+
+    private static void Apply(System.Data.Common.DbConnection connection)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+        cmd.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,135 @@
+using Kiln.Core.Accounts;
+using Kiln.Core.Credits;
+using Kiln.Core.Jobs;
+using Kiln.Core.Uploads;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Kiln.Core.Data;
+
+internal sealed class WorkspaceConfiguration : IEntityTypeConfiguration<Workspace>
+{
+    public void Configure(EntityTypeBuilder<Workspace> b)
+    {
+        b.Property(x => x.Name).HasMaxLength(200);
+        b.Property(x => x.Plan).HasMaxLength(64);
+    }
+}
+
+internal sealed class WorkspaceMemberConfiguration : IEntityTypeConfiguration<WorkspaceMember>
+{
+    public void Configure(EntityTypeBuilder<WorkspaceMember> b)
+    {
+        b.HasKey(x => new { x.WorkspaceId, x.UserId });
+        b.HasIndex(x => x.UserId);
+    }
+}
+
+internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
+{
+    public void Configure(EntityTypeBuilder<ApiKey> b)
+    {
+        b.Property(x => x.Name).HasMaxLength(200);
+        b.Property(x => x.Prefix).HasMaxLength(32);
+        b.Property(x => x.Hash).HasMaxLength(128);
+        b.HasIndex(x => x.Hash).IsUnique();
+        b.HasIndex(x => x.WorkspaceId);
+    }
+}
+
+internal sealed class CreditAccountConfiguration : IEntityTypeConfiguration<CreditAccount>
+{
+    public void Configure(EntityTypeBuilder<CreditAccount> b)
+    {
+        b.HasKey(x => x.WorkspaceId);
+        b.Ignore(x => x.Available);
+        b.ToTable(t => t.HasCheckConstraint("ck_credit_accounts_no_overdraw", "held >= 0 AND posted >= held"));
+    }
+}
+
+internal sealed class LedgerEntryConfiguration : IEntityTypeConfiguration<LedgerEntry>
+{
+    public void Configure(EntityTypeBuilder<LedgerEntry> b)
+    {
+        b.Property(x => x.IdempotencyKey).HasMaxLength(200);
+        b.Property(x => x.Reason).HasMaxLength(500);
+        b.HasIndex(x => x.IdempotencyKey).IsUnique();
+        b.HasIndex(x => new { x.WorkspaceId, x.Id });
+    }
+}
+
+internal sealed class CreditHoldConfiguration : IEntityTypeConfiguration<CreditHold>
+{
+    public void Configure(EntityTypeBuilder<CreditHold> b)
+    {
+        b.HasKey(x => x.JobId);
+        b.HasIndex(x => new { x.WorkspaceId, x.Status });
+    }
+}
+
+internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
+{
+    public void Configure(EntityTypeBuilder<Job> b)
+    {
+        b.Property(x => x.PipelineId).HasMaxLength(64);
+        b.Property(x => x.ProgressStep).HasMaxLength(100);
+        b.Property(x => x.ProgressMessage).HasMaxLength(1000);
+        b.Property(x => x.ErrorCode).HasMaxLength(100);
+        b.Property(x => x.ErrorMessage).HasMaxLength(2000);
+        b.Property(x => x.IdempotencyKey).HasMaxLength(200);
+        b.Property(x => x.WorkerId).HasMaxLength(200);
+        b.Ignore(x => x.IsFinished);
+        b.HasIndex(x => new { x.WorkspaceId, x.IdempotencyKey }).IsUnique();
+        b.HasIndex(x => new { x.Status, x.RunAfter });
+        b.HasIndex(x => new { x.WorkspaceId, x.CreatedAt });
+        b.HasIndex(x => new { x.Status, x.LeaseExpiresAt });
+    }
+}
+
+internal sealed class JobEventConfiguration : IEntityTypeConfiguration<JobEvent>
+{
+    public void Configure(EntityTypeBuilder<JobEvent> b)
+    {
+        b.Property(x => x.Type).HasMaxLength(32);
+        b.HasIndex(x => new { x.JobId, x.Id });
+    }
+}
+
+internal sealed class ArtifactConfiguration : IEntityTypeConfiguration<Artifact>
+{
+    public void Configure(EntityTypeBuilder<Artifact> b)
+    {
+        b.Property(x => x.Name).HasMaxLength(300);
+        b.Property(x => x.ContentType).HasMaxLength(200);
+        b.Property(x => x.BlobKey).HasMaxLength(600);
+        b.Property(x => x.Sha256).HasMaxLength(64);
+        b.HasIndex(x => new { x.JobId, x.Name }).IsUnique();
+    }
+}
+
+internal sealed class UploadConfiguration : IEntityTypeConfiguration<Upload>
+{
+    public void Configure(EntityTypeBuilder<Upload> b)
+    {
+        b.Property(x => x.FileName).HasMaxLength(300);
+        b.Property(x => x.DeclaredContentType).HasMaxLength(200);
+        b.Property(x => x.ContentType).HasMaxLength(200);
+        b.Property(x => x.Kind).HasMaxLength(32);
+        b.Property(x => x.BlobKey).HasMaxLength(600);
+        b.Property(x => x.MultipartId).HasMaxLength(300);
+        b.Property(x => x.RejectCode).HasMaxLength(100);
+        b.Property(x => x.RejectMessage).HasMaxLength(1000);
+        b.HasIndex(x => new { x.WorkspaceId, x.CreatedAt });
+        b.HasIndex(x => new { x.Status, x.ExpiresAt });
+    }
+}
+
+internal sealed class WorkerHeartbeatConfiguration : IEntityTypeConfiguration<WorkerHeartbeat>
+{
+    public void Configure(EntityTypeBuilder<WorkerHeartbeat> b)
+    {
+        b.HasKey(x => x.WorkerId);
+        b.Property(x => x.WorkerId).HasMaxLength(200);
+        b.Property(x => x.Host).HasMaxLength(200);
+    }
+}

@@ -1,0 +1,63 @@
+using Kiln.Core.Accounts;
+using Kiln.Core.Credits;
+using Kiln.Core.Jobs;
+using Kiln.Core.Uploads;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace Kiln.Core.Data;
+
+/// <summary>
+/// The application database. Each area configures its own entities with <see cref="IEntityTypeConfiguration{T}"/>
+/// classes in its folder; this class only applies them and adds the tenant filter.
+/// </summary>
+public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope? tenant = null)
+    : IdentityDbContext<KilnUser, IdentityRole<Guid>, Guid>(options)
+{
+    // Read by the query filters at query time: a scoped context only ever sees its workspace's rows.
+    private Guid? TenantId => tenant?.WorkspaceId;
+
+    public DbSet<Workspace> Workspaces => Set<Workspace>();
+    public DbSet<WorkspaceMember> WorkspaceMembers => Set<WorkspaceMember>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<CreditAccount> CreditAccounts => Set<CreditAccount>();
+    public DbSet<LedgerEntry> LedgerEntries => Set<LedgerEntry>();
+    public DbSet<CreditHold> CreditHolds => Set<CreditHold>();
+    public DbSet<Job> Jobs => Set<Job>();
+    public DbSet<JobEvent> JobEvents => Set<JobEvent>();
+    public DbSet<Artifact> Artifacts => Set<Artifact>();
+    public DbSet<Upload> Uploads => Set<Upload>();
+    public DbSet<WorkerHeartbeat> WorkerHeartbeats => Set<WorkerHeartbeat>();
+
+    public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(KilnDbContext).Assembly);
+
+        // Tenant isolation: a context created for a request carries the caller's workspace; background
+        // code (workers, admin) has no tenant scope and sees everything it asks for explicitly.
+        builder.Entity<Job>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<JobEvent>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<Artifact>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<Upload>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<ApiKey>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<LedgerEntry>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+
+        SnakeCaseNaming.Apply(builder);
+    }
+}
+
+/// <summary>The workspace the current request acts for, or null outside a request.</summary>
+public interface ITenantScope
+{
+    Guid? WorkspaceId { get; }
+}
+
+/// <summary>A settable scope: the web host fills it from the authenticated principal.</summary>
+public sealed class TenantScope : ITenantScope
+{
+    public Guid? WorkspaceId { get; set; }
+}

@@ -1,0 +1,74 @@
+namespace Kiln.Core.Jobs;
+
+public enum JobStatus { Queued = 0, Running = 1, Succeeded = 2, Failed = 3, Canceled = 4 }
+
+public sealed class Job
+{
+    public Guid Id { get; set; }
+    public Guid WorkspaceId { get; set; }
+    public Guid? CreatedByUserId { get; set; }
+    public required string PipelineId { get; set; }
+    /// <summary>The validated options as JSON.</summary>
+    public string OptionsJson { get; set; } = "{}";
+    /// <summary>The inputs (upload ids or URLs) as JSON.</summary>
+    public string InputsJson { get; set; } = "[]";
+    public JobStatus Status { get; set; }
+    public int Priority { get; set; }
+    public int Attempt { get; set; }
+    public int MaxAttempts { get; set; } = 3;
+    /// <summary>Fences every worker write: a worker whose lease was taken over no longer matches.</summary>
+    public Guid? LeaseToken { get; set; }
+    public DateTime? LeaseExpiresAt { get; set; }
+    public string? WorkerId { get; set; }
+    public DateTime RunAfter { get; set; }
+    public int TimeoutSeconds { get; set; }
+    public bool CancelRequested { get; set; }
+    public int ProgressPercent { get; set; }
+    public string? ProgressStep { get; set; }
+    public string? ProgressMessage { get; set; }
+    public long CostEstimate { get; set; }
+    public long? CostActual { get; set; }
+    public string? ErrorCode { get; set; }
+    public string? ErrorMessage { get; set; }
+    public string? IdempotencyKey { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
+
+    public bool IsFinished => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Canceled;
+}
+
+/// <summary>The ordered log of a job: progress, log lines, status changes, artifacts. SSE event ids are <see cref="Id"/>.</summary>
+public sealed class JobEvent
+{
+    public long Id { get; set; }
+    public Guid JobId { get; set; }
+    public Guid WorkspaceId { get; set; }
+    public required string Type { get; set; }
+    public string DataJson { get; set; } = "{}";
+    public DateTime CreatedAt { get; set; }
+}
+
+public sealed class Artifact
+{
+    public Guid Id { get; set; }
+    public Guid JobId { get; set; }
+    public Guid WorkspaceId { get; set; }
+    public required string Name { get; set; }
+    public required string ContentType { get; set; }
+    public long Size { get; set; }
+    public required string BlobKey { get; set; }
+    public required string Sha256 { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>A worker process announcing it is alive; /health/ready and the admin page read these.</summary>
+public sealed class WorkerHeartbeat
+{
+    public required string WorkerId { get; set; }
+    public required string Host { get; set; }
+    public int Running { get; set; }
+    public int Capacity { get; set; }
+    public DateTime StartedAt { get; set; }
+    public DateTime LastSeenAt { get; set; }
+}
