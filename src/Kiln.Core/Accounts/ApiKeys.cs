@@ -1,0 +1,73 @@
+using System.Security.Cryptography;
+using System.Text;
+using Kiln.Core.Common;
+using Kiln.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Kiln.Core.Accounts;
+
+public sealed record CreatedApiKey(ApiKey Key, string Secret);
+
+/// <summary>API keys look like <c>kiln_{8-char prefix}_{secret}</c>; only the SHA-256 of the whole key is stored.</summary>
+public static class ApiKeyFormat
+{
+    public const string Scheme = "kiln_";
+
+    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+}
+
+public sealed class CreateApiKeyCommand(KilnDbContext db, TimeProvider clock)
+{
+    public async Task<Result<CreatedApiKey>> Run(Guid workspaceId, Guid? userId, string name, CancellationToken ct)
+    {
+        name = name.Trim();
+        if (name.Length is 0 or > 200) return Error.Invalid("invalid_name", "Give the key a name of 1 to 200 characters.");
+        var prefix = Ids.Token(6)[..8];
+        var secret = $"{ApiKeyFormat.Scheme}{prefix}_{Ids.Token(24)}";
+        var key = new ApiKey
+        {
+            Id = Ids.New(), WorkspaceId = workspaceId, Name = name, Prefix = $"{ApiKeyFormat.Scheme}{prefix}", Hash = ApiKeyFormat.Hash(secret),
+            CreatedByUserId = userId, CreatedAt = clock.GetUtcNow().UtcDateTime,
+        };
+        db.ApiKeys.Add(key);
+        await db.SaveChangesAsync(ct);
+        return new CreatedApiKey(key, secret);
+    }
+}
+
+public sealed class RevokeApiKeyCommand(KilnDbContext db, TimeProvider clock)
+{
+    public async Task<Result<ApiKey>> Run(Guid workspaceId, Guid keyId, CancellationToken ct)
+    {
+        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId && k.WorkspaceId == workspaceId, ct);
+        if (key is null) return Error.NotFound("API key");
+        key.RevokedAt ??= clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        return key;
+    }
+}
+
+public sealed class ListApiKeysQuery(KilnDbContext db)
+{
+    public Task<List<ApiKey>> Run(Guid workspaceId, CancellationToken ct) =>
+        db.ApiKeys.AsNoTracking().Where(k => k.WorkspaceId == workspaceId).OrderByDescending(k => k.CreatedAt).ToListAsync(ct);
+}
+
+/// <summary>Resolves a presented key to its workspace, or null. Touches LastUsedAt at most once a minute.</summary>
+public sealed class AuthenticateApiKeyQuery(KilnDbContext db, TimeProvider clock)
+{
+    public async Task<ApiKey?> Run(string presented, CancellationToken ct)
+    {
+        if (!presented.StartsWith(ApiKeyFormat.Scheme, StringComparison.Ordinal)) return null;
+        var hash = ApiKeyFormat.Hash(presented);
+        var key = await db.ApiKeys.IgnoreQueryFilters().FirstOrDefaultAsync(k => k.Hash == hash && k.RevokedAt == null, ct);
+        if (key is null) return null;
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (key.LastUsedAt is null || now - key.LastUsedAt > TimeSpan.FromMinutes(1))
+        {
+            key.LastUsedAt = now;
+            await db.SaveChangesAsync(ct);
+        }
+        return key;
+    }
+}

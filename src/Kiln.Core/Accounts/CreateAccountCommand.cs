@@ -1,0 +1,50 @@
+using Kiln.Core.Common;
+using Kiln.Core.Credits;
+using Kiln.Core.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace Kiln.Core.Accounts;
+
+/// <summary>
+/// Signs a person up: the Identity user, a personal workspace they own, and the free grant — all or nothing.
+/// </summary>
+public sealed class CreateAccountCommand(KilnDbContext db, UserManager<KilnUser> users, CreditsLedger ledger,
+    IOptions<AccountsOptions> options, TimeProvider clock)
+{
+    public async Task<Result<KilnUser>> Run(string email, string password, string? displayName, bool isAdmin, CancellationToken ct)
+    {
+        email = email.Trim();
+        if (await users.FindByEmailAsync(email) is not null)
+            return Error.Conflict("email_taken", "An account with this email already exists. Sign in instead.");
+
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var now = clock.GetUtcNow().UtcDateTime;
+            var workspace = new Workspace { Id = Ids.New(), Name = $"{displayName ?? email.Split('@')[0]}'s workspace", IsPersonal = true, CreatedAt = now };
+            var user = new KilnUser
+            {
+                Id = Ids.New(), UserName = email, Email = email, DisplayName = displayName, IsAdmin = isAdmin, CreatedAt = now,
+                CurrentWorkspaceId = workspace.Id,
+            };
+            var created = await users.CreateAsync(user, password);
+            if (!created.Succeeded)
+            {
+                await tx.RollbackAsync(ct);
+                return Error.Invalid("invalid_account", string.Join(" ", created.Errors.Select(e => e.Description)));
+            }
+            db.Workspaces.Add(workspace);
+            db.WorkspaceMembers.Add(new WorkspaceMember { WorkspaceId = workspace.Id, UserId = user.Id, Role = WorkspaceRole.Owner, CreatedAt = now });
+            await db.SaveChangesAsync(ct);
+            await ledger.EnsureAccountAsync(workspace.Id, ct);
+            if (options.Value.FreeGrant > 0)
+            {
+                var grant = await ledger.PostAsync(workspace.Id, LedgerEntryKind.Grant, options.Value.FreeGrant, $"signup:{user.Id:N}",
+                    "Welcome grant", null, ct);
+                if (grant.Error is { } e) { await tx.RollbackAsync(ct); return e; }
+            }
+            await tx.CommitAsync(ct);
+            return user;
+        }
+    }
+}

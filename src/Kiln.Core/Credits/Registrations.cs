@@ -1,0 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Kiln.Core.Credits;
+
+public static class Registrations
+{
+    public static IServiceCollection AddCredits(this IServiceCollection services)
+    {
+        services.AddScoped<CreditsLedger>();
+        services.AddScoped<GetBalanceQuery>();
+        services.AddScoped<ListLedgerEntriesQuery>();
+        return services;
+    }
+}
