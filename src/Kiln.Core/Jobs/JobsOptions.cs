@@ -1,0 +1,30 @@
+namespace Kiln.Core.Jobs;
+
+/// <summary>Bound from <c>Kiln:Jobs</c>.</summary>
+public sealed class JobsOptions
+{
+    /// <summary>How long a claim lasts without a heartbeat; a worker killed mid-job is rescued after this.</summary>
+    public int LeaseSeconds { get; set; } = 15;
+    /// <summary>How often a running job renews its lease and checks for a cancel request.</summary>
+    public double HeartbeatSeconds { get; set; } = 1;
+    public int MaxAttempts { get; set; } = 3;
+    /// <summary>First retry delay; doubles per attempt, with ±25 % jitter, capped at <see cref="BackoffMaxSeconds"/>.</summary>
+    public double BackoffBaseSeconds { get; set; } = 2;
+    public double BackoffMaxSeconds { get; set; } = 300;
+    /// <summary>How often the rescuer looks for expired leases.</summary>
+    public double RescueIntervalSeconds { get; set; } = 2;
+    /// <summary>Fallback poll when no wake-up arrives (LISTEN/NOTIFY or in-process signal).</summary>
+    public double PollSeconds { get; set; } = 1;
+}
+
+/// <summary>Bound from <c>Kiln:Worker</c>.</summary>
+public sealed class WorkerOptions
+{
+    /// <summary>Run the job runner in this process (on by default in embedded mode, off for web-only replicas).</summary>
+    public bool Enabled { get; set; } = true;
+    public int Concurrency { get; set; } = 2;
+    /// <summary>On SIGTERM, running jobs get this long to finish before they are handed back to the queue.</summary>
+    public int ShutdownGraceSeconds { get; set; } = 20;
+    public string ScratchPath { get; set; } = Path.Combine(Path.GetTempPath(), "kiln-scratch");
+    public string? WorkerId { get; set; }
+}

@@ -1,0 +1,242 @@
+using Kiln.Core.Credits;
+using Kiln.Core.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Kiln.Core.Jobs.Queue;
+
+public sealed record ArtifactRecord(string Name, string ContentType, long Size, string BlobKey, string Sha256);
+
+/// <summary>
+/// The queue's state transitions, used by job runners. Every write after the claim is fenced by the lease token:
+/// a worker whose lease expired (and whose job another worker took over) matches no row, so it can neither
+/// complete nor corrupt the job. Methods return false when the fence rejected the write.
+/// </summary>
+public sealed class JobQueue(KilnDbContext db, CreditsLedger ledger, JobEvents events, IOptions<JobsOptions> options,
+    IOptions<Accounts.AccountsOptions> accounts, TimeProvider clock)
+{
+    private JobsOptions Options => options.Value;
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>Claims up to <paramref name="max"/> runnable jobs, highest priority first, within workspace caps.</summary>
+    public async Task<List<Job>> ClaimAsync(string workerId, int max, CancellationToken ct)
+    {
+        if (max <= 0) return [];
+        var now = Now;
+        var expires = now.AddSeconds(Options.LeaseSeconds);
+        var cap = accounts.Value.DefaultMaxConcurrentJobs;
+        if (db.IsPostgres)
+        {
+            return await db.Jobs.FromSqlInterpolated($"""
+                WITH candidates AS (
+                    SELECT id, workspace_id, priority, run_after FROM jobs
+                    WHERE status = 0 AND run_after <= {now}
+                    ORDER BY priority DESC, run_after, id
+                    LIMIT {max * 4}
+                    FOR UPDATE SKIP LOCKED
+                ), ranked AS (
+                    SELECT c.id, c.priority, c.run_after,
+                        row_number() OVER (PARTITION BY c.workspace_id ORDER BY c.priority DESC, c.run_after, c.id) AS rn,
+                        coalesce(w.max_concurrent_jobs, {cap}) AS cap,
+                        (SELECT count(*) FROM jobs r WHERE r.workspace_id = c.workspace_id AND r.status = 1) AS running
+                    FROM candidates c JOIN workspaces w ON w.id = c.workspace_id
+                ), chosen AS (
+                    SELECT id FROM ranked WHERE rn + running <= cap ORDER BY priority DESC, run_after, id LIMIT {max}
+                )
+                UPDATE jobs SET status = 1, attempt = jobs.attempt + 1, lease_token = gen_random_uuid(),
+                    lease_expires_at = {expires}, worker_id = {workerId}, started_at = coalesce(jobs.started_at, {now})
+                FROM chosen WHERE jobs.id = chosen.id
+                RETURNING jobs.*
+                """).IgnoreQueryFilters().AsNoTracking().ToListAsync(ct);
+        }
+
+        // SQLite has one writer at a time, so a claim is a single atomic UPDATE; one job per statement keeps the
+        // per-workspace cap exact.
+        var claimed = new List<Job>();
+        for (var i = 0; i < max; i++)
+        {
+            var token = Guid.NewGuid();
+            var rows = await db.Jobs.FromSqlInterpolated($"""
+                UPDATE jobs SET status = 1, attempt = attempt + 1, lease_token = {token}, lease_expires_at = {expires},
+                    worker_id = {workerId}, started_at = coalesce(started_at, {now})
+                WHERE id = (
+                    SELECT j.id FROM jobs j JOIN workspaces w ON w.id = j.workspace_id
+                    WHERE j.status = 0 AND j.run_after <= {now}
+                      AND (SELECT count(*) FROM jobs r WHERE r.workspace_id = j.workspace_id AND r.status = 1) < coalesce(w.max_concurrent_jobs, {cap})
+                    ORDER BY j.priority DESC, j.run_after, j.id
+                    LIMIT 1)
+                RETURNING *
+                """).IgnoreQueryFilters().AsNoTracking().ToListAsync(ct);
+            if (rows.Count == 0) break;
+            claimed.AddRange(rows);
+        }
+        return claimed;
+    }
+
+    /// <summary>Renews the lease. Returns null when the lease is lost, else whether a cancel was requested.</summary>
+    public async Task<bool?> HeartbeatAsync(Guid jobId, Guid lease, CancellationToken ct)
+    {
+        var expires = Now.AddSeconds(Options.LeaseSeconds);
+        var n = await Fenced(jobId, lease).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, expires), ct);
+        if (n == 0) return null;
+        return await db.Jobs.IgnoreQueryFilters().Where(j => j.Id == jobId).Select(j => j.CancelRequested).FirstAsync(ct);
+    }
+
+    public async Task<bool> ProgressAsync(Job job, Guid lease, int percent, string step, string? message, CancellationToken ct)
+    {
+        percent = Math.Clamp(percent, 0, 100);
+        message = Truncate(message, 1000);
+        step = Truncate(step, 100)!;
+        var n = await Fenced(job.Id, lease).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.ProgressPercent, percent).SetProperty(j => j.ProgressStep, step).SetProperty(j => j.ProgressMessage, message), ct);
+        if (n == 0) return false;
+        await events.AppendAsync(job, JobEventTypes.Progress, new { percent, step, message }, ct);
+        return true;
+    }
+
+    public async Task<bool> LogAsync(Job job, Guid lease, string line, CancellationToken ct)
+    {
+        if (!await Fenced(job.Id, lease).AnyAsync(ct)) return false;
+        await events.AppendAsync(job, JobEventTypes.Log, new { line = Truncate(line, 2000) }, ct);
+        return true;
+    }
+
+    /// <summary>Marks the job succeeded, records its artifacts and captures its cost — all or nothing, fenced.</summary>
+    public async Task<bool> SucceedAsync(Job job, Guid lease, long cost, IReadOnlyList<ArtifactRecord> artifacts, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var now = Now;
+        var n = await Fenced(job.Id, lease).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.Status, JobStatus.Succeeded).SetProperty(j => j.ProgressPercent, 100)
+            .SetProperty(j => j.ProgressStep, "done").SetProperty(j => j.ProgressMessage, (string?)null)
+            .SetProperty(j => j.CostActual, Math.Min(cost, job.CostEstimate)).SetProperty(j => j.FinishedAt, now)
+            .SetProperty(j => j.LeaseToken, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
+        if (n == 0) { await tx.RollbackAsync(ct); return false; }
+        foreach (var a in artifacts)
+        {
+            db.Artifacts.Add(new Artifact
+            {
+                Id = Common.Ids.New(), JobId = job.Id, WorkspaceId = job.WorkspaceId, Name = a.Name, ContentType = a.ContentType,
+                Size = a.Size, BlobKey = a.BlobKey, Sha256 = a.Sha256, CreatedAt = now,
+            });
+        }
+        await db.SaveChangesAsync(ct);
+        await ledger.ResolveHoldAsync(job.Id, cost, ct);
+        foreach (var a in artifacts) await events.AppendAsync(job, JobEventTypes.Artifact, new { name = a.Name, contentType = a.ContentType, size = a.Size }, ct);
+        await events.AppendAsync(job, JobEventTypes.Status, new { status = "succeeded", percent = 100 }, ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>
+    /// Records a failure. Transient failures with attempts left go back to the queue after a backoff; everything
+    /// else fails the job and releases its hold.
+    /// </summary>
+    public async Task<bool> FailAsync(Job job, Guid lease, string code, string message, bool transient, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        bool ok;
+        if (transient && job.Attempt < job.MaxAttempts)
+        {
+            var runAfter = Now + Backoff(job.Attempt);
+            ok = await Fenced(job.Id, lease).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.RunAfter, runAfter)
+                .SetProperty(j => j.LeaseToken, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
+                .SetProperty(j => j.ErrorCode, code).SetProperty(j => j.ErrorMessage, Truncate(message, 2000)), ct) > 0;
+            if (ok) await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", retry = true, code, message, runAfter }, ct);
+        }
+        else
+        {
+            ok = await Finish(Fenced(job.Id, lease), job, JobStatus.Failed, code, message, ct);
+        }
+        if (ok) await tx.CommitAsync(ct); else await tx.RollbackAsync(ct);
+        return ok;
+    }
+
+    /// <summary>The worker stopped the job because a cancel was requested.</summary>
+    public async Task<bool> CanceledAsync(Job job, Guid lease, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var ok = await Finish(Fenced(job.Id, lease), job, JobStatus.Canceled, "canceled", "Canceled by request.", ct);
+        if (ok) await tx.CommitAsync(ct); else await tx.RollbackAsync(ct);
+        return ok;
+    }
+
+    /// <summary>Gives a job back on shutdown: queued again at once, and this attempt does not count.</summary>
+    public async Task<bool> HandBackAsync(Job job, Guid lease, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var now = Now;
+        var ok = await Fenced(job.Id, lease).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.RunAfter, now).SetProperty(j => j.Attempt, j => j.Attempt - 1)
+            .SetProperty(j => j.LeaseToken, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
+            .SetProperty(j => j.ProgressStep, "queued"), ct) > 0;
+        if (ok) await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", handedBack = true }, ct);
+        if (ok) await tx.CommitAsync(ct); else await tx.RollbackAsync(ct);
+        return ok;
+    }
+
+    /// <summary>
+    /// Requeues jobs whose lease expired (their worker died) with backoff, or fails them when attempts are used up
+    /// (or cancels them when a cancel was requested). Safe to run in every worker at once: each transition is
+    /// fenced by the expired lease token.
+    /// </summary>
+    public async Task<int> RescueExpiredAsync(CancellationToken ct)
+    {
+        var now = Now;
+        var expired = await db.Jobs.IgnoreQueryFilters().AsNoTracking()
+            .Where(j => j.Status == JobStatus.Running && j.LeaseExpiresAt < now)
+            .OrderBy(j => j.LeaseExpiresAt).Take(100).ToListAsync(ct);
+        var rescued = 0;
+        foreach (var job in expired)
+        {
+            if (job.LeaseToken is not { } lease) continue;
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            bool ok;
+            if (job.CancelRequested)
+                ok = await Finish(Fenced(job.Id, lease), job, JobStatus.Canceled, "canceled", "Canceled by request.", ct);
+            else if (job.Attempt >= job.MaxAttempts)
+                ok = await Finish(Fenced(job.Id, lease), job, JobStatus.Failed, "attempts_exhausted",
+                    $"The job stopped responding {job.Attempt} time(s) (its worker was lost) and will not be retried.", ct);
+            else
+            {
+                var runAfter = now + Backoff(job.Attempt);
+                ok = await Fenced(job.Id, lease).ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.RunAfter, runAfter)
+                    .SetProperty(j => j.LeaseToken, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
+                    .SetProperty(j => j.ErrorCode, "lease_expired").SetProperty(j => j.ProgressStep, "queued"), ct) > 0;
+                if (ok) await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", retry = true, code = "lease_expired", runAfter }, ct);
+            }
+            if (ok) { await tx.CommitAsync(ct); rescued++; } else await tx.RollbackAsync(ct);
+        }
+        return rescued;
+    }
+
+    internal TimeSpan Backoff(int attempt)
+    {
+        var seconds = Math.Min(Options.BackoffMaxSeconds, Options.BackoffBaseSeconds * Math.Pow(2, Math.Max(0, attempt - 1)));
+        var jitter = 1 + ((Random.Shared.NextDouble() * 0.5) - 0.25);
+        return TimeSpan.FromSeconds(seconds * jitter);
+    }
+
+    private IQueryable<Job> Fenced(Guid jobId, Guid lease) =>
+        db.Jobs.IgnoreQueryFilters().Where(j => j.Id == jobId && j.LeaseToken == lease && j.Status == JobStatus.Running);
+
+    private async Task<bool> Finish(IQueryable<Job> target, Job job, JobStatus status, string code, string message, CancellationToken ct)
+    {
+        var now = Now;
+        var n = await target.ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.Status, status).SetProperty(j => j.FinishedAt, now)
+            .SetProperty(j => j.ErrorCode, status == JobStatus.Canceled ? null : code)
+            .SetProperty(j => j.ErrorMessage, status == JobStatus.Canceled ? null : Truncate(message, 2000))
+            .SetProperty(j => j.ProgressStep, status == JobStatus.Canceled ? "canceled" : "failed")
+            .SetProperty(j => j.LeaseToken, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
+        if (n == 0) return false;
+        await ledger.ReleaseHoldAsync(job.Id, ct);
+        await events.AppendAsync(job, JobEventTypes.Status,
+            status == JobStatus.Canceled ? new { status = "canceled" } : new { status = "failed", code, message }, ct);
+        return true;
+    }
+
+    private static string? Truncate(string? s, int max) => s is null || s.Length <= max ? s : s[..max];
+}

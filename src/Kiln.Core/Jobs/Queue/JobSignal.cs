@@ -1,0 +1,44 @@
+using Kiln.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Kiln.Core.Jobs.Queue;
+
+/// <summary>
+/// Wakes idle job runners when work arrives. In-process it is a pulse; on PostgreSQL the enqueue also sends
+/// NOTIFY in the enqueuing transaction (delivered on commit), and <see cref="PostgresJobListener"/> turns the
+/// notification into the same pulse in every other process. Runners still poll, so a lost wake-up only delays.
+/// </summary>
+public sealed class JobSignal
+{
+    public const string Channel = "kiln_jobs";
+    private readonly object _gate = new();
+    private TaskCompletionSource _pulse = NewPulse();
+
+    public async Task NotifyInTransactionAsync(KilnDbContext db, CancellationToken ct)
+    {
+        if (db.IsPostgres) await db.Database.ExecuteSqlRawAsync($"NOTIFY {Channel}", ct);
+    }
+
+    public void NotifyLocal()
+    {
+        TaskCompletionSource fired;
+        lock (_gate)
+        {
+            fired = _pulse;
+            _pulse = NewPulse();
+        }
+        fired.TrySetResult();
+    }
+
+    /// <summary>Completes at the next pulse, after <paramref name="timeout"/>, or on cancellation (without throwing).</summary>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        Task pulse;
+        lock (_gate) pulse = _pulse.Task;
+        try { await pulse.WaitAsync(timeout, ct); }
+        catch (TimeoutException) { }
+        catch (OperationCanceledException) { }
+    }
+
+    private static TaskCompletionSource NewPulse() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

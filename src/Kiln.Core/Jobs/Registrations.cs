@@ -1,0 +1,36 @@
+using Kiln.Core.Jobs.Queue;
+using Kiln.Core.Jobs.Runner;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Kiln.Core.Jobs;
+
+public static class Registrations
+{
+    /// <summary>Job use cases (create, cancel, queries) — needed by every host.</summary>
+    public static IServiceCollection AddJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<JobsOptions>(configuration.GetSection("Kiln:Jobs"));
+        services.Configure<WorkerOptions>(configuration.GetSection("Kiln:Worker"));
+        services.AddSingleton<JobSignal>();
+        services.AddScoped<JobEvents>();
+        services.AddScoped<JobQueue>();
+        services.AddScoped<PlanJobQuery>();
+        services.AddScoped<CreateJobCommand>();
+        services.AddScoped<CancelJobCommand>();
+        services.AddScoped<GetJobQuery>();
+        services.AddScoped<ListJobsQuery>();
+        services.AddScoped<ListArtifactsQuery>();
+        services.AddHostedService<PostgresJobListener>();
+        return services;
+    }
+
+    /// <summary>The job runner: claims and runs jobs in this process.</summary>
+    public static IServiceCollection AddJobRunner(this IServiceCollection services)
+    {
+        services.AddSingleton<JobExecutor>();
+        services.AddSingleton<JobRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        return services;
+    }
+}

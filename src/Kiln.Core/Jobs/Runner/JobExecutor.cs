@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Kiln.Core.Common;
+using Kiln.Core.Data;
+using Kiln.Core.Jobs.Queue;
+using Kiln.Core.Pipelines;
+using Kiln.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Kiln.Core.Jobs.Runner;
+
+/// <summary>Runs one claimed attempt of a job: inputs in, pipeline, artifacts out, fenced completion.</summary>
+public sealed class JobExecutor(IServiceScopeFactory scopes, IServiceProvider services, PipelineCatalog catalog, IBlobStore blobs,
+    IOptions<WorkerOptions> workerOptions, IOptions<JobsOptions> jobsOptions, ILogger<JobExecutor> log)
+{
+    public async Task RunAsync(Job job, string workerId, CancellationToken handBack)
+    {
+        var lease = job.LeaseToken ?? throw new InvalidOperationException("A claimed job has a lease.");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(handBack);
+        var state = new RunState();
+        var scratch = Path.Combine(workerOptions.Value.ScratchPath, $"{job.Id:N}-a{job.Attempt}");
+        var attemptPrefix = $"{BlobKeys.JobPrefix(job.WorkspaceId, job.Id)}a{job.Attempt}/";
+        var clock = Stopwatch.StartNew();
+        var outcomeLabel = "failed";
+        using var _ = log.BeginScope(new Dictionary<string, object> { ["JobId"] = job.Id, ["Attempt"] = job.Attempt });
+        log.LogInformation("Running job {JobId} ({Pipeline}), attempt {Attempt} on {Worker}", job.Id, job.PipelineId, job.Attempt, workerId);
+
+        var heartbeat = HeartbeatLoop(job.Id, lease, state, stop);
+        var artifacts = new ArtifactCollector(blobs, job, attemptPrefix);
+        try
+        {
+            var pipeline = catalog.Find(job.PipelineId)
+                ?? throw new PipelineException("unknown_pipeline", $"The pipeline '{job.PipelineId}' is not installed on this worker.");
+            Directory.CreateDirectory(scratch);
+            if (job.TimeoutSeconds > 0) stop.CancelAfter(TimeSpan.FromSeconds(job.TimeoutSeconds));
+
+            await using var reporterScope = scopes.CreateAsyncScope();
+            var reporter = new QueueReporter(reporterScope.ServiceProvider.GetRequiredService<JobQueue>(), job, lease);
+            var inputs = await DownloadInputsAsync(job, scratch, stop.Token);
+            var context = new PipelineContext
+            {
+                JobId = job.Id, Inputs = inputs, Options = JsonDocument.Parse(job.OptionsJson).RootElement.Clone(),
+                ScratchDirectory = scratch, Reporter = reporter, Artifacts = artifacts, Services = services,
+            };
+            var outcome = await pipeline.RunAsync(context, stop.Token);
+
+            await using var scope = scopes.CreateAsyncScope();
+            var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
+            if (await queue.SucceedAsync(job, lease, outcome.ActualCost ?? job.CostEstimate, artifacts.Records, CancellationToken.None))
+            {
+                outcomeLabel = "succeeded";
+                for (var a = 1; a < job.Attempt; a++)
+                    await blobs.DeletePrefixAsync($"{BlobKeys.JobPrefix(job.WorkspaceId, job.Id)}a{a}/", CancellationToken.None);
+            }
+            else
+            {
+                outcomeLabel = "lease_lost";
+                log.LogWarning("Job {JobId}: lease lost before completion; discarding this attempt's results", job.Id);
+                await blobs.DeletePrefixAsync(attemptPrefix, CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException || stop.IsCancellationRequested)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
+            await blobs.DeletePrefixAsync(attemptPrefix, CancellationToken.None);
+            if (state.LeaseLost) outcomeLabel = "lease_lost";
+            else if (state.CancelRequested) { outcomeLabel = "canceled"; await queue.CanceledAsync(job, lease, CancellationToken.None); }
+            else if (handBack.IsCancellationRequested) { outcomeLabel = "handed_back"; await queue.HandBackAsync(job, lease, CancellationToken.None); }
+            else
+            {
+                await queue.FailAsync(job, lease, "timeout", $"The job took longer than its {job.TimeoutSeconds} s limit and was stopped.", transient: false, CancellationToken.None);
+            }
+        }
+        catch (Exception ex)
+        {
+            var (code, message, transient) = ex switch
+            {
+                PipelineException p => (p.Code, p.Message, p.Transient),
+                _ => ("internal_error", "The pipeline failed unexpectedly. The operators have the details in the logs.", true),
+            };
+            if (ex is not PipelineException) log.LogError(ex, "Job {JobId} failed unexpectedly", job.Id);
+            else log.LogInformation("Job {JobId} failed: {Code} {Message}", job.Id, code, message);
+            await blobs.DeletePrefixAsync(attemptPrefix, CancellationToken.None);
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<JobQueue>().FailAsync(job, lease, code, message, transient, CancellationToken.None);
+        }
+        finally
+        {
+            state.Done = true;
+            await stop.CancelAsync();
+            await heartbeat;
+            TryDelete(scratch);
+            KilnMetrics.JobDuration.Record(clock.Elapsed.TotalSeconds, new("pipeline", job.PipelineId), new("outcome", outcomeLabel));
+            if (outcomeLabel is "succeeded" or "failed" or "canceled")
+                KilnMetrics.JobsFinished.Add(1, new("pipeline", job.PipelineId), new("status", outcomeLabel));
+        }
+    }
+
+    private async Task HeartbeatLoop(Guid jobId, Guid lease, RunState state, CancellationTokenSource stop)
+    {
+        var interval = TimeSpan.FromSeconds(jobsOptions.Value.HeartbeatSeconds);
+        while (!state.Done)
+        {
+            try { await Task.Delay(interval, stop.Token); } catch (OperationCanceledException) { return; }
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var beat = await scope.ServiceProvider.GetRequiredService<JobQueue>().HeartbeatAsync(jobId, lease, CancellationToken.None);
+                if (beat is null) { state.LeaseLost = true; await stop.CancelAsync(); return; }
+                if (beat.Value) { state.CancelRequested = true; await stop.CancelAsync(); return; }
+            }
+            catch (Exception ex) { log.LogWarning(ex, "Heartbeat for job {JobId} failed", jobId); }
+        }
+    }
+
+    private async Task<List<PipelineInput>> DownloadInputsAsync(Job job, string scratch, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<KilnDbContext>();
+        var inputs = new List<PipelineInput>();
+        var dir = Directory.CreateDirectory(Path.Combine(scratch, "input")).FullName;
+        foreach (var input in JobInput.Parse(job.InputsJson))
+        {
+            var upload = await db.Uploads.IgnoreQueryFilters().AsNoTracking()
+                .FirstOrDefaultAsync(u => u.Id == input.UploadId && u.WorkspaceId == job.WorkspaceId, ct)
+                ?? throw new PipelineException("input_missing", "An input file of this job no longer exists.");
+            var safeName = string.Concat(upload.FileName.Select(c => char.IsLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_'));
+            var path = Path.Combine(dir, $"{inputs.Count}-{safeName}");
+            await using (var source = await blobs.OpenReadAsync(upload.BlobKey, ct))
+            await using (var file = File.Create(path))
+                await source.CopyToAsync(file, ct);
+            var meta = JsonDocument.Parse(upload.MetadataJson ?? "{}").RootElement.Clone();
+            inputs.Add(new PipelineInput(path, upload.FileName, upload.Kind ?? "", meta));
+        }
+        return inputs;
+    }
+
+    private void TryDelete(string dir)
+    {
+        try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+        catch (Exception ex) { log.LogWarning(ex, "Could not delete scratch directory {Dir}", dir); }
+    }
+
+    private sealed class RunState
+    {
+        public volatile bool Done;
+        public volatile bool LeaseLost;
+        public volatile bool CancelRequested;
+    }
+
+    /// <summary>Reports progress through the fenced queue; repeated identical progress is not written again.</summary>
+    private sealed class QueueReporter(JobQueue queue, Job job, Guid lease) : IPipelineReporter
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private (int, string, string?) _last = (-1, "", null);
+
+        public async Task ProgressAsync(int percent, string step, string? message, CancellationToken ct)
+        {
+            await _gate.WaitAsync(ct);
+            try
+            {
+                if (_last == (percent, step, message)) return;
+                _last = (percent, step, message);
+                await queue.ProgressAsync(job, lease, percent, step, message, ct);
+            }
+            finally { _gate.Release(); }
+        }
+
+        public async Task LogAsync(string line, CancellationToken ct)
+        {
+            await _gate.WaitAsync(ct);
+            try { await queue.LogAsync(job, lease, line, ct); }
+            finally { _gate.Release(); }
+        }
+    }
+
+    /// <summary>Stores artifacts under this attempt's prefix; they become visible only when the job succeeds.</summary>
+    private sealed class ArtifactCollector(IBlobStore blobs, Job job, string prefix) : IArtifactSink
+    {
+        private readonly List<ArtifactRecord> _records = [];
+        public IReadOnlyList<ArtifactRecord> Records => _records;
+
+        public async Task AddAsync(string name, string contentType, string localPath, CancellationToken ct)
+        {
+            if (string.IsNullOrWhiteSpace(name) || name.Contains('/') || name.Contains('\\') || name.StartsWith('.'))
+                throw new ArgumentException($"Invalid artifact name '{name}'.", nameof(name));
+            if (_records.Any(r => r.Name == name)) throw new InvalidOperationException($"Artifact '{name}' was already added.");
+            string sha;
+            await using (var f = File.OpenRead(localPath)) sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(f, ct));
+            var key = prefix + name;
+            long size;
+            await using (var f = File.OpenRead(localPath))
+            {
+                size = f.Length;
+                await blobs.PutAsync(key, f, contentType, ct);
+            }
+            _records.Add(new ArtifactRecord(name, contentType, size, key, sha));
+            _ = job;
+        }
+    }
+}

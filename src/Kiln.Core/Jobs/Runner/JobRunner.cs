@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Kiln.Core.Common;
+using Kiln.Core.Jobs.Queue;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Kiln.Core.Jobs.Runner;
+
+/// <summary>
+/// Claims jobs and runs them, up to <see cref="WorkerOptions.Concurrency"/> at once. Hosted by Kiln.Worker, and by
+/// Kiln.Web when <c>Kiln:Worker:Enabled</c> is on. On shutdown it stops claiming, lets running jobs finish within the
+/// grace period and hands the rest back to the queue, so a deploy neither loses nor double-runs a job.
+/// </summary>
+public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, JobExecutor executor,
+    IOptions<WorkerOptions> workerOptions, IOptions<JobsOptions> jobsOptions, ILogger<JobRunner> log) : BackgroundService
+{
+    private readonly ConcurrentDictionary<Guid, Task> _running = new();
+    private readonly CancellationTokenSource _handBack = new();
+    private readonly SemaphoreSlim _slotFreed = new(0);
+
+    public string WorkerId { get; } = workerOptions.Value.WorkerId ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Ids.Token(3)}";
+    public int Running => _running.Count;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var concurrency = Math.Max(1, workerOptions.Value.Concurrency);
+        log.LogInformation("Job runner {WorkerId} started with {Concurrency} slots", WorkerId, concurrency);
+        var rescuer = RescueLoop(stoppingToken);
+        var heartbeat = WorkerHeartbeatLoop(concurrency, stoppingToken);
+        var poll = TimeSpan.FromSeconds(jobsOptions.Value.PollSeconds);
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var free = concurrency - _running.Count;
+            var claimed = 0;
+            if (free > 0)
+            {
+                try
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    var jobs = await scope.ServiceProvider.GetRequiredService<JobQueue>().ClaimAsync(WorkerId, free, stoppingToken);
+                    claimed = jobs.Count;
+                    foreach (var job in jobs) Start(job);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
+                catch (Exception ex)
+                {
+                    log.LogError(ex, "Claiming jobs failed; retrying");
+                    await Task.Delay(poll, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                    continue;
+                }
+            }
+            if (claimed > 0 && claimed == free) continue;
+            if (_running.Count >= concurrency)
+                await _slotFreed.WaitAsync(poll, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            else if (claimed == 0)
+                await signal.WaitAsync(poll, stoppingToken);
+        }
+
+        await DrainAsync();
+        await Task.WhenAll(rescuer, heartbeat).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    private void Start(Job job)
+    {
+        var task = Task.Run(async () =>
+        {
+            try { await executor.RunAsync(job, WorkerId, _handBack.Token); }
+            catch (Exception ex) { log.LogError(ex, "Job {JobId} runner crashed", job.Id); }
+            finally
+            {
+                _running.TryRemove(job.Id, out _);
+                _slotFreed.Release();
+                signal.NotifyLocal();
+            }
+        });
+        _running[job.Id] = task;
+    }
+
+    private async Task DrainAsync()
+    {
+        if (_running.IsEmpty) return;
+        var grace = TimeSpan.FromSeconds(workerOptions.Value.ShutdownGraceSeconds);
+        log.LogInformation("Stopping: waiting up to {Grace} for {Count} running job(s)", grace, _running.Count);
+        var all = Task.WhenAll(_running.Values);
+        if (await Task.WhenAny(all, Task.Delay(grace)) != all)
+        {
+            log.LogWarning("Grace period over: handing {Count} job(s) back to the queue", _running.Count);
+            await _handBack.CancelAsync();
+            await all.WaitAsync(TimeSpan.FromSeconds(15)).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private async Task RescueLoop(CancellationToken ct)
+    {
+        var interval = TimeSpan.FromSeconds(jobsOptions.Value.RescueIntervalSeconds);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, ct);
+                await using var scope = scopes.CreateAsyncScope();
+                var n = await scope.ServiceProvider.GetRequiredService<JobQueue>().RescueExpiredAsync(ct);
+                if (n > 0)
+                {
+                    log.LogWarning("Rescued {Count} job(s) whose lease expired", n);
+                    signal.NotifyLocal();
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+            catch (Exception ex) { log.LogError(ex, "Rescuing expired leases failed"); }
+        }
+    }
+
+    private async Task WorkerHeartbeatLoop(int capacity, CancellationToken ct)
+    {
+        var started = DateTime.UtcNow;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<Data.KilnDbContext>();
+                var now = DateTime.UtcNow;
+                var n = await db.WorkerHeartbeats.Where(w => w.WorkerId == WorkerId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(w => w.LastSeenAt, now).SetProperty(w => w.Running, _running.Count), ct);
+                if (n == 0)
+                {
+                    db.WorkerHeartbeats.Add(new WorkerHeartbeat
+                    {
+                        WorkerId = WorkerId, Host = Environment.MachineName, Capacity = capacity, Running = _running.Count,
+                        StartedAt = started, LastSeenAt = now,
+                    });
+                    await db.SaveChangesAsync(ct);
+                }
+                // Forget workers silent for a day, so the admin view lists live ones.
+                var stale = now.AddDays(-1);
+                await db.WorkerHeartbeats.Where(w => w.LastSeenAt < stale).ExecuteDeleteAsync(ct);
+                await Task.Delay(TimeSpan.FromSeconds(5), ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+            catch (Exception ex)
+            {
+                log.LogWarning(ex, "Worker heartbeat failed");
+                await Task.Delay(TimeSpan.FromSeconds(5), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        _handBack.Dispose();
+        _slotFreed.Dispose();
+        base.Dispose();
+    }
+}
