@@ -14,9 +14,49 @@ public interface IBlobStore
     Task DeletePrefixAsync(string prefix, CancellationToken ct);
     /// <summary>A short-lived URL that downloads the object with an encoded Content-Disposition filename.</summary>
     Uri GetDownloadUrl(string key, string fileName, string contentType, TimeSpan lifetime);
+
+    /// <summary>
+    /// A short-lived URL the client PUTs the whole object to. <paramref name="maxBytes"/> is enforced by stores that
+    /// receive the bytes themselves; S3 cannot enforce it on a presigned PUT, so completion re-checks the size.
+    /// </summary>
+    BlobUploadTarget GetUploadUrl(string key, string contentType, long maxBytes, TimeSpan lifetime);
+
+    /// <summary>Starts a multipart upload and returns its id.</summary>
+    Task<string> InitiateMultipartAsync(string key, string contentType, CancellationToken ct);
+
+    /// <summary>A short-lived URL for one part (1-based). The response's <c>ETag</c> header identifies the part.</summary>
+    BlobUploadTarget GetPartUploadUrl(string key, string uploadId, int partNumber, long maxBytes, TimeSpan lifetime);
+
+    /// <summary>The parts received so far, or null when the store cannot list them (the client must then send ETags).</summary>
+    Task<IReadOnlyList<BlobPart>?> ListPartsAsync(string key, string uploadId, CancellationToken ct);
+
+    /// <summary>Assembles the parts into the object. Throws <see cref="BlobIncompleteException"/> when a part is missing or its ETag differs.</summary>
+    Task CompleteMultipartAsync(string key, string uploadId, IReadOnlyList<BlobPart> parts, CancellationToken ct);
+
+    /// <summary>Discards a multipart upload and its parts; a no-op when it no longer exists.</summary>
+    Task AbortMultipartAsync(string key, string uploadId, CancellationToken ct);
+
+    /// <summary>Open multipart uploads under a prefix, for sweeping ones nobody will complete.</summary>
+    Task<IReadOnlyList<MultipartUploadInfo>> ListMultipartUploadsAsync(string prefix, CancellationToken ct);
 }
 
 public sealed record BlobInfo(string Key, long Size, string? ContentType);
+
+/// <summary>Where and how a client sends bytes: <paramref name="Headers"/> must be sent exactly as given.</summary>
+public sealed record BlobUploadTarget(Uri Url, string Method, IReadOnlyDictionary<string, string> Headers);
+
+public sealed record BlobPart(int PartNumber, string ETag);
+
+public sealed record MultipartUploadInfo(string Key, string UploadId, DateTimeOffset? Initiated);
+
+/// <summary>The bytes for a multipart upload are not all there (or not the ones the client claims).</summary>
+public sealed class BlobIncompleteException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>A client sent more bytes than its signed URL allows.</summary>
+public sealed class BlobTooLargeException(long limit) : Exception($"The content exceeds the limit of {limit} bytes.")
+{
+    public long Limit { get; } = limit;
+}
 
 public static class BlobKeys
 {

@@ -1,0 +1,53 @@
+namespace Kiln.Core.Uploads;
+
+public enum FileFamily { Pdf, Media, Subtitles, Text }
+
+/// <summary>The accepted file extensions. The extension only decides how a file is checked; the bytes decide what it is.</summary>
+public static class FileTypes
+{
+    private static readonly Dictionary<string, (FileFamily Family, string ContentType)> ByExtension = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [".pdf"] = (FileFamily.Pdf, "application/pdf"),
+        [".mp3"] = (FileFamily.Media, "audio/mpeg"),
+        [".wav"] = (FileFamily.Media, "audio/wav"),
+        [".ogg"] = (FileFamily.Media, "audio/ogg"),
+        [".oga"] = (FileFamily.Media, "audio/ogg"),
+        [".opus"] = (FileFamily.Media, "audio/ogg"),
+        [".flac"] = (FileFamily.Media, "audio/flac"),
+        [".m4a"] = (FileFamily.Media, "audio/mp4"),
+        [".mp4"] = (FileFamily.Media, "video/mp4"),
+        [".m4v"] = (FileFamily.Media, "video/mp4"),
+        [".mov"] = (FileFamily.Media, "video/quicktime"),
+        [".webm"] = (FileFamily.Media, "video/webm"),
+        [".mkv"] = (FileFamily.Media, "video/x-matroska"),
+        [".mka"] = (FileFamily.Media, "audio/x-matroska"),
+        [".srt"] = (FileFamily.Subtitles, "application/x-subrip"),
+        [".vtt"] = (FileFamily.Subtitles, "text/vtt"),
+        [".txt"] = (FileFamily.Text, "text/plain; charset=utf-8"),
+    };
+
+    public static IEnumerable<string> SupportedExtensions => ByExtension.Keys;
+
+    public static bool TryGet(string fileName, out FileFamily family, out string contentType)
+    {
+        if (ByExtension.TryGetValue(Path.GetExtension(fileName), out var entry))
+        {
+            (family, contentType) = entry;
+            return true;
+        }
+        (family, contentType) = (default, "application/octet-stream");
+        return false;
+    }
+
+    /// <summary>
+    /// A display-safe file name: no directories (clients send full paths), no control characters, at most 255 chars.
+    /// </summary>
+    public static string? Sanitize(string? fileName)
+    {
+        if (fileName is null) return null;
+        var name = fileName.Replace('\\', '/');
+        name = name[(name.LastIndexOf('/') + 1)..];
+        name = new string(name.Where(c => !char.IsControl(c)).ToArray()).Trim();
+        return name.Length is 0 or > 255 || name is "." or ".." ? null : name;
+    }
+}

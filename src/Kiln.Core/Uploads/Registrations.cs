@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Kiln.Core.Uploads;
+
+public static class UploadRegistrations
+{
+    /// <summary>The upload use cases, bound to <c>Kiln:Uploads</c>. Needs <c>AddKilnData</c> and <c>AddStorage</c>.</summary>
+    public static IServiceCollection AddUploads(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<UploadOptions>(configuration.GetSection("Kiln:Uploads"));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ToolRunner>();
+        services.AddSingleton<PdfInspector>();
+        services.AddSingleton<MediaInspector>();
+        services.AddSingleton<UploadValidator>();
+        services.AddScoped<CreateUploadCommand>();
+        services.AddScoped<CompleteUploadCommand>();
+        services.AddScoped<GetUploadQuery>();
+        services.AddScoped<ListUploadsQuery>();
+        services.AddScoped<DeleteUploadCommand>();
+        services.AddScoped<ExpiredUploadsSweeper>();
+        return services;
+    }
+
+    /// <summary>Runs the expired-upload sweep in this host (register it in exactly one kind of host, e.g. the worker).</summary>
+    public static IServiceCollection AddUploadSweeper(this IServiceCollection services)
+    {
+        services.AddHostedService<UploadSweepService>();
+        return services;
+    }
+}

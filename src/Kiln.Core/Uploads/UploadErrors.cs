@@ -1,0 +1,45 @@
+using Kiln.Core.Common;
+
+namespace Kiln.Core.Uploads;
+
+/// <summary>The stable error codes of the upload flow (documented for API clients).</summary>
+public static class UploadErrors
+{
+    private static readonly Dictionary<string, int> Statuses = new()
+    {
+        ["upload_too_large"] = 413,
+        ["unsupported_type"] = 415,
+        ["empty_file"] = 422,
+        ["type_mismatch"] = 422,
+        ["pdf_invalid"] = 422,
+        ["pdf_encrypted"] = 422,
+        ["media_invalid"] = 422,
+        ["upload_incomplete"] = 409,
+        ["invalid_file_name"] = 400,
+        ["not_found"] = 404,
+    };
+
+    public static Error TooLarge(long maxBytes) =>
+        new("upload_too_large", $"The file is larger than the limit of {maxBytes} bytes.", 413)
+        {
+            Extensions = new Dictionary<string, object?> { ["maxBytes"] = maxBytes },
+        };
+
+    public static Error UnsupportedType(string extension) =>
+        new("unsupported_type", extension.Length == 0
+            ? "Files without an extension are not supported."
+            : $"'{extension}' files are not supported. Supported: {string.Join(", ", FileTypes.SupportedExtensions)}.", 415);
+
+    public static Error EmptyFile() => new("empty_file", "The file is empty.", 422);
+    public static Error TypeMismatch(string message) => new("type_mismatch", message, 422);
+    public static Error PdfInvalid(string message) => new("pdf_invalid", message, 422);
+    public static Error PdfEncrypted() => new("pdf_encrypted", "The PDF is password-protected; upload an unencrypted copy.", 422);
+    public static Error MediaInvalid(string message) => new("media_invalid", message, 422);
+    public static Error Incomplete(string message) => new("upload_incomplete", message, 409);
+    public static Error InvalidFileName() => new("invalid_file_name", "The file name is empty or longer than 255 characters.", 400);
+    public static Error NotFound() => Error.NotFound("The upload");
+
+    /// <summary>Rebuilds the error a rejected upload was stored with, so completing it again answers the same way.</summary>
+    public static Error FromRejection(string? code, string? message) =>
+        new(code ?? "upload_rejected", message ?? "The upload was rejected.", code is not null && Statuses.TryGetValue(code, out var s) ? s : 422);
+}
