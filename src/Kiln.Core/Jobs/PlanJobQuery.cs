@@ -26,7 +26,7 @@ public sealed class PlanJobQuery(KilnDbContext db, PipelineCatalog catalog)
             return Error.Invalid("invalid_options", "Options must be a JSON object.");
 
         var ids = request.Uploads ?? [];
-        if (ids.Count == 0) return Error.Invalid("input_required", "This pipeline needs an input file: upload one first.");
+        if (ids.Count == 0 && pipeline.Descriptor.AcceptedInputKinds.Count > 0) return Error.Invalid("input_required", "This pipeline needs an input file: upload one first.");
         if (ids.Count > pipeline.Descriptor.MaxInputs)
             return Error.Invalid("too_many_inputs", $"{pipeline.Descriptor.Name} takes at most {pipeline.Descriptor.MaxInputs} input(s).");
 

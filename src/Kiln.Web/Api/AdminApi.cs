@@ -1,0 +1,51 @@
+using Kiln.Core.Credits;
+using Kiln.Core.Data;
+using Kiln.Core.Jobs;
+using Kiln.Core.Common;
+using Kiln.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace Kiln.Web.Api;
+
+public sealed record AdjustCreditsRequest(Guid WorkspaceId, long Amount, string Reason, string? RequestId);
+
+/// <summary>Operator endpoints (global admins only).</summary>
+public static class AdminApi
+{
+    public static RouteGroupBuilder MapAdminApi(this RouteGroupBuilder api)
+    {
+        var admin = api.MapGroup("/admin").WithTags("Admin").RequireAuthorization(KilnPolicies.Admin);
+        admin.MapPost("/credits/grant", (AdjustCreditsRequest r, CurrentUser user, CreditsLedger ledger, KilnDbContext db, CancellationToken ct) =>
+            Move(r, LedgerEntryKind.Grant, user, ledger, db, ct)).WithSummary("Grant credits to a workspace, with a reason. RequestId makes a retry a no-op.");
+        admin.MapPost("/credits/adjust", (AdjustCreditsRequest r, CurrentUser user, CreditsLedger ledger, KilnDbContext db, CancellationToken ct) =>
+            Move(r, LedgerEntryKind.Adjustment, user, ledger, db, ct)).WithSummary("Adjust a workspace's balance up or down, with a reason.");
+        admin.MapGet("/workspaces", async (KilnDbContext db, CancellationToken ct) =>
+        {
+            var rows = await (from w in db.Workspaces
+                              join a in db.CreditAccounts on w.Id equals a.WorkspaceId into acc
+                              from a in acc.DefaultIfEmpty()
+                              orderby w.CreatedAt descending
+                              select new { w.Id, w.Name, w.Plan, w.CreatedAt, Balance = a == null ? 0 : a.Posted, Held = a == null ? 0 : a.Held })
+                .Take(500).ToListAsync(ct);
+            return Results.Ok(rows);
+        }).WithSummary("All workspaces with their balances.");
+        admin.MapGet("/queue", async (KilnDbContext db, CancellationToken ct) =>
+        {
+            var byStatus = await db.Jobs.IgnoreQueryFilters().GroupBy(j => j.Status).Select(g => new { Status = g.Key, Count = g.Count() }).ToListAsync(ct);
+            var workers = await db.WorkerHeartbeats.AsNoTracking().OrderByDescending(w => w.LastSeenAt).ToListAsync(ct);
+            return Results.Ok(new { Jobs = byStatus.ToDictionary(x => JobDto.StatusName(x.Status), x => x.Count), Workers = workers });
+        }).WithSummary("Queue depth by status and the live workers.");
+        return api;
+    }
+
+    private static async Task<IResult> Move(AdjustCreditsRequest r, LedgerEntryKind kind, CurrentUser user, CreditsLedger ledger, KilnDbContext db, CancellationToken ct)
+    {
+        if (!await db.Workspaces.AnyAsync(w => w.Id == r.WorkspaceId, ct)) return Problems.NotFound("Workspace");
+        if (string.IsNullOrWhiteSpace(r.Reason)) return Problems.From(Error.Invalid("reason_required", "Give a reason; it is shown in the workspace's ledger."));
+        if (r.Amount == 0 || (kind == LedgerEntryKind.Grant && r.Amount < 0))
+            return Problems.From(Error.Invalid("invalid_amount", kind == LedgerEntryKind.Grant ? "A grant is a positive number of credits." : "An adjustment is a non-zero number of credits."));
+        var key = $"admin:{(r.RequestId is { Length: > 0 and <= 100 } id ? id : Ids.New().ToString("N"))}";
+        var result = await ledger.PostAsync(r.WorkspaceId, kind, r.Amount, key, r.Reason.Trim(), user.UserId, ct);
+        return Problems.Map(result, e => Results.Ok(LedgerEntryDto.From(e)));
+    }
+}

@@ -1,0 +1,33 @@
+using Kiln.Core.Common;
+using Kiln.Core.Credits;
+using Kiln.Web.Infrastructure;
+
+namespace Kiln.Web.Api;
+
+public static class CreditsApi
+{
+    public static RouteGroupBuilder MapCreditsApi(this RouteGroupBuilder api)
+    {
+        var credits = api.MapGroup("/credits").WithTags("Credits");
+        credits.MapGet("/", async (CurrentUser user, GetBalanceQuery q, CancellationToken ct) =>
+        {
+            var b = await q.Run(user.Workspace, ct);
+            return Results.Ok(new BalanceDto(b.Posted, b.Held, b.Available));
+        }).WithSummary("The workspace's balance, credits held by running jobs, and what is available.");
+        credits.MapGet("/entries", Entries).WithSummary("Ledger entries, newest first, paged; filter by kind.");
+        return api;
+    }
+
+    private static async Task<IResult> Entries(CurrentUser user, ListLedgerEntriesQuery q, string? kind, int? page, int? pageSize, CancellationToken ct)
+    {
+        LedgerEntryKind? k = null;
+        if (!string.IsNullOrEmpty(kind))
+        {
+            if (!Enum.TryParse<LedgerEntryKind>(kind.Replace("_", ""), ignoreCase: true, out var parsed) || int.TryParse(kind, out _))
+                return Problems.From(Error.Invalid("invalid_kind", "kind is one of grant, purchase, subscription_allowance, hold, capture, release, refund, adjustment, expiry."));
+            k = parsed;
+        }
+        var p = await q.Run(user.Workspace, page ?? 1, pageSize ?? 50, k, ct);
+        return Results.Ok(new Paged<LedgerEntryDto>(p.Items.Select(LedgerEntryDto.From).ToList(), p.Page, p.PageSize, p.Total));
+    }
+}

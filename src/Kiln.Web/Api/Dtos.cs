@@ -1,0 +1,39 @@
+using System.Text.Json;
+using Kiln.Core.Credits;
+using Kiln.Core.Jobs;
+
+namespace Kiln.Web.Api;
+
+public sealed record JobDto(
+    Guid Id, string Pipeline, string Status, int Priority, int Attempt, int MaxAttempts,
+    int Progress, string? Step, string? Message, long CostEstimate, long? CostActual,
+    string? ErrorCode, string? ErrorMessage, JsonElement Options, IReadOnlyList<Guid> Uploads,
+    DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, bool CancelRequested)
+{
+    public static JobDto From(Job j) => new(
+        j.Id, j.PipelineId, StatusName(j.Status), j.Priority, j.Attempt, j.MaxAttempts, j.ProgressPercent, j.ProgressStep,
+        j.ProgressMessage, j.CostEstimate, j.CostActual, j.ErrorCode, j.ErrorMessage,
+        JsonDocument.Parse(j.OptionsJson).RootElement.Clone(), JobInput.Parse(j.InputsJson).Select(i => i.UploadId).ToList(),
+        j.CreatedAt, j.StartedAt, j.FinishedAt, j.CancelRequested);
+
+    public static string StatusName(JobStatus s) => s.ToString().ToLowerInvariant();
+}
+
+public sealed record ArtifactDto(Guid Id, string Name, string ContentType, long Size, string Sha256, DateTime CreatedAt, string DownloadUrl);
+
+public sealed record EstimateDto(string Pipeline, long EstimatedCost, long Available, long AvailableAfter, bool Affordable, JsonElement Options);
+
+public sealed record BalanceDto(long Balance, long Held, long Available);
+
+public sealed record LedgerEntryDto(long Id, string Kind, long Amount, long HeldDelta, long BalanceAfter, long HeldAfter, Guid? JobId, string? Reason, DateTime CreatedAt)
+{
+    public static LedgerEntryDto From(LedgerEntry e) => new(e.Id, KindName(e.Kind), e.PostedDelta, e.HeldDelta, e.PostedAfter, e.HeldAfter, e.JobId, e.Reason, e.CreatedAt);
+
+    public static string KindName(LedgerEntryKind k) => k switch
+    {
+        LedgerEntryKind.SubscriptionAllowance => "subscription_allowance",
+        _ => k.ToString().ToLowerInvariant(),
+    };
+}
+
+public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);

@@ -1,0 +1,133 @@
+using System.Text;
+using Kiln.Core.Credits;
+using Kiln.Core.Jobs;
+using Kiln.Core.Storage;
+using Kiln.Web.Infrastructure;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Kiln.Web.Api;
+
+public static class JobsApi
+{
+    public static RouteGroupBuilder MapJobsApi(this RouteGroupBuilder api)
+    {
+        var jobs = api.MapGroup("/jobs").WithTags("Jobs");
+        jobs.MapPost("/estimate", Estimate).WithSummary("Validate a job request and return its cost estimate and the balance after it.");
+        jobs.MapPost("/", Create).WithSummary("Create a job. Holds its estimated cost; answers 402 insufficient_credits and creates nothing when the balance is short. Send Idempotency-Key to make retries safe.");
+        jobs.MapGet("/", List).WithSummary("List the workspace's jobs, newest first, filtered by status and pipeline.");
+        jobs.MapGet("/{id:guid}", Get).WithSummary("Get one job.");
+        jobs.MapPost("/{id:guid}/cancel", Cancel).WithSummary("Cancel a queued or running job; its hold is released.");
+        jobs.MapGet("/{id:guid}/events", Events).WithSummary("Stream the job's events as Server-Sent Events; resumes after Last-Event-ID.");
+        jobs.MapGet("/{id:guid}/artifacts", Artifacts).WithSummary("List the job's artifacts with short-lived signed download URLs.");
+        jobs.MapGet("/{id:guid}/artifacts/{artifactId:guid}/download", Download).WithSummary("Redirect to a short-lived signed download URL of one artifact.");
+        return api;
+    }
+
+    private static async Task<IResult> Estimate(JobRequest request, CurrentUser user, PlanJobQuery planner, GetBalanceQuery balance, CancellationToken ct)
+    {
+        var plan = await planner.Run(user.Workspace, request, ct);
+        if (plan.Error is { } e) return Problems.From(e);
+        var b = await balance.Run(user.Workspace, ct);
+        var cost = plan.Value!.Plan.EstimatedCost;
+        return Results.Ok(new EstimateDto(plan.Value.Pipeline.Descriptor.Id, cost, b.Available, b.Available - cost, b.Available >= cost, plan.Value.Plan.Options));
+    }
+
+    private static async Task<IResult> Create(JobRequest request, CurrentUser user, CreateJobCommand create,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken ct)
+    {
+        var result = await create.Run(user.Workspace, user.UserId, request, idempotencyKey, ct);
+        if (result.Error is { } e) return Problems.From(e);
+        var dto = JobDto.From(result.Value!.Job);
+        if (!result.Value.Existing) KilnMetricsWeb.JobCreated(dto.Pipeline);
+        return result.Value.Existing ? Results.Ok(dto) : Results.Created($"/api/jobs/{dto.Id}", dto);
+    }
+
+    private static async Task<IResult> List(CurrentUser user, ListJobsQuery query, string? status, string? pipeline, int? page, int? pageSize, CancellationToken ct)
+    {
+        JobStatus? s = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (!Enum.TryParse<JobStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
+                return Problems.From(Core.Common.Error.Invalid("invalid_status", "status is one of queued, running, succeeded, failed, canceled."));
+            s = parsed;
+        }
+        var p = await query.Run(user.Workspace, s, pipeline, page ?? 1, pageSize ?? 20, ct);
+        return Results.Ok(new Paged<JobDto>(p.Items.Select(JobDto.From).ToList(), p.Page, p.PageSize, p.Total));
+    }
+
+    private static async Task<IResult> Get(Guid id, CurrentUser user, GetJobQuery query, CancellationToken ct) =>
+        await query.Run(user.Workspace, id, ct) is { } job ? Results.Ok(JobDto.From(job)) : Problems.NotFound("Job");
+
+    private static async Task<IResult> Cancel(Guid id, CurrentUser user, CancelJobCommand cancel, CancellationToken ct) =>
+        Problems.Map(await cancel.Run(user.Workspace, id, ct), j => Results.Ok(JobDto.From(j)));
+
+    private static async Task<IResult> Artifacts(Guid id, CurrentUser user, GetJobQuery jobs, ListArtifactsQuery artifacts, IBlobStore blobs, CancellationToken ct)
+    {
+        if (await jobs.Run(user.Workspace, id, ct) is null) return Problems.NotFound("Job");
+        var list = await artifacts.Run(user.Workspace, id, ct);
+        return Results.Ok(list.Select(a => new ArtifactDto(a.Id, a.Name, a.ContentType, a.Size, a.Sha256, a.CreatedAt,
+            blobs.GetDownloadUrl(a.BlobKey, a.Name, a.ContentType, TimeSpan.FromMinutes(15)).ToString())).ToList());
+    }
+
+    private static async Task<IResult> Download(Guid id, Guid artifactId, CurrentUser user, ListArtifactsQuery artifacts, IBlobStore blobs, CancellationToken ct)
+    {
+        var a = await artifacts.One(user.Workspace, id, artifactId, ct);
+        return a is null ? Problems.NotFound("Artifact") : Results.Redirect(blobs.GetDownloadUrl(a.BlobKey, a.Name, a.ContentType, TimeSpan.FromMinutes(5)).ToString());
+    }
+
+    /// <summary>
+    /// Server-Sent Events from the job's event log. Polling the log (rather than an in-memory bus) means any web replica
+    /// can serve any job, whichever worker runs it; <c>Last-Event-ID</c> resumes exactly where a dropped connection stopped.
+    /// </summary>
+    private static async Task Events(Guid id, HttpContext http, CurrentUser user, GetJobQuery jobs, JobEvents events, CancellationToken ct)
+    {
+        if (await jobs.Run(user.Workspace, id, ct) is null)
+        {
+            await Problems.NotFound("Job").ExecuteAsync(http);
+            return;
+        }
+        long after = 0;
+        var lastId = http.Request.Headers["Last-Event-ID"].ToString();
+        if (!long.TryParse(lastId, out after)) _ = long.TryParse(http.Request.Query["after"], out after);
+
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        await http.Response.WriteAsync("retry: 2000\n\n", ct);
+        await http.Response.Body.FlushAsync(ct);
+        var idle = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            var batch = await events.After(user.Workspace, id, after, 200, ct);
+            var sb = new StringBuilder();
+            foreach (var e in batch)
+            {
+                sb.Append("id: ").Append(e.Id).Append("\nevent: ").Append(e.Type).Append("\ndata: ").Append(e.DataJson).Append("\n\n");
+                after = e.Id;
+            }
+            if (sb.Length > 0)
+            {
+                await http.Response.WriteAsync(sb.ToString(), ct);
+                await http.Response.Body.FlushAsync(ct);
+                idle = 0;
+            }
+            if (batch.Count == 200) continue;
+            var job = await jobs.Run(user.Workspace, id, ct);
+            if (job is null || job.IsFinished)
+            {
+                if ((await events.After(user.Workspace, id, after, 1, ct)).Count == 0)
+                {
+                    await http.Response.WriteAsync("event: end\ndata: {}\n\n", ct);
+                    return;
+                }
+                continue;
+            }
+            if (++idle % 30 == 0)
+            {
+                await http.Response.WriteAsync(": keep-alive\n\n", ct);
+                await http.Response.Body.FlushAsync(ct);
+            }
+            try { await Task.Delay(500, ct); } catch (OperationCanceledException) { return; }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Security.Claims;
+using Kiln.Core.Accounts;
+using Kiln.Core.Data;
+
+namespace Kiln.Web.Infrastructure;
+
+public static class KilnClaims
+{
+    public const string Workspace = "kiln:workspace";
+    public const string Admin = "kiln:admin";
+    public const string ApiKey = "kiln:apikey";
+}
+
+/// <summary>Who is calling and for which workspace — filled once per request by <see cref="TenantMiddleware"/>.</summary>
+public sealed class CurrentUser
+{
+    public Guid? UserId { get; set; }
+    public Guid? WorkspaceId { get; set; }
+    public WorkspaceRole? Role { get; set; }
+    public bool IsAdmin { get; set; }
+    public bool IsApiKey { get; set; }
+
+    public Guid Workspace => WorkspaceId ?? throw new InvalidOperationException("No workspace on this request.");
+}
+
+/// <summary>
+/// Resolves the caller's workspace: an API key carries it; a signed-in user acts in their current workspace, which is
+/// checked against their memberships on every request (a removed member loses access at once).
+/// </summary>
+public sealed class TenantMiddleware(RequestDelegate next)
+{
+    public async Task InvokeAsync(HttpContext http, CurrentUser current, TenantScope scope, GetMembershipQuery memberships,
+        Microsoft.AspNetCore.Identity.UserManager<KilnUser> users)
+    {
+        var principal = http.User;
+        if (principal.Identity?.IsAuthenticated == true)
+        {
+            if (principal.FindFirstValue(KilnClaims.ApiKey) is not null
+                && Guid.TryParse(principal.FindFirstValue(KilnClaims.Workspace), out var keyWorkspace))
+            {
+                current.IsApiKey = true;
+                current.WorkspaceId = keyWorkspace;
+                current.Role = WorkspaceRole.Member;
+            }
+            else if (Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var userId))
+            {
+                var user = await users.FindByIdAsync(userId.ToString());
+                if (user is not null)
+                {
+                    current.UserId = user.Id;
+                    current.IsAdmin = user.IsAdmin;
+                    var all = user.CurrentWorkspaceId is { } ws ? await memberships.Run(user.Id, ws, http.RequestAborted) : null;
+                    all ??= (await memberships.All(user.Id, http.RequestAborted)).FirstOrDefault();
+                    if (all is not null)
+                    {
+                        current.WorkspaceId = all.Workspace.Id;
+                        current.Role = all.Role;
+                    }
+                }
+            }
+        }
+        scope.WorkspaceId = current.WorkspaceId;
+        await next(http);
+    }
+}

@@ -1,0 +1,57 @@
+using Kiln.Core.Data;
+using Kiln.Web.Api;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Kiln.Web.Infrastructure;
+
+public static class WebPipeline
+{
+    public static async Task MigrateIfConfiguredAsync(this WebApplication app)
+    {
+        if (!app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup) return;
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<KilnDbContext>().Database.MigrateAsync();
+    }
+
+    public static WebApplication UseKilnPipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseMiddleware<TenantMiddleware>();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        return app;
+    }
+
+    public static WebApplication MapKilnEndpoints(this WebApplication app)
+    {
+        var anonymous = app.MapGroup("/api");
+        anonymous.MapAuthApi();
+
+        var api = app.MapGroup("/api").RequireAuthorization()
+            .AddEndpointFilter(async (ctx, next) =>
+                ctx.HttpContext.RequestServices.GetRequiredService<CurrentUser>().WorkspaceId is null
+                    ? Problems.From(new Core.Common.Error("no_workspace", "You are not a member of any workspace.", 403))
+                    : await next(ctx));
+        api.MapAccountsApi();
+        api.MapCreditsApi();
+        api.MapJobsApi();
+        api.MapPipelinesApi();
+        api.MapAdminApi();
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.UseSwaggerUI(o =>
+        {
+            o.RoutePrefix = "docs";
+            o.SwaggerEndpoint("/openapi/v1.json", "Kiln API v1");
+        });
+        app.MapGet("/metrics", async (PrometheusMetrics metrics, KilnDbContext db, CancellationToken ct) =>
+            Results.Text(await metrics.ScrapeAsync(db, ct), "text/plain; version=0.0.4")).ExcludeFromDescription();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        return app;
+    }
+}

@@ -1,0 +1,159 @@
+using System.Security.Claims;
+using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
+using Kiln.Core.Accounts;
+using Kiln.Core.Credits;
+using Kiln.Core.Data;
+using Kiln.Core.Jobs;
+using Kiln.Core.Pipelines;
+using Kiln.Core.Storage;
+using Kiln.Core.Uploads;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace Kiln.Web.Infrastructure;
+
+public static class WebRegistrations
+{
+    /// <summary>Every Core area plus the web concerns: identity, auth schemes, problem details, OpenAPI, metrics.</summary>
+    public static WebApplicationBuilder AddKilnWeb(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var config = builder.Configuration;
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+
+        services.AddKilnCore(config);
+        if (config.GetValue("Kiln:Worker:Enabled", true)) services.AddJobRunner();
+
+        services.AddIdentityCore<KilnUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Password.RequiredLength = 8;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Password.RequireUppercase = false;
+                o.Lockout.MaxFailedAccessAttempts = 10;
+            })
+            .AddRoles<IdentityRole<Guid>>()
+            .AddEntityFrameworkStores<KilnDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders()
+            .AddClaimsPrincipalFactory<KilnClaimsFactory>();
+        services.AddAuthentication(KilnPolicies.Scheme)
+            .AddPolicyScheme(KilnPolicies.Scheme, "Cookie, bearer token or API key", o => o.ForwardDefaultSelector = http =>
+            {
+                var header = http.Request.Headers.Authorization.ToString();
+                if (header.StartsWith("Bearer " + ApiKeyFormat.Scheme, StringComparison.Ordinal)) return ApiKeyAuthenticationHandler.SchemeName;
+                if (header.StartsWith("Bearer ", StringComparison.Ordinal)) return IdentityConstants.BearerScheme;
+                return IdentityConstants.ApplicationScheme;
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(1))
+            .AddCookie(IdentityConstants.ApplicationScheme, o =>
+            {
+                o.LoginPath = "/signin";
+                o.LogoutPath = "/signout";
+                o.AccessDeniedPath = "/signin";
+                o.Cookie.Name = "kiln.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.SlidingExpiration = true;
+                o.Events.OnRedirectToLogin = ctx => ApiAware(ctx, StatusCodes.Status401Unauthorized);
+                o.Events.OnRedirectToAccessDenied = ctx => ApiAware(ctx, StatusCodes.Status403Forbidden);
+                o.Events.OnValidatePrincipal = SecurityStampValidator.ValidatePrincipalAsync;
+            })
+            .AddCookie(IdentityConstants.ExternalScheme)
+            .AddCookie(IdentityConstants.TwoFactorUserIdScheme);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(KilnPolicies.Admin, p => p.RequireClaim(KilnClaims.Admin, "true"));
+
+        services.AddScoped<CurrentUser>();
+        services.AddSingleton<PrometheusMetrics>();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            ctx.ProblemDetails.Extensions.TryAdd("traceId", System.Diagnostics.Activity.Current?.TraceId.ToString() ?? ctx.HttpContext.TraceIdentifier);
+            if (!ctx.ProblemDetails.Extensions.ContainsKey("code"))
+                ctx.ProblemDetails.Extensions["code"] = ctx.ProblemDetails.Status switch
+                {
+                    400 => "bad_request", 401 => "unauthorized", 403 => "forbidden", 404 => "not_found", 405 => "method_not_allowed",
+                    413 => "payload_too_large", 415 => "unsupported_media_type", 429 => "rate_limited", _ => "internal_error",
+                };
+        });
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower));
+        });
+        services.AddOpenApi();
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
+            .AddCheck<WorkersHealthCheck>("workers", tags: ["ready"]);
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = async (ctx, ct) =>
+            {
+                if (ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry))
+                    ctx.HttpContext.Response.Headers.RetryAfter = ((int)retry.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Problems.From(new Core.Common.Error("rate_limited", "Too many requests; slow down and retry after the Retry-After delay.", 429))
+                    .ExecuteAsync(ctx.HttpContext);
+            };
+            var permits = config.GetValue("Kiln:RateLimit:PermitsPerMinute", 600);
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+            {
+                var key = http.User.FindFirstValue(KilnClaims.Workspace) ?? http.User.FindFirstValue(ClaimTypes.NameIdentifier);
+                return key is null
+                    ? RateLimitPartition.GetNoLimiter("anonymous")
+                    : RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = permits, TokensPerPeriod = permits, ReplenishmentPeriod = TimeSpan.FromMinutes(1), QueueLimit = 0,
+                    });
+            });
+        });
+        return builder;
+    }
+
+    /// <summary>Core areas shared by the web host, the worker and the CLI.</summary>
+    public static IServiceCollection AddKilnCore(this IServiceCollection services, IConfiguration config)
+    {
+        services.AddKilnData(config);
+        services.AddAccounts(config);
+        services.AddCredits();
+        services.AddJobs(config);
+        services.AddDiagnosticPipelines(config);
+        services.AddStorage(config);
+        services.AddUploads(config);
+        return services;
+    }
+
+    private static Task ApiAware(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
+    {
+        if (ctx.Request.Path.StartsWithSegments("/api"))
+        {
+            ctx.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+        ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Adds the operator flag to cookie and bearer principals so the admin policy can see it.</summary>
+public sealed class KilnClaimsFactory(UserManager<KilnUser> users, RoleManager<IdentityRole<Guid>> roles, IOptions<IdentityOptions> options)
+    : UserClaimsPrincipalFactory<KilnUser, IdentityRole<Guid>>(users, roles, options)
+{
+    protected override async Task<ClaimsIdentity> GenerateClaimsAsync(KilnUser user)
+    {
+        var identity = await base.GenerateClaimsAsync(user);
+        if (user.IsAdmin) identity.AddClaim(new Claim(KilnClaims.Admin, "true"));
+        return identity;
+    }
+}
