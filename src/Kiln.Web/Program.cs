@@ -2,10 +2,12 @@ using Kiln.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddKilnWeb();
+builder.AddKilnUi();
 
 var app = builder.Build();
 await app.MigrateIfConfiguredAsync();
 app.UseKilnPipeline();
+app.UseKilnUi();
 app.MapKilnEndpoints();
 app.Run();
 

@@ -32,6 +32,7 @@ public static class WebPipeline
         anonymous.MapAuthApi();
 
         var api = app.MapGroup("/api").RequireAuthorization()
+            .AddEndpointFilter<CookieAntiforgeryFilter>()
             .AddEndpointFilter(async (ctx, next) =>
                 ctx.HttpContext.RequestServices.GetRequiredService<CurrentUser>().WorkspaceId is null
                     ? Problems.From(new Core.Common.Error("no_workspace", "You are not a member of any workspace.", 403))

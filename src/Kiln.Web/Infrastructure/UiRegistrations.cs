@@ -1,0 +1,83 @@
+using Kiln.Core.Storage;
+using Microsoft.AspNetCore.Identity;
+
+namespace Kiln.Web.Infrastructure;
+
+/// <summary>The browser app: Razor Pages, antiforgery, static files and the security headers that go with them.</summary>
+public static class UiRegistrations
+{
+    public static WebApplicationBuilder AddKilnUi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddRazorPages(o =>
+        {
+            // Everything but the public pages needs a signed-in user; the cookie handler redirects to /signin.
+            o.Conventions.AuthorizeFolder("/Dashboard");
+            o.Conventions.AuthorizeFolder("/Jobs");
+            o.Conventions.AuthorizeFolder("/Credits");
+            o.Conventions.AuthorizeFolder("/Workspace");
+            o.Conventions.AuthorizeFolder("/Admin");
+        });
+        services.AddAntiforgery(o =>
+        {
+            o.HeaderName = CookieAntiforgeryFilter.HeaderName;
+            o.Cookie.Name = "kiln.af";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+        services.AddSingleton(sp => new ContentSecurityPolicy(ConnectSources(builder.Configuration)));
+        services.AddScoped<Queries.UsageQueries>();
+        services.AddScoped<Queries.AdminQueries>();
+        services.AddScoped<Queries.WorkspaceQueries>();
+        return builder;
+    }
+
+    /// <summary>Call after <c>UseKilnPipeline</c>, so pages see the resolved tenant.</summary>
+    public static WebApplication UseKilnUi(this WebApplication app)
+    {
+        var csp = app.Services.GetRequiredService<ContentSecurityPolicy>();
+        app.Use((http, next) =>
+        {
+            http.Response.OnStarting(() =>
+            {
+                var h = http.Response.Headers;
+                // Endpoints that serve user content set their own stricter policy (sandbox); keep it. Swagger UI needs inline code.
+                if (!h.ContainsKey("Content-Security-Policy") && !http.Request.Path.StartsWithSegments("/docs")) h.ContentSecurityPolicy = csp.Value;
+                h.XContentTypeOptions = "nosniff";
+                h["Referrer-Policy"] = "same-origin";
+                h.XFrameOptions = "DENY";
+                h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
+                return Task.CompletedTask;
+            });
+            return next(http);
+        });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            OnPrepareResponse = ctx => ctx.Context.Response.Headers.CacheControl = "public, max-age=300",
+        });
+        app.MapRazorPages();
+        // Unknown browser URLs get the product's 404 page; API and blob paths keep their problem-details answers.
+        app.MapFallbackToPage("{**path:regex(^(?!(api|blobs|openapi|docs|health|metrics)(/|$)).*$)}", "/NotFound");
+        return app;
+    }
+
+    private static string ConnectSources(ConfigurationManager config)
+    {
+        // Browsers PUT upload parts straight to S3 when it is the store, so its origin must be allowed too.
+        var sources = "'self'";
+        if (config.GetValue<BlobStoreProvider>("Kiln:Storage:Provider") == BlobStoreProvider.S3)
+        {
+            var url = config["Kiln:Storage:S3:ServiceUrl"];
+            var region = config["Kiln:Storage:S3:Region"] ?? "us-east-1";
+            sources += Uri.TryCreate(url, UriKind.Absolute, out var u) ? $" {u.GetLeftPart(UriPartial.Authority)}" : $" https://*.s3.{region}.amazonaws.com https://s3.{region}.amazonaws.com";
+        }
+        return sources;
+    }
+}
+
+public sealed class ContentSecurityPolicy(string connectSources)
+{
+    public string Value { get; } =
+        $"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src {connectSources}; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'";
+}

@@ -1,0 +1,75 @@
+using System.ComponentModel.DataAnnotations;
+using Kiln.Core.Credits;
+using Kiln.Core.Data;
+using Kiln.Core.Jobs;
+using Kiln.Web.Queries;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace Kiln.Web.Pages.Admin;
+
+/// <summary>The operator console. Non-admins get the 404 page: the console's existence is not advertised.</summary>
+public sealed class IndexModel(AdminQueries admin, CreditsLedger ledger, KilnDbContext db) : KilnPageModel
+{
+    public sealed class GrantInput
+    {
+        [Required(ErrorMessage = "Choose a workspace.")] public Guid? WorkspaceId { get; set; }
+        [Required(ErrorMessage = "Enter an amount."), Range(-1_000_000_000, 1_000_000_000)] public long? Amount { get; set; }
+        public string Kind { get; set; } = "grant";
+        [Required(ErrorMessage = "Give a reason; the workspace sees it in its ledger."), MaxLength(500)] public string? Reason { get; set; }
+        public string? RequestId { get; set; }
+    }
+
+    [BindProperty] public GrantInput Grant { get; set; } = new();
+    [BindProperty(SupportsGet = true)] public string? Search { get; set; }
+    public IReadOnlyList<AdminUserRow> Users { get; private set; } = [];
+    public IReadOnlyList<AdminWorkspaceRow> Workspaces { get; private set; } = [];
+    public Dictionary<JobStatus, int> ByStatus { get; private set; } = [];
+    public int QueueDepth { get; private set; }
+    public IReadOnlyList<WorkerHeartbeat> Workers { get; private set; } = [];
+    public IReadOnlyList<AdminJobRow> Failed { get; private set; } = [];
+    public IReadOnlyList<JobsPerDay> PerDay { get; private set; } = [];
+
+    public async Task<IActionResult> OnGetAsync(Guid? workspace, CancellationToken ct)
+    {
+        if (!Me.IsAdmin) return NotFoundPage();
+        Grant.WorkspaceId = workspace;
+        Grant.RequestId = Guid.NewGuid().ToString("N");
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostGrantAsync(CancellationToken ct)
+    {
+        if (!Me.IsAdmin) return NotFoundPage();
+        var kind = Grant.Kind == "adjustment" ? LedgerEntryKind.Adjustment : LedgerEntryKind.Grant;
+        if (Grant.Amount is 0 || (kind == LedgerEntryKind.Grant && Grant.Amount < 0))
+            ModelState.AddModelError("Grant.Amount", kind == LedgerEntryKind.Grant ? "A grant is a positive number of credits." : "An adjustment is a non-zero number of credits.");
+        if (Grant.WorkspaceId is { } w && !await db.Workspaces.AnyAsync(x => x.Id == w, ct)) ModelState.AddModelError("Grant.WorkspaceId", "That workspace does not exist.");
+        if (ModelState.IsValid)
+        {
+            // The form's request id makes a double submit (or a browser retry) a no-op instead of a double grant.
+            var key = $"admin:{(Grant.RequestId is { Length: > 0 and <= 64 } r ? r : Guid.NewGuid().ToString("N"))}";
+            var result = await ledger.PostAsync(Grant.WorkspaceId!.Value, kind, Grant.Amount!.Value, key, Grant.Reason!.Trim(), Me.UserId, ct);
+            if (result.Error is { } e) ModelState.AddModelError("Grant.Amount", e.Message);
+            else
+            {
+                TempData["Flash"] = $"{(kind == LedgerEntryKind.Grant ? "Granted" : "Adjusted by")} {Grant.Amount} credits. New balance: {result.Value!.PostedAfter}.";
+                return Redirect("/admin");
+            }
+        }
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        Users = await admin.Users(Search, ct);
+        Workspaces = await admin.Workspaces(ct);
+        ByStatus = await admin.JobsByStatus(ct);
+        QueueDepth = await admin.QueueDepth(ct);
+        Workers = await admin.Workers(ct);
+        Failed = (await admin.Jobs(JobStatus.Failed, null, null, 0, 10, ct)).Rows;
+        PerDay = await admin.JobsPerDay(30, ct);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Text;
+using System.Text.Json;
+using Kiln.Core.Jobs;
+using Kiln.Core.Storage;
+using Kiln.Web.Queries;
+using Markdig;
+using Microsoft.AspNetCore.Html;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Kiln.Web.Pages.Jobs;
+
+public sealed record ArtifactView(Artifact Artifact, string Preview, IHtmlContent? Html, string? Text);
+
+public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifactsQuery artifacts, CancelJobCommand cancel,
+    UsageQueries usage, IBlobStore blobs) : KilnPageModel
+{
+    private const int PreviewBytes = 256 * 1024;
+    // Raw HTML in Markdown is disabled: artifacts are model output, and rendering it verbatim would be stored XSS.
+    private static readonly MarkdownPipeline Markdown = new MarkdownPipelineBuilder().UseAdvancedExtensions().DisableHtml().Build();
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public Job Job { get; private set; } = null!;
+    public JobCosts Costs { get; private set; } = null!;
+    public IReadOnlyList<string> Log { get; private set; } = [];
+    public long LastEventId { get; private set; }
+    public IReadOnlyList<ArtifactView> Artifacts { get; private set; } = [];
+
+    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct)
+    {
+        var job = await jobs.Run(Workspace, id, ct);
+        if (job is null) return NotFoundPage();
+        Job = job;
+        Costs = await usage.CostsOf(job, ct);
+        var log = new List<string>();
+        var after = 0L;
+        // The page shows the log so far; the browser's EventSource continues after LastEventId.
+        for (var i = 0; i < 10; i++)
+        {
+            var batch = await events.After(Workspace, id, after, 500, ct);
+            foreach (var e in batch)
+            {
+                after = e.Id;
+                if (e.Type == JobEventTypes.Log && JsonDocument.Parse(e.DataJson).RootElement.TryGetProperty("line", out var line)) log.Add(line.GetString() ?? "");
+            }
+            if (batch.Count < 500) break;
+        }
+        Log = log.TakeLast(1000).ToList();
+        LastEventId = after;
+        var views = new List<ArtifactView>();
+        foreach (var a in await artifacts.Run(Workspace, id, ct)) views.Add(await PreviewAsync(a, ct));
+        Artifacts = views;
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostCancelAsync(Guid id, CancellationToken ct)
+    {
+        var result = await cancel.Run(Workspace, id, ct);
+        if (result.Error is { Status: 404 }) return NotFoundPage();
+        TempData["Flash"] = result.Error is { } e ? e.Message
+            : result.Value!.Status == JobStatus.Canceled ? "Job canceled; its held credits were released." : "Cancel requested; the job stops within a few seconds.";
+        return Redirect($"/jobs/{id}");
+    }
+
+    private async Task<ArtifactView> PreviewAsync(Artifact a, CancellationToken ct)
+    {
+        var type = a.ContentType.Split(';')[0].Trim().ToLowerInvariant();
+        var ext = Path.GetExtension(a.Name).ToLowerInvariant();
+        if (type.StartsWith("audio/", StringComparison.Ordinal)) return new ArtifactView(a, "audio", null, null);
+        var kind = ext is ".md" or ".markdown" || type == "text/markdown" ? "markdown"
+            : ext == ".json" || type == "application/json" ? "json"
+            : type.StartsWith("text/", StringComparison.Ordinal) || ext is ".txt" or ".srt" or ".vtt" ? "text" : null;
+        if (kind is null || a.Size > PreviewBytes * 4) return new ArtifactView(a, "none", null, null);
+        string text;
+        try
+        {
+            await using var stream = await blobs.OpenReadAsync(a.BlobKey, ct);
+            var buffer = new byte[PreviewBytes];
+            var read = await stream.ReadAtLeastAsync(buffer, PreviewBytes, throwOnEndOfStream: false, ct);
+            text = Encoding.UTF8.GetString(buffer, 0, read);
+            if (read == PreviewBytes && kind != "text") kind = "text";
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return new ArtifactView(a, "none", null, null);
+        }
+        return kind switch
+        {
+            "markdown" => new ArtifactView(a, kind, new HtmlString(Markdig.Markdown.ToHtml(text, Markdown)), null),
+            "json" => new ArtifactView(a, kind, null, Pretty(text)),
+            _ => new ArtifactView(a, "text", null, text),
+        };
+    }
+
+    private static string Pretty(string json)
+    {
+        try { return JsonSerializer.Serialize(JsonDocument.Parse(json).RootElement, Indented); }
+        catch (JsonException) { return json; }
+    }
+}

@@ -1,0 +1,24 @@
+using Kiln.Core.Jobs;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Kiln.Web.Pages.Jobs;
+
+public sealed class IndexModel(ListJobsQuery jobs) : KilnPageModel
+{
+    public static readonly string[] Statuses = ["queued", "running", "succeeded", "failed", "canceled"];
+
+    [BindProperty(SupportsGet = true)] public string? Status { get; set; }
+    [BindProperty(SupportsGet = true, Name = "page")] public int PageNumber { get; set; } = 1;
+    public JobPage Result { get; private set; } = new([], 1, 20, 0);
+    public int Pages => Math.Max(1, (Result.Total + Result.PageSize - 1) / Result.PageSize);
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        JobStatus? s = Enum.TryParse<JobStatus>(Status, ignoreCase: true, out var parsed) && Statuses.Contains(Status) ? parsed : null;
+        if (s is null) Status = null;
+        Result = await jobs.Run(Workspace, s, null, PageNumber, 20, ct);
+    }
+
+    public string Link(string? status, int page) =>
+        "/jobs" + (status is null && page == 1 ? "" : "?" + string.Join('&', new[] { status is null ? null : "status=" + status, page == 1 ? null : "page=" + page }.OfType<string>()));
+}

@@ -1,0 +1,69 @@
+using System.ComponentModel.DataAnnotations;
+using Kiln.Core.Accounts;
+using Kiln.Web.Queries;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Kiln.Web.Pages.Workspace;
+
+public sealed class IndexModel(GetMembershipQuery memberships, WorkspaceQueries queries, ListApiKeysQuery keys,
+    CreateApiKeyCommand createKey, RevokeApiKeyCommand revokeKey, RenameWorkspaceCommand rename) : KilnPageModel
+{
+    public Membership? Current { get; private set; }
+    public IReadOnlyList<MemberRow> Members { get; private set; } = [];
+    public IReadOnlyList<ApiKey> Keys { get; private set; } = [];
+    /// <summary>A newly created key's secret: shown in this one response and never again.</summary>
+    public string? NewSecret { get; private set; }
+    public bool CanManage => Me.Role >= WorkspaceRole.Admin;
+
+    [BindProperty, Required(ErrorMessage = "Give the workspace a name."), MaxLength(200)] public string? Name { get; set; }
+    [BindProperty, MaxLength(200)] public string? KeyName { get; set; }
+
+    public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
+
+    public async Task<IActionResult> OnPostRenameAsync(CancellationToken ct)
+    {
+        if (!CanManage) return Forbidden();
+        if (ModelState.IsValid)
+        {
+            var r = await rename.Run(Workspace, Name!, ct);
+            if (r.Error is { } e) ModelState.AddModelError(nameof(Name), e.Message);
+            else { TempData["Flash"] = "Workspace renamed."; return Redirect("/workspace"); }
+        }
+        await LoadAsync(ct, keepName: true);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostCreateKeyAsync(CancellationToken ct)
+    {
+        if (!CanManage) return Forbidden();
+        ModelState.Remove(nameof(Name));
+        var r = await createKey.Run(Workspace, Me.UserId, KeyName ?? "", ct);
+        if (r.Error is { } e) ModelState.AddModelError(nameof(KeyName), e.Message);
+        else { NewSecret = r.Value!.Secret; KeyName = null; }
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRevokeKeyAsync(Guid keyId, CancellationToken ct)
+    {
+        if (!CanManage) return Forbidden();
+        var r = await revokeKey.Run(Workspace, keyId, ct);
+        if (r.Error is { Status: 404 }) return NotFoundPage();
+        TempData["Flash"] = $"API key “{r.Value!.Name}” revoked; it stops working at once.";
+        return Redirect("/workspace");
+    }
+
+    private RedirectResult Forbidden()
+    {
+        TempData["Flash"] = "Only workspace owners and admins can change this.";
+        return Redirect("/workspace");
+    }
+
+    private async Task LoadAsync(CancellationToken ct, bool keepName = false)
+    {
+        Current = await memberships.Run(Me.UserId!.Value, Workspace, ct);
+        if (!keepName) Name = Current?.Workspace.Name;
+        Members = await queries.Members(Workspace, ct);
+        Keys = await keys.Run(Workspace, ct);
+    }
+}

@@ -1,0 +1,43 @@
+using System.Globalization;
+using Kiln.Core.Jobs;
+
+namespace Kiln.Web.Ui;
+
+public static class Format
+{
+    public static string Status(JobStatus s) => s.ToString().ToLowerInvariant();
+
+    public static string Bytes(long b) => b switch
+    {
+        < 1024 => $"{b} B",
+        < 1024 * 1024 => (b / 1024.0).ToString("0.#", CultureInfo.InvariantCulture) + " KB",
+        < 1024L * 1024 * 1024 => (b / 1024.0 / 1024).ToString("0.#", CultureInfo.InvariantCulture) + " MB",
+        _ => (b / 1024.0 / 1024 / 1024).ToString("0.##", CultureInfo.InvariantCulture) + " GB",
+    };
+
+    public static string Utc(DateTime? t) => t is { } v ? DateTime.SpecifyKind(v, DateTimeKind.Utc).ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) : "—";
+
+    public static string Iso(DateTime t) => DateTime.SpecifyKind(t, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture);
+
+    public static string Duration(DateTime? from, DateTime? to)
+    {
+        if (from is null || to is null) return "—";
+        var d = to.Value - from.Value;
+        return d.TotalSeconds < 60 ? $"{d.TotalSeconds:0.0} s" : d.TotalMinutes < 60 ? $"{(int)d.TotalMinutes} min {d.Seconds} s" : $"{(int)d.TotalHours} h {d.Minutes} min";
+    }
+
+    public static string Credits(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+}
+
+public static class Csv
+{
+    public static string Field(object? v)
+    {
+        var s = Convert.ToString(v, CultureInfo.InvariantCulture) ?? "";
+        // A leading =, +, - or @ would run as a formula in spreadsheet apps.
+        if (s.Length > 0 && "=+-@".Contains(s[0], StringComparison.Ordinal) && !long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)) s = "'" + s;
+        return s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+    }
+
+    public static string Line(params object?[] fields) => string.Join(',', fields.Select(Field)) + "\r\n";
+}
