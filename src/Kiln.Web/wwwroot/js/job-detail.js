@@ -1,0 +1,79 @@
+// Live job view: progress, step, log lines and status over Server-Sent Events. The browser's EventSource reconnects
+// by itself and sends Last-Event-ID, so the stream resumes exactly where it broke off.
+import { finished } from './api.js';
+import { setBadge } from './app.js';
+
+const root = document.getElementById('job-live');
+if (root) {
+  const id = root.dataset.jobId;
+  const bar = document.getElementById('job-progress');
+  const percent = document.getElementById('progress-percent');
+  const step = document.getElementById('job-step');
+  const message = document.getElementById('job-message');
+  const log = document.getElementById('job-log');
+  const badge = document.querySelector(`[data-live-status="${id}"]`);
+
+  const setProgress = (p) => {
+    const v = Math.max(0, Math.min(100, Math.round(p)));
+    bar.value = v;
+    bar.setAttribute('aria-valuenow', String(v));
+    percent.textContent = String(v);
+  };
+
+  // After the job ends, the server-rendered cost, timings and results are fetched and swapped in: one source of truth.
+  const refreshSections = async () => {
+    try {
+      const res = await fetch(location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+      const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+      for (const sel of ['#job-cost', '#job-artifacts', '.grid-2']) {
+        const fresh = doc.querySelector(sel);
+        const current = document.querySelector(sel);
+        if (fresh && current) current.replaceWith(fresh);
+      }
+      const freshError = doc.getElementById('job-error');
+      const error = document.getElementById('job-error');
+      if (freshError && error) error.replaceWith(freshError);
+    } catch { /* the page still shows the live state; a reload shows the rest */ }
+  };
+
+  const onFinished = (status) => {
+    document.getElementById('cancel-form')?.remove();
+    if (status === 'succeeded') setProgress(100);
+    refreshSections();
+  };
+
+  if (root.dataset.finished !== 'true') {
+    const source = new EventSource(`/api/jobs/${id}/events?after=${root.dataset.lastEventId || 0}`);
+    const data = (e) => { try { return JSON.parse(e.data); } catch { return {}; } };
+    source.addEventListener('progress', (e) => {
+      const d = data(e);
+      if (typeof d.percent === 'number') setProgress(d.percent);
+      if (d.step) step.textContent = d.step;
+      message.textContent = d.message ?? '';
+    });
+    source.addEventListener('log', (e) => {
+      const li = document.createElement('li');
+      li.textContent = data(e).line ?? '';
+      const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
+      log.append(li);
+      if (atBottom) log.scrollTop = log.scrollHeight;
+    });
+    source.addEventListener('status', (e) => {
+      const d = data(e);
+      if (!d.status) return;
+      if (badge) setBadge(badge, d.status);
+      step.textContent = d.status === 'queued' && d.retry ? 'waiting to retry' : d.status;
+      if (d.status === 'failed' && d.message) {
+        const error = document.getElementById('job-error');
+        error.textContent = d.message;
+        error.hidden = false;
+      }
+      if (finished(d.status)) onFinished(d.status);
+    });
+    source.addEventListener('end', () => {
+      source.close();
+      root.dataset.finished = 'true';
+      refreshSections();
+    });
+  }
+}

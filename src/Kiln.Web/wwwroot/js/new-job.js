@@ -1,0 +1,146 @@
+// New job page: upload with progress, and a live cost estimate as options change. Without JS the form still posts.
+import { api, ApiError } from './api.js';
+import { Uploader } from './upload.js';
+
+const form = document.getElementById('job-form');
+if (form) {
+  const pipeline = form.dataset.pipeline;
+  const uploadId = document.getElementById('upload-id');
+  const $ = (id) => document.getElementById(id);
+  const fields = [...form.querySelectorAll('[name^="o."]')].filter((el) => !(el.type === 'hidden'));
+  $('estimate-button')?.setAttribute('hidden', '');
+
+  const options = () => {
+    const o = {};
+    for (const el of fields) {
+      const name = el.name.slice(2);
+      if (el.type === 'checkbox') o[name] = el.checked;
+      else if (el.value.trim() === '') continue;
+      else if (el.type === 'number') o[name] = Number(el.value);
+      else o[name] = el.value.trim();
+    }
+    return o;
+  };
+
+  const showFieldErrors = () => {
+    let ok = true;
+    for (const el of fields) {
+      const span = form.querySelector(`[data-error-for="${el.name.slice(2)}"]`);
+      const valid = el.checkValidity();
+      ok &&= valid;
+      el.setAttribute('aria-invalid', valid ? 'false' : 'true');
+      if (span) span.textContent = valid ? '' : el.validationMessage;
+    }
+    return ok;
+  };
+
+  const setEstimate = (cost, available, after, message, error) => {
+    $('estimate-cost').textContent = cost;
+    $('estimate-available').textContent = available;
+    $('estimate-after').textContent = after;
+    const m = $('estimate-message');
+    m.className = error ? 'notice notice-error' : 'hint';
+    m.replaceChildren(message);
+    if (error === 'credits') {
+      const a = document.createElement('a');
+      a.href = '/credits#get-credits';
+      a.textContent = 'Get more credits';
+      m.append(' ', a);
+    }
+  };
+
+  let seq = 0;
+  const estimate = async () => {
+    if (!showFieldErrors()) return;
+    if (uploadId && !uploadId.value) return;
+    const mine = ++seq;
+    try {
+      const e = await api('POST', '/api/jobs/estimate', { pipeline, uploads: uploadId?.value ? [uploadId.value] : [], options: options() });
+      if (mine !== seq) return;
+      const fmt = (n) => `${n.toLocaleString('en-US')} credits`;
+      if (e.affordable) setEstimate(fmt(e.estimatedCost), fmt(e.available), fmt(e.availableAfter), 'The estimate is held when the job starts; unused credits are released when it ends.');
+      else setEstimate(fmt(e.estimatedCost), fmt(e.available), fmt(e.availableAfter), `Not enough credits: this job needs ${e.estimatedCost} but ${e.available} are available.`, 'credits');
+    } catch (err) {
+      if (mine !== seq) return;
+      setEstimate('—', $('estimate-available').textContent, '—', err instanceof ApiError ? err.message : 'Could not reach Kiln to update the estimate.', 'invalid');
+    }
+  };
+
+  let timer;
+  const later = () => { clearTimeout(timer); timer = setTimeout(estimate, 250); };
+  form.addEventListener('input', (e) => { if (e.target.name?.startsWith('o.')) later(); });
+  form.addEventListener('change', (e) => { if (e.target.name?.startsWith('o.')) later(); });
+  form.addEventListener('submit', (e) => { if (!showFieldErrors()) e.preventDefault(); });
+
+  const file = $('file');
+  if (file) setupUpload(file, uploadId, estimate);
+}
+
+function setupUpload(input, uploadId, onReady) {
+  const $ = (id) => document.getElementById(id);
+  const box = document.querySelector('.upload-progress');
+  const bar = $('upload-progress');
+  const pct = $('upload-percent');
+  const status = $('upload-status');
+  const cancel = $('upload-cancel');
+  const resume = $('upload-resume');
+  const start = $('start-button');
+  let uploader = null;
+  status.textContent = 'Choose a file to upload. Large files go up in parts and survive a dropped connection.';
+
+  const setPct = (loaded, total) => {
+    const v = total > 0 ? Math.floor((loaded / total) * 100) : 0;
+    bar.value = v;
+    pct.textContent = `${v} %`;
+  };
+
+  const run = async (work) => {
+    resume.hidden = true;
+    cancel.hidden = false;
+    start.disabled = true;
+    try {
+      const result = await work();
+      setPct(1, 1);
+      uploadId.value = result.id;
+      status.textContent = `${result.fileName} is uploaded and ready (${result.kind}).`;
+      status.dataset.state = 'ready';
+      cancel.hidden = true;
+      start.disabled = false;
+      onReady();
+    } catch (err) {
+      cancel.hidden = true;
+      start.disabled = false;
+      if (err?.name === 'AbortError' || uploader?.canceled) {
+        status.textContent = 'Upload canceled.';
+        status.dataset.state = 'canceled';
+        box.hidden = true;
+        return;
+      }
+      status.textContent = `Upload stopped: ${err?.message ?? err}.`;
+      status.dataset.state = 'failed';
+      // Parts already stored are kept: resuming sends only what is missing. A rejected file cannot be resumed.
+      if (uploader?.upload && !(err?.status >= 400 && err?.status < 500)) resume.hidden = false;
+    }
+  };
+
+  input.addEventListener('change', () => {
+    const f = input.files?.[0];
+    if (!f) return;
+    if (uploader && !uploader.canceled && status.dataset.state === 'uploading') uploader.cancel();
+    uploadId.value = '';
+    uploader = new Uploader(f);
+    uploader.addEventListener('progress', (e) => setPct(e.detail.loaded, e.detail.total));
+    uploader.addEventListener('state', (e) => {
+      status.dataset.state = e.detail.state;
+      status.textContent = e.detail.state === 'validating' ? 'Checking the file…' : `Uploading ${f.name}…`;
+    });
+    uploader.addEventListener('retry', (e) => {
+      status.textContent = `Connection problem on part ${e.detail.partNumber}; retrying in ${Math.round(e.detail.delay / 1000)} s…`;
+    });
+    box.hidden = false;
+    setPct(0, f.size);
+    run(() => uploader.start());
+  });
+  cancel.addEventListener('click', () => uploader?.cancel());
+  resume.addEventListener('click', () => { if (uploader) run(() => uploader.resume()); });
+}
