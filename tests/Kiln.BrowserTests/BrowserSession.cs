@@ -1,0 +1,78 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace Kiln.BrowserTests;
+
+/// <summary>One browser context (one signed-in person) that screenshots every page it visits.</summary>
+public sealed class BrowserSession : IAsyncDisposable
+{
+    public const string Password = "correct-horse-42";
+    private readonly KilnApp _app;
+    private readonly string _dir;
+    private readonly string _who;
+    private readonly IBrowserContext _context;
+    private static int _counter;
+
+    private BrowserSession(KilnApp app, IBrowserContext context, IPage page, string test, string who)
+    {
+        _app = app;
+        _context = context;
+        Page = page;
+        _who = who;
+        _dir = Path.Combine(AppContext.BaseDirectory, "screenshots", test);
+        Directory.CreateDirectory(_dir);
+    }
+
+    public IPage Page { get; }
+
+    public static async Task<BrowserSession> OpenAsync(KilnApp app, string test, string who = "user")
+    {
+        var context = await app.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = app.BaseUrl, AcceptDownloads = true, ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+        });
+        context.SetDefaultTimeout(20_000);
+        var page = await context.NewPageAsync();
+        return new BrowserSession(app, context, page, test, who);
+    }
+
+    public async Task<IResponse?> GoAsync(string path)
+    {
+        var response = await Page.GotoAsync(path);
+        await ShotAsync();
+        return response;
+    }
+
+    /// <summary>A full-page screenshot named after the page's path, numbered in visiting order across the test.</summary>
+    public async Task ShotAsync(string? label = null)
+    {
+        var path = new Uri(Page.Url).AbsolutePath.Trim('/');
+        var name = Regex.Replace(label ?? (path.Length == 0 ? "home" : path), "[^a-zA-Z0-9]+", "-").Trim('-');
+        var n = Interlocked.Increment(ref _counter);
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(_dir, $"{n:D2}-{_who}-{name}.png"), FullPage = true });
+    }
+
+    public async Task SignUpAsync(string email)
+    {
+        await GoAsync("/signup");
+        await Page.GetByLabel("Email").FillAsync(email);
+        await Page.GetByLabel("Password").FillAsync(Password);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        await Page.WaitForURLAsync("**/dashboard");
+        await ShotAsync();
+    }
+
+    public async Task SignInAsync(string email)
+    {
+        await GoAsync("/signin");
+        await Page.GetByLabel("Email").FillAsync(email);
+        await Page.GetByLabel("Password").FillAsync(Password);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Page.WaitForURLAsync("**/dashboard");
+        await ShotAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await _context.CloseAsync();
+
+    public KilnApp App => _app;
+}

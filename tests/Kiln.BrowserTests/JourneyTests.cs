@@ -1,0 +1,209 @@
+using System.Text.RegularExpressions;
+using Kiln.Core.Data;
+using Kiln.Core.Jobs;
+using Kiln.Core.Storage;
+using Kiln.Core.Uploads;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Kiln.BrowserTests;
+
+public sealed class JourneyTests(KilnApp app)
+{
+    private static string Email(string tag) => $"{tag}-{Guid.NewGuid():N}"[..20] + "@example.com";
+
+    [Fact]
+    public async Task Sign_up_shows_the_free_grant_on_the_dashboard()
+    {
+        await using var s = await BrowserSession.OpenAsync(app, nameof(Sign_up_shows_the_free_grant_on_the_dashboard));
+        await s.GoAsync("/");
+        await s.SignUpAsync(Email("signup"));
+        await Expect(s.Page.GetByTestId("available")).ToHaveTextAsync("25");
+        await Expect(s.Page.GetByRole(AriaRole.Heading, new() { Name = "Run your first job" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task A_job_that_costs_more_than_the_balance_is_refused_clearly_and_nothing_is_created()
+    {
+        await using var s = await BrowserSession.OpenAsync(app, nameof(A_job_that_costs_more_than_the_balance_is_refused_clearly_and_nothing_is_created));
+        var email = Email("poor");
+        await s.SignUpAsync(email);
+        await s.GoAsync("/jobs/new");
+        await s.Page.Locator("a[data-pipeline=sleep]").ClickAsync();
+        await s.Page.WaitForURLAsync("**/jobs/new?pipelineId=sleep");
+        await s.Page.GetByLabel("Cost (optional)", new() { Exact = true }).FillAsync("1000");
+        await Expect(s.Page.Locator("#estimate-message")).ToContainTextAsync("Not enough credits");
+        await Expect(s.Page.Locator("#estimate-cost")).ToHaveTextAsync("1,000 credits");
+        await s.ShotAsync("estimate-insufficient");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Start job" }).ClickAsync();
+        await Expect(s.Page.Locator("#insufficient")).ToContainTextAsync("needs 1000 credits but only 25 are available");
+        await Expect(s.Page.Locator("#insufficient").GetByRole(AriaRole.Link, new() { Name = "Get more credits" })).ToBeVisibleAsync();
+        await s.ShotAsync("insufficient");
+        await s.GoAsync("/jobs");
+        await Expect(s.Page.GetByRole(AriaRole.Heading, new() { Name = "No jobs yet" })).ToBeVisibleAsync();
+        (await CountJobsOf(email)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Canceling_a_running_job_releases_its_credits()
+    {
+        await using var s = await BrowserSession.OpenAsync(app, nameof(Canceling_a_running_job_releases_its_credits));
+        await s.SignUpAsync(Email("cancel"));
+        await s.GoAsync("/jobs/new?pipelineId=sleep");
+        await s.Page.GetByLabel("Seconds (optional)", new() { Exact = true }).FillAsync("120");
+        await s.Page.GetByLabel("Cost (optional)", new() { Exact = true }).FillAsync("5");
+        await Expect(s.Page.Locator("#estimate-after")).ToHaveTextAsync("20 credits");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Start job" }).ClickAsync();
+        await s.Page.WaitForURLAsync(new Regex("/jobs/[0-9a-f-]{36}$"));
+        var badge = s.Page.Locator(".page-head .badge");
+        await Expect(badge).ToHaveTextAsync("running", new() { Timeout = 30_000 });
+        await Expect(s.Page.Locator("#job-log")).ToContainTextAsync("child process");
+        await s.ShotAsync("job-running");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Cancel job" }).ClickAsync();
+        await Expect(s.Page.Locator(".page-head .badge")).ToHaveTextAsync("canceled", new() { Timeout = 30_000 });
+        await Expect(s.Page.GetByTestId("released")).ToHaveTextAsync("5 credits");
+        await s.ShotAsync("job-canceled");
+        await s.GoAsync("/credits");
+        await Expect(s.Page.GetByTestId("available")).ToHaveTextAsync("25");
+        await Expect(s.Page.GetByTestId("held")).ToHaveTextAsync("0");
+        await Expect(s.Page.Locator("#ledger-table tr[data-kind=release]")).ToHaveCountAsync(1);
+        await s.GoAsync("/credits?kind=release");
+        await Expect(s.Page.Locator("#ledger-table tbody tr")).ToHaveCountAsync(1);
+    }
+
+    [Fact]
+    public async Task An_admin_grant_shows_up_on_the_users_dashboard()
+    {
+        var email = Email("granted");
+        var adminEmail = Email("admin");
+        await app.CreateUserAsync(adminEmail, BrowserSession.Password, isAdmin: true);
+        await using var user = await BrowserSession.OpenAsync(app, nameof(An_admin_grant_shows_up_on_the_users_dashboard), "user");
+        await user.SignUpAsync(email);
+        var workspace = await app.WithScope(async sp =>
+        {
+            var db = sp.GetRequiredService<KilnDbContext>();
+            var userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
+            return await db.WorkspaceMembers.Where(m => m.UserId == userId).Select(m => m.WorkspaceId).SingleAsync();
+        });
+
+        await using var admin = await BrowserSession.OpenAsync(app, nameof(An_admin_grant_shows_up_on_the_users_dashboard), "admin");
+        await admin.SignInAsync(adminEmail);
+        await admin.GoAsync("/admin");
+        await admin.Page.GetByLabel("Workspace").SelectOptionAsync(workspace.ToString());
+        await admin.Page.GetByLabel("Credits").FillAsync("100");
+        await admin.Page.GetByLabel("Reason").FillAsync("Launch promotion");
+        await admin.Page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+        await Expect(admin.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Granted 100 credits. New balance: 125.");
+        await admin.ShotAsync("admin-granted");
+
+        await user.GoAsync("/dashboard");
+        await Expect(user.Page.GetByTestId("available")).ToHaveTextAsync("125");
+        await user.GoAsync("/credits");
+        await Expect(user.Page.Locator("#ledger-table")).ToContainTextAsync("Launch promotion");
+        // A regular user does not see the console at all.
+        var response = await user.GoAsync("/admin");
+        response!.Status.ShouldBe(404);
+    }
+
+    [Fact]
+    public async Task Another_users_job_url_shows_the_404_page()
+    {
+        await using var owner = await BrowserSession.OpenAsync(app, nameof(Another_users_job_url_shows_the_404_page), "owner");
+        await owner.SignUpAsync(Email("owner"));
+        await owner.GoAsync("/jobs/new?pipelineId=noop");
+        await owner.Page.GetByRole(AriaRole.Button, new() { Name = "Start job" }).ClickAsync();
+        await owner.Page.WaitForURLAsync(new Regex("/jobs/[0-9a-f-]{36}$"));
+        await Expect(owner.Page.Locator(".page-head .badge")).ToHaveTextAsync("succeeded", new() { Timeout = 30_000 });
+        await owner.ShotAsync("own-job");
+        var url = new Uri(owner.Page.Url).AbsolutePath;
+
+        await using var other = await BrowserSession.OpenAsync(app, nameof(Another_users_job_url_shows_the_404_page), "other");
+        await other.SignUpAsync(Email("other"));
+        var response = await other.GoAsync(url);
+        response!.Status.ShouldBe(404);
+        await Expect(other.Page.GetByRole(AriaRole.Heading, new() { Name = "Not found" })).ToBeVisibleAsync();
+        (await other.GoAsync("/jobs/" + Guid.NewGuid()))!.Status.ShouldBe(404);
+    }
+
+    [Fact]
+    public async Task An_upload_survives_a_dropped_connection_half_way()
+    {
+        await using var s = await BrowserSession.OpenAsync(app, nameof(An_upload_survives_a_dropped_connection_half_way));
+        await s.SignUpAsync(Email("upload"));
+        await s.GoAsync("/jobs/new?pipelineId=pdf-echo");
+        var pdf = TestPdf.Create(pages: 60);
+        pdf.Length.ShouldBeGreaterThan(4 * 65536);
+        var puts = 0;
+        var aborted = 0;
+        await s.Page.RouteAsync("**/blobs/**", async route =>
+        {
+            if (route.Request.Method == "PUT" && Interlocked.Increment(ref puts) == 3 && Interlocked.Exchange(ref aborted, 1) == 0)
+                await route.AbortAsync("connectionreset");
+            else
+                await route.ContinueAsync();
+        });
+        await s.Page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "kilns.pdf", MimeType = "application/pdf", Buffer = pdf });
+        await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 60_000 });
+        await Expect(s.Page.Locator("#upload-progress")).ToHaveAttributeAsync("value", "100");
+        await s.ShotAsync("uploaded");
+        aborted.ShouldBe(1);
+        var uploadId = Guid.Parse(await s.Page.Locator("#upload-id").InputValueAsync());
+        var upload = await app.WithScope(sp => sp.GetRequiredService<KilnDbContext>().Uploads.AsNoTracking().SingleAsync(u => u.Id == uploadId));
+        upload.Status.ShouldBe(UploadStatus.Ready);
+        upload.Size.ShouldBe(pdf.Length);
+        await Expect(s.Page.Locator("#estimate-cost")).ToHaveTextAsync("3 credits");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Start job" }).ClickAsync();
+        await s.Page.WaitForURLAsync(new Regex("/jobs/[0-9a-f-]{36}$"));
+        await Expect(s.Page.Locator("[data-preview=markdown]")).ToContainTextAsync($"Size: {pdf.Length} bytes", new() { Timeout = 30_000 });
+        await s.ShotAsync("job-done");
+    }
+
+    [Fact]
+    public async Task A_pdf_podcast_job_runs_live_and_its_download_matches_storage()
+    {
+        if (!app.HasPipeline("pdf-podcast")) Assert.Skip("The pdf-podcast pipeline is not registered in this build yet (it lands with the pipeline branch).");
+        await using var s = await BrowserSession.OpenAsync(app, nameof(A_pdf_podcast_job_runs_live_and_its_download_matches_storage));
+        await s.SignUpAsync(Email("podcast"));
+        await s.GoAsync("/jobs/new");
+        await s.Page.Locator("a[data-pipeline=pdf-podcast]").ClickAsync();
+        await s.Page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "pottery.pdf", MimeType = "application/pdf", Buffer = TestPdf.Create(pages: 4, linesPerPage: 20) });
+        await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 60_000 });
+        await Expect(s.Page.Locator("#estimate-cost")).ToHaveTextAsync(new Regex(@"^\d[\d,]* credits$"));
+        await s.ShotAsync("estimate");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Start job" }).ClickAsync();
+        await s.Page.WaitForURLAsync(new Regex("/jobs/[0-9a-f-]{36}$"));
+        var jobId = Guid.Parse(new Uri(s.Page.Url).AbsolutePath.Split('/')[^1]);
+        var navigations = 0;
+        s.Page.FrameNavigated += (_, f) => { if (f == s.Page.MainFrame) navigations++; };
+        await s.ShotAsync("job-started");
+        await Expect(s.Page.GetByRole(AriaRole.Progressbar)).ToHaveAttributeAsync("aria-valuenow", "100", new() { Timeout = 300_000 });
+        navigations.ShouldBe(0);
+        var markdown = s.Page.Locator("[data-preview=markdown]").First;
+        await Expect(markdown).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        (await markdown.Locator("h1, h2, p").CountAsync()).ShouldBeGreaterThan(0);
+        await s.ShotAsync("job-succeeded");
+
+        var artifact = await app.WithScope(sp => sp.GetRequiredService<KilnDbContext>().Artifacts.AsNoTracking()
+            .Where(a => a.JobId == jobId).OrderBy(a => a.Name).FirstAsync(a => a.Name.EndsWith(".md")));
+        var download = await s.Page.RunAndWaitForDownloadAsync(() => s.Page.Locator($"a[data-download='{artifact.Name}']").ClickAsync());
+        var downloaded = await File.ReadAllBytesAsync((await download.PathAsync())!);
+        var stored = await app.WithScope(async sp =>
+        {
+            await using var stream = await sp.GetRequiredService<IBlobStore>().OpenReadAsync(artifact.BlobKey, CancellationToken.None);
+            using var ms = new MemoryStream();
+            await stream.CopyToAsync(ms);
+            return ms.ToArray();
+        });
+        downloaded.ShouldBe(stored);
+    }
+
+    private Task<int> CountJobsOf(string email) => app.WithScope(async sp =>
+    {
+        var db = sp.GetRequiredService<KilnDbContext>();
+        var userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
+        var ws = await db.WorkspaceMembers.Where(m => m.UserId == userId).Select(m => m.WorkspaceId).SingleAsync();
+        return await db.Jobs.IgnoreQueryFilters().CountAsync(j => j.WorkspaceId == ws);
+    });
+}

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Sockets;
+using Kiln.Core.Accounts;
+using Kiln.Core.Data;
+using Kiln.Core.Pipelines;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+[assembly: AssemblyFixture(typeof(Kiln.BrowserTests.KilnApp))]
+
+namespace Kiln.BrowserTests;
+
+/// <summary>
+/// One real Kestrel host (a browser needs a socket, not TestServer) on a free loopback port, with a temp SQLite
+/// database and blob directory, plus one headless Debian Chromium shared by all tests.
+/// </summary>
+public sealed class KilnApp : IAsyncLifetime
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "kiln-browser-" + Guid.NewGuid().ToString("N")[..8]);
+    private Factory? _factory;
+    private IPlaywright? _playwright;
+
+    public string BaseUrl { get; private set; } = "";
+    public IServiceProvider Services => _factory!.Services;
+    public IBrowser Browser { get; private set; } = null!;
+    public string BlobRoot => Path.Combine(_dir, "blobs");
+
+    public async ValueTask InitializeAsync()
+    {
+        Directory.CreateDirectory(_dir);
+        var port = FreePort();
+        BaseUrl = $"http://127.0.0.1:{port}";
+        _factory = new Factory(_dir, port, BaseUrl);
+        _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
+        _factory.StartServer();
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Browser is not null) await Browser.CloseAsync();
+        _playwright?.Dispose();
+        if (_factory is not null) await _factory.DisposeAsync();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    public async Task<T> WithScope<T>(Func<IServiceProvider, Task<T>> work)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider);
+    }
+
+    public Task<KilnUser> CreateUserAsync(string email, string password, bool isAdmin) => WithScope(async sp =>
+    {
+        var result = await sp.GetRequiredService<CreateAccountCommand>().Run(email, password, null, isAdmin, CancellationToken.None);
+        return result.Value ?? throw new InvalidOperationException(result.Error!.Message);
+    });
+
+    public bool HasPipeline(string id) => Services.GetRequiredService<PipelineCatalog>().Find(id) is not null;
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private sealed class Factory(string dir, int port, string baseUrl) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Development");
+            builder.UseUrls($"http://127.0.0.1:{port}");
+            var settings = new Dictionary<string, string>
+            {
+                ["Kiln:Database:Provider"] = "Sqlite",
+                ["Kiln:Database:ConnectionString"] = $"Data Source={Path.Combine(dir, "kiln.db")}",
+                ["Kiln:Database:MigrateOnStartup"] = "true",
+                ["Kiln:Storage:Provider"] = "Local",
+                ["Kiln:Storage:LocalPath"] = Path.Combine(dir, "blobs"),
+                ["Kiln:Storage:PublicBaseUrl"] = baseUrl,
+                ["Kiln:Pipelines:Diagnostics"] = "true",
+                ["Kiln:Jobs:PollSeconds"] = "0.2",
+                ["Kiln:Jobs:HeartbeatSeconds"] = "0.5",
+                ["Kiln:Worker:Enabled"] = "true",
+                ["Kiln:Worker:ScratchPath"] = Path.Combine(dir, "scratch"),
+                // Small parts so a test file of a few hundred KB goes up in several parts.
+                ["Kiln:Uploads:PartSize"] = "65536",
+                ["Kiln:Accounts:FreeGrant"] = "25",
+                ["Kiln:RateLimit:PermitsPerMinute"] = "100000",
+                ["Logging:LogLevel:Default"] = "Warning",
+            };
+            foreach (var (k, v) in settings) builder.UseSetting(k, v);
+            builder.ConfigureTestServices(s => s.AddSingleton<IPipeline, PdfEchoPipeline>());
+        }
+    }
+}
