@@ -52,6 +52,7 @@ public sealed class LocalDiskBlobStoreTests : IDisposable
         (await _store.StatAsync("ws/a/jobs/1/a2/out.txt", Ct)).ShouldBeNull();
         (await _store.StatAsync("ws/a/jobs/10/a1/out.txt", Ct)).ShouldNotBeNull();
         (await _store.StatAsync("ws/b/jobs/1/a1/out.txt", Ct)).ShouldNotBeNull();
+        Directory.Exists(Path.Combine(_store.Root, "ws", "a", "jobs", "1")).ShouldBeFalse();
     }
 
     [Theory]

@@ -106,6 +106,18 @@ public sealed class S3BlobStoreTests(S3Server server) : IClassFixture<S3Server>,
         (await _store.StatAsync(BlobKeys.Upload(h.WorkspaceId, created.Id), Ct)).ShouldBeNull();
     }
 
+    [Fact]
+    public async Task Sweeper_cleans_up_on_servers_without_multipart_listing_or_abort()
+    {
+        using var h = new UploadHarness(_store, o => o.PartSize = 5 * UploadOptions.MiB);
+        await using var db = h.Context();
+        var created = await h.Create(db).ExecuteAsync(h.WorkspaceId, null, new CreateUploadRequest("later.mp4", 6 * UploadOptions.MiB, null), Ct);
+        created.Value!.Parts.Count.ShouldBe(2);
+
+        h.Time.Advance(h.Options.PendingLifetime + TimeSpan.FromMinutes(1));
+        (await h.Sweeper(db).SweepAsync(Ct)).ShouldBe(1);
+    }
+
     private async Task<byte[]> ReadAllAsync(string key)
     {
         await using var read = await _store.OpenReadAsync(key, Ct);
