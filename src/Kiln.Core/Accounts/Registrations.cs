@@ -1,3 +1,5 @@
+using Kiln.Core.Data;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,4 +19,21 @@ public static class Registrations
         services.AddScoped<RenameWorkspaceCommand>();
         return services;
     }
+
+    /// <summary>
+    /// Identity over the Kiln database. Passwords follow NIST SP 800-63B: length matters, composition rules do not.
+    /// </summary>
+    public static IdentityBuilder AddKilnIdentity(this IServiceCollection services) =>
+        services.AddIdentityCore<KilnUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Password.RequiredLength = 8;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireDigit = false;
+                o.Lockout.MaxFailedAccessAttempts = 10;
+            })
+            .AddRoles<IdentityRole<Guid>>()
+            .AddEntityFrameworkStores<KilnDbContext>();
 }

@@ -85,7 +85,8 @@ public sealed partial class LocalDiskBlobStore : IBlobStore
             var key = Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/');
             if (key.StartsWith(prefix, StringComparison.Ordinal) && BlobKeyRules.IsValid(key)) File.Delete(file);
         }
-        if (prefix.EndsWith('/') && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+        // Job prefixes leave attempt subdirectories behind; drop the whole tree once no file is left in it.
+        if (prefix.EndsWith('/') && !Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Any()) Directory.Delete(dir, recursive: true);
         return Task.CompletedTask;
     }
 

@@ -52,6 +52,8 @@ public sealed partial class PdfInspector(ToolRunner tools, IOptions<UploadOption
 /// <summary>Audio and video: ffprobe must parse the container and find a playable stream with a duration.</summary>
 public sealed class MediaInspector(ToolRunner tools, IOptions<UploadOptions> options)
 {
+    private static readonly JsonSerializerOptions CompactJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
     public async Task<Result<ValidatedContent>> InspectAsync(string path, Container container, CancellationToken ct)
     {
         var probe = await tools.RunAsync(options.Value.FfprobePath, ["-v", "error", "-show_format", "-show_streams", "-of", "json", path], ct);
@@ -105,7 +107,7 @@ public sealed class MediaInspector(ToolRunner tools, IOptions<UploadOptions> opt
             height = isVideo ? height : (int?)null,
             streams,
         };
-        return new ValidatedContent(isVideo ? "video" : "audio", ContentSniffer.MediaContentType(container, isVideo), JsonSerializer.Serialize(metadata));
+        return new ValidatedContent(isVideo ? "video" : "audio", ContentSniffer.MediaContentType(container, isVideo), JsonSerializer.Serialize(metadata, CompactJson));
     }
 
     private static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

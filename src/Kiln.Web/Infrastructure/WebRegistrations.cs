@@ -1,13 +1,10 @@
 using System.Security.Claims;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
+using Kiln.Core;
 using Kiln.Core.Accounts;
-using Kiln.Core.Credits;
 using Kiln.Core.Data;
 using Kiln.Core.Jobs;
-using Kiln.Core.Pipelines;
-using Kiln.Core.Storage;
-using Kiln.Core.Uploads;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -33,16 +30,7 @@ public static class WebRegistrations
         services.AddKilnCore(config);
         if (config.GetValue("Kiln:Worker:Enabled", true)) services.AddJobRunner();
 
-        services.AddIdentityCore<KilnUser>(o =>
-            {
-                o.User.RequireUniqueEmail = true;
-                o.Password.RequiredLength = 8;
-                o.Password.RequireNonAlphanumeric = false;
-                o.Password.RequireUppercase = false;
-                o.Lockout.MaxFailedAccessAttempts = 10;
-            })
-            .AddRoles<IdentityRole<Guid>>()
-            .AddEntityFrameworkStores<KilnDbContext>()
+        services.AddKilnIdentity()
             .AddSignInManager()
             .AddDefaultTokenProviders()
             .AddClaimsPrincipalFactory<KilnClaimsFactory>();
@@ -121,18 +109,6 @@ public static class WebRegistrations
         return builder;
     }
 
-    /// <summary>Core areas shared by the web host, the worker and the CLI.</summary>
-    public static IServiceCollection AddKilnCore(this IServiceCollection services, IConfiguration config)
-    {
-        services.AddKilnData(config);
-        services.AddAccounts(config);
-        services.AddCredits();
-        services.AddJobs(config);
-        services.AddDiagnosticPipelines(config);
-        services.AddStorage(config);
-        services.AddUploads(config);
-        return services;
-    }
 
     private static Task ApiAware(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
     {

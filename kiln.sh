@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Kiln's two commands: `./kiln.sh up` (serve the embedded default) and `./kiln.sh test` (the whole suite).
+# Also: `./kiln.sh worker` (a worker process), `./kiln.sh cli …` (the kiln CLI), `./kiln.sh deps` (install tools).
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+
+APT_PACKAGES=(postgresql ffmpeg poppler-utils qpdf espeak-ng chromium)
+need_tools() {
+  local missing=()
+  command -v pdftotext >/dev/null || missing+=(poppler-utils)
+  command -v qpdf >/dev/null || missing+=(qpdf)
+  command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+  command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+  [ "${1:-}" = test ] && { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql); }
+  [ "${1:-}" = test ] && { command -v chromium >/dev/null || missing+=(chromium); }
+  [ "${1:-}" = test ] && { command -v node >/dev/null || missing+=(nodejs npm); }
+  echo "${missing[@]:-}"
+}
+
+deps() {
+  local missing; missing=$(need_tools "${1:-}")
+  [ -z "$missing" ] && return 0
+  if [ "$(id -u)" = 0 ]; then
+    echo "==> Installing Debian packages: $missing"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null; }
+  else
+    echo "Missing tools: $missing — run: sudo apt-get install -y $missing" >&2
+    exit 1
+  fi
+}
+
+npm_deps() {
+  if [ ! -d node_modules/s3rver ]; then
+    echo "==> Installing npm test peers (s3rver)"
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1 || npm install --no-audit --no-fund --loglevel=error
+  fi
+}
+
+case "${1:-help}" in
+  up)
+    deps up
+    echo "==> Building"
+    dotnet build src/Kiln.Web -c Release -v quiet -nologo >/dev/null
+    dotnet build src/Kiln.Cli -c Release -v quiet -nologo >/dev/null
+    mkdir -p data
+    export Kiln__Database__ConnectionString="${Kiln__Database__ConnectionString:-Data Source=$ROOT/data/kiln.db}"
+    export Kiln__Storage__LocalPath="${Kiln__Storage__LocalPath:-$ROOT/data/blobs}"
+    export Kiln__Storage__PublicBaseUrl="${Kiln__Storage__PublicBaseUrl:-http://127.0.0.1:8080}"
+    echo "==> Migrating"
+    dotnet src/Kiln.Cli/bin/Release/net10.0/kiln.dll migrate
+    if [ ! -f data/admin-password.txt ]; then
+      pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+      dotnet src/Kiln.Cli/bin/Release/net10.0/kiln.dll admin create --email admin@kiln.local --password "$pw" >/dev/null
+      echo "$pw" > data/admin-password.txt; chmod 600 data/admin-password.txt
+    fi
+    cat <<MSG
+
+  Kiln is starting on http://127.0.0.1:8080
+  - Sign up at http://127.0.0.1:8080/signup (new accounts get free credits), or
+  - sign in as the operator: admin@kiln.local / $(cat data/admin-password.txt)   (stored in data/admin-password.txt)
+  API docs: http://127.0.0.1:8080/docs    Metrics: /metrics    Stop with Ctrl+C.
+
+MSG
+    exec dotnet src/Kiln.Web/bin/Release/net10.0/Kiln.Web.dll --urls "${KILN_URLS:-http://127.0.0.1:8080}" --contentRoot "$ROOT/src/Kiln.Web"
+    ;;
+  worker)
+    dotnet build src/Kiln.Worker -c Release -v quiet -nologo >/dev/null
+    exec dotnet src/Kiln.Worker/bin/Release/net10.0/Kiln.Worker.dll
+    ;;
+  cli)
+    shift
+    dotnet build src/Kiln.Cli -c Release -v quiet -nologo >/dev/null
+    exec dotnet src/Kiln.Cli/bin/Release/net10.0/kiln.dll "$@"
+    ;;
+  deps)
+    deps test; npm_deps
+    ;;
+  test)
+    shift || true
+    deps test
+    npm_deps
+    echo "==> Building"
+    dotnet build Kiln.slnx -c Debug -v quiet -nologo
+    status=0
+    for project in tests/Kiln.Core.Tests tests/Kiln.IntegrationTests tests/Kiln.BrowserTests; do
+      echo "==> Testing $project"
+      dotnet test "$project" --no-build -v quiet -nologo "$@" || status=1
+    done
+    exit $status
+    ;;
+  *)
+    echo "usage: ./kiln.sh up | test | worker | cli <args> | deps"; exit 2
+    ;;
+esac

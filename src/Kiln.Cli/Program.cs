@@ -1,0 +1,1 @@
+System.Console.WriteLine("kiln: the CLI lands with the pdf-podcast pipeline.");

@@ -1,0 +1,27 @@
+using Kiln.Core.Accounts;
+using Kiln.Core.Credits;
+using Kiln.Core.Data;
+using Kiln.Core.Jobs;
+using Kiln.Core.Pipelines;
+using Kiln.Core.Storage;
+using Kiln.Core.Uploads;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Kiln.Core;
+
+public static class KilnRegistrations
+{
+    /// <summary>Every Core area, as the web host, the worker and the CLI all need them.</summary>
+    public static IServiceCollection AddKilnCore(this IServiceCollection services, IConfiguration config)
+    {
+        services.AddKilnData(config);
+        services.AddAccounts(config);
+        services.AddCredits();
+        services.AddJobs(config);
+        services.AddDiagnosticPipelines(config);
+        services.AddStorage(config);
+        services.AddUploads(config);
+        return services;
+    }
+}
