@@ -42,6 +42,8 @@ public static class WebPipeline
         api.MapJobsApi();
         api.MapPipelinesApi();
         api.MapAdminApi();
+        api.MapUploadsApi();
+        app.MapBlobEndpoints();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
