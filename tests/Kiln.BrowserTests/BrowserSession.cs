@@ -33,6 +33,9 @@ public sealed class BrowserSession : IAsyncDisposable
         });
         context.SetDefaultTimeout(20_000);
         var page = await context.NewPageAsync();
+        // Browser-side errors go to the test output: a broken script otherwise only shows up as a timeout.
+        page.Console += (_, m) => { if (m.Type is "error" or "warning") TestContext.Current.TestOutputHelper?.WriteLine($"[{who} console {m.Type}] {m.Text}"); };
+        page.PageError += (_, e) => TestContext.Current.TestOutputHelper?.WriteLine($"[{who} page error] {e}");
         return new BrowserSession(app, context, page, test, who);
     }
 

@@ -91,8 +91,8 @@ public sealed class JourneyTests(KilnApp app)
         await using var admin = await BrowserSession.OpenAsync(app, nameof(An_admin_grant_shows_up_on_the_users_dashboard), "admin");
         await admin.SignInAsync(adminEmail);
         await admin.GoAsync("/admin");
-        await admin.Page.GetByLabel("Workspace").SelectOptionAsync(workspace.ToString());
-        await admin.Page.GetByLabel("Credits").FillAsync("100");
+        await admin.Page.GetByLabel("Workspace", new() { Exact = true }).SelectOptionAsync(workspace.ToString());
+        await admin.Page.GetByLabel("Credits", new() { Exact = true }).FillAsync("100");
         await admin.Page.GetByLabel("Reason").FillAsync("Launch promotion");
         await admin.Page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
         await Expect(admin.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Granted 100 credits. New balance: 125.");

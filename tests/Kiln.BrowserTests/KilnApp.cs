@@ -68,6 +68,17 @@ public sealed class KilnApp : IAsyncLifetime
 
     public bool HasPipeline(string id) => Services.GetRequiredService<PipelineCatalog>().Find(id) is not null;
 
+    /// <summary>The web project's folder, so its wwwroot is served exactly as in development.</summary>
+    private static string WebProjectDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "src", "Kiln.Web");
+            if (File.Exists(Path.Combine(candidate, "Kiln.Web.csproj"))) return candidate;
+        }
+        throw new DirectoryNotFoundException("src/Kiln.Web was not found above the test output directory.");
+    }
+
     private static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
@@ -80,6 +91,7 @@ public sealed class KilnApp : IAsyncLifetime
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Development");
+            builder.UseContentRoot(WebProjectDirectory());
             builder.UseUrls($"http://127.0.0.1:{port}");
             var settings = new Dictionary<string, string>
             {
