@@ -11,7 +11,7 @@ public sealed class BrowserSession : IAsyncDisposable
     private readonly string _dir;
     private readonly string _who;
     private readonly IBrowserContext _context;
-    private static int _counter;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Counters = new();
 
     private BrowserSession(KilnApp app, IBrowserContext context, IPage page, string test, string who)
     {
@@ -20,6 +20,8 @@ public sealed class BrowserSession : IAsyncDisposable
         Page = page;
         _who = who;
         _dir = Path.Combine(AppContext.BaseDirectory, "screenshots", test);
+        // A fresh folder per run: stale shots from an earlier run would pass for this run's evidence.
+        if (Counters.TryAdd(_dir, 0) && Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
         Directory.CreateDirectory(_dir);
     }
 
@@ -51,7 +53,7 @@ public sealed class BrowserSession : IAsyncDisposable
     {
         var path = new Uri(Page.Url).AbsolutePath.Trim('/');
         var name = Regex.Replace(label ?? (path.Length == 0 ? "home" : path), "[^a-zA-Z0-9]+", "-").Trim('-');
-        var n = Interlocked.Increment(ref _counter);
+        var n = Counters.AddOrUpdate(_dir, 1, (_, c) => c + 1);
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(_dir, $"{n:D2}-{_who}-{name}.png"), FullPage = true });
     }
 
@@ -73,6 +75,14 @@ public sealed class BrowserSession : IAsyncDisposable
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Page.WaitForURLAsync("**/dashboard");
         await ShotAsync();
+    }
+
+    /// <summary>Phone width: the layout must hold at 375 px.</summary>
+    public async Task MobileShotAsync(string label)
+    {
+        await Page.SetViewportSizeAsync(375, 800);
+        await ShotAsync(label + "-375px");
+        await Page.SetViewportSizeAsync(1280, 900);
     }
 
     public async ValueTask DisposeAsync() => await _context.CloseAsync();
