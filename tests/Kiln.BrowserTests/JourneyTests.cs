@@ -48,6 +48,12 @@ public sealed class JourneyTests(KilnApp app)
         await s.GoAsync("/jobs");
         await Expect(s.Page.GetByRole(AriaRole.Heading, new() { Name = "No jobs yet" })).ToBeVisibleAsync();
         (await CountJobsOf(email)).ShouldBe(0);
+
+        // The API takes the same cookie, so a cross-site form could post to it: without the page's token it refuses.
+        var forged = await s.Page.APIRequest.PostAsync("/api/jobs", new() { DataObject = new { pipeline = "noop" } });
+        forged.Status.ShouldBe(400);
+        (await forged.TextAsync()).ShouldContain("antiforgery_failed");
+        (await CountJobsOf(email)).ShouldBe(0);
     }
 
     [Fact]
@@ -92,6 +98,13 @@ public sealed class JourneyTests(KilnApp app)
             return await db.WorkspaceMembers.Where(m => m.UserId == userId).Select(m => m.WorkspaceId).SingleAsync();
         });
 
+        // A failed job for the admin console's failed list and its retry button.
+        await user.GoAsync("/jobs/new?pipelineId=fail");
+        await user.Page.GetByRole(AriaRole.Button, new() { Name = "Start job" }).ClickAsync();
+        await Expect(user.Page.Locator(".page-head .badge")).ToHaveTextAsync("failed", new() { Timeout = 30_000 });
+        await Expect(user.Page.Locator("#job-error")).ToContainTextAsync("always fails");
+        await user.ShotAsync("job-failed");
+
         await using var admin = await BrowserSession.OpenAsync(app, nameof(An_admin_grant_shows_up_on_the_users_dashboard), "admin");
         await admin.SignInAsync(adminEmail);
         await admin.GoAsync("/admin");
@@ -109,6 +122,14 @@ public sealed class JourneyTests(KilnApp app)
         // A regular user does not see the console at all.
         var response = await user.GoAsync("/admin");
         response!.Status.ShouldBe(404);
+
+        // After the balance checks, so the retried job's hold cannot change the numbers above.
+        await admin.GoAsync("/admin");
+        await admin.Page.GetByRole(AriaRole.Button, new() { Name = "Retry" }).First.ClickAsync();
+        await Expect(admin.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Retry queued as job");
+        await admin.GoAsync("/admin/jobs?status=failed");
+        var csv = await admin.Page.RunAndWaitForDownloadAsync(() => admin.Page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).ClickAsync());
+        (await File.ReadAllTextAsync((await csv.PathAsync())!)).ShouldStartWith("id,workspace_id,workspace,pipeline,status");
     }
 
     [Fact]

@@ -26,9 +26,9 @@ public static class SvgChart
         var total = series.Sum(s => s.Values.Sum());
         var enc = HtmlEncoder.Default;
         var sb = new StringBuilder();
-        sb.Append(inv, $"<svg class=\"chart\" viewBox=\"0 0 {Width} {Height}\" role=\"img\" aria-labelledby=\"chart-t-{title.GetHashCode(StringComparison.Ordinal):x}\" preserveAspectRatio=\"none\">");
+        sb.Append(inv, $"<svg class=\"chart\" viewBox=\"0 0 {Width} {Height}\" role=\"img\" aria-labelledby=\"chart-t-{title.GetHashCode(StringComparison.Ordinal):x}\">");
         sb.Append(inv, $"<title id=\"chart-t-{title.GetHashCode(StringComparison.Ordinal):x}\">{enc.Encode(title)}: {total} in total over {days.Count} days</title>");
-        foreach (var frac in new[] { 0.0, 0.5, 1.0 })
+        foreach (var frac in max >= 4 ? new[] { 0.0, 0.5, 1.0 } : [0.0, 1.0])
         {
             var y = Top + plotH * (1 - frac);
             sb.Append(inv, $"<line class=\"chart-grid\" x1=\"{Left}\" x2=\"{Width}\" y1=\"{y:0.#}\" y2=\"{y:0.#}\"/>");
@@ -46,7 +46,8 @@ public static class SvgChart
                 baseY -= h;
                 sb.Append(inv, $"<rect class=\"{s.CssClass}\" x=\"{x:0.##}\" y=\"{baseY:0.##}\" width=\"{barW:0.##}\" height=\"{h:0.##}\"><title>{days[i]:MMM d}: {v} {enc.Encode(s.Name)}</title></rect>");
             }
-            if (i % 7 == 0 || i == days.Count - 1)
+            // Counted back from today so the newest day is always labelled and labels never collide.
+            if ((days.Count - 1 - i) % 7 == 0)
                 sb.Append(inv, $"<text class=\"chart-axis\" x=\"{x + barW / 2:0.#}\" y=\"{Height - 4}\" text-anchor=\"middle\">{days[i]:MMM d}</text>");
         }
         sb.Append("</svg>");
