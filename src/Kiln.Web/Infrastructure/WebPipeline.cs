@@ -39,9 +39,11 @@ public static class WebPipeline
         api.MapAccountsApi();
         api.MapCreditsApi();
         api.MapJobsApi();
+        api.MapUploadsApi();
         api.MapPipelinesApi();
         api.MapAdminApi();
 
+        app.MapBlobEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
         {
