@@ -5,10 +5,13 @@ namespace Kiln.Core.Media;
 
 public sealed record PdfOutlineEntry(string Title, int? Page, int Level);
 
+/// <param name="Title">The document-info title, when the producer set a non-empty one.</param>
+public sealed record PdfInfo(int Pages, string? Title);
+
 /// <summary>Reads PDFs through poppler-utils (pdfinfo, pdftotext) and qpdf (outline).</summary>
 public interface IPdfTools
 {
-    Task<int> GetPageCountAsync(string pdfPath, CancellationToken ct);
+    Task<PdfInfo> GetInfoAsync(string pdfPath, CancellationToken ct);
 
     /// <summary>Text of pages <paramref name="firstPage"/>..<paramref name="lastPage"/> (1-based, inclusive), one string per page.</summary>
     Task<IReadOnlyList<string>> ExtractPagesAsync(string pdfPath, int firstPage, int lastPage, CancellationToken ct);
@@ -22,18 +25,22 @@ public sealed class PdfTools(IProcessRunner runner) : IPdfTools
     private const string PopplerHint = "install poppler-utils";
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
 
-    public async Task<int> GetPageCountAsync(string pdfPath, CancellationToken ct)
+    public async Task<PdfInfo> GetInfoAsync(string pdfPath, CancellationToken ct)
     {
         var result = ToolFailedException.EnsureSuccess(
-            await runner.RunAsync(new ProcessSpec("pdfinfo", [pdfPath]) { Timeout = Timeout, InstallHint = PopplerHint }, ct),
+            await runner.RunAsync(new ProcessSpec("pdfinfo", ["-enc", "UTF-8", pdfPath]) { Timeout = Timeout, InstallHint = PopplerHint }, ct),
             "pdfinfo");
+        int? pages = null;
+        string? title = null;
         foreach (var line in result.Stdout.Split('\n'))
         {
             if (line.StartsWith("Pages:", StringComparison.Ordinal)
-                && int.TryParse(line.AsSpan(6).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pages))
-                return pages;
+                && int.TryParse(line.AsSpan(6).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var p))
+                pages = p;
+            else if (line.StartsWith("Title:", StringComparison.Ordinal) && line[6..].Trim() is { Length: > 0 } t)
+                title = t;
         }
-        throw new ToolFailedException("pdfinfo", 0, "no page count in pdfinfo output");
+        return pages is { } n ? new PdfInfo(n, title) : throw new ToolFailedException("pdfinfo", 0, "no page count in pdfinfo output");
     }
 
     public async Task<IReadOnlyList<string>> ExtractPagesAsync(string pdfPath, int firstPage, int lastPage, CancellationToken ct)
