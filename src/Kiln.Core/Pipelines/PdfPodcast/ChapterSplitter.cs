@@ -125,8 +125,15 @@ public static partial class ChapterSplitter
         // Merge neighbours evenly; the group keeps its first title because that is where the listener starts.
         var groupSize = (int)Math.Ceiling(sections.Count / (double)max);
         return sections.Chunk(groupSize)
-            .Select(g => new Section(g[0].Title, g.SelectMany(s => s.Lines.Prepend(new TextLine(s.Lines.FirstOrDefault()?.Page ?? 0, ""))).ToList()))
+            .Select(g => new Section(g[0].Title, g.SelectMany((s, i) => i == 0 ? s.Lines : TitledBody(s)).ToList()))
             .ToList();
+    }
+
+    // A merged-in section keeps its title as a paragraph of its own, so the script still sees the structure.
+    private static IEnumerable<TextLine> TitledBody(Section s)
+    {
+        var page = s.Lines[0].Page;
+        return new[] { new TextLine(page, ""), new TextLine(page, s.Title), new TextLine(page, "") }.Concat(s.Lines);
     }
 
     [GeneratedRegex(@"^(?:\d{1,2}(?:\.\d{1,2}){0,2}\.?|[IVXLC]{1,5}\.)\s+\p{Lu}[^.!?]*$")]

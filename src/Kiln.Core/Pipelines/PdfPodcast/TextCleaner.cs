@@ -29,7 +29,7 @@ public static partial class TextCleaner
         foreach (var (page, pageLines) in split)
         {
             var nonEmpty = pageLines.Select((l, i) => (l, i)).Where(x => x.l.Length > 0).Select(x => x.i).ToList();
-            var edges = nonEmpty.Take(EdgeLines).Concat(nonEmpty.TakeLast(EdgeLines)).ToHashSet();
+            var edges = Edges(nonEmpty).ToHashSet();
             // A page break is a paragraph break unless de-hyphenation below joins across it.
             if (lines.Count > 0) lines.Add(new TextLine(page, ""));
             for (var i = 0; i < pageLines.Count; i++)
@@ -62,6 +62,13 @@ public static partial class TextCleaner
         return sb.ToString().TrimEnd();
     }
 
+    // On short pages most lines are "edge" lines; a third per side keeps body text out of header detection.
+    private static IEnumerable<T> Edges<T>(List<T> nonEmpty)
+    {
+        var n = Math.Min(EdgeLines, Math.Max(1, nonEmpty.Count / 3));
+        return nonEmpty.Take(n).Concat(nonEmpty.TakeLast(n));
+    }
+
     internal static bool IsPageNumber(string line) => PageNumber().IsMatch(line);
 
     // Digits become '#' so "Chapter 2 · 14" and "Chapter 2 · 15" count as the same running footer.
@@ -75,7 +82,7 @@ public static partial class TextCleaner
         foreach (var page in pages)
         {
             var nonEmpty = page.Where(l => l.Length > 0).ToList();
-            foreach (var key in nonEmpty.Take(EdgeLines).Concat(nonEmpty.TakeLast(EdgeLines)).Select(EdgeKey).Distinct())
+            foreach (var key in Edges(nonEmpty).Select(EdgeKey).Distinct())
                 counts[key] = counts.GetValueOrDefault(key) + 1;
         }
         // Half the pages, but at least two: a line seen on one page only is content, however it looks.
