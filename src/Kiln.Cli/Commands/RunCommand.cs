@@ -146,7 +146,7 @@ public static class RunCommand
             });
     }
 
-    internal static Result<JsonElement> BuildOptions(IEnumerable<string> pairs, string? pages, bool audio)
+    public static Result<JsonElement> BuildOptions(IEnumerable<string> pairs, string? pages, bool audio)
     {
         var json = new JsonObject();
         foreach (var pair in pairs)

@@ -24,7 +24,10 @@ public sealed record PodcastScript(string Title, string Pipeline, string Version
         sb.Append("*A conversation between ").Append(string.Join(" and ", Hosts)).Append(".*\n");
         foreach (var chapter in Chapters)
         {
-            sb.Append("\n## ").Append(chapter.Index).Append(". ").Append(Escape(chapter.Title));
+            // Titles like "2 Methods" already carry a number; "2. 2 Methods" would read as a typo.
+            sb.Append("\n## ");
+            if (!char.IsDigit(chapter.Title.FirstOrDefault())) sb.Append(chapter.Index).Append(". ");
+            sb.Append(Escape(chapter.Title));
             if (chapter.Pages is { } p) sb.Append(p.First == p.Last ? $" (page {p.First})" : $" (pages {p.First}–{p.Last})");
             sb.Append("\n\n");
             foreach (var turn in chapter.Turns) sb.Append("**").Append(turn.Speaker).Append(":** ").Append(Escape(turn.Text)).Append("\n\n");

@@ -36,7 +36,7 @@ public sealed partial class ScriptWriter(IChatClient chat)
             {
                 [ChatHints.Task] = ChatHints.DialogueTask,
                 [ChatHints.Hosts] = $"{options.HostA}|{options.HostB}",
-                [ChatHints.Title] = chapter.Title,
+                [ChatHints.Title] = SpokenTitle(chapter.Title),
                 [ChatHints.Style] = options.Style,
                 [ChatHints.MaxTurns] = turns.ToString(CultureInfo.InvariantCulture),
             },
@@ -51,7 +51,7 @@ public sealed partial class ScriptWriter(IChatClient chat)
         new(options.HostA, $"Welcome! I'm {options.HostA}, and with me is {options.HostB}. Today we're going through \"{title}\"."),
         new(options.HostB, chapters.Count == 1
             ? "It's a short one, so let's get right into it."
-            : $"We'll take it in {chapters.Count} parts, starting with {chapters[0].Title}."),
+            : $"We'll take it in {chapters.Count} parts, starting with {SpokenTitle(chapters[0].Title)}."),
     ];
 
     public static IReadOnlyList<ScriptTurn> Outro(string title, PdfPodcastOptions options) =>
@@ -59,6 +59,13 @@ public sealed partial class ScriptWriter(IChatClient chat)
         new(options.HostA, $"And that's our tour of \"{title}\"."),
         new(options.HostB, "Thanks for listening, and see you next time."),
     ];
+
+    /// <summary>"2.1 Methods" is read aloud as "Methods": section numbers mean nothing to a listener.</summary>
+    public static string SpokenTitle(string title)
+    {
+        var stripped = LeadingNumber().Replace(title, "").Trim();
+        return stripped.Length > 0 ? stripped : title;
+    }
 
     /// <summary>Longer chapters get more turns, within what a listener follows in one sitting.</summary>
     internal static int TurnsFor(string text) => Math.Clamp(4 + text.Length / 1500, 4, 14);
@@ -96,6 +103,9 @@ public sealed partial class ScriptWriter(IChatClient chat)
         : null;
 
     private static string Cap(string text) => text.Length <= MaxTurnChars ? text : text[..MaxTurnChars].TrimEnd() + "…";
+
+    [GeneratedRegex(@"^(?:(?:chapter|part|section)\s+)?(?:\d{1,3}(?:\.\d{1,3})*|[IVXLC]{1,6})[.:)]?\s+", RegexOptions.IgnoreCase)]
+    private static partial Regex LeadingNumber();
 
     [GeneratedRegex(@"^[*_]*([^:*_]{1,40}?)[*_]*\s*:[*_]*\s*(.*)$")]
     private static partial Regex SpeakerLine();

@@ -65,7 +65,8 @@ public sealed class PdfPodcastPipelineTests : IDisposable
 
         var markdown = await File.ReadAllTextAsync(_dir.File("out/script.md"), TestContext.Current.CancellationToken);
         markdown.ShouldStartWith("# The Kiln Handbook");
-        markdown.ShouldContain("## 2. 2 Glazes and Colour (pages 3–4)");
+        markdown.ShouldContain("## 2 Glazes and Colour (pages 3–4)");
+        markdown.ShouldContain("Let's dig into Glazes and Colour.");
         markdown.ShouldContain("**Ada:**");
 
         var chapters = await File.ReadAllTextAsync(_dir.File("out/chapters.txt"), TestContext.Current.CancellationToken);
