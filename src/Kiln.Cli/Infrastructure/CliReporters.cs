@@ -14,9 +14,12 @@ public sealed class DirectoryArtifactSink(string directory) : IArtifactSink
         if (name != Path.GetFileName(name)) throw new ArgumentException($"Artifact name \"{name}\" must be a plain file name.", nameof(name));
         Directory.CreateDirectory(directory);
         var target = Path.Combine(directory, name);
-        await using (var source = File.OpenRead(localPath))
-        await using (var output = File.Create(target))
+        if (Path.GetFullPath(target) != Path.GetFullPath(localPath))
+        {
+            await using var source = File.OpenRead(localPath);
+            await using var output = File.Create(target);
             await source.CopyToAsync(output, ct);
+        }
         Written.Add((name, contentType, target, new FileInfo(target).Length));
     }
 }
