@@ -1,11 +1,13 @@
 using System.Text;
 using System.Text.Json;
-using Kiln.Core.Media;
 using Kiln.Core.Pipelines;
 
-namespace Kiln.Cli.Infrastructure;
+namespace Kiln.Core.Media;
 
-/// <summary>What the web upload validation does for a stored upload, for a local file: kind and probed metadata.</summary>
+/// <summary>
+/// Kind (from magic bytes, then extension) and probed metadata of a local file: <c>{"pages": n}</c> for PDFs.
+/// Shared by the CLI and upload validation so both hand pipelines the same <see cref="InputFacts"/>.
+/// </summary>
 public static class InputProbe
 {
     private static readonly byte[] PdfMagic = "%PDF-"u8.ToArray();
