@@ -1,1 +1,9 @@
-System.Console.WriteLine("kiln: the CLI lands with the pdf-podcast pipeline.");
+using System.CommandLine;
+using Kiln.Cli.Commands;
+using Spectre.Console;
+
+var console = AnsiConsole.Console;
+var root = new RootCommand("Kiln: AI media and document pipelines, from the command line.");
+// One line per command; each lives in Commands/ and builds its own services through CliHost.
+root.Subcommands.Add(RunCommand.Create(console));
+return await root.Parse(args).InvokeAsync();
