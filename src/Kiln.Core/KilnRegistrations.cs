@@ -19,6 +19,7 @@ public static class KilnRegistrations
         services.AddAccounts(config);
         services.AddCredits();
         services.AddJobs(config);
+        services.AddPipelines(config);
         services.AddDiagnosticPipelines(config);
         services.AddStorage(config);
         services.AddUploads(config);

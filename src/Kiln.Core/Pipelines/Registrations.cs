@@ -1,3 +1,4 @@
+using Kiln.Core.Pipelines.Diagnostics;
 using Kiln.Core.Ai;
 using Kiln.Core.Media;
 using Kiln.Core.Pipelines.PdfPodcast;
@@ -16,6 +17,19 @@ public static class PipelineRegistrations
         services.AddAi(configuration);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPipeline, PdfPodcastPipeline>());
         services.TryAddSingleton<PipelineCatalog>();
+        return services;
+    }
+
+    /// <summary>The diagnostic pipelines (noop, sleep, fail), when <c>Kiln:Pipelines:Diagnostics</c> is on.</summary>
+    public static IServiceCollection AddDiagnosticPipelines(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton<PipelineCatalog>();
+        if (configuration.GetValue("Kiln:Pipelines:Diagnostics", false))
+        {
+            services.AddSingleton<IPipeline, NoopPipeline>();
+            services.AddSingleton<IPipeline, SleepPipeline>();
+            services.AddSingleton<IPipeline, FailPipeline>();
+        }
         return services;
     }
 }

@@ -32,8 +32,8 @@ public sealed class TenancyTests(PostgresServer pg)
             (HttpMethod.Post, $"/api/uploads/{upload}/complete", new { }),
             (HttpMethod.Delete, $"/api/uploads/{upload}", null),
             (HttpMethod.Delete, $"/api/api-keys/{key}", null),
-            (HttpMethod.Post, "/api/jobs", new { pipeline = "noop", uploads = new[] { upload } }),
-            (HttpMethod.Post, "/api/jobs/estimate", new { pipeline = "noop", uploads = new[] { upload } }),
+            (HttpMethod.Post, "/api/jobs", new { pipeline = "pdf-podcast", uploads = new[] { upload } }),
+            (HttpMethod.Post, "/api/jobs/estimate", new { pipeline = "pdf-podcast", uploads = new[] { upload } }),
         };
         foreach (var (method, url, body) in calls)
         {

@@ -56,7 +56,9 @@ public static class Uploads
     /// <summary>The whole upload flow over HTTP: create → PUT each part to its signed URL → complete.</summary>
     public static async Task<HttpResponseMessage> UploadAsync(this HttpClient c, string fileName, byte[] bytes, string contentType = "application/octet-stream")
     {
-        var created = await (await c.PostAsJsonAsync("/api/uploads", new { fileName, size = bytes.LongLength, contentType })).Json(HttpStatusCode.Created);
+        var start = await c.PostAsJsonAsync("/api/uploads", new { fileName, size = bytes.LongLength, contentType });
+        if (start.StatusCode != HttpStatusCode.Created) return start;
+        var created = await start.Json(HttpStatusCode.Created);
         var partSize = created.GetProperty("partSize").GetInt64();
         var parts = new List<object>();
         foreach (var part in created.GetProperty("parts").EnumerateArray())
