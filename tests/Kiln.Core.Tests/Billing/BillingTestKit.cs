@@ -29,9 +29,10 @@ public sealed class BillingTestKit : IAsyncDisposable
     public BillingCatalog Catalog { get; }
     public Guid WorkspaceId { get; } = Guid.CreateVersion7();
 
-    public BillingTestKit()
+    public BillingTestKit(Action<BillingOptions>? configure = null)
     {
         var o = new BillingOptions { Provider = "sandbox", Sandbox = { Secret = SandboxSecret } };
+        configure?.Invoke(o);
         BillingOptions.ApplyDefaults(o);
         Options = Microsoft.Extensions.Options.Options.Create(o);
         Catalog = new BillingCatalog(Options);
