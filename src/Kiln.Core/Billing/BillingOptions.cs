@@ -89,6 +89,6 @@ public sealed class BillingOptions
         }
         foreach (var p in o.Packs) p.Currency ??= o.Currency;
         foreach (var p in o.Plans) p.Currency ??= o.Currency;
-        o.Provider = o.Provider.Trim().ToLowerInvariant();
+        o.Provider = string.IsNullOrWhiteSpace(o.Provider) ? "none" : o.Provider.Trim().ToLowerInvariant();
     }
 }
