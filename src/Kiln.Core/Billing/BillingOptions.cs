@@ -54,6 +54,8 @@ public sealed class SandboxOptions
 {
     /// <summary>Signs sandbox webhooks and checkout sessions. The sandbox stays off while this is empty.</summary>
     public string? Secret { get; set; }
+    /// <summary>AddBilling refuses a sandbox secret in the Production environment unless this is set (public demos).</summary>
+    public bool AllowInProduction { get; set; }
 }
 
 /// <summary>Bound from <c>Kiln:Billing</c>. Secrets come from the environment or a secret store, never the repository.</summary>

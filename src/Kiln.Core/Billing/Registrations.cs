@@ -2,6 +2,7 @@ using Kiln.Core.Billing.Providers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Kiln.Core.Billing;
@@ -59,7 +60,14 @@ public static class Registrations
             services.AddScoped<IPaymentProvider, PaddleProvider>();
         }
         if (!string.IsNullOrEmpty(section["Sandbox:Secret"]))
+        {
+            // The sandbox "pays" without money: refuse to start a production host with it unless explicitly allowed.
+            var environment = configuration[HostDefaults.EnvironmentKey];
+            if (string.Equals(environment, Environments.Production, StringComparison.OrdinalIgnoreCase) && !section.GetValue<bool>("Sandbox:AllowInProduction"))
+                throw new InvalidOperationException(
+                    "Kiln:Billing:Sandbox:Secret is set in Production. Remove it, or set Kiln:Billing:Sandbox:AllowInProduction=true for a demo installation.");
             services.AddScoped<IPaymentProvider, SandboxProvider>();
+        }
         return services;
     }
 }

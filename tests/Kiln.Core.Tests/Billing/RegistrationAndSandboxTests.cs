@@ -110,4 +110,13 @@ public sealed class RegistrationAndSandboxTests
         (await scope.ServiceProvider.GetRequiredService<ReceiveWebhookCommand>().Run("sandbox", [], new Dictionary<string, string>(), TestContext.Current.CancellationToken))
             .Error!.Code.ShouldBe("unknown_provider");
     }
+
+    [Fact]
+    public void The_sandbox_refuses_to_start_in_production_unless_allowed()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"kiln-billing-di-{Guid.NewGuid():N}.db");
+        Should.Throw<InvalidOperationException>(() => Build(file, new() { ["environment"] = "Production" }).Dispose()).Message.ShouldContain("AllowInProduction");
+        using var allowed = Build(file, new() { ["environment"] = "Production", ["Kiln:Billing:Sandbox:AllowInProduction"] = "true" });
+        using var dev = Build(file, new() { ["environment"] = "Development" });
+    }
 }

@@ -118,4 +118,47 @@ public sealed class WebhookIdempotencyTests
         ProcessPaymentEventsCommand.Backoff(3).ShouldBe(TimeSpan.FromMinutes(2));
         ProcessPaymentEventsCommand.Backoff(30).ShouldBe(TimeSpan.FromHours(6));
     }
+
+    [Fact]
+    public async Task An_event_that_keeps_failing_ends_failed_after_the_attempt_limit_with_its_error_visible()
+    {
+        await using var kit = new BillingTestKit();
+        var s = kit.New();
+        var ct = TestContext.Current.CancellationToken;
+        var (body, headers) = kit.SandboxDelivery("evt_bad", "payment.succeeded", kit.Clock.GetUtcNow(),
+            new { workspace_id = kit.WorkspaceId.ToString(), payment_id = "p", item_id = "no-such-pack", amount = 1, currency = "EUR" });
+        var id = (await s.Intake.Run("sandbox", body, headers, ct)).Value!.EventId;
+        PaymentEventStatus? status = null;
+        for (var i = 0; i < 10; i++)
+        {
+            status = await s.Processor.ProcessOneAsync(id, ct);
+            kit.Clock.Now += TimeSpan.FromHours(7);
+        }
+        status.ShouldBe(PaymentEventStatus.Failed);
+        var evt = await s.Db.Set<PaymentEvent>().AsNoTracking().SingleAsync(ct);
+        (evt.Attempts, evt.Status).ShouldBe((10, PaymentEventStatus.Failed));
+        evt.LastError!.ShouldContain("unknown_pack");
+        (await new ListPaymentEventsQuery(s.Db).Run(PaymentEventStatus.Failed, 10, ct)).ShouldHaveSingleItem();
+        (await s.Processor.Run(10, ct)).ShouldBe(0);
+        (await new RetryPaymentEventCommand(s.Db, kit.Clock).Run(id, ct)).IsSuccess.ShouldBeTrue();
+        (await s.Processor.Run(10, ct)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task An_event_claimed_by_a_worker_that_died_is_reclaimed_after_its_lease()
+    {
+        await using var kit = new BillingTestKit();
+        var s = kit.New();
+        var ct = TestContext.Current.CancellationToken;
+        var (body, headers) = kit.SandboxDelivery("evt_lease", "payment.succeeded", kit.Clock.GetUtcNow(),
+            new { workspace_id = kit.WorkspaceId.ToString(), payment_id = "p_lease", item_id = "pack-10", amount = 500, currency = "EUR" });
+        var id = (await s.Intake.Run("sandbox", body, headers, ct)).Value!.EventId;
+        var lease = kit.Clock.GetUtcNow().UtcDateTime.AddMinutes(5);
+        await s.Db.Set<PaymentEvent>().Where(e => e.Id == id)
+            .ExecuteUpdateAsync(x => x.SetProperty(e => e.Status, PaymentEventStatus.Processing).SetProperty(e => e.LockedUntil, lease), ct);
+        (await s.Processor.Run(10, ct)).ShouldBe(0);
+        kit.Clock.Now += TimeSpan.FromMinutes(6);
+        (await s.Processor.Run(10, ct)).ShouldBe(1);
+        (await new GetBalanceQuery(s.Db).Run(kit.WorkspaceId, ct)).Posted.ShouldBe(10);
+    }
 }
