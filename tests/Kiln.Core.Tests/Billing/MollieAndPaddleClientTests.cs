@@ -198,4 +198,66 @@ public sealed class MollieAndPaddleClientTests
         badHeaders["paddle-signature"] = badHeaders["paddle-signature"].Replace("h1=", "h1=00", StringComparison.Ordinal);
         (await s.Intake.Run("paddle", bad, badHeaders, ct)).Error!.Code.ShouldBe("invalid_signature");
     }
+
+    [Fact]
+    public async Task Mollie_paid_first_payment_creates_the_subscription_once_and_renewals_grant_the_allowance()
+    {
+        var (kit, server, _, _, s) = await Setup();
+        await using var _k = kit;
+        await using var _s = server;
+        var ct = TestContext.Current.CancellationToken;
+        var ws = kit.WorkspaceId;
+        var created = false;
+        var subscriptionJson = $$$$$"""
+            {"resource":"subscription","id":"sub_rVKGtNd6s3","mode":"test","status":"active","amount":{"value":"15.00","currency":"EUR"},"times":null,
+             "interval":"1 month","startDate":"2026-12-22","nextPaymentDate":"2026-12-22","description":"Kiln creator plan","customerId":"cst_stTC2WHAuS",
+             "metadata":{"workspace_id":"{{{{{ws}}}}}","plan_id":"creator","first_payment_id":"tr_first1"}}
+            """;
+        server.Respond = (req, _) => (req.Method, req.PathAndQuery) switch
+        {
+            ("GET", "/v2/payments/tr_first1?embed=refunds") => (200, $$$$$"""
+                {"resource":"payment","id":"tr_first1","status":"paid","sequenceType":"first","customerId":"cst_stTC2WHAuS","mandateId":"mdt_h3gAaD5zP",
+                 "amount":{"value":"15.00","currency":"EUR"},"paidAt":"2026-11-22T12:01:00+00:00",
+                 "metadata":{"workspace_id":"{{{{{ws}}}}}","kind":"plan","item_id":"creator"},"_embedded":{"refunds":[]}}
+                """),
+            ("GET", "/v2/payments/tr_renew2?embed=refunds") => (200, """
+                {"resource":"payment","id":"tr_renew2","status":"paid","sequenceType":"recurring","customerId":"cst_stTC2WHAuS","subscriptionId":"sub_rVKGtNd6s3",
+                 "amount":{"value":"15.00","currency":"EUR"},"paidAt":"2026-12-22T06:00:00+00:00","metadata":null}
+                """),
+            ("GET", "/v2/customers/cst_stTC2WHAuS/subscriptions?limit=250") =>
+                (200, created ? """{"count":1,"_embedded":{"subscriptions":[""" + subscriptionJson + "]}}" : """{"count":0,"_embedded":{"subscriptions":[]}}"""),
+            ("POST", "/v2/customers/cst_stTC2WHAuS/subscriptions") => Create(),
+            ("GET", "/v2/customers/cst_stTC2WHAuS/subscriptions/sub_rVKGtNd6s3") => (200, subscriptionJson),
+            _ => (404, """{"status":404,"title":"Not Found","detail":"No payment exists with token tr_x."}"""),
+        };
+        (int, string) Create()
+        {
+            created = true;
+            return (201, subscriptionJson);
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            await s.Intake.Run("mollie", Encoding.UTF8.GetBytes("id=tr_first1"), new Dictionary<string, string>(), ct);
+            await s.Processor.Run(10, ct);
+        }
+        var post = server.Requests.Single(r => r.Method == "POST");
+        post.Header("Idempotency-Key").ShouldBe("kiln-subscription-tr_first1");
+        using (var body = JsonDocument.Parse(post.Body))
+        {
+            body.RootElement.GetProperty("interval").GetString().ShouldBe("1 month");
+            body.RootElement.GetProperty("amount").GetProperty("value").GetString().ShouldBe("15.00");
+            body.RootElement.GetProperty("startDate").GetString().ShouldBe("2026-12-22");
+            body.RootElement.GetProperty("webhookUrl").GetString().ShouldBe("https://kiln.example/webhooks/mollie");
+        }
+        (await new GetBalanceQuery(s.Db).Run(ws, ct)).Posted.ShouldBe(100);
+        (await s.Db.Workspaces.SingleAsync(w => w.Id == ws, ct)).Plan.ShouldBe("creator");
+
+        kit.Clock.Now = new DateTimeOffset(2026, 12, 22, 6, 5, 0, TimeSpan.Zero);
+        await s.Intake.Run("mollie", Encoding.UTF8.GetBytes("id=tr_renew2"), new Dictionary<string, string>(), ct);
+        await s.Processor.Run(10, ct);
+        (await s.Db.LedgerEntries.CountAsync(e => e.Kind == LedgerEntryKind.SubscriptionAllowance, ct)).ShouldBe(2);
+        (await s.Db.LedgerEntries.SingleAsync(e => e.Kind == LedgerEntryKind.Expiry, ct)).PostedDelta.ShouldBe(-100);
+        (await new GetBalanceQuery(s.Db).Run(ws, ct)).Posted.ShouldBe(100);
+    }
 }
