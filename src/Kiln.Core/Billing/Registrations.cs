@@ -38,6 +38,7 @@ public static class Registrations
         services.AddScoped<ListPaymentsQuery>();
         services.AddScoped<ListPaymentEventsQuery>();
         services.AddScoped<ListCreditShortfallsQuery>();
+        services.AddScoped<ResolveCreditShortfallCommand>();
         services.AddScoped<DescribeSandboxCheckoutQuery>();
         services.AddScoped<CompleteSandboxCheckoutCommand>();
         services.AddScoped<BillingCustomers>();

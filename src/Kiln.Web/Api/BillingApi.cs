@@ -75,6 +75,10 @@ public static class BillingApi
         billing.MapGet("/shortfalls", async (ListCreditShortfallsQuery q, bool? unresolved, CancellationToken ct) =>
             Results.Ok(await q.Run(unresolved ?? true, ct)))
             .WithSummary("Refunds that could not claw back all their credits because they were already spent.");
+
+        billing.MapPost("/shortfalls/{id:guid}/resolve", async (Guid id, ResolveCreditShortfallCommand resolve, CancellationToken ct) =>
+            Problems.Map(await resolve.Run(id, ct), Results.Ok))
+            .WithSummary("Mark a refund shortfall as settled or written off.");
         return admin;
     }
 
