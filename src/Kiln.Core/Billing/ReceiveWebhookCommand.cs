@@ -53,8 +53,10 @@ public sealed class ReceiveWebhookCommand(KilnDbContext db, PaymentProviders pro
         if (hook.RearmOnDuplicate)
         {
             var now = clock.GetUtcNow().UtcDateTime;
+            // Also while processing: the worker's "processed" update then no longer matches, so the event runs again
+            // and sees the change its own fetch may have missed.
             await db.Set<PaymentEvent>()
-                .Where(e => e.Id == existing.Id && e.Status != PaymentEventStatus.Processing)
+                .Where(e => e.Id == existing.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, PaymentEventStatus.Pending).SetProperty(e => e.NextAttemptAt, now), ct);
         }
         return new WebhookReceipt(existing.Id, true);
