@@ -9,7 +9,7 @@ public static class WorkerRegistrations
     public static IServiceCollection AddKilnWorker(this IServiceCollection services, IConfiguration config)
     {
         services.AddKilnCore(config);
-        services.AddJobRunner().AddUploadSweeper();
+        services.AddKilnBackgroundWork();
         return services;
     }
 }

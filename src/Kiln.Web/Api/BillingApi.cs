@@ -22,11 +22,17 @@ public static class BillingApi
     /// <summary>Webhook bodies are small; anything bigger is not a provider talking to us.</summary>
     public const int MaxWebhookBytes = 1024 * 1024;
 
+    /// <summary>The public price list; map on an anonymous group.</summary>
+    public static RouteGroupBuilder MapBillingCatalogApi(this RouteGroupBuilder anonymous)
+    {
+        anonymous.MapGet("/billing/catalog", (BillingCatalog catalog) => Results.Ok(catalog.View())).WithTags("Billing")
+            .WithSummary("Credit packs and plans with prices (minor units), allowances and limits, and the active payment provider.");
+        return anonymous;
+    }
+
     public static RouteGroupBuilder MapBillingApi(this RouteGroupBuilder api)
     {
         var billing = api.MapGroup("/billing").WithTags("Billing");
-        billing.MapGet("/catalog", (BillingCatalog catalog) => Results.Ok(catalog.View()))
-            .WithSummary("Credit packs and plans with prices (minor units), allowances and limits, and the active payment provider.");
 
         billing.MapPost("/checkout", async (CheckoutRequestDto r, ITenantScope tenant, ClaimsPrincipal user, CreateCheckoutCommand checkout, CancellationToken ct) =>
         {

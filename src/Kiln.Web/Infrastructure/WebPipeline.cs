@@ -30,6 +30,7 @@ public static class WebPipeline
     {
         var anonymous = app.MapGroup("/api");
         anonymous.MapAuthApi();
+        anonymous.MapBillingCatalogApi();
 
         var api = app.MapGroup("/api").RequireAuthorization()
             .AddEndpointFilter(async (ctx, next) =>
@@ -42,8 +43,11 @@ public static class WebPipeline
         api.MapUploadsApi();
         api.MapPipelinesApi();
         api.MapAdminApi();
+        api.MapBillingApi();
+        api.MapGroup("/admin").RequireAuthorization(KilnPolicies.Admin).MapBillingAdminApi();
 
         app.MapBlobEndpoints();
+        app.MapWebhooks();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
         {

@@ -29,7 +29,7 @@ public static class WebRegistrations
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
 
         services.AddKilnCore(config);
-        if (config.GetValue("Kiln:Worker:Enabled", true)) services.AddJobRunner().AddUploadSweeper();
+        if (config.GetValue("Kiln:Worker:Enabled", true)) services.AddKilnBackgroundWork();
 
         services.AddKilnIdentity()
             .AddSignInManager()
