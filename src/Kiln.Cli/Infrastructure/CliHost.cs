@@ -1,4 +1,7 @@
+using Kiln.Core;
+using Kiln.Core.Accounts;
 using Kiln.Core.Pipelines;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,6 +18,17 @@ public static class CliHost
             .AddEnvironmentVariables()
             .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>())
             .Build();
+
+    /// <summary>Every Core area (database, identity, ledger, jobs) for the operator commands.</summary>
+    public static ServiceProvider CoreServices(IConfiguration configuration)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(configuration);
+        services.AddLogging(l => l.AddConfiguration(configuration.GetSection("Logging")).AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        services.AddKilnCore(configuration);
+        services.AddKilnIdentity();
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+    }
 
     public static ServiceProvider PipelineServices(IConfiguration configuration) =>
         new ServiceCollection().AddPipelines(configuration).BuildServiceProvider();
