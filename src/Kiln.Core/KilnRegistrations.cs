@@ -1,4 +1,5 @@
 using Kiln.Core.Accounts;
+using Kiln.Core.Billing;
 using Kiln.Core.Credits;
 using Kiln.Core.Data;
 using Kiln.Core.Jobs;
@@ -19,9 +20,20 @@ public static class KilnRegistrations
         services.AddAccounts(config);
         services.AddCredits();
         services.AddJobs(config);
+        services.AddPipelines(config);
         services.AddDiagnosticPipelines(config);
         services.AddStorage(config);
         services.AddUploads(config);
+        services.AddBilling(config);
+        return services;
+    }
+
+    /// <summary>The background work of a worker: jobs, the payment-event inbox and the upload sweeper.</summary>
+    public static IServiceCollection AddKilnBackgroundWork(this IServiceCollection services)
+    {
+        services.AddJobRunner();
+        services.AddUploadSweeper();
+        services.AddHostedService<PaymentEventsWorker>();
         return services;
     }
 }

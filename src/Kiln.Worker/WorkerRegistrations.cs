@@ -1,5 +1,6 @@
 using Kiln.Core;
 using Kiln.Core.Jobs;
+using Kiln.Core.Uploads;
 
 namespace Kiln.Worker;
 
@@ -8,7 +9,7 @@ public static class WorkerRegistrations
     public static IServiceCollection AddKilnWorker(this IServiceCollection services, IConfiguration config)
     {
         services.AddKilnCore(config);
-        services.AddJobRunner();
+        services.AddKilnBackgroundWork();
         return services;
     }
 }

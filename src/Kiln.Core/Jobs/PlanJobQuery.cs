@@ -26,11 +26,12 @@ public sealed class PlanJobQuery(KilnDbContext db, PipelineCatalog catalog)
             return Error.Invalid("invalid_options", "Options must be a JSON object.");
 
         var ids = request.Uploads ?? [];
+        // Ownership first: a foreign upload id is 404 whatever else is wrong with the request.
+        var uploads = ids.Count == 0 ? [] : await db.Uploads.AsNoTracking().Where(u => u.WorkspaceId == workspaceId && ids.Contains(u.Id)).ToListAsync(ct);
+        if (ids.Any(id => uploads.All(u => u.Id != id))) return Error.NotFound("Upload");
         if (ids.Count == 0 && pipeline.Descriptor.AcceptedInputKinds.Count > 0) return Error.Invalid("input_required", "This pipeline needs an input file: upload one first.");
         if (ids.Count > pipeline.Descriptor.MaxInputs)
             return Error.Invalid("too_many_inputs", $"{pipeline.Descriptor.Name} takes at most {pipeline.Descriptor.MaxInputs} input(s).");
-
-        var uploads = await db.Uploads.AsNoTracking().Where(u => u.WorkspaceId == workspaceId && ids.Contains(u.Id)).ToListAsync(ct);
         var facts = new List<InputFacts>(ids.Count);
         foreach (var id in ids)
         {

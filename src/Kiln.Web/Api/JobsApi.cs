@@ -66,13 +66,13 @@ public static class JobsApi
         if (await jobs.Run(user.Workspace, id, ct) is null) return Problems.NotFound("Job");
         var list = await artifacts.Run(user.Workspace, id, ct);
         return Results.Ok(list.Select(a => new ArtifactDto(a.Id, a.Name, a.ContentType, a.Size, a.Sha256, a.CreatedAt,
-            blobs.GetDownloadUrl(a.BlobKey, a.Name, a.ContentType, TimeSpan.FromMinutes(15)).ToString())).ToList());
+            blobs.GetDownloadUrl(a.BlobKey, a.Name, a.ContentType, TimeSpan.FromMinutes(15)).AbsoluteUri)).ToList());
     }
 
     private static async Task<IResult> Download(Guid id, Guid artifactId, CurrentUser user, ListArtifactsQuery artifacts, IBlobStore blobs, CancellationToken ct)
     {
         var a = await artifacts.One(user.Workspace, id, artifactId, ct);
-        return a is null ? Problems.NotFound("Artifact") : Results.Redirect(blobs.GetDownloadUrl(a.BlobKey, a.Name, a.ContentType, TimeSpan.FromMinutes(5)).ToString());
+        return a is null ? Problems.NotFound("Artifact") : Results.Redirect(blobs.GetDownloadUrl(a.BlobKey, a.Name, a.ContentType, TimeSpan.FromMinutes(5)).AbsoluteUri);
     }
 
     /// <summary>

@@ -30,6 +30,7 @@ public static class WebPipeline
     {
         var anonymous = app.MapGroup("/api");
         anonymous.MapAuthApi();
+        anonymous.MapBillingCatalogApi();
 
         var api = app.MapGroup("/api").RequireAuthorization()
             .AddEndpointFilter<CookieAntiforgeryFilter>()
@@ -40,11 +41,14 @@ public static class WebPipeline
         api.MapAccountsApi();
         api.MapCreditsApi();
         api.MapJobsApi();
+        api.MapUploadsApi();
         api.MapPipelinesApi();
         api.MapAdminApi();
-        api.MapUploadsApi();
-        app.MapBlobEndpoints();
+        api.MapBillingApi();
+        api.MapGroup("/admin").RequireAuthorization(KilnPolicies.Admin).MapBillingAdminApi();
 
+        app.MapBlobEndpoints();
+        app.MapWebhooks();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
         {

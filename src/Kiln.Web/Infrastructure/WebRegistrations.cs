@@ -4,6 +4,7 @@ using System.Threading.RateLimiting;
 using Kiln.Core;
 using Kiln.Core.Accounts;
 using Kiln.Core.Data;
+using Kiln.Core.Uploads;
 using Kiln.Core.Jobs;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
@@ -28,7 +29,7 @@ public static class WebRegistrations
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
 
         services.AddKilnCore(config);
-        if (config.GetValue("Kiln:Worker:Enabled", true)) services.AddJobRunner();
+        if (config.GetValue("Kiln:Worker:Enabled", true)) services.AddKilnBackgroundWork();
 
         services.AddKilnIdentity()
             .AddSignInManager()

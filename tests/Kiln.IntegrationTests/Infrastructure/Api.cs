@@ -50,3 +50,30 @@ public static class Api
 
     public static Guid Id(this JsonElement e) => Guid.Parse(e.GetProperty("id").GetString()!);
 }
+
+public static class Uploads
+{
+    /// <summary>The whole upload flow over HTTP: create → PUT each part to its signed URL → complete.</summary>
+    public static async Task<HttpResponseMessage> UploadAsync(this HttpClient c, string fileName, byte[] bytes, string contentType = "application/octet-stream")
+    {
+        var start = await c.PostAsJsonAsync("/api/uploads", new { fileName, size = bytes.LongLength, contentType });
+        if (start.StatusCode != HttpStatusCode.Created) return start;
+        var created = await start.Json(HttpStatusCode.Created);
+        var partSize = created.GetProperty("partSize").GetInt64();
+        var parts = new List<object>();
+        foreach (var part in created.GetProperty("parts").EnumerateArray())
+        {
+            var n = part.GetProperty("partNumber").GetInt32();
+            var offset = (int)((n - 1) * partSize);
+            var length = (int)Math.Min(partSize, bytes.Length - offset);
+            var put = new HttpRequestMessage(HttpMethod.Put, part.GetProperty("url").GetString()) { Content = new ByteArrayContent(bytes, offset, Math.Max(0, length)) };
+            var r = await c.SendAsync(put);
+            r.EnsureSuccessStatusCode();
+            parts.Add(new { partNumber = n, etag = r.Headers.ETag?.Tag ?? "" });
+        }
+        return await c.PostAsJsonAsync($"/api/uploads/{created.Id()}/complete", new { parts });
+    }
+
+    public static async Task<Guid> UploadReadyAsync(this HttpClient c, string fileName, byte[] bytes) =>
+        (await (await c.UploadAsync(fileName, bytes)).Json(HttpStatusCode.OK)).Id();
+}

@@ -90,7 +90,7 @@ public sealed class Core : Migration
             name: "job_events",
             columns: table => new
             {
-                id = table.Column<long>(nullable: true)
+                id = table.Column<long>(nullable: false)
                     .Annotation("Sqlite:Autoincrement", true)
                     .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                 job_id = table.Column<Guid>(nullable: false),
@@ -145,7 +145,7 @@ public sealed class Core : Migration
             name: "ledger_entries",
             columns: table => new
             {
-                id = table.Column<long>(nullable: true)
+                id = table.Column<long>(nullable: false)
                     .Annotation("Sqlite:Autoincrement", true)
                     .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                 workspace_id = table.Column<Guid>(nullable: false),
@@ -285,7 +285,7 @@ public sealed class Core : Migration
             name: "role_claims",
             columns: table => new
             {
-                id = table.Column<int>(nullable: true)
+                id = table.Column<int>(nullable: false)
                     .Annotation("Sqlite:Autoincrement", true)
                     .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                 role_id = table.Column<Guid>(nullable: false),
@@ -302,7 +302,7 @@ public sealed class Core : Migration
             name: "user_claims",
             columns: table => new
             {
-                id = table.Column<int>(nullable: true)
+                id = table.Column<int>(nullable: false)
                     .Annotation("Sqlite:Autoincrement", true)
                     .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                 user_id = table.Column<Guid>(nullable: false),

@@ -1,0 +1,184 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Kiln.Cli.Infrastructure;
+using Kiln.Core.Common;
+using Kiln.Core.Media;
+using Kiln.Core.Pipelines;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+
+namespace Kiln.Cli.Commands;
+
+/// <summary><c>kiln run &lt;pipeline&gt; &lt;file&gt;</c>: runs a pipeline locally with the same code the worker runs.</summary>
+public static class RunCommand
+{
+    public const int ExitOk = 0;
+    public const int ExitFailed = 1;
+    public const int ExitInvalid = 2;
+    public const int ExitCancelled = 130;
+
+    public static Command Create(IAnsiConsole console, IDictionary<string, string?>? configOverrides = null)
+    {
+        var pipelineArg = new Argument<string>("pipeline") { Description = "Pipeline id, e.g. pdf-podcast." };
+        var fileArg = new Argument<FileInfo>("file") { Description = "The input file." };
+        var pages = new Option<string?>("--pages") { Description = "Pages to include, like 1-10 or 3,5-7 (PDF pipelines)." };
+        var audio = new Option<bool>("--audio") { Description = "Also produce narrated audio, where the pipeline supports it." };
+        var options = new Option<string[]>("--option", "-o")
+        {
+            Description = "A pipeline option as key=value; the value is read as JSON when it parses (true, 5, [\"Ada\",\"Ben\"]), else as text. Repeatable.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var output = new Option<DirectoryInfo>("--out")
+        {
+            Description = "Where to write the artifacts.",
+            DefaultValueFactory = _ => new DirectoryInfo("out"),
+        };
+
+        var command = new Command("run", "Run a pipeline on a local file and write its artifacts to a directory.")
+        {
+            pipelineArg, fileArg, pages, audio, options, output,
+        };
+        command.SetAction((parse, ct) => RunAsync(console, configOverrides, new Request(
+            parse.GetValue(pipelineArg)!, parse.GetValue(fileArg)!, parse.GetValue(pages), parse.GetValue(audio),
+            parse.GetValue(options) ?? [], parse.GetValue(output)!), ct));
+        return command;
+    }
+
+    private sealed record Request(string PipelineId, FileInfo File, string? Pages, bool Audio, string[] Options, DirectoryInfo Out);
+
+    private static async Task<int> RunAsync(IAnsiConsole console, IDictionary<string, string?>? configOverrides, Request request, CancellationToken ct)
+    {
+        await using var services = CliHost.PipelineServices(CliHost.Configuration(configOverrides));
+        var catalog = services.GetRequiredService<PipelineCatalog>();
+        if (catalog.Find(request.PipelineId) is not { } pipeline)
+        {
+            Fail(console, "unknown_pipeline", $"There is no pipeline \"{request.PipelineId}\". Available: {string.Join(", ", catalog.All.Select(p => p.Descriptor.Id).Order())}.");
+            return ExitInvalid;
+        }
+        if (!request.File.Exists)
+        {
+            Fail(console, "file_not_found", $"The file \"{request.File.FullName}\" does not exist.");
+            return ExitInvalid;
+        }
+        var optionsResult = BuildOptions(request);
+        if (!optionsResult.IsSuccess)
+        {
+            Fail(console, optionsResult.Error!.Code, optionsResult.Error.Message);
+            return ExitInvalid;
+        }
+
+        var scratch = Directory.CreateTempSubdirectory("kiln-run-");
+        try
+        {
+            InputFacts facts;
+            try
+            {
+                facts = await InputProbe.ProbeAsync(request.File.FullName, services.GetRequiredService<IPdfTools>(), ct);
+            }
+            catch (Exception ex) when (ex is ToolNotFoundException or ToolFailedException)
+            {
+                Fail(console, "unreadable_input", ex is ToolNotFoundException ? ex.Message : $"The file could not be inspected ({ex.Message}).");
+                return ExitInvalid;
+            }
+
+            var plan = pipeline.Plan(optionsResult.Value, [facts]);
+            if (!plan.IsSuccess)
+            {
+                Fail(console, plan.Error!.Code, plan.Error.Message);
+                return ExitInvalid;
+            }
+            console.MarkupLine($"[bold]{Markup.Escape(pipeline.Descriptor.Name)}[/] on {Markup.Escape(facts.FileName)}: estimated cost [bold]{plan.Value!.EstimatedCost}[/] credit(s).");
+
+            var sink = new DirectoryArtifactSink(request.Out.FullName);
+            var context = new Func<IPipelineReporter, PipelineContext>(reporter => new PipelineContext
+            {
+                JobId = Ids.New(),
+                Inputs = [new PipelineInput(request.File.FullName, facts.FileName, facts.Kind, facts.Metadata)],
+                Options = plan.Value.Options,
+                ScratchDirectory = scratch.FullName,
+                Reporter = reporter,
+                Artifacts = sink,
+                Services = services,
+            });
+
+            PipelineOutcome outcome;
+            try
+            {
+                outcome = await RunWithProgressAsync(console, pipeline, context, ct);
+            }
+            catch (PipelineException ex)
+            {
+                Fail(console, ex.Code, ex.Message);
+                return ExitFailed;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                console.MarkupLine("[yellow]Cancelled.[/]");
+                return ExitCancelled;
+            }
+
+            PrintSummary(console, sink, outcome.ActualCost ?? plan.Value.EstimatedCost);
+            return ExitOk;
+        }
+        finally
+        {
+            try { scratch.Delete(recursive: true); } catch (IOException) { /* best effort: it is a temp directory */ }
+        }
+    }
+
+    private static async Task<PipelineOutcome> RunWithProgressAsync(IAnsiConsole console, IPipeline pipeline,
+        Func<IPipelineReporter, PipelineContext> context, CancellationToken ct)
+    {
+        // A live bar garbles logs and pipes; fall back to plain lines whenever nobody is watching a terminal.
+        if (!console.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
+            return await pipeline.RunAsync(context(new PlainReporter(console)), ct);
+
+        return await console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
+            .StartAsync(async progress =>
+            {
+                var task = progress.AddTask("starting", maxValue: 100);
+                var outcome = await pipeline.RunAsync(context(new SpectreReporter(console, task)), ct);
+                task.Value = 100;
+                return outcome;
+            });
+    }
+
+    public static Result<JsonElement> BuildOptions(IEnumerable<string> pairs, string? pages, bool audio)
+    {
+        var json = new JsonObject();
+        foreach (var pair in pairs)
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0) return Error.Invalid("invalid_options", $"\"{pair}\" is not key=value.");
+            var key = pair[..eq].Trim();
+            var value = pair[(eq + 1)..];
+            json[key] = ParseValue(value);
+        }
+        if (pages is not null) json["pages"] = pages;
+        if (audio) json["audio"] = true;
+        return JsonSerializer.SerializeToElement(json);
+    }
+
+    private static Result<JsonElement> BuildOptions(Request r) => BuildOptions(r.Options, r.Pages, r.Audio);
+
+    private static JsonNode? ParseValue(string value)
+    {
+        try { return JsonNode.Parse(value); }
+        catch (JsonException) { return JsonValue.Create(value); }
+    }
+
+    private static void Fail(IAnsiConsole console, string code, string message) =>
+        console.MarkupLine($"[red]Error[/] [grey]({Markup.Escape(code)})[/]: {Markup.Escape(message)}");
+
+    private static void PrintSummary(IAnsiConsole console, DirectoryArtifactSink sink, long cost)
+    {
+        var table = new Table().AddColumn("Artifact").AddColumn("Type").AddColumn(new TableColumn("Size").RightAligned()).AddColumn("Path");
+        foreach (var (name, type, path, size) in sink.Written)
+            table.AddRow(Markup.Escape(name), Markup.Escape(type), $"{size:N0} B", Markup.Escape(path));
+        console.Write(table);
+        console.MarkupLine($"Cost: [bold]{cost}[/] credit(s).");
+    }
+}

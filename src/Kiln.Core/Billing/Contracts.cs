@@ -1,0 +1,75 @@
+using Kiln.Core.Common;
+
+namespace Kiln.Core.Billing;
+
+/// <summary>A verified delivery, ready for the inbox.</summary>
+/// <param name="RearmOnDuplicate">
+/// For deliveries that only say "look at object X" (Mollie), a repeat means the object changed: the stored event is
+/// made pending again instead of being ignored. Processing re-fetches the object, so this stays idempotent.
+/// </param>
+public sealed record ParsedWebhook(string EventId, string Type, string Payload, bool RearmOnDuplicate = false);
+
+/// <summary>The workspace and the item a checkout is for.</summary>
+public sealed record CheckoutRequest(Guid WorkspaceId, string? CustomerEmail, CheckoutItem Item, Uri SuccessUrl, Uri CancelUrl);
+
+/// <summary>
+/// A normalized consequence of a provider event. Providers translate (and re-fetch) their own objects into facts;
+/// <see cref="BillingFactApplier"/> turns facts into rows and ledger entries the same way for every provider.
+/// </summary>
+public abstract record BillingFact;
+
+public sealed record PaymentSucceeded(Guid WorkspaceId, string PaymentId, string PackId, long Amount, string Currency, string? ReceiptUrl) : BillingFact;
+
+public sealed record PaymentFailed(Guid WorkspaceId, string PaymentId, PaymentKind Kind, string ItemId, long Amount, string Currency) : BillingFact;
+
+public sealed record InvoicePaid(Guid WorkspaceId, string InvoiceId, string SubscriptionId, string PlanId, DateTime PeriodStart, DateTime PeriodEnd,
+    long Amount, string Currency, string? ReceiptUrl) : BillingFact;
+
+public sealed record SubscriptionChanged(Guid WorkspaceId, string SubscriptionId, string PlanId, string Status, DateTime? PeriodStart, DateTime? PeriodEnd,
+    bool CancelAtPeriodEnd, DateTime EventTime) : BillingFact;
+
+/// <param name="RefundedAmount">This refund's amount in minor units.</param>
+public sealed record PaymentRefunded(string PaymentId, string RefundId, long RefundedAmount) : BillingFact;
+
+public sealed record CustomerLinked(Guid WorkspaceId, string CustomerId) : BillingFact;
+
+/// <summary>One payment provider. Implementations are thin: HTTP shapes in, facts out.</summary>
+public interface IPaymentProvider
+{
+    /// <summary>stripe, mollie, paddle or sandbox: the route segment and the provider column value.</summary>
+    string Name { get; }
+
+    Task<Result<Uri>> CreateCheckoutAsync(CheckoutRequest r, CancellationToken ct);
+
+    Task<Result<Uri>> CreatePortalAsync(Guid workspaceId, Uri returnUrl, CancellationToken ct);
+
+    /// <summary>Verifies the delivery on its raw bytes. Headers are looked up case-insensitively.</summary>
+    Result<ParsedWebhook> ParseWebhook(ReadOnlySpan<byte> body, IReadOnlyDictionary<string, string> headers);
+
+    /// <summary>Turns a stored event into facts, re-fetching the authoritative object where ordering matters.</summary>
+    Task<Result<IReadOnlyList<BillingFact>>> ProcessAsync(PaymentEvent stored, CancellationToken ct);
+}
+
+public static class BillingErrors
+{
+    public static readonly Error NotConfigured = new("billing_not_configured", "Payments are not enabled on this installation.", 404);
+    public static Error UnknownProvider(string name) => new("unknown_provider", $"Payment provider '{name}' is not enabled.", 404);
+    public static readonly Error PortalUnavailable = new("portal_unavailable", "There is no billing portal for this workspace yet.", 409);
+    public static Error Provider(string provider, string message) => new("provider_error", $"{provider}: {message}", 502);
+    public static Error BadPayload(string message) => new("invalid_payload", message, 400);
+}
+
+/// <summary>Minor-unit conversions; a handful of currencies have no minor unit.</summary>
+public static class Money
+{
+    private static readonly HashSet<string> ZeroDecimal = new(StringComparer.OrdinalIgnoreCase) { "JPY", "KRW", "VND", "CLP", "ISK", "HUF", "TWD", "UGX" };
+
+    public static int Digits(string currency) => ZeroDecimal.Contains(currency) ? 0 : 2;
+
+    public static string ToDecimalString(long minor, string currency) =>
+        Digits(currency) == 0 ? minor.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : (minor / 100m).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static long FromDecimalString(string value, string currency) =>
+        (long)Math.Round(decimal.Parse(value, System.Globalization.CultureInfo.InvariantCulture) * (Digits(currency) == 0 ? 1 : 100));
+}

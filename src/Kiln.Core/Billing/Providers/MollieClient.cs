@@ -1,0 +1,49 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Kiln.Core.Common;
+using Microsoft.Extensions.Options;
+
+namespace Kiln.Core.Billing.Providers;
+
+/// <summary>A thin client for the Mollie v2 API: JSON bodies, Bearer API key, Idempotency-Key on POSTs.</summary>
+public sealed class MollieClient(HttpClient http, IOptions<BillingOptions> options)
+{
+    private string Key => options.Value.Mollie.ApiKey ?? throw new InvalidOperationException("Kiln:Billing:Mollie:ApiKey is not set.");
+
+    public Task<Result<JsonElement>> CreatePaymentAsync(object body, string idempotencyKey, CancellationToken ct) =>
+        PostAsync("v2/payments", body, idempotencyKey, ct);
+
+    /// <summary>With refunds embedded, so one call tells both the status and what was refunded.</summary>
+    public Task<Result<JsonElement>> GetPaymentAsync(string id, CancellationToken ct) =>
+        GetAsync($"v2/payments/{Uri.EscapeDataString(id)}?embed=refunds", ct);
+
+    public Task<Result<JsonElement>> CreateCustomerAsync(object body, string idempotencyKey, CancellationToken ct) =>
+        PostAsync("v2/customers", body, idempotencyKey, ct);
+
+    public Task<Result<JsonElement>> CreateSubscriptionAsync(string customerId, object body, string idempotencyKey, CancellationToken ct) =>
+        PostAsync($"v2/customers/{Uri.EscapeDataString(customerId)}/subscriptions", body, idempotencyKey, ct);
+
+    public Task<Result<JsonElement>> GetSubscriptionAsync(string customerId, string subscriptionId, CancellationToken ct) =>
+        GetAsync($"v2/customers/{Uri.EscapeDataString(customerId)}/subscriptions/{Uri.EscapeDataString(subscriptionId)}", ct);
+
+    public Task<Result<JsonElement>> ListSubscriptionsAsync(string customerId, CancellationToken ct) =>
+        GetAsync($"v2/customers/{Uri.EscapeDataString(customerId)}/subscriptions?limit=250", ct);
+
+    private Task<Result<JsonElement>> PostAsync(string path, object body, string idempotencyKey, CancellationToken ct) =>
+        ProviderHttp.SendAsync(http, "Mollie", () =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+            return request;
+        }, ct);
+
+    private Task<Result<JsonElement>> GetAsync(string path, CancellationToken ct) =>
+        ProviderHttp.SendAsync(http, "Mollie", () =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+            return request;
+        }, ct);
+}

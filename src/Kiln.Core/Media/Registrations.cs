@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Kiln.Core.Media;
+
+public static class MediaRegistrations
+{
+    /// <summary>Process runner, PDF/audio tools and the configured speech synthesizer (all singletons, all stateless).</summary>
+    public static IServiceCollection AddMedia(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(MediaOptions.Section).Get<MediaOptions>() ?? new MediaOptions();
+        services.TryAddSingleton(options);
+        services.TryAddSingleton<IProcessRunner, ProcessRunner>();
+        services.TryAddSingleton<IPdfTools, PdfTools>();
+        services.TryAddSingleton<IAudioTools, AudioTools>();
+        if (string.Equals(options.TtsProvider, "openai", StringComparison.OrdinalIgnoreCase))
+            services.TryAddSingleton<ISpeechSynthesizer>(_ => new OpenAiSpeechSynthesizer(options.OpenAi));
+        else
+            services.TryAddSingleton<ISpeechSynthesizer, EspeakSpeechSynthesizer>();
+        return services;
+    }
+}
