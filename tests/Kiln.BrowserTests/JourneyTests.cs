@@ -195,6 +195,7 @@ public sealed class JourneyTests(KilnApp app)
         await s.Page.Locator("a[data-pipeline=pdf-podcast]").ClickAsync();
         await s.Page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "pottery.pdf", MimeType = "application/pdf", Buffer = TestPdf.Create(pages: 4, linesPerPage: 20) });
         await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 60_000 });
+        await s.ShotAsync("uploaded");
         await Expect(s.Page.Locator("#estimate-cost")).ToHaveTextAsync(new Regex(@"^\d[\d,]* credits$"));
         await s.ShotAsync("estimate");
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Start job" }).ClickAsync();

@@ -58,7 +58,7 @@ public static class UiRegistrations
         });
         app.MapRazorPages();
         // Unknown browser URLs get the product's 404 page; API and blob paths keep their problem-details answers.
-        app.MapFallbackToPage("{**path:nonfile:regex(^(?!(api|blobs|openapi|docs|health|metrics)(/|$)).*$)}", "/NotFound");
+        app.MapFallbackToPage("{**path:nonfile:regex(^(?!(api|blobs|openapi|docs|health|metrics|webhooks)(/|$)).*$)}", "/NotFound");
         return app;
     }
 

@@ -5,8 +5,9 @@ using System.Text.Json.Nodes;
 namespace Kiln.Web.Ui;
 
 /// <summary>One input rendered from a property of a pipeline's options JSON Schema.</summary>
+/// <param name="Kind">integer, number, boolean, enum, list (an array of strings, typed comma-separated) or string.</param>
 public sealed record OptionField(string Name, string Label, string Kind, string? Description, double? Min, double? Max,
-    string? Default, IReadOnlyList<string> Choices, bool Required)
+    string? Default, IReadOnlyList<string> Choices, bool Required, string? Pattern = null, int? MinItems = null, int? MaxItems = null)
 {
     public string InputName => "o." + Name;
 }
@@ -26,10 +27,17 @@ public static class OptionsForm
             var type = Str(s, "type") ?? "string";
             var choices = s.TryGetProperty("enum", out var e) && e.ValueKind == JsonValueKind.Array
                 ? e.EnumerateArray().Select(x => x.ToString()).ToList() : [];
-            var kind = choices.Count > 0 ? "enum" : type is "integer" or "number" or "boolean" ? type : "string";
-            var def = s.TryGetProperty("default", out var d) ? (d.ValueKind == JsonValueKind.True ? "true" : d.ValueKind == JsonValueKind.False ? "false" : d.ToString()) : null;
-            fields.Add(new OptionField(p.Name, Str(s, "title") ?? Humanize(p.Name), kind, Str(s, "description"), Num(s, "minimum"), Num(s, "maximum"),
-                def, choices, required.Contains(p.Name)));
+            var kind = choices.Count > 0 ? "enum" : type is "integer" or "number" or "boolean" ? type : type == "array" ? "list" : "string";
+            var def = s.TryGetProperty("default", out var d) ? d.ValueKind switch
+            {
+                JsonValueKind.True => "true",
+                JsonValueKind.False => "false",
+                JsonValueKind.Array => string.Join(", ", d.EnumerateArray().Select(x => x.ToString())),
+                _ => d.ToString(),
+            } : null;
+            var description = Str(s, "description") ?? (kind == "list" ? "Separate values with commas." : null);
+            fields.Add(new OptionField(p.Name, Str(s, "title") ?? Humanize(p.Name), kind, description, Num(s, "minimum"), Num(s, "maximum"),
+                def, choices, required.Contains(p.Name), Str(s, "pattern"), (int?)Num(s, "minItems"), (int?)Num(s, "maxItems")));
         }
         return fields;
     }
@@ -68,12 +76,27 @@ public static class OptionsForm
                     if (!f.Choices.Contains(raw)) errors[f.Name] = $"Choose one of: {string.Join(", ", f.Choices)}.";
                     else obj[f.Name] = raw;
                     break;
+                case "list":
+                    var items = raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    if (f.MinItems is { } lo && items.Length < lo || f.MaxItems is { } hi && items.Length > hi)
+                        errors[f.Name] = f.MinItems == f.MaxItems ? $"{f.Label}: give exactly {f.MinItems} values, separated by commas."
+                            : $"{f.Label}: give between {f.MinItems ?? 0} and {f.MaxItems?.ToString(CultureInfo.InvariantCulture) ?? "any number of"} values.";
+                    else obj[f.Name] = new JsonArray(items.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray());
+                    break;
                 default:
-                    obj[f.Name] = raw;
+                    if (f.Pattern is not null && !Matches(f.Pattern, raw)) errors[f.Name] = $"{f.Label} is not in the expected format.";
+                    else obj[f.Name] = raw;
                     break;
             }
         }
         return (JsonSerializer.SerializeToElement(obj), errors);
+    }
+
+    private static bool Matches(string pattern, string value)
+    {
+        try { return System.Text.RegularExpressions.Regex.IsMatch(value, pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(100)); }
+        catch (ArgumentException) { return true; } // a pattern .NET cannot parse is left to the pipeline's own validation
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException) { return false; }
     }
 
     private static string? Range(OptionField f, double v) =>

@@ -17,6 +17,7 @@ if (form) {
       if (el.type === 'checkbox') o[name] = el.checked;
       else if (el.value.trim() === '') continue;
       else if (el.type === 'number') o[name] = Number(el.value);
+      else if (el.dataset.kind === 'list') o[name] = el.value.split(',').map((v) => v.trim()).filter((v) => v !== '');
       else o[name] = el.value.trim();
     }
     return o;
