@@ -27,6 +27,8 @@ public static class Format
     }
 
     public static string Credits(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
+    public static string CreditsLabel(long n) => Credits(n) + (n is 1 or -1 ? " credit" : " credits");
 }
 
 public static class Csv

@@ -17,7 +17,8 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
     private const int PreviewBytes = 256 * 1024;
     // Raw HTML in Markdown is disabled: artifacts are model output, and rendering it verbatim would be stored XSS.
     private static readonly MarkdownPipeline Markdown = new MarkdownPipelineBuilder().UseAdvancedExtensions().DisableHtml().Build();
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Relaxed escaping only affects display: Razor HTML-encodes the text anyway, and "It\u0027s" is unreadable.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public Job Job { get; private set; } = null!;
     public JobCosts Costs { get; private set; } = null!;

@@ -58,7 +58,7 @@ if (form) {
     try {
       const e = await api('POST', '/api/jobs/estimate', { pipeline, uploads: uploadId?.value ? [uploadId.value] : [], options: options() });
       if (mine !== seq) return;
-      const fmt = (n) => `${n.toLocaleString('en-US')} credits`;
+      const fmt = (n) => `${n.toLocaleString('en-US')} ${Math.abs(n) === 1 ? 'credit' : 'credits'}`;
       if (e.affordable) setEstimate(fmt(e.estimatedCost), fmt(e.available), fmt(e.availableAfter), 'The estimate is held when the job starts; unused credits are released when it ends.');
       else setEstimate(fmt(e.estimatedCost), fmt(e.available), fmt(e.availableAfter), `Not enough credits: this job needs ${e.estimatedCost} but ${e.available} are available.`, 'credits');
     } catch (err) {
