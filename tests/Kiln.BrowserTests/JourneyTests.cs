@@ -54,6 +54,16 @@ public sealed class JourneyTests(KilnApp app)
         forged.Status.ShouldBe(400);
         (await forged.TextAsync()).ShouldContain("antiforgery_failed");
         (await CountJobsOf(email)).ShouldBe(0);
+
+        // The way out of "not enough credits": buy a pack (sandbox provider) and see the balance grow.
+        await s.GoAsync("/credits#get-credits");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Buy 10 credits" }).ClickAsync();
+        await s.Page.WaitForURLAsync("**/billing/sandbox/checkout**");
+        await s.ShotAsync("sandbox-checkout");
+        await s.Page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Pay ") }).ClickAsync();
+        await s.Page.WaitForURLAsync("**/billing/success");
+        await Expect(s.Page.GetByTestId("available")).ToHaveTextAsync("35");
+        await s.ShotAsync("billing-success");
     }
 
     [Fact]

@@ -111,6 +111,10 @@ public sealed class KilnApp : IAsyncLifetime
                 ["Kiln:Accounts:FreeGrant"] = "25",
                 ["Kiln:RateLimit:PermitsPerMinute"] = "100000",
                 ["Logging:LogLevel:Default"] = "Warning",
+                // The sandbox provider exercises the real checkout → signed webhook → ledger path without a network.
+                ["Kiln:Billing:Provider"] = "sandbox",
+                ["Kiln:Billing:Sandbox:Secret"] = "browser-tests-sandbox-secret-0123456789",
+                ["Kiln:Billing:PublicBaseUrl"] = baseUrl + "/",
             };
             foreach (var (k, v) in settings) builder.UseSetting(k, v);
             builder.ConfigureTestServices(s => s.AddSingleton<IPipeline, PdfEchoPipeline>());

@@ -17,6 +17,7 @@ public static class UiRegistrations
             o.Conventions.AuthorizeFolder("/Credits");
             o.Conventions.AuthorizeFolder("/Workspace");
             o.Conventions.AuthorizeFolder("/Admin");
+            o.Conventions.AuthorizeFolder("/Billing");
         });
         services.AddAntiforgery(o =>
         {
@@ -26,7 +27,7 @@ public static class UiRegistrations
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
-        services.AddSingleton(sp => new ContentSecurityPolicy(ConnectSources(builder.Configuration)));
+        services.AddSingleton(sp => new ContentSecurityPolicy(ConnectSources(builder.Configuration), FormTargets(builder.Configuration)));
         services.AddScoped<Queries.UsageQueries>();
         services.AddScoped<Queries.AdminQueries>();
         services.AddScoped<Queries.WorkspaceQueries>();
@@ -62,6 +63,16 @@ public static class UiRegistrations
         return app;
     }
 
+    /// <summary>form-action also governs where a form's redirect may go, so the checkout page of the payment provider must be listed.</summary>
+    private static string FormTargets(ConfigurationManager config) =>
+        (config["Kiln:Billing:Provider"] ?? "none").Trim().ToLowerInvariant() switch
+        {
+            "stripe" => "'self' https://checkout.stripe.com https://billing.stripe.com",
+            "mollie" => "'self' https://www.mollie.com https://my.mollie.com",
+            "paddle" => "'self' https://*.paddle.com",
+            _ => "'self'",
+        };
+
     private static string ConnectSources(ConfigurationManager config)
     {
         // Browsers PUT upload parts straight to S3 when it is the store, so its origin must be allowed too.
@@ -76,8 +87,8 @@ public static class UiRegistrations
     }
 }
 
-public sealed class ContentSecurityPolicy(string connectSources)
+public sealed class ContentSecurityPolicy(string connectSources, string formTargets)
 {
     public string Value { get; } =
-        $"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src {connectSources}; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'";
+        $"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src {connectSources}; frame-ancestors 'none'; form-action {formTargets}; base-uri 'self'; object-src 'none'";
 }

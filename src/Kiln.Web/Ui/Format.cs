@@ -28,6 +28,10 @@ public static class Format
 
     public static string Credits(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
+    /// <summary>Prices are in minor units (cents), as the billing catalog stores them.</summary>
+    public static string Money(long minor, string currency) =>
+        (minor / 100m).ToString("0.00", CultureInfo.InvariantCulture) + " " + currency.ToUpperInvariant();
+
     public static string CreditsLabel(long n) => Credits(n) + (n is 1 or -1 ? " credit" : " credits");
 }
 

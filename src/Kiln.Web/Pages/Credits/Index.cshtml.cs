@@ -1,4 +1,5 @@
 using System.Text;
+using Kiln.Core.Billing;
 using Kiln.Core.Credits;
 using Kiln.Web.Api;
 using Kiln.Web.Ui;
@@ -6,7 +7,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Kiln.Web.Pages.Credits;
 
-public sealed class IndexModel(GetBalanceQuery balance, ListLedgerEntriesQuery ledger) : KilnPageModel
+public sealed class IndexModel(GetBalanceQuery balance, ListLedgerEntriesQuery ledger, BillingCatalog catalog, CreateCheckoutCommand checkout) : KilnPageModel
 {
     public static readonly LedgerEntryKind[] Kinds = Enum.GetValues<LedgerEntryKind>();
 
@@ -15,11 +16,27 @@ public sealed class IndexModel(GetBalanceQuery balance, ListLedgerEntriesQuery l
     public Balance Balance { get; private set; } = new(0, 0, 0);
     public LedgerPage Entries { get; private set; } = new([], 1, 25, 0);
     public int Pages => Math.Max(1, (Entries.Total + Entries.PageSize - 1) / Entries.PageSize);
+    public BillingCatalogView Catalog => catalog.View();
+    public string? CheckoutError { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct)
     {
         Balance = await balance.Run(Workspace, ct);
         Entries = await ledger.Run(Workspace, PageNumber, 25, ParsedKind(), ct);
+    }
+
+    /// <summary>Starts a provider checkout for a pack or plan and sends the browser there; credits arrive by webhook.</summary>
+    public async Task<IActionResult> OnPostCheckoutAsync(string kind, string itemId, CancellationToken ct)
+    {
+        var email = User.FindFirst(System.Security.Claims.ClaimTypes.Email)?.Value;
+        var result = await checkout.Run(Workspace, kind, itemId, email, ct);
+        if (result.Error is { } e)
+        {
+            CheckoutError = e.Message;
+            await OnGetAsync(ct);
+            return Page();
+        }
+        return Redirect(result.Value!.RedirectUrl.ToString());
     }
 
     /// <summary>The whole (filtered) ledger as CSV, written page by page so a long history is never held in memory.</summary>
