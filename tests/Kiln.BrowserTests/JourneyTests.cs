@@ -23,6 +23,9 @@ public sealed class JourneyTests(KilnApp app)
         await Expect(s.Page.GetByTestId("available")).ToHaveTextAsync("25");
         await Expect(s.Page.GetByRole(AriaRole.Heading, new() { Name = "Run your first job" })).ToBeVisibleAsync();
         await s.MobileShotAsync("dashboard");
+        await s.Page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+        await s.ShotAsync("dashboard-dark");
+        await s.Page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
         await s.Page.SetViewportSizeAsync(375, 800);
         // No sideways scrolling on a phone: the page is exactly as wide as the viewport.
         (await s.Page.EvaluateAsync<int>("() => document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(375);

@@ -48,7 +48,7 @@ public static class SvgChart
             }
             // Counted back from today so the newest day is always labelled and labels never collide.
             if ((days.Count - 1 - i) % 7 == 0)
-                sb.Append(inv, $"<text class=\"chart-axis\" x=\"{x + barW / 2:0.#}\" y=\"{Height - 4}\" text-anchor=\"middle\">{days[i]:MMM d}</text>");
+                sb.Append(inv, $"<text class=\"chart-axis\" x=\"{x + barW / 2:0.#}\" y=\"{Height - 4}\" text-anchor=\"{(i == days.Count - 1 ? "end" : "middle")}\">{days[i]:MMM d}</text>");
         }
         sb.Append("</svg>");
         return new HtmlString(sb.ToString());
