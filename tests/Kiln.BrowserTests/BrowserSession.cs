@@ -82,6 +82,9 @@ public sealed class BrowserSession : IAsyncDisposable
     {
         await Page.SetViewportSizeAsync(375, 800);
         await ShotAsync(label + "-375px");
+        // No sideways scrolling on a phone: the page is exactly as wide as the viewport.
+        var wide = await Page.EvaluateAsync<string>("[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 376).map(e => e.tagName + '.' + e.className + '#' + e.id + ':' + Math.round(e.getBoundingClientRect().right)).join(' | ')");
+        (await Page.EvaluateAsync<int>("document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(375, $"{label} overflows at 375 px: {wide}");
         await Page.SetViewportSizeAsync(1280, 900);
     }
 

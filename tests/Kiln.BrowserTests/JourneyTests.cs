@@ -26,9 +26,22 @@ public sealed class JourneyTests(KilnApp app)
         await s.Page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
         await s.ShotAsync("dashboard-dark");
         await s.Page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
-        await s.Page.SetViewportSizeAsync(375, 800);
-        // No sideways scrolling on a phone: the page is exactly as wide as the viewport.
-        (await s.Page.EvaluateAsync<int>("() => document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(375);
+
+        // Workspace settings: an API key is shown once, works, and stops working when revoked.
+        await s.GoAsync("/workspace");
+        await s.Page.GetByLabel("Key name").FillAsync("CI");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
+        var key = await s.Page.Locator("#new-key-value").InputValueAsync();
+        key.ShouldStartWith("kiln_");
+        await s.ShotAsync("api-key-created");
+        await s.MobileShotAsync("workspace");
+        var withKey = new Dictionary<string, string> { ["Authorization"] = "Bearer " + key };
+        (await s.Page.APIRequest.GetAsync("/api/credits", new() { Headers = withKey })).Status.ShouldBe(200);
+        await s.GoAsync("/workspace");
+        (await s.Page.Locator("#new-key-value").CountAsync()).ShouldBe(0);
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Revoke key CI" }).ClickAsync();
+        await Expect(s.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("revoked");
+        (await s.Page.APIRequest.GetAsync("/api/credits", new() { Headers = withKey })).Status.ShouldBe(401);
     }
 
     [Fact]
@@ -112,6 +125,10 @@ public sealed class JourneyTests(KilnApp app)
         await Expect(s.Page.Locator("#ledger-table tr[data-kind=release]")).ToHaveCountAsync(1);
         await s.GoAsync("/credits?kind=release");
         await Expect(s.Page.Locator("#ledger-table tbody tr")).ToHaveCountAsync(1);
+        var csv = await s.Page.RunAndWaitForDownloadAsync(() => s.Page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).ClickAsync());
+        var lines = (await File.ReadAllLinesAsync((await csv.PathAsync())!)).Where(l => l.Length > 0).ToList();
+        lines[0].ShouldBe("id,created_at,kind,amount,held_delta,balance_after,held_after,job_id,reason");
+        lines.Skip(1).ShouldAllBe(l => l.Contains(",release,", StringComparison.Ordinal));
     }
 
     [Fact]

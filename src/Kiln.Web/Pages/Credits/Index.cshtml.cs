@@ -40,7 +40,7 @@ public sealed class IndexModel(GetBalanceQuery balance, ListLedgerEntriesQuery l
     }
 
     /// <summary>The whole (filtered) ledger as CSV, written page by page so a long history is never held in memory.</summary>
-    public async Task OnGetCsvAsync(CancellationToken ct)
+    public async Task<IActionResult> OnGetCsvAsync(CancellationToken ct)
     {
         Response.ContentType = "text/csv; charset=utf-8";
         Response.Headers.ContentDisposition = $"attachment; filename=\"kiln-credits-{DateTime.UtcNow:yyyyMMdd}.csv\"";
@@ -54,6 +54,8 @@ public sealed class IndexModel(GetBalanceQuery balance, ListLedgerEntriesQuery l
             await Response.WriteAsync(sb.ToString(), Encoding.UTF8, ct);
             if (p.Items.Count < 200) break;
         }
+        // The response is written; an empty result keeps Razor from rendering the page after it.
+        return new EmptyResult();
     }
 
     public LedgerEntryKind? ParsedKind()
