@@ -25,6 +25,7 @@ public static class KilnRegistrations
         services.AddStorage(config);
         services.AddUploads(config);
         services.AddBilling(config);
+        services.AddScoped<DeleteExpiredArtifactsCommand>();
         return services;
     }
 
@@ -34,6 +35,7 @@ public static class KilnRegistrations
         services.AddJobRunner();
         services.AddUploadSweeper();
         services.AddHostedService<PaymentEventsWorker>();
+        services.AddHostedService<ArtifactRetentionService>();
         return services;
     }
 }

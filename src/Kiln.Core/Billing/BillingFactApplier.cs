@@ -129,7 +129,10 @@ public sealed class BillingFactApplier(KilnDbContext db, CreditsLedger ledger, B
         var live = (await db.Set<Subscription>().AsNoTracking().Where(s => s.WorkspaceId == workspaceId).ToListAsync(ct))
             .Where(s => s.IsLive).OrderByDescending(s => s.CurrentPeriodEnd).ThenByDescending(s => s.LastEventAt).FirstOrDefault();
         var plan = live?.PlanId ?? BillingCatalog.FreePlanId;
-        await db.Workspaces.Where(w => w.Id == workspaceId && w.Plan != plan).ExecuteUpdateAsync(s => s.SetProperty(w => w.Plan, plan), ct);
+        // The plan's concurrency becomes the workspace's cap, which job claims enforce.
+        var cap = catalog.PlanOrFree(plan).Limits.MaxConcurrentJobs;
+        await db.Workspaces.Where(w => w.Id == workspaceId && w.Plan != plan)
+            .ExecuteUpdateAsync(s => s.SetProperty(w => w.Plan, plan).SetProperty(w => w.MaxConcurrentJobs, cap), ct);
     }
 
     private async Task<Error?> Refunded(string provider, PaymentRefunded f, CancellationToken ct)

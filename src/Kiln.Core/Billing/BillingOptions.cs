@@ -85,7 +85,7 @@ public sealed class BillingOptions
         }
         if (o.Plans.Count == 0)
         {
-            o.Plans.Add(new PlanOptions { Id = "free", Name = "Free", MonthlyAllowance = 0, Price = 0, MaxConcurrentJobs = 1, MaxUploadBytes = 50L * 1024 * 1024, ArtifactRetentionDays = 3 });
+            o.Plans.Add(new PlanOptions { Id = "free", Name = "Free", MonthlyAllowance = 0, Price = 0, MaxConcurrentJobs = 2, MaxUploadBytes = 50L * 1024 * 1024, ArtifactRetentionDays = 3 });
             o.Plans.Add(new PlanOptions { Id = "creator", Name = "Creator", MonthlyAllowance = 100, Price = 1500, MaxConcurrentJobs = 3, MaxUploadBytes = 500L * 1024 * 1024, ArtifactRetentionDays = 30 });
             o.Plans.Add(new PlanOptions { Id = "pro", Name = "Pro", MonthlyAllowance = 500, Price = 4900, MaxConcurrentJobs = 10, MaxUploadBytes = 2L * 1024 * 1024 * 1024, ArtifactRetentionDays = 90 });
         }

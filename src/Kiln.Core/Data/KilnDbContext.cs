@@ -32,6 +32,13 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
+    /// <summary>Every DateTime is UTC; SQLite stores text without a kind, so reads are marked UTC here.</summary>
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+    }
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -49,6 +56,10 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
         SnakeCaseNaming.Apply(builder);
     }
 }
+
+internal sealed class UtcDateTimeConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTime, DateTime>(
+    v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+    v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
 
 /// <summary>The workspace the current request acts for, or null outside a request.</summary>
 public interface ITenantScope

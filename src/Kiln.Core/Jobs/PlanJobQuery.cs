@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Kiln.Core.Billing;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Kiln.Core.Pipelines;
@@ -13,7 +14,7 @@ public sealed record JobPlan(IPipeline Pipeline, PipelinePlan Plan, IReadOnlyLis
 /// Resolves a request into a pipeline, its validated options and the cost estimate — what both the estimate
 /// endpoint and job creation need, so the number shown before starting is the number held.
 /// </summary>
-public sealed class PlanJobQuery(KilnDbContext db, PipelineCatalog catalog)
+public sealed class PlanJobQuery(KilnDbContext db, PipelineCatalog catalog, GetPlanLimitsQuery plans)
 {
     public async Task<Result<JobPlan>> Run(Guid workspaceId, JobRequest request, CancellationToken ct)
     {
@@ -22,6 +23,8 @@ public sealed class PlanJobQuery(KilnDbContext db, PipelineCatalog catalog)
         var pipeline = catalog.Find(request.Pipeline);
         if (pipeline is null)
             return Error.Invalid("unknown_pipeline", $"There is no pipeline called '{request.Pipeline}'.");
+        if (!(await plans.Run(workspaceId, ct)).AllowsPipeline(pipeline.Descriptor.Id))
+            return new Error("plan_pipeline_not_allowed", $"{pipeline.Descriptor.Name} is not included in your plan. See the pricing page to upgrade.", 403);
         if (request.Options is { } o && o.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null or JsonValueKind.Undefined))
             return Error.Invalid("invalid_options", "Options must be a JSON object.");
 

@@ -1,3 +1,4 @@
+using Kiln.Core.Billing;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Kiln.Core.Storage;
@@ -9,7 +10,7 @@ namespace Kiln.Core.Uploads;
 /// Registers an upload and hands out where to PUT the bytes: one URL for small files, one per part for large ones,
 /// so big files go straight to storage in resumable pieces instead of through the web host.
 /// </summary>
-public sealed class CreateUploadCommand(KilnDbContext db, IBlobStore store, TimeProvider time, IOptions<UploadOptions> options)
+public sealed class CreateUploadCommand(KilnDbContext db, IBlobStore store, TimeProvider time, IOptions<UploadOptions> options, GetPlanLimitsQuery plans)
 {
     private const int MaxParts = 10_000;
 
@@ -21,6 +22,8 @@ public sealed class CreateUploadCommand(KilnDbContext db, IBlobStore store, Time
         if (!FileTypes.TryGet(fileName, out _, out var contentType)) return UploadErrors.UnsupportedType(Path.GetExtension(fileName));
         if (request.Size <= 0) return UploadErrors.EmptyFile();
         if (request.Size > o.MaxBytes) return UploadErrors.TooLarge(o.MaxBytes);
+        var limits = await plans.Run(workspaceId, ct);
+        if (request.Size > limits.MaxUploadBytes) return UploadErrors.TooLargeForPlan(limits.MaxUploadBytes);
 
         var now = time.GetUtcNow();
         var id = Ids.New();

@@ -19,6 +19,12 @@ public static class UploadErrors
         ["not_found"] = 404,
     };
 
+    public static Error TooLargeForPlan(long maxBytes) =>
+        new("upload_too_large", $"Your plan accepts files up to {maxBytes / (1024 * 1024)} MiB. Upgrade your plan on the pricing page for larger files.", 413)
+        {
+            Extensions = new Dictionary<string, object?> { ["maxBytes"] = maxBytes, ["limit"] = "plan" },
+        };
+
     public static Error TooLarge(long maxBytes) =>
         new("upload_too_large", $"The file is larger than the limit of {maxBytes} bytes.", 413)
         {

@@ -12,7 +12,9 @@ public sealed class UploadValidator(IBlobStore store, PdfInspector pdf, MediaIns
 {
     public async Task<Result<ValidatedContent>> ValidateAsync(Upload upload, CancellationToken ct)
     {
-        var max = options.Value.MaxBytes;
+        // The declared size was checked against the installation and plan limits when the upload was created;
+        // the bytes may not exceed it (a presigned S3 PUT cannot enforce a size by itself).
+        var max = Math.Min(options.Value.MaxBytes, upload.DeclaredSize);
         var extension = Path.GetExtension(upload.FileName);
         if (!FileTypes.TryGet(upload.FileName, out var family, out _)) return UploadErrors.UnsupportedType(extension);
 

@@ -17,6 +17,8 @@ public static class WebPipeline
 
     public static WebApplication UseKilnPipeline(this WebApplication app)
     {
+        // The exporter listens from now on; created lazily it would miss everything before the first scrape.
+        _ = app.Services.GetRequiredService<PrometheusMetrics>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

@@ -80,7 +80,7 @@ public sealed class SubscriptionOrderingTests
         var ct = TestContext.Current.CancellationToken;
         var s = kit.New();
         var limits = new GetPlanLimitsQuery(s.Db, kit.Catalog);
-        (await limits.Run(kit.WorkspaceId, ct)).MaxConcurrentJobs.ShouldBe(1);
+        (await limits.Run(kit.WorkspaceId, ct)).MaxConcurrentJobs.ShouldBe(2);
         var (id, type, at, data) = Lifecycle(kit.WorkspaceId, "x", kit.Clock.GetUtcNow(), false)[0];
         var (body, headers) = kit.SandboxDelivery(id, type, at, data);
         await s.Intake.Run("sandbox", body, headers, ct);
@@ -89,5 +89,7 @@ public sealed class SubscriptionOrderingTests
         creator.MaxConcurrentJobs.ShouldBe(3);
         creator.ArtifactRetentionDays.ShouldBe(30);
         creator.AllowsPipeline("anything").ShouldBeTrue();
+        // The job claim enforces the plan's concurrency through the workspace's cap.
+        (await kit.New().Db.Workspaces.AsNoTracking().SingleAsync(w => w.Id == kit.WorkspaceId, ct)).MaxConcurrentJobs.ShouldBe(3);
     }
 }

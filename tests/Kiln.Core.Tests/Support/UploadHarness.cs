@@ -1,3 +1,4 @@
+using Kiln.Core.Billing;
 using System.Net.Http.Headers;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
@@ -38,7 +39,17 @@ public sealed class UploadHarness : IDisposable
 
     public KilnDbContext Context(Guid? tenant = null) => Db.Create(tenant is null ? null : new TenantScope { WorkspaceId = tenant });
 
-    public CreateUploadCommand Create(KilnDbContext db) => new(db, Store, Time, Opts);
+    public CreateUploadCommand Create(KilnDbContext db) => new(db, Store, Time, Opts, new GetPlanLimitsQuery(db, Catalog));
+
+    /// <summary>The default catalog: the Free plan's limits apply to the harness workspace.</summary>
+    public static BillingCatalog Catalog { get; } = NewCatalog();
+
+    private static BillingCatalog NewCatalog()
+    {
+        var o = new BillingOptions();
+        BillingOptions.ApplyDefaults(o);
+        return new BillingCatalog(Microsoft.Extensions.Options.Options.Create(o));
+    }
 
     public CompleteUploadCommand Complete(KilnDbContext db)
     {
