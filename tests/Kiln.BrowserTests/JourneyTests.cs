@@ -185,12 +185,21 @@ public sealed class JourneyTests(KilnApp app)
     {
         await using var owner = await BrowserSession.OpenAsync(app, nameof(Another_users_job_url_shows_the_404_page), "owner");
         await owner.SignUpAsync(Email("owner"));
-        await owner.GoAsync("/jobs/new?pipelineId=noop");
+        await owner.GoAsync("/jobs/new?pipelineId=sleep");
+        await owner.Page.GetByLabel("Seconds (optional)", new() { Exact = true }).FillAsync("4");
         await owner.Page.GetByRole(AriaRole.Button, new() { Name = "Start job" }).ClickAsync();
         await owner.Page.WaitForURLAsync(new Regex("/jobs/[0-9a-f-]{36}$"));
-        await Expect(owner.Page.Locator(".page-head .badge")).ToHaveTextAsync("succeeded", new() { Timeout = 30_000 });
-        await owner.ShotAsync("own-job");
         var url = new Uri(owner.Page.Url).AbsolutePath;
+
+        // The jobs list updates its badges live while the job runs.
+        await owner.GoAsync("/jobs");
+        var badge = owner.Page.Locator($"[data-live-status='{url.Split('/')[^1]}']");
+        (await badge.TextContentAsync()).ShouldNotBe("succeeded");
+        var navigations = 0;
+        owner.Page.FrameNavigated += (_, f) => { if (f == owner.Page.MainFrame) navigations++; };
+        await Expect(badge).ToHaveTextAsync("succeeded", new() { Timeout = 30_000 });
+        navigations.ShouldBe(0);
+        await owner.ShotAsync("jobs-live");
 
         await using var other = await BrowserSession.OpenAsync(app, nameof(Another_users_job_url_shows_the_404_page), "other");
         await other.SignUpAsync(Email("other"));

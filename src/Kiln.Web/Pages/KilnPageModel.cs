@@ -12,8 +12,6 @@ public abstract class KilnPageModel : PageModel
 
     protected Guid Workspace => Me.Workspace;
 
-    [TempData] public string? Flash { get; set; }
-
     /// <summary>
     /// The product's 404 page with a 404 status. Foreign ids get this too — never 403 — so an id from another
     /// workspace reveals nothing about whether it exists.

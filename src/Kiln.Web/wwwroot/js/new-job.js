@@ -87,7 +87,8 @@ function setupUpload(input, uploadId, onReady) {
   const resume = $('upload-resume');
   const start = $('start-button');
   let uploader = null;
-  status.textContent = 'Choose a file to upload. Large files go up in parts and survive a dropped connection.';
+  // After a form post-back the server already knows the upload; only prompt when there is none yet.
+  if (!uploadId.value) status.textContent = 'Choose a file to upload. Large files go up in parts and survive a dropped connection.';
 
   const setPct = (loaded, total) => {
     const v = total > 0 ? Math.floor((loaded / total) * 100) : 0;
