@@ -27,11 +27,11 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public IPage Page { get; }
 
-    public static async Task<BrowserSession> OpenAsync(KilnApp app, string test, string who = "user")
+    public static async Task<BrowserSession> OpenAsync(KilnApp app, string test, string who = "user", bool javaScript = true)
     {
         var context = await app.Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = app.BaseUrl, AcceptDownloads = true, ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            BaseURL = app.BaseUrl, AcceptDownloads = true, ViewportSize = new ViewportSize { Width = 1280, Height = 900 }, JavaScriptEnabled = javaScript,
         });
         context.SetDefaultTimeout(20_000);
         var page = await context.NewPageAsync();

@@ -282,6 +282,34 @@ public sealed class JourneyTests(KilnApp app)
         downloaded.ShouldBe(stored);
     }
 
+    [Fact]
+    public async Task The_basic_forms_work_with_JavaScript_off()
+    {
+        await using var s = await BrowserSession.OpenAsync(app, nameof(The_basic_forms_work_with_JavaScript_off), javaScript: false);
+        await s.SignUpAsync(Email("nojs"));
+        await s.GoAsync("/jobs/new?pipelineId=sleep");
+        await s.Page.GetByLabel("Seconds (optional)", new() { Exact = true }).FillAsync("0");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Update estimate" }).ClickAsync();
+        await Expect(s.Page.Locator("[data-error-for=seconds]")).ToHaveTextAsync("Seconds must be at least 1.");
+        await s.ShotAsync("validation");
+        await s.Page.GetByLabel("Seconds (optional)", new() { Exact = true }).FillAsync("60");
+        await s.Page.GetByLabel("Cost (optional)", new() { Exact = true }).FillAsync("4");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Update estimate" }).ClickAsync();
+        await Expect(s.Page.Locator("#estimate-after")).ToHaveTextAsync("21 credits");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Start job" }).ClickAsync();
+        await s.Page.WaitForURLAsync(new Regex("/jobs/[0-9a-f-]{36}$"));
+        await s.ShotAsync("job");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Cancel job" }).ClickAsync();
+        await Expect(s.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("ancel");
+        for (var i = 0; i < 40 && await s.Page.Locator(".page-head .badge").TextContentAsync() != "canceled"; i++)
+        {
+            await Task.Delay(500);
+            await s.Page.ReloadAsync();
+        }
+        await Expect(s.Page.Locator(".page-head .badge")).ToHaveTextAsync("canceled");
+        await s.ShotAsync("job-canceled");
+    }
+
     private Task<int> CountJobsOf(string email) => app.WithScope(async sp =>
     {
         var db = sp.GetRequiredService<KilnDbContext>();

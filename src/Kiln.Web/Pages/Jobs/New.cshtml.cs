@@ -51,6 +51,7 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
         if (!Load()) return NotFoundPage();
         var (options, ok) = BindPosted();
         if (ok) await EstimateAsync(options, ct);
+        else Available = (await balance.Run(Workspace, ct)).Available;
         return Page();
     }
 
@@ -58,6 +59,7 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
     {
         if (!Load()) return NotFoundPage();
         var (options, ok) = BindPosted();
+        Available = (await balance.Run(Workspace, ct)).Available;
         if (!ok) return Page();
         if (NeedsUpload && UploadId is null)
         {
