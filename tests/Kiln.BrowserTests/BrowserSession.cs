@@ -33,7 +33,8 @@ public sealed class BrowserSession : IAsyncDisposable
         {
             BaseURL = app.BaseUrl, AcceptDownloads = true, ViewportSize = new ViewportSize { Width = 1280, Height = 900 }, JavaScriptEnabled = javaScript,
         });
-        context.SetDefaultTimeout(20_000);
+        // Generous: the machine is shared, and a loaded CI box should slow the tests down, not fail them.
+        context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
         // Browser-side errors go to the test output: a broken script otherwise only shows up as a timeout.
         page.Console += (_, m) => { if (m.Type is "error" or "warning") TestContext.Current.TestOutputHelper?.WriteLine($"[{who} console {m.Type}] {m.Text}"); };

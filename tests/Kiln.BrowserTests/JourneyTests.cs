@@ -98,7 +98,7 @@ public sealed class JourneyTests(KilnApp app)
         s.Page.FrameNavigated += (_, f) => { if (f == s.Page.MainFrame) navigations++; };
         (await s.Page.GetByRole(AriaRole.Progressbar).GetAttributeAsync("aria-valuenow")).ShouldNotBe("100");
         await s.ShotAsync("short-job-running");
-        await Expect(s.Page.GetByRole(AriaRole.Progressbar)).ToHaveAttributeAsync("aria-valuenow", "100", new() { Timeout = 30_000 });
+        await Expect(s.Page.GetByRole(AriaRole.Progressbar)).ToHaveAttributeAsync("aria-valuenow", "100", new() { Timeout = 60_000 });
         await Expect(s.Page.Locator("[data-preview=text]")).ToContainTextAsync("slept 3 s");
         navigations.ShouldBe(0);
         await s.ShotAsync("short-job-done");
@@ -111,11 +111,11 @@ public sealed class JourneyTests(KilnApp app)
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Start job" }).ClickAsync();
         await s.Page.WaitForURLAsync(new Regex("/jobs/[0-9a-f-]{36}$"));
         var badge = s.Page.Locator(".page-head .badge");
-        await Expect(badge).ToHaveTextAsync("running", new() { Timeout = 30_000 });
+        await Expect(badge).ToHaveTextAsync("running", new() { Timeout = 60_000 });
         await Expect(s.Page.Locator("#job-log")).ToContainTextAsync("child process");
         await s.ShotAsync("job-running");
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Cancel job" }).ClickAsync();
-        await Expect(s.Page.Locator(".page-head .badge")).ToHaveTextAsync("canceled", new() { Timeout = 30_000 });
+        await Expect(s.Page.Locator(".page-head .badge")).ToHaveTextAsync("canceled", new() { Timeout = 60_000 });
         await Expect(s.Page.GetByTestId("released")).ToHaveTextAsync("5 credits");
         await Expect(s.Page.GetByTestId("captured")).ToHaveTextAsync("0 credits");
         await s.ShotAsync("job-canceled");
@@ -149,7 +149,7 @@ public sealed class JourneyTests(KilnApp app)
         // A failed job for the admin console's failed list and its retry button.
         await user.GoAsync("/jobs/new?pipelineId=fail");
         await user.Page.GetByRole(AriaRole.Button, new() { Name = "Start job" }).ClickAsync();
-        await Expect(user.Page.Locator(".page-head .badge")).ToHaveTextAsync("failed", new() { Timeout = 30_000 });
+        await Expect(user.Page.Locator(".page-head .badge")).ToHaveTextAsync("failed", new() { Timeout = 60_000 });
         await Expect(user.Page.Locator("#job-error")).ToContainTextAsync("always fails");
         await user.ShotAsync("job-failed");
 
@@ -197,7 +197,7 @@ public sealed class JourneyTests(KilnApp app)
         (await badge.TextContentAsync()).ShouldNotBe("succeeded");
         var navigations = 0;
         owner.Page.FrameNavigated += (_, f) => { if (f == owner.Page.MainFrame) navigations++; };
-        await Expect(badge).ToHaveTextAsync("succeeded", new() { Timeout = 30_000 });
+        await Expect(badge).ToHaveTextAsync("succeeded", new() { Timeout = 60_000 });
         navigations.ShouldBe(0);
         await owner.ShotAsync("jobs-live");
 
@@ -238,7 +238,7 @@ public sealed class JourneyTests(KilnApp app)
         await Expect(s.Page.Locator("#estimate-cost")).ToHaveTextAsync("3 credits");
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Start job" }).ClickAsync();
         await s.Page.WaitForURLAsync(new Regex("/jobs/[0-9a-f-]{36}$"));
-        await Expect(s.Page.Locator("[data-preview=markdown]")).ToContainTextAsync($"Size: {pdf.Length} bytes", new() { Timeout = 30_000 });
+        await Expect(s.Page.Locator("[data-preview=markdown]")).ToContainTextAsync($"Size: {pdf.Length} bytes", new() { Timeout = 60_000 });
         await s.ShotAsync("job-done");
     }
 
@@ -264,7 +264,7 @@ public sealed class JourneyTests(KilnApp app)
         await Expect(s.Page.GetByRole(AriaRole.Progressbar)).ToHaveAttributeAsync("aria-valuenow", "100", new() { Timeout = 300_000 });
         navigations.ShouldBe(0);
         var markdown = s.Page.Locator("[data-preview=markdown]").First;
-        await Expect(markdown).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(markdown).ToBeVisibleAsync(new() { Timeout = 60_000 });
         (await markdown.Locator("h1, h2, p").CountAsync()).ShouldBeGreaterThan(0);
         await s.ShotAsync("job-succeeded");
 

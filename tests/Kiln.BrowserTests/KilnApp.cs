@@ -37,6 +37,7 @@ public sealed class KilnApp : IAsyncLifetime
         _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
         _factory.StartServer();
 
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -105,6 +106,8 @@ public sealed class KilnApp : IAsyncLifetime
                 ["Kiln:Jobs:PollSeconds"] = "0.2",
                 ["Kiln:Jobs:HeartbeatSeconds"] = "0.5",
                 ["Kiln:Worker:Enabled"] = "true",
+                // Room for a slow job of one test to still be winding down while the next test's job starts.
+                ["Kiln:Worker:Concurrency"] = "4",
                 ["Kiln:Worker:ScratchPath"] = Path.Combine(dir, "scratch"),
                 // Small parts so a test file of a few hundred KB goes up in several parts.
                 ["Kiln:Uploads:PartSize"] = "65536",
