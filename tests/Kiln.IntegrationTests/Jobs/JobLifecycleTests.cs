@@ -127,6 +127,21 @@ public sealed class JobLifecycleTests(PostgresServer pg)
         await DbAssertions.LedgerBalances(check);
     }
 
+    [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_job_over_its_pipeline_timeout_is_stopped_and_fails(string provider)
+    {
+        await using var host = await KilnTestHost.StartAsync(provider, pg, overrides: new Dictionary<string, string?> { ["Kiln:Pipelines:TimeoutSeconds:sleep"] = "2" });
+        var user = await host.SignUpAsync();
+        var created = await (await user.Client.CreateJob("sleep", new { seconds = 60, cost = 3 })).Json(HttpStatusCode.Created);
+        await user.Client.WaitForJob(created.Id(), "running");
+        var pid = await ChildPid(host, created.Id());
+        var job = await user.Client.WaitForJob(created.Id(), "failed", "succeeded");
+        job.GetProperty("errorCode").GetString().ShouldBe("timeout");
+        job.GetProperty("errorMessage").GetString()!.ShouldContain("2 s");
+        ProcessExists(pid).ShouldBeFalse();
+        (await user.Client.Balance()).GetProperty("available").GetInt64().ShouldBe(25);
+    }
+
     internal static async Task<int> ChildPid(KilnTestHost host, Guid jobId)
     {
         for (var i = 0; i < 100; i++)
