@@ -69,5 +69,5 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
     }
 
     private Task<Job?> Find(Guid workspaceId, string key, CancellationToken ct) =>
-        db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.WorkspaceId == workspaceId && j.IdempotencyKey == key, ct);
+        db.Jobs.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(j => j.WorkspaceId == workspaceId && j.IdempotencyKey == key, ct);
 }

@@ -88,6 +88,29 @@ public sealed class JobLifecycleTests(PostgresServer pg)
     }
 
     [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_canceled_job_runs_again_as_a_new_job_once_per_request(string provider)
+    {
+        await using var host = await KilnTestHost.StartAsync(provider, pg, worker: false);
+        var user = await host.SignUpAsync();
+        var admin = await host.SignUpAsync(admin: true);
+        var original = (await (await user.Client.CreateJob("noop", new { cost = 2 })).Json(HttpStatusCode.Created)).Id();
+        await (await user.Client.PostAsync($"/api/jobs/{original}/retry", null)).Problem(HttpStatusCode.Conflict, "job_not_retryable");
+        await (await user.Client.PostAsync($"/api/jobs/{original}/cancel", null)).Json(HttpStatusCode.OK);
+
+        var retried = await user.Client.PostAsync($"/api/jobs/{original}/retry", null);
+        retried.StatusCode.ShouldBe(HttpStatusCode.Created, string.Join('\n', host.Errors.Entries));
+        var again = await retried.Json(HttpStatusCode.Created);
+        again.Id().ShouldNotBe(original);
+        again.GetProperty("options").GetProperty("cost").GetInt32().ShouldBe(2);
+        // The operator's retry of the same job is the same request: no second job, no second hold.
+        (await (await admin.Client.PostAsync($"/api/admin/jobs/{original}/retry", null)).Json(HttpStatusCode.Created)).Id().ShouldBe(again.Id());
+        (await admin.Client.PostAsync($"/api/jobs/{original}/retry", null)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var balance = await user.Client.Balance();
+        balance.GetProperty("held").GetInt64().ShouldBe(2);
+        balance.GetProperty("available").GetInt64().ShouldBe(23);
+    }
+
+    [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task Transient_failures_retry_until_attempts_run_out(string provider)
     {
         await using var host = await KilnTestHost.StartAsync(provider, pg);
