@@ -123,6 +123,18 @@ public sealed class StandardWebhookVerifier(TimeProvider clock)
     public static string Sign(string secret, string id, long timestamp, ReadOnlySpan<byte> body) =>
         "v1," + Convert.ToBase64String(WebhookSignatures.Hmac(Key(secret), $"{id}.{timestamp}.", body));
 
-    internal static byte[] Key(string secret) =>
-        secret.StartsWith("whsec_", StringComparison.Ordinal) ? Convert.FromBase64String(secret["whsec_".Length..]) : Encoding.UTF8.GetBytes(secret);
+    /// <summary>
+    /// Standard Webhooks secrets are <c>whsec_</c> + base64. A secret that is not (an operator's typo) is used as
+    /// UTF-8 text rather than turning every delivery into a 500.
+    /// </summary>
+    internal static byte[] Key(string secret)
+    {
+        if (secret.StartsWith("whsec_", StringComparison.Ordinal))
+        {
+            var encoded = secret["whsec_".Length..];
+            var buffer = new byte[encoded.Length];
+            if (Convert.TryFromBase64String(encoded, buffer, out var written)) return buffer[..written];
+        }
+        return Encoding.UTF8.GetBytes(secret);
+    }
 }

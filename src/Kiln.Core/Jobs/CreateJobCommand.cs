@@ -2,6 +2,7 @@ using Kiln.Core.Common;
 using Kiln.Core.Credits;
 using Kiln.Core.Data;
 using Kiln.Core.Jobs.Queue;
+using Kiln.Core.Pipelines;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,7 @@ public sealed record CreatedJob(Job Job, bool Existing);
 /// Creates a job and its credit hold in one transaction: a job never exists without its hold, and a hold never
 /// without its job. Insufficient credits create nothing. An idempotency key returns the job it created before.
 /// </summary>
-public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, CreditsLedger ledger, JobEvents events,
+public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, PipelineCatalog catalog, CreditsLedger ledger, JobEvents events,
     JobSignal signal, IOptions<JobsOptions> options, TimeProvider clock)
 {
     public async Task<Result<CreatedJob>> Run(Guid workspaceId, Guid? userId, JobRequest request, string? idempotencyKey, CancellationToken ct)
@@ -33,7 +34,7 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Cre
             Id = Ids.New(), WorkspaceId = workspaceId, CreatedByUserId = userId, PipelineId = pipeline.Descriptor.Id,
             OptionsJson = plan.Options.GetRawText(), InputsJson = JobInput.Serialize(inputs), Status = JobStatus.Queued,
             Priority = Math.Clamp(request.Priority, -10, 10), MaxAttempts = options.Value.MaxAttempts, RunAfter = now,
-            TimeoutSeconds = pipeline.Descriptor.DefaultTimeoutSeconds, CostEstimate = plan.EstimatedCost,
+            TimeoutSeconds = catalog.TimeoutSeconds(pipeline), CostEstimate = plan.EstimatedCost,
             IdempotencyKey = idempotencyKey, CreatedAt = now, ProgressStep = "queued",
         };
 
@@ -68,5 +69,5 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Cre
     }
 
     private Task<Job?> Find(Guid workspaceId, string key, CancellationToken ct) =>
-        db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.WorkspaceId == workspaceId && j.IdempotencyKey == key, ct);
+        db.Jobs.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(j => j.WorkspaceId == workspaceId && j.IdempotencyKey == key, ct);
 }

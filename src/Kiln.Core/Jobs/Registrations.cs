@@ -18,6 +18,7 @@ public static class Registrations
         services.AddScoped<PlanJobQuery>();
         services.AddScoped<CreateJobCommand>();
         services.AddScoped<CancelJobCommand>();
+        services.AddScoped<RetryJobCommand>();
         services.AddScoped<GetJobQuery>();
         services.AddScoped<ListJobsQuery>();
         services.AddScoped<ListArtifactsQuery>();

@@ -11,6 +11,7 @@ public static class UploadRegistrations
     {
         services.Configure<UploadOptions>(configuration.GetSection("Kiln:Uploads"));
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<Kiln.Core.Media.IProcessRunner, Kiln.Core.Media.ProcessRunner>();
         services.AddSingleton<ToolRunner>();
         services.AddSingleton<PdfInspector>();
         services.AddSingleton<MediaInspector>();

@@ -29,6 +29,9 @@ public static class AdminApi
                 .Take(500).ToListAsync(ct);
             return Results.Ok(rows);
         }).WithSummary("All workspaces with their balances.");
+        admin.MapPost("/jobs/{id:guid}/retry", async (Guid id, CurrentUser user, RetryJobCommand retry, CancellationToken ct) =>
+            Problems.Map(await retry.Run(null, id, user.UserId, ct), c => Results.Created($"/api/jobs/{c.Job.Id}", JobDto.From(c.Job))))
+            .WithSummary("Run any workspace's failed or canceled job again; the new job holds credits from that workspace.");
         admin.MapGet("/queue", async (KilnDbContext db, CancellationToken ct) =>
         {
             var byStatus = await db.Jobs.IgnoreQueryFilters().GroupBy(j => j.Status).Select(g => new { Status = g.Key, Count = g.Count() }).ToListAsync(ct);

@@ -17,6 +17,7 @@ public static class JobsApi
         jobs.MapGet("/", List).WithSummary("List the workspace's jobs, newest first, filtered by status and pipeline.");
         jobs.MapGet("/{id:guid}", Get).WithSummary("Get one job.");
         jobs.MapPost("/{id:guid}/cancel", Cancel).WithSummary("Cancel a queued or running job; its hold is released.");
+        jobs.MapPost("/{id:guid}/retry", Retry).WithSummary("Run a failed or canceled job again as a new job (same inputs and options, a new hold).");
         jobs.MapGet("/{id:guid}/events", Events).WithSummary("Stream the job's events as Server-Sent Events; resumes after Last-Event-ID.");
         jobs.MapGet("/{id:guid}/artifacts", Artifacts).WithSummary("List the job's artifacts with short-lived signed download URLs.");
         jobs.MapGet("/{id:guid}/artifacts/{artifactId:guid}/download", Download).WithSummary("Redirect to a short-lived signed download URL of one artifact.");
@@ -60,6 +61,9 @@ public static class JobsApi
 
     private static async Task<IResult> Cancel(Guid id, CurrentUser user, CancelJobCommand cancel, CancellationToken ct) =>
         Problems.Map(await cancel.Run(user.Workspace, id, ct), j => Results.Ok(JobDto.From(j)));
+
+    private static async Task<IResult> Retry(Guid id, CurrentUser user, RetryJobCommand retry, CancellationToken ct) =>
+        Problems.Map(await retry.Run(user.Workspace, id, user.UserId, ct), c => Results.Created($"/api/jobs/{c.Job.Id}", JobDto.From(c.Job)));
 
     private static async Task<IResult> Artifacts(Guid id, CurrentUser user, GetJobQuery jobs, ListArtifactsQuery artifacts, IBlobStore blobs, CancellationToken ct)
     {

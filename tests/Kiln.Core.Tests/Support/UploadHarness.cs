@@ -53,7 +53,7 @@ public sealed class UploadHarness : IDisposable
 
     public CompleteUploadCommand Complete(KilnDbContext db)
     {
-        var tools = new ToolRunner(Opts);
+        var tools = new ToolRunner(new Kiln.Core.Media.ProcessRunner(), Opts);
         var validator = new UploadValidator(Store, new PdfInspector(tools, Opts), new MediaInspector(tools, Opts), Opts);
         return new CompleteUploadCommand(db, Store, validator, NullLogger<CompleteUploadCommand>.Instance);
     }

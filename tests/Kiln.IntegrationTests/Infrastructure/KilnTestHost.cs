@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Kiln.IntegrationTests.Infrastructure;
 
@@ -18,6 +19,7 @@ public sealed class KilnTestHost : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     public DatabaseOptions Database { get; }
+    public ErrorLog Errors { get; } = new();
     public string BlobPath { get; }
 
     private KilnTestHost(DatabaseOptions db, bool worker, IDictionary<string, string?>? overrides)
@@ -58,6 +60,7 @@ public sealed class KilnTestHost : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        builder.ConfigureLogging(l => l.AddProvider(Errors));
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
     }
 

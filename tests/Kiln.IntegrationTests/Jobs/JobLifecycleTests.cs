@@ -88,6 +88,29 @@ public sealed class JobLifecycleTests(PostgresServer pg)
     }
 
     [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_canceled_job_runs_again_as_a_new_job_once_per_request(string provider)
+    {
+        await using var host = await KilnTestHost.StartAsync(provider, pg, worker: false);
+        var user = await host.SignUpAsync();
+        var admin = await host.SignUpAsync(admin: true);
+        var original = (await (await user.Client.CreateJob("noop", new { cost = 2 })).Json(HttpStatusCode.Created)).Id();
+        await (await user.Client.PostAsync($"/api/jobs/{original}/retry", null)).Problem(HttpStatusCode.Conflict, "job_not_retryable");
+        await (await user.Client.PostAsync($"/api/jobs/{original}/cancel", null)).Json(HttpStatusCode.OK);
+
+        var retried = await user.Client.PostAsync($"/api/jobs/{original}/retry", null);
+        retried.StatusCode.ShouldBe(HttpStatusCode.Created, string.Join('\n', host.Errors.Entries));
+        var again = await retried.Json(HttpStatusCode.Created);
+        again.Id().ShouldNotBe(original);
+        again.GetProperty("options").GetProperty("cost").GetInt32().ShouldBe(2);
+        // The operator's retry of the same job is the same request: no second job, no second hold.
+        (await (await admin.Client.PostAsync($"/api/admin/jobs/{original}/retry", null)).Json(HttpStatusCode.Created)).Id().ShouldBe(again.Id());
+        (await admin.Client.PostAsync($"/api/jobs/{original}/retry", null)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var balance = await user.Client.Balance();
+        balance.GetProperty("held").GetInt64().ShouldBe(2);
+        balance.GetProperty("available").GetInt64().ShouldBe(23);
+    }
+
+    [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task Transient_failures_retry_until_attempts_run_out(string provider)
     {
         await using var host = await KilnTestHost.StartAsync(provider, pg);
@@ -125,6 +148,21 @@ public sealed class JobLifecycleTests(PostgresServer pg)
         (await user.Client.PostAsync($"/api/jobs/{running.Id()}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
         await using var check = host.NewDbContext();
         await DbAssertions.LedgerBalances(check);
+    }
+
+    [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_job_over_its_pipeline_timeout_is_stopped_and_fails(string provider)
+    {
+        await using var host = await KilnTestHost.StartAsync(provider, pg, overrides: new Dictionary<string, string?> { ["Kiln:Pipelines:TimeoutSeconds:sleep"] = "2" });
+        var user = await host.SignUpAsync();
+        var created = await (await user.Client.CreateJob("sleep", new { seconds = 60, cost = 3 })).Json(HttpStatusCode.Created);
+        await user.Client.WaitForJob(created.Id(), "running");
+        var pid = await ChildPid(host, created.Id());
+        var job = await user.Client.WaitForJob(created.Id(), "failed", "succeeded");
+        job.GetProperty("errorCode").GetString().ShouldBe("timeout");
+        job.GetProperty("errorMessage").GetString()!.ShouldContain("2 s");
+        ProcessExists(pid).ShouldBeFalse();
+        (await user.Client.Balance()).GetProperty("available").GetInt64().ShouldBe(25);
     }
 
     internal static async Task<int> ChildPid(KilnTestHost host, Guid jobId)
