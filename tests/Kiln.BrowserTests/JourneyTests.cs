@@ -152,6 +152,7 @@ public sealed class JourneyTests(KilnApp app)
         await Expect(user.Page.Locator(".page-head .badge")).ToHaveTextAsync("failed", new() { Timeout = 60_000 });
         await Expect(user.Page.Locator("#job-error")).ToContainTextAsync("always fails");
         await user.ShotAsync("job-failed");
+        var failedJobUrl = new Uri(user.Page.Url).AbsolutePath;
 
         await using var admin = await BrowserSession.OpenAsync(app, nameof(An_admin_grant_shows_up_on_the_users_dashboard), "admin");
         await admin.SignInAsync(adminEmail);
@@ -178,6 +179,13 @@ public sealed class JourneyTests(KilnApp app)
         await admin.GoAsync("/admin/jobs?status=failed");
         var csv = await admin.Page.RunAndWaitForDownloadAsync(() => admin.Page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).ClickAsync());
         (await File.ReadAllTextAsync((await csv.PathAsync())!)).ShouldStartWith("id,workspace_id,workspace,pipeline,status");
+
+        // The owner can run their failed job again from its page.
+        await user.GoAsync(failedJobUrl);
+        await user.Page.GetByRole(AriaRole.Button, new() { Name = "Run again" }).ClickAsync();
+        await user.Page.WaitForURLAsync(u => new Uri(u).AbsolutePath != failedJobUrl && Regex.IsMatch(u, "/jobs/[0-9a-f-]{36}$"));
+        await Expect(user.Page.Locator(".page-head .badge")).ToHaveTextAsync("failed", new() { Timeout = 60_000 });
+        await user.ShotAsync("job-run-again");
     }
 
     [Fact]

@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Kiln.Web.Pages.Admin;
 
 /// <summary>The operator console. Non-admins get the 404 page: the console's existence is not advertised.</summary>
-public sealed class IndexModel(AdminQueries admin, CreditsLedger ledger, KilnDbContext db, CreateJobCommand create, TenantScope tenant) : KilnPageModel
+public sealed class IndexModel(AdminQueries admin, CreditsLedger ledger, KilnDbContext db, RetryJobCommand retry, TenantScope tenant) : KilnPageModel
 {
     public sealed class GrantInput
     {
@@ -62,20 +62,15 @@ public sealed class IndexModel(AdminQueries admin, CreditsLedger ledger, KilnDbC
         return Page();
     }
 
-    /// <summary>
-    /// Runs a failed job again as a new job with the same pipeline, inputs and options, held against the job's own
-    /// workspace. Keyed by the failed job's id, so retrying twice creates one job.
-    /// </summary>
+    /// <summary>Runs a failed job again as a new job held against the job's own workspace (a double click creates one job).</summary>
     public async Task<IActionResult> OnPostRetryAsync(Guid jobId, CancellationToken ct)
     {
         if (!Me.IsAdmin) return NotFoundPage();
-        var job = await db.Jobs.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId && j.Status == JobStatus.Failed, ct);
+        var job = await db.Jobs.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId, ct);
         if (job is null) return NotFoundPage();
-        // The use cases read through the tenant filter; act as the job's workspace for this request only.
+        // Planning reads the job's uploads through the tenant filter; act as the job's workspace for this request only.
         tenant.WorkspaceId = job.WorkspaceId;
-        var request = new JobRequest(job.PipelineId, JobInput.Parse(job.InputsJson).Select(i => i.UploadId).ToList(),
-            System.Text.Json.JsonDocument.Parse(job.OptionsJson).RootElement.Clone());
-        var result = await create.Run(job.WorkspaceId, job.CreatedByUserId, request, $"admin-retry:{job.Id:N}", ct);
+        var result = await retry.Run(null, jobId, Me.UserId, ct);
         TempData["Flash"] = result.Error is { } e ? $"Could not retry: {e.Message}" : $"Retry queued as job {result.Value!.Job.Id.ToString()[..8]}.";
         return Redirect("/admin#failed");
     }

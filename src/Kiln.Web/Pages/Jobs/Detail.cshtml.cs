@@ -12,7 +12,7 @@ namespace Kiln.Web.Pages.Jobs;
 public sealed record ArtifactView(Artifact Artifact, string Preview, IHtmlContent? Html, string? Text);
 
 public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifactsQuery artifacts, CancelJobCommand cancel,
-    UsageQueries usage, IBlobStore blobs) : KilnPageModel
+    RetryJobCommand retry, UsageQueries usage, IBlobStore blobs) : KilnPageModel
 {
     private const int PreviewBytes = 256 * 1024;
     // Raw HTML in Markdown is disabled: artifacts are model output, and rendering it verbatim would be stored XSS.
@@ -60,6 +60,19 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
         TempData["Flash"] = result.Error is { } e ? e.Message
             : result.Value!.Status == JobStatus.Canceled ? "Job canceled; its held credits were released." : "Cancel requested; the job stops within a few seconds.";
         return Redirect($"/jobs/{id}");
+    }
+
+    public async Task<IActionResult> OnPostRetryAsync(Guid id, CancellationToken ct)
+    {
+        var result = await retry.Run(Workspace, id, Me.UserId, ct);
+        if (result.Error is { Status: 404 }) return NotFoundPage();
+        if (result.Error is { } e)
+        {
+            TempData["Flash"] = e.Message;
+            return Redirect($"/jobs/{id}");
+        }
+        TempData["Flash"] = "Running the job again with the same input and options.";
+        return Redirect($"/jobs/{result.Value!.Job.Id}");
     }
 
     private async Task<ArtifactView> PreviewAsync(Artifact a, CancellationToken ct)

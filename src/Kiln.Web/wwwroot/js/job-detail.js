@@ -30,6 +30,8 @@ if (root) {
         const current = document.querySelector(sel);
         if (fresh && current) current.replaceWith(fresh);
       }
+      const retry = doc.getElementById('retry-form');
+      if (retry && !document.getElementById('retry-form')) document.querySelector('#job-live .step')?.after(retry);
       const freshError = doc.getElementById('job-error');
       const error = document.getElementById('job-error');
       if (freshError && error) error.replaceWith(freshError);
