@@ -46,7 +46,8 @@ case "${1:-help}" in
     mkdir -p data
     export Kiln__Database__ConnectionString="${Kiln__Database__ConnectionString:-Data Source=$ROOT/data/kiln.db}"
     export Kiln__Storage__LocalPath="${Kiln__Storage__LocalPath:-$ROOT/data/blobs}"
-    export Kiln__Storage__PublicBaseUrl="${Kiln__Storage__PublicBaseUrl:-http://127.0.0.1:8080}"
+    URL="${KILN_URLS:-http://127.0.0.1:8080}"
+    export Kiln__Storage__PublicBaseUrl="${Kiln__Storage__PublicBaseUrl:-$URL}"
     echo "==> Migrating"
     dotnet src/Kiln.Cli/bin/Release/net10.0/kiln.dll migrate
     if [ ! -f data/admin-password.txt ]; then
@@ -56,13 +57,13 @@ case "${1:-help}" in
     fi
     cat <<MSG
 
-  Kiln is starting on http://127.0.0.1:8080
-  - Sign up at http://127.0.0.1:8080/signup (new accounts get free credits), or
+  Kiln is starting on $URL
+  - Sign up at $URL/signup (new accounts get free credits), or
   - sign in as the operator: admin@kiln.local / $(cat data/admin-password.txt)   (stored in data/admin-password.txt)
-  API docs: http://127.0.0.1:8080/docs    Metrics: /metrics    Stop with Ctrl+C.
+  API docs: $URL/docs    Metrics: /metrics    Stop with Ctrl+C.
 
 MSG
-    exec dotnet src/Kiln.Web/bin/Release/net10.0/Kiln.Web.dll --urls "${KILN_URLS:-http://127.0.0.1:8080}" --contentRoot "$ROOT/src/Kiln.Web"
+    exec dotnet src/Kiln.Web/bin/Release/net10.0/Kiln.Web.dll --urls "$URL" --contentRoot "$ROOT/src/Kiln.Web"
     ;;
   worker)
     dotnet build src/Kiln.Worker -c Release -v quiet -nologo >/dev/null

@@ -17,6 +17,9 @@ public static class Registrations
         services.AddScoped<AuthenticateApiKeyQuery>();
         services.AddScoped<GetMembershipQuery>();
         services.AddScoped<RenameWorkspaceCommand>();
+        services.AddScoped<ListMembersQuery>();
+        services.AddScoped<ManageMembersCommand>();
+        services.AddScoped<SwitchWorkspaceCommand>();
         return services;
     }
 

@@ -119,7 +119,7 @@ public sealed class ExpireAllowancesCommand(KilnDbContext db, BillingFactApplier
     public async Task<int> Run(CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var due = await db.Set<AllowanceGrant>().AsNoTracking().Where(g => g.ExpiredAt == null && g.PeriodEnd <= now).Take(100).ToListAsync(ct);
+        var due = await db.Set<AllowanceGrant>().AsNoTracking().Where(g => g.ExpiredAt == null && g.PeriodEnd <= now).OrderBy(g => g.PeriodEnd).Take(100).ToListAsync(ct);
         var count = 0;
         foreach (var grant in due)
         {

@@ -41,6 +41,7 @@ public static class WebPipeline
                     ? Problems.From(new Core.Common.Error("no_workspace", "You are not a member of any workspace.", 403))
                     : await next(ctx));
         api.MapAccountsApi();
+        api.MapWorkspaceApi();
         api.MapCreditsApi();
         api.MapJobsApi();
         api.MapUploadsApi();

@@ -24,7 +24,7 @@ public static class WebRegistrations
         {
             o.IncludeScopes = true;
             o.UseUtcTimestamp = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
         });
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
 
@@ -69,6 +69,11 @@ public static class WebRegistrations
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
             ctx.ProblemDetails.Extensions.TryAdd("traceId", System.Diagnostics.Activity.Current?.TraceId.ToString() ?? ctx.HttpContext.TraceIdentifier);
+            if (ctx.Exception is BadHttpRequestException || (ctx.ProblemDetails.Status == 400 && !ctx.ProblemDetails.Extensions.ContainsKey("code") && ctx.HttpContext.Request.HasJsonContentType()))
+            {
+                ctx.ProblemDetails.Title = "The request could not be read: send a JSON body with the documented fields and types.";
+                ctx.ProblemDetails.Extensions["code"] = "invalid_request_body";
+            }
             if (!ctx.ProblemDetails.Extensions.ContainsKey("code"))
                 ctx.ProblemDetails.Extensions["code"] = ctx.ProblemDetails.Status switch
                 {

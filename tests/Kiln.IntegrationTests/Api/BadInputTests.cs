@@ -54,7 +54,9 @@ public sealed class BadInputTests(PostgresServer pg)
         var user = await host.SignUpAsync();
         var pdf = await user.Client.UploadReadyAsync("paper.pdf", TestFiles.Pdf(3));
 
-        (await user.Client.PostAsync("/api/jobs", Json("{ not json"))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await (await user.Client.PostAsync("/api/jobs", Json("{ not json"))).Problem(HttpStatusCode.BadRequest, "invalid_request_body");
+        await (await user.Client.PostAsync("/api/jobs", Json("{\"pipeline\":5}"))).Problem(HttpStatusCode.BadRequest, "invalid_request_body");
+        await (await user.Client.PostAsync("/api/uploads", Json("[]"))).Problem(HttpStatusCode.BadRequest, "invalid_request_body");
         await (await user.Client.PostAsync("/api/jobs", Json("""{"pipeline":"nope"}"""))).Problem(HttpStatusCode.BadRequest, "unknown_pipeline");
         await (await user.Client.PostAsync("/api/jobs", Json("""{"pipeline":"noop","options":[1,2]}"""))).Problem(HttpStatusCode.BadRequest, "invalid_options");
         await (await user.Client.PostAsync("/api/jobs", Json("""{"pipeline":"sleep","options":{"seconds":0}}"""))).Problem(HttpStatusCode.BadRequest, "invalid_options");

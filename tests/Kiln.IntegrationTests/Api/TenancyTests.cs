@@ -32,6 +32,10 @@ public sealed class TenancyTests(PostgresServer pg)
             (HttpMethod.Post, $"/api/uploads/{upload}/complete", new { }),
             (HttpMethod.Delete, $"/api/uploads/{upload}", null),
             (HttpMethod.Delete, $"/api/api-keys/{key}", null),
+            (HttpMethod.Put, $"/api/workspace/members/{owner.UserId}", new { role = "member" }),
+            (HttpMethod.Delete, $"/api/workspace/members/{owner.UserId}", null),
+            (HttpMethod.Post, $"/api/workspaces/{owner.WorkspaceId}/switch", null),
+            (HttpMethod.Post, $"/api/jobs/{job}/retry", null),
             (HttpMethod.Post, "/api/jobs", new { pipeline = "pdf-podcast", uploads = new[] { upload } }),
             (HttpMethod.Post, "/api/jobs/estimate", new { pipeline = "pdf-podcast", uploads = new[] { upload } }),
         };

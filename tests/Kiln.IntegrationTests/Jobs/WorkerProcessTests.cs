@@ -76,6 +76,27 @@ public sealed class WorkerProcessTests(PostgresServer pg, S3Server s3) : IClassF
         (await db.CreditHolds.SingleAsync(h => h.JobId == longJob)).Status.ShouldBe(HoldStatus.Open);
     }
 
+    [Fact]
+    public async Task Scaled_mode_runs_pdf_podcast_from_a_presigned_s3_upload_on_a_worker_process()
+    {
+        await using var host = await KilnTestHost.StartAsync("postgres", pg, worker: false, WorkerProcess.S3Settings(_s3));
+        var user = await host.SignUpAsync();
+        var pdf = TestPdf.Create(["Firing schedules\nA bisque firing drives out water slowly before the glaze firing.",
+            "Cones and temperature\nPyrometric cones bend at known heat-work, which is what potters actually measure."]);
+        var upload = await (await user.Client.UploadAsync("firing.pdf", pdf)).Json(HttpStatusCode.OK);
+        upload.GetProperty("status").GetString().ShouldBe("ready");
+        await using var worker = WorkerProcess.Start(host.Database, _s3, host.BlobPath, "worker-pdf");
+        var job = (await (await user.Client.CreateJob("pdf-podcast", new { audio = true }, [upload.Id()])).Json(HttpStatusCode.Created)).Id();
+        var done = await user.Client.WaitForJob(job, "succeeded", "failed");
+        done.GetProperty("status").GetString().ShouldBe("succeeded", done + worker.Output);
+        var artifacts = await (await user.Client.GetAsync($"/api/jobs/{job}/artifacts")).Json(HttpStatusCode.OK);
+        var mp3 = artifacts.EnumerateArray().Single(a => a.GetProperty("name").GetString() == "podcast.mp3");
+        mp3.GetProperty("contentType").GetString().ShouldBe("audio/mpeg");
+        var bytes = await new HttpClient().GetByteArrayAsync(mp3.GetProperty("downloadUrl").GetString());
+        bytes.Length.ShouldBe((int)mp3.GetProperty("size").GetInt64());
+        (bytes[0] == 'I' && bytes[1] == 'D' && bytes[2] == '3' || (bytes[0] == 0xFF && (bytes[1] & 0xE0) == 0xE0)).ShouldBeTrue();
+    }
+
     private static async Task WaitUntil(KilnTestHost host, Guid id, Func<Job, bool> condition, WorkerProcess worker)
     {
         for (var i = 0; i < 300; i++)

@@ -1,0 +1,84 @@
+using Kiln.Core.Common;
+using Kiln.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Kiln.Core.Accounts;
+
+public sealed record MemberView(Guid UserId, string? Email, string? DisplayName, WorkspaceRole Role, DateTime JoinedAt);
+
+public sealed class ListMembersQuery(KilnDbContext db)
+{
+    public Task<List<MemberView>> Run(Guid workspaceId, CancellationToken ct) =>
+        (from m in db.WorkspaceMembers
+         join u in db.Users on m.UserId equals u.Id
+         where m.WorkspaceId == workspaceId
+         orderby m.Role descending, m.CreatedAt
+         select new MemberView(u.Id, u.Email, u.DisplayName, m.Role, m.CreatedAt)).AsNoTracking().ToListAsync(ct);
+}
+
+/// <summary>
+/// Membership changes. Owners and admins manage members; only owners grant or take the owner role; a workspace always
+/// keeps at least one owner. Members are added by the email of an existing account.
+/// </summary>
+public sealed class ManageMembersCommand(KilnDbContext db, TimeProvider clock)
+{
+    private static readonly Error Forbidden = new("forbidden", "Only workspace owners and admins manage members.", 403);
+    private static readonly Error OwnersOnly = new("forbidden", "Only owners grant, change or remove the owner role.", 403);
+
+    public async Task<Result<MemberView>> Add(Guid workspaceId, WorkspaceRole actorRole, string email, WorkspaceRole role, CancellationToken ct)
+    {
+        if (actorRole < WorkspaceRole.Admin) return Forbidden;
+        if (role == WorkspaceRole.Owner && actorRole != WorkspaceRole.Owner) return OwnersOnly;
+        var normalized = (email ?? "").Trim().ToUpperInvariant();
+        var user = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalized, ct);
+        if (user is null) return Error.Invalid("user_not_found", "There is no Kiln account with this email. Ask them to sign up first, then add them.");
+        if (await db.WorkspaceMembers.AnyAsync(m => m.WorkspaceId == workspaceId && m.UserId == user.Id, ct))
+            return Error.Conflict("already_member", $"{user.Email} is already a member of this workspace.");
+        var member = new WorkspaceMember { WorkspaceId = workspaceId, UserId = user.Id, Role = role, CreatedAt = clock.GetUtcNow().UtcDateTime };
+        db.WorkspaceMembers.Add(member);
+        await db.SaveChangesAsync(ct);
+        return new MemberView(user.Id, user.Email, user.DisplayName, role, member.CreatedAt);
+    }
+
+    public async Task<Result<MemberView>> ChangeRole(Guid workspaceId, WorkspaceRole actorRole, Guid userId, WorkspaceRole role, CancellationToken ct)
+    {
+        if (actorRole < WorkspaceRole.Admin) return Forbidden;
+        var member = await db.WorkspaceMembers.FirstOrDefaultAsync(m => m.WorkspaceId == workspaceId && m.UserId == userId, ct);
+        if (member is null) return Error.NotFound("Member");
+        if ((member.Role == WorkspaceRole.Owner || role == WorkspaceRole.Owner) && actorRole != WorkspaceRole.Owner) return OwnersOnly;
+        if (member.Role == WorkspaceRole.Owner && role != WorkspaceRole.Owner && await IsLastOwner(workspaceId, ct))
+            return Error.Conflict("last_owner", "A workspace needs at least one owner: make someone else owner first.");
+        member.Role = role;
+        await db.SaveChangesAsync(ct);
+        var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == userId, ct);
+        return new MemberView(user.Id, user.Email, user.DisplayName, role, member.CreatedAt);
+    }
+
+    public async Task<Result<bool>> Remove(Guid workspaceId, WorkspaceRole actorRole, Guid actorUserId, Guid userId, CancellationToken ct)
+    {
+        // Anyone may leave; removing others takes an admin.
+        if (userId != actorUserId && actorRole < WorkspaceRole.Admin) return Forbidden;
+        var member = await db.WorkspaceMembers.FirstOrDefaultAsync(m => m.WorkspaceId == workspaceId && m.UserId == userId, ct);
+        if (member is null) return Error.NotFound("Member");
+        if (member.Role == WorkspaceRole.Owner && userId != actorUserId && actorRole != WorkspaceRole.Owner) return OwnersOnly;
+        if (member.Role == WorkspaceRole.Owner && await IsLastOwner(workspaceId, ct))
+            return Error.Conflict("last_owner", "A workspace needs at least one owner: make someone else owner first.");
+        db.WorkspaceMembers.Remove(member);
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    private async Task<bool> IsLastOwner(Guid workspaceId, CancellationToken ct) =>
+        await db.WorkspaceMembers.CountAsync(m => m.WorkspaceId == workspaceId && m.Role == WorkspaceRole.Owner, ct) <= 1;
+}
+
+/// <summary>Makes another workspace the user's current one (the UI and cookie/bearer API calls act in it).</summary>
+public sealed class SwitchWorkspaceCommand(KilnDbContext db)
+{
+    public async Task<Result<Guid>> Run(Guid userId, Guid workspaceId, CancellationToken ct)
+    {
+        if (!await db.WorkspaceMembers.AnyAsync(m => m.UserId == userId && m.WorkspaceId == workspaceId, ct)) return Error.NotFound("Workspace");
+        await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.CurrentWorkspaceId, workspaceId), ct);
+        return workspaceId;
+    }
+}
