@@ -42,6 +42,16 @@ public sealed class JourneyTests(KilnApp app)
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Revoke key CI" }).ClickAsync();
         await Expect(s.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("revoked");
         (await s.Page.APIRequest.GetAsync("/api/credits", new() { Headers = withKey })).Status.ShouldBe(401);
+
+        // Members: add a colleague by email, then remove them again.
+        var colleague = Email("colleague");
+        await app.CreateUserAsync(colleague, BrowserSession.Password, isAdmin: false);
+        await s.Page.GetByLabel("Add a member by email").FillAsync(colleague);
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Add", Exact = true }).ClickAsync();
+        await Expect(s.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("is now a member");
+        await s.ShotAsync("member-added");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Remove " + colleague }).ClickAsync();
+        await Expect(s.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Member removed.");
     }
 
     [Fact]

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Kiln.Web.Pages.Workspace;
 
 public sealed class IndexModel(GetMembershipQuery memberships, WorkspaceQueries queries, ListApiKeysQuery keys,
-    CreateApiKeyCommand createKey, RevokeApiKeyCommand revokeKey, RenameWorkspaceCommand rename) : KilnPageModel
+    CreateApiKeyCommand createKey, RevokeApiKeyCommand revokeKey, RenameWorkspaceCommand rename, ManageMembersCommand members) : KilnPageModel
 {
     public Membership? Current { get; private set; }
     public IReadOnlyList<MemberRow> Members { get; private set; } = [];
@@ -14,9 +14,12 @@ public sealed class IndexModel(GetMembershipQuery memberships, WorkspaceQueries 
     /// <summary>A newly created key's secret: shown in this one response and never again.</summary>
     public string? NewSecret { get; private set; }
     public bool CanManage => Me.Role >= WorkspaceRole.Admin;
+    public Guid? CurrentUserId => Me.UserId;
 
     [BindProperty, Required(ErrorMessage = "Give the workspace a name."), MaxLength(200)] public string? Name { get; set; }
     [BindProperty, MaxLength(200)] public string? KeyName { get; set; }
+    [BindProperty, MaxLength(256)] public string? MemberEmail { get; set; }
+    [BindProperty] public WorkspaceRole MemberRole { get; set; } = WorkspaceRole.Member;
 
     public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
 
@@ -51,6 +54,23 @@ public sealed class IndexModel(GetMembershipQuery memberships, WorkspaceQueries 
         if (r.Error is { Status: 404 }) return NotFoundPage();
         TempData["Flash"] = $"API key “{r.Value!.Name}” revoked; it stops working at once.";
         return Redirect("/workspace");
+    }
+
+    public async Task<IActionResult> OnPostAddMemberAsync(CancellationToken ct)
+    {
+        if (!CanManage) return Forbidden();
+        var r = await members.Add(Workspace, Me.Role!.Value, MemberEmail ?? "", MemberRole, ct);
+        TempData["Flash"] = r.Error is { } e ? e.Message : $"{r.Value!.Email} is now a {r.Value.Role.ToString().ToLowerInvariant()} of this workspace.";
+        return Redirect("/workspace#members");
+    }
+
+    public async Task<IActionResult> OnPostRemoveMemberAsync(Guid userId, CancellationToken ct)
+    {
+        if (!CanManage && userId != Me.UserId) return Forbidden();
+        var r = await members.Remove(Workspace, Me.Role!.Value, Me.UserId!.Value, userId, ct);
+        if (r.Error is { Status: 404 }) return NotFoundPage();
+        TempData["Flash"] = r.Error is { } e ? e.Message : userId == Me.UserId ? "You left the workspace." : "Member removed.";
+        return Redirect(userId == Me.UserId && r.Error is null ? "/dashboard" : "/workspace#members");
     }
 
     private RedirectResult Forbidden()
