@@ -69,7 +69,9 @@ public sealed partial class LocalDiskBlobStore : IBlobStore
 
     public Task DeleteAsync(string key, CancellationToken ct)
     {
-        File.Delete(PathFor(key));
+        // Deleting what is not there is not an error (a pending upload has no object yet, only parts or nothing).
+        var path = PathFor(key);
+        if (File.Exists(path)) File.Delete(path);
         return Task.CompletedTask;
     }
 

@@ -48,6 +48,24 @@ public sealed class BadInputTests(PostgresServer pg)
     }
 
     [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task An_abandoned_multipart_upload_can_be_deleted_and_leaves_nothing(string provider)
+    {
+        await using var host = await KilnTestHost.StartAsync(provider, pg, worker: false, new Dictionary<string, string?> { ["Kiln:Uploads:PartSize"] = "1048576" });
+        var user = await host.SignUpAsync();
+        var created = await (await user.Client.PostAsync("/api/uploads", Json("""{"fileName":"big.pdf","size":3000000,"contentType":"application/pdf"}"""))).Json(HttpStatusCode.Created);
+        created.GetProperty("parts").GetArrayLength().ShouldBe(3);
+        var id = created.GetProperty("id").GetString();
+        (await user.Client.DeleteAsync($"/api/uploads/{id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent, string.Join('\n', host.Errors.Entries));
+
+        var second = await (await user.Client.PostAsync("/api/uploads", Json("""{"fileName":"big.pdf","size":3000000,"contentType":"application/pdf"}"""))).Json(HttpStatusCode.Created);
+        var part = second.GetProperty("parts")[0].GetProperty("url").GetString();
+        (await user.Client.PutAsync(part, new ByteArrayContent(new byte[1048576]))).EnsureSuccessStatusCode();
+        (await user.Client.DeleteAsync($"/api/uploads/{second.GetProperty("id").GetString()}")).StatusCode.ShouldBe(HttpStatusCode.NoContent, string.Join('\n', host.Errors.Entries));
+        StoredFiles(host).ShouldBeEmpty();
+        (await user.Client.GetAsync($"/api/uploads/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task Bad_job_requests_create_nothing(string provider)
     {
         await using var host = await KilnTestHost.StartAsync(provider, pg, worker: false);
