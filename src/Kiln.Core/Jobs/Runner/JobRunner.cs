@@ -37,6 +37,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, Job
         {
             var free = concurrency - _running.Count;
             var claimed = 0;
+            var pulse = signal.Next;
             if (free > 0)
             {
                 try
@@ -58,7 +59,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, Job
             if (_running.Count >= concurrency)
                 await _slotFreed.WaitAsync(poll, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             else if (claimed == 0)
-                await signal.WaitAsync(poll, stoppingToken);
+                await JobSignal.WaitAsync(pulse, poll, stoppingToken);
         }
 
         await DrainAsync();
