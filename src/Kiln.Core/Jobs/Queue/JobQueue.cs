@@ -31,12 +31,17 @@ public sealed class JobQueue(KilnDbContext db, CreditsLedger ledger, JobEvents e
         var cap = accounts.Value.DefaultMaxConcurrentJobs;
         if (db.IsPostgres)
         {
+            // The candidates are picked by a bounded top-N sort first and locked (SKIP LOCKED) afterwards: a LIMIT above
+            // FOR UPDATE makes PostgreSQL fully sort every queued job on each claim. Rows another claimer committed in
+            // between fail the status recheck after the lock; rows it still holds are skipped.
             return await db.Jobs.FromSqlInterpolated($"""
                 WITH candidates AS (
                     SELECT id, workspace_id, priority, run_after FROM jobs
-                    WHERE status = 0 AND run_after <= {now}
-                    ORDER BY priority DESC, run_after, id
-                    LIMIT {max * 4}
+                    WHERE id IN (
+                        SELECT id FROM jobs WHERE status = 0 AND run_after <= {now}
+                        ORDER BY priority DESC, run_after, id
+                        LIMIT {max * 4})
+                      AND status = 0
                     FOR UPDATE SKIP LOCKED
                 ), ranked AS (
                     SELECT c.id, c.priority, c.run_after,
