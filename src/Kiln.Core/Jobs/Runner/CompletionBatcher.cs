@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Kiln.Core.Data;
 using Kiln.Core.Jobs.Queue;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -44,6 +45,13 @@ public sealed class CompletionBatcher(IServiceScopeFactory scopes, ILogger<Compl
         try
         {
             await using var scope = scopes.CreateAsyncScope();
+            if (group.Count > 1 && !scope.ServiceProvider.GetRequiredService<KilnDbContext>().IsPostgres)
+            {
+                // SQLite has no batched statement: one completion (and one answer) at a time, so a failure of one
+                // can never be reported for another that already committed.
+                foreach (var p in group) await FlushAsync([p]);
+                return;
+            }
             var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
             var results = await queue.SucceedManyAsync(group.Select(p => p.Completion).ToList(), CancellationToken.None);
             for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(results[i]);
