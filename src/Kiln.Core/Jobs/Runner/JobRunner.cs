@@ -67,8 +67,9 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, Job
                     continue;
                 }
             }
-            backlog = claimed > 0 && claimed == free;
-            if (backlog) continue;
+            // A claim that filled every free slot suggests more work is waiting; no claim attempted (no free slot) changes nothing.
+            if (free > 0) backlog = claimed > 0 && claimed == free;
+            if (claimed > 0 && claimed == free) continue;
             if (_running.Count >= concurrency)
                 await _slotFreed.WaitAsync(poll, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             else if (claimed == 0)
