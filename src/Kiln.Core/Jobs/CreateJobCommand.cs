@@ -5,6 +5,7 @@ using Kiln.Core.Jobs.Queue;
 using Kiln.Core.Pipelines;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Kiln.Core.Jobs;
 
@@ -38,6 +39,13 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
             IdempotencyKey = idempotencyKey, CreatedAt = now, ProgressStep = "queued",
         };
 
+        if (db.IsPostgres)
+        {
+            var created = await InsertPostgresAsync(job, idempotencyKey, ct);
+            if (created.Error is null) signal.NotifyLocal();
+            return created;
+        }
+
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             try
@@ -67,6 +75,109 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
         signal.NotifyLocal();
         return new CreatedJob(job, false);
     }
+
+    /// <summary>
+    /// PostgreSQL: the hold, the job, its hold row, the hold's ledger entry, the "queued" event and the NOTIFY in ONE
+    /// statement (one round trip, one commit). The account UPDATE comes first and every insert selects from its
+    /// RETURNING, so insufficient credits insert nothing; the account row stays locked only for the rest of the
+    /// statement and its commit. A duplicate idempotency key fails the statement as a whole (unique index).
+    /// </summary>
+    private async Task<Result<CreatedJob>> InsertPostgresAsync(Job job, string? idempotencyKey, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            (long Posted, long Held)? moved;
+            try
+            {
+                moved = await InsertOnceAsync(job, ct);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && idempotencyKey is not null)
+            {
+                // A concurrent request with the same key won the unique index: answer with its job.
+                if (await Find(job.WorkspaceId, idempotencyKey, ct) is { } winner) return new CreatedJob(winner, true);
+                throw;
+            }
+            if (moved is not null)
+            {
+                var tag = new KeyValuePair<string, object?>("kind", "hold");
+                KilnMetrics.LedgerMovements.Add(1, tag);
+                KilnMetrics.LedgerCredits.Add(job.CostEstimate, tag);
+                return new CreatedJob(job, false);
+            }
+            // No row: the workspace has no account yet (create it and try once more), or not enough credits.
+            if (attempt == 0 && !await db.CreditAccounts.AnyAsync(a => a.WorkspaceId == job.WorkspaceId, ct))
+            {
+                await ledger.EnsureAccountAsync(job.WorkspaceId, ct);
+                continue;
+            }
+            var account = await ledger.Account(job.WorkspaceId, ct);
+            return Error.InsufficientCredits(job.CostEstimate, account.Available);
+        }
+    }
+
+    private async Task<(long, long)?> InsertOnceAsync(Job job, CancellationToken ct)
+    {
+        var conn = (NpgsqlConnection)db.Database.GetDbConnection();
+        var opened = conn.State != System.Data.ConnectionState.Open;
+        if (opened) await conn.OpenAsync(ct);
+        try
+        {
+            await using var cmd = new NpgsqlCommand(InsertSql, conn);
+            var p = cmd.Parameters;
+            p.Add(new NpgsqlParameter<Guid>("id", job.Id));
+            p.Add(new NpgsqlParameter<Guid>("ws", job.WorkspaceId));
+            p.Add(new NpgsqlParameter("user", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)job.CreatedByUserId ?? DBNull.Value });
+            p.Add(new NpgsqlParameter<string>("pipeline", job.PipelineId));
+            p.Add(new NpgsqlParameter<string>("options", job.OptionsJson));
+            p.Add(new NpgsqlParameter<string>("inputs", job.InputsJson));
+            p.Add(new NpgsqlParameter<int>("priority", job.Priority));
+            p.Add(new NpgsqlParameter<int>("max_attempts", job.MaxAttempts));
+            p.Add(new NpgsqlParameter<int>("timeout", job.TimeoutSeconds));
+            p.Add(new NpgsqlParameter<long>("amount", job.CostEstimate));
+            p.Add(new NpgsqlParameter("key", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)job.IdempotencyKey ?? DBNull.Value });
+            p.Add(new NpgsqlParameter<string>("hold_key", $"job:{job.Id:N}:hold"));
+            p.Add(new NpgsqlParameter<DateTime>("now", job.CreatedAt));
+            p.Add(new NpgsqlParameter<string>("queued_json", QueuedEventJson));
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            if (!await r.ReadAsync(ct)) return null;
+            return (r.GetInt64(0), r.GetInt64(1));
+        }
+        finally
+        {
+            if (opened) await conn.CloseAsync();
+        }
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions EventJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+    private static readonly string QueuedEventJson = System.Text.Json.JsonSerializer.Serialize(new { status = "queued" }, EventJson);
+
+    private const string InsertSql = $"""
+        WITH acct AS (
+            UPDATE credit_accounts SET held = held + @amount, updated_at = @now
+            WHERE workspace_id = @ws AND posted - held >= @amount
+            RETURNING posted, held
+        ), j AS (
+            INSERT INTO jobs (id, workspace_id, created_by_user_id, pipeline_id, options_json, inputs_json, status, priority, attempt,
+                max_attempts, run_after, timeout_seconds, cancel_requested, progress_percent, progress_step, cost_estimate,
+                idempotency_key, created_at)
+            SELECT @id, @ws, @user, @pipeline, @options, @inputs, 0, @priority, 0, @max_attempts, @now, @timeout, false, 0, 'queued',
+                @amount, @key, @now
+            FROM acct
+            RETURNING id
+        ), h AS (
+            INSERT INTO credit_holds (job_id, workspace_id, amount, status, created_at)
+            SELECT id, @ws, @amount, 0, @now FROM j
+        ), e AS (
+            INSERT INTO ledger_entries (workspace_id, kind, posted_delta, held_delta, idempotency_key, job_id, posted_after, held_after, created_at)
+            SELECT @ws, 3, 0, @amount, @hold_key, j.id, a.posted, a.held, @now FROM acct a, j
+        ), ev AS (
+            INSERT INTO job_events (job_id, workspace_id, type, data_json, created_at)
+            SELECT id, @ws, 'status', @queued_json, @now FROM j
+        ), n AS (
+            SELECT pg_notify('{JobSignal.Channel}', '') FROM j
+        )
+        SELECT a.posted, a.held, (SELECT count(*) FROM n) FROM acct a
+        """;
 
     private Task<Job?> Find(Guid workspaceId, string key, CancellationToken ct) =>
         db.Jobs.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(j => j.WorkspaceId == workspaceId && j.IdempotencyKey == key, ct);

@@ -29,6 +29,7 @@ public static class Registrations
     /// <summary>The job runner: claims and runs jobs in this process.</summary>
     public static IServiceCollection AddJobRunner(this IServiceCollection services)
     {
+        services.AddSingleton<CompletionBatcher>();
         services.AddSingleton<JobExecutor>();
         services.AddSingleton<JobRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());

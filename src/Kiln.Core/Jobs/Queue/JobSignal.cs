@@ -30,11 +30,18 @@ public sealed class JobSignal
         fired.TrySetResult();
     }
 
+    /// <summary>
+    /// The pulse that the next notification completes. Take it BEFORE looking for work and wait on it after finding
+    /// none: a wake-up that arrives in between then is not lost (it would otherwise wait for the next poll).
+    /// </summary>
+    public Task Next { get { lock (_gate) return _pulse.Task; } }
+
     /// <summary>Completes at the next pulse, after <paramref name="timeout"/>, or on cancellation (without throwing).</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => WaitAsync(Next, timeout, ct);
+
+    /// <summary>Completes when <paramref name="pulse"/> (from <see cref="Next"/>) fires, after <paramref name="timeout"/>, or on cancellation.</summary>
+    public static async Task WaitAsync(Task pulse, TimeSpan timeout, CancellationToken ct)
     {
-        Task pulse;
-        lock (_gate) pulse = _pulse.Task;
         try { await pulse.WaitAsync(timeout, ct); }
         catch (TimeoutException) { }
         catch (OperationCanceledException) { }

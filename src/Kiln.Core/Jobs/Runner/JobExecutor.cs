@@ -14,7 +14,7 @@ using Microsoft.Extensions.Options;
 namespace Kiln.Core.Jobs.Runner;
 
 /// <summary>Runs one claimed attempt of a job: inputs in, pipeline, artifacts out, fenced completion.</summary>
-public sealed class JobExecutor(IServiceScopeFactory scopes, IServiceProvider services, PipelineCatalog catalog, IBlobStore blobs,
+public sealed class JobExecutor(IServiceScopeFactory scopes, IServiceProvider services, PipelineCatalog catalog, IBlobStore blobs, CompletionBatcher completions,
     IOptions<WorkerOptions> workerOptions, IOptions<JobsOptions> jobsOptions, ILogger<JobExecutor> log)
 {
     public async Task RunAsync(Job job, string workerId, CancellationToken handBack)
@@ -38,9 +38,8 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, IServiceProvider se
             Directory.CreateDirectory(scratch);
             if (job.TimeoutSeconds > 0) stop.CancelAfter(TimeSpan.FromSeconds(job.TimeoutSeconds));
 
-            await using var reporterScope = scopes.CreateAsyncScope();
-            var reporter = new QueueReporter(reporterScope.ServiceProvider.GetRequiredService<JobQueue>(), job, lease);
-            var inputs = await DownloadInputsAsync(job, scratch, stop.Token);
+            await using var reporter = new QueueReporter(scopes, job, lease);
+            var inputs = job.InputsJson is "[]" ? [] : await DownloadInputsAsync(job, scratch, stop.Token);
             var context = new PipelineContext
             {
                 JobId = job.Id, Inputs = inputs, Options = JsonDocument.Parse(job.OptionsJson).RootElement.Clone(),
@@ -48,9 +47,7 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, IServiceProvider se
             };
             var outcome = await pipeline.RunAsync(context, stop.Token);
 
-            await using var scope = scopes.CreateAsyncScope();
-            var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
-            if (await queue.SucceedAsync(job, lease, outcome.ActualCost ?? job.CostEstimate, artifacts.Records, CancellationToken.None))
+            if (await completions.SucceedAsync(job, lease, outcome.ActualCost ?? job.CostEstimate, artifacts.Records))
             {
                 outcomeLabel = "succeeded";
                 for (var a = 1; a < job.Attempt; a++)
@@ -154,10 +151,21 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, IServiceProvider se
     }
 
     /// <summary>Reports progress through the fenced queue; repeated identical progress is not written again.</summary>
-    private sealed class QueueReporter(JobQueue queue, Job job, Guid lease) : IPipelineReporter
+    private sealed class QueueReporter(IServiceScopeFactory scopes, Job job, Guid lease) : IPipelineReporter, IAsyncDisposable
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
         private (int, string, string?) _last = (-1, "", null);
+        private AsyncServiceScope? _scope;
+        private JobQueue? _queue;
+
+        // The scope (and its DbContext) is made on first use: most instant pipelines never report.
+        private JobQueue queue => _queue ??= (_scope = scopes.CreateAsyncScope()).Value.ServiceProvider.GetRequiredService<JobQueue>();
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_scope is { } s) await s.DisposeAsync();
+            _gate.Dispose();
+        }
 
         public async Task ProgressAsync(int percent, string step, string? message, CancellationToken ct)
         {

@@ -1,0 +1,379 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Kiln.Bench.Queue;
+using Kiln.Core;
+using Kiln.Core.Accounts;
+using Kiln.Core.Credits;
+using Kiln.Core.Data;
+using Kiln.Core.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+// Queue benchmark: throughput of the no-op pipeline and enqueue→start latency with 1..n Kiln.Worker processes on
+// PostgreSQL. See bench/run-queue-bench.sh (which starts the cluster and measures pgbench first) and bench/RESULTS.md.
+var o = BenchOptions.Parse(args);
+Console.Error.WriteLine($"# queue bench: workers {string.Join(',', o.Workers)}, {o.Concurrency} slots each, {o.Jobs} jobs, " +
+    $"{o.Repeats} repeats, latency at {o.Rate}/s for {o.LatencySeconds} s");
+
+var results = new List<RunResult>();
+foreach (var workers in o.Workers)
+{
+    for (var rep = 1; rep <= o.Repeats; rep++)
+    {
+        var tp = await Bench.ThroughputAsync(o, workers, rep);
+        Console.Error.WriteLine($"  workers={workers} rep={rep}: {tp.JobsPerSecond:0} jobs/s ({tp.Completed} in {tp.Seconds:0.00} s; enqueue {tp.EnqueuePerSecond:0}/s) {tp.Check}");
+        var lat = await Bench.LatencyAsync(o, workers, rep);
+        Console.Error.WriteLine($"  workers={workers} rep={rep}: latency p50 {lat.P50:0.0} ms, p99 {lat.P99:0.0} ms, max {lat.Max:0.0} ms over {lat.Count} jobs (offered {lat.Offered:0}/s) {lat.Check}");
+        results.Add(new RunResult(workers, rep, tp, lat));
+    }
+}
+
+var md = Report.Markdown(o, results);
+Console.WriteLine(md);
+if (o.Out is not null) await File.WriteAllTextAsync(o.Out, md);
+var failed = results.Any(r => r.Throughput.Check != "ok" || r.Latency.Check != "ok");
+return failed ? 2 : 0;
+
+namespace Kiln.Bench.Queue
+{
+    internal sealed record BenchOptions(string Server, int[] Workers, int Repeats, int Jobs, int Concurrency, int Rate, int LatencySeconds,
+        int EnqueueParallelism, string WorkerDll, double? PgbenchTps, string? Out, bool ProposedIndex)
+    {
+        public static BenchOptions Parse(string[] args)
+        {
+            var d = new Dictionary<string, string>();
+            for (var i = 0; i + 1 < args.Length; i += 2) d[args[i].TrimStart('-')] = args[i + 1];
+            string Get(string k, string def) => d.TryGetValue(k, out var v) ? v : def;
+            return new BenchOptions(
+                Get("server", Environment.GetEnvironmentVariable("KILN_BENCH_POSTGRES") ?? "Host=127.0.0.1;Port=5432;Username=kiln;Database=postgres"),
+                Get("workers", "1,2,4").Split(',').Select(int.Parse).ToArray(),
+                int.Parse(Get("repeats", "3"), CultureInfo.InvariantCulture),
+                int.Parse(Get("jobs", "20000"), CultureInfo.InvariantCulture),
+                int.Parse(Get("concurrency", "16"), CultureInfo.InvariantCulture),
+                int.Parse(Get("rate", "200"), CultureInfo.InvariantCulture),
+                int.Parse(Get("latency-seconds", "10"), CultureInfo.InvariantCulture),
+                int.Parse(Get("enqueue-parallelism", "8"), CultureInfo.InvariantCulture),
+                Get("worker-dll", ""),
+                d.TryGetValue("pgbench-tps", out var t) && t.Length > 0 ? double.Parse(t, CultureInfo.InvariantCulture) : null,
+                d.GetValueOrDefault("out"),
+                Get("proposed-index", "false") == "true");
+        }
+    }
+
+    internal sealed record ThroughputResult(int Completed, double Seconds, double JobsPerSecond, double EnqueuePerSecond, string Check);
+    internal sealed record LatencyResult(int Count, double Offered, double P50, double P99, double Max, string Check);
+    internal sealed record RunResult(int Workers, int Rep, ThroughputResult Throughput, LatencyResult Latency);
+
+    internal static class Bench
+    {
+        private static int _dbCounter;
+
+        /// <summary>Enqueues all jobs first, then starts the workers: jobs completed per second from first claim to last completion.</summary>
+        public static async Task<ThroughputResult> ThroughputAsync(BenchOptions o, int workers, int rep)
+        {
+            var conn = await NewDatabaseAsync(o, $"tp_w{workers}_r{rep}");
+            await using var sp = Services(conn);
+            var ws = await SetupWorkspaceAsync(sp, o, o.Jobs + 10_000);
+            var sw = Stopwatch.StartNew();
+            await EnqueueAsync(sp, ws, o.Jobs, o.EnqueueParallelism);
+            var enqueueRate = o.Jobs / sw.Elapsed.TotalSeconds;
+            await ExecAsync(conn, "ANALYZE");
+
+            var procs = Enumerable.Range(0, workers).Select(i => StartWorker(o, conn, $"bench-w{i}")).ToList();
+            try
+            {
+                await WaitFinishedAsync(conn, o.Jobs, TimeSpan.FromSeconds(Math.Max(120, o.Jobs / 50.0)));
+            }
+            finally { await StopAsync(procs); }
+
+            await using var c = await OpenAsync(conn);
+            var (first, last, done) = await ReadAsync(c, "SELECT extract(epoch FROM min(started_at))::float8, extract(epoch FROM max(finished_at))::float8, count(*) FROM jobs WHERE status = 2",
+                r => (r.GetDouble(0), r.GetDouble(1), (int)r.GetInt64(2)));
+            var seconds = last - first;
+            var (claims, flushes) = await ReadAsync(c, "SELECT count(DISTINCT (worker_id, started_at)), count(DISTINCT finished_at) FROM jobs WHERE status = 2",
+                r => (r.GetInt64(0), r.GetInt64(1)));
+            Console.Error.WriteLine($"    {done} jobs in {claims} claims ({(double)done / claims:0.0}/claim) and {flushes} completion statements ({(double)done / flushes:0.0}/statement)");
+            var check = await CheckAsync(c, ws, o.Jobs);
+            await DropAsync(o, conn);
+            return new ThroughputResult(done, seconds, done / seconds, enqueueRate, check);
+        }
+
+        /// <summary>Workers idle and warm, jobs arrive at a steady rate below capacity: started_at − created_at.</summary>
+        public static async Task<LatencyResult> LatencyAsync(BenchOptions o, int workers, int rep)
+        {
+            var conn = await NewDatabaseAsync(o, $"lat_w{workers}_r{rep}");
+            await using var sp = Services(conn);
+            var total = o.Rate * o.LatencySeconds;
+            var warmup = Math.Min(400, o.Rate * 2);
+            var ws = await SetupWorkspaceAsync(sp, o, total + warmup + 10_000);
+            var procs = Enumerable.Range(0, workers).Select(i => StartWorker(o, conn, $"bench-w{i}")).ToList();
+            double offered;
+            DateTime mark;
+            try
+            {
+                await WaitWorkersAsync(conn, workers, procs);
+                await EnqueueAtRateAsync(sp, ws, warmup, o.Rate);
+                await WaitFinishedAsync(conn, warmup, TimeSpan.FromSeconds(60));
+                await Task.Delay(500);
+                mark = DateTime.UtcNow;
+                var sw = Stopwatch.StartNew();
+                await EnqueueAtRateAsync(sp, ws, total, o.Rate);
+                offered = total / sw.Elapsed.TotalSeconds;
+                await WaitFinishedAsync(conn, warmup + total, TimeSpan.FromSeconds(120));
+            }
+            finally { await StopAsync(procs); }
+
+            await using var c = await OpenAsync(conn);
+            await using var cmd = new NpgsqlCommand("""
+                SELECT count(*),
+                  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at)) * 1000,
+                  percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at)) * 1000,
+                  max(extract(epoch FROM started_at - created_at))::float8 * 1000
+                FROM jobs WHERE created_at >= @mark
+                """, c);
+            cmd.Parameters.AddWithValue("mark", mark);
+            LatencyResult result;
+            await using (var r = await cmd.ExecuteReaderAsync())
+            {
+                await r.ReadAsync();
+                result = new LatencyResult((int)r.GetInt64(0), offered, r.GetDouble(1), r.GetDouble(2), r.GetDouble(3), "");
+            }
+            var check = await CheckAsync(c, ws, warmup + total);
+            await DropAsync(o, conn);
+            return result with { Check = check };
+        }
+
+        private static ServiceProvider Services(string conn)
+        {
+            var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Kiln:Database:Provider"] = "Postgres",
+                ["Kiln:Database:ConnectionString"] = conn,
+                ["Kiln:Pipelines:Diagnostics"] = "true",
+                ["Kiln:Storage:Provider"] = "Local",
+                ["Kiln:Storage:LocalPath"] = Path.Combine(Path.GetTempPath(), "kiln-bench-blobs"),
+            }).Build();
+            var services = new ServiceCollection();
+            services.AddSingleton<IConfiguration>(config);
+            services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+            services.AddKilnCore(config);
+            return services.BuildServiceProvider();
+        }
+
+        /// <summary>The index the claim's ORDER BY needs (not in the migrations yet; see RESULTS.md).</summary>
+        public const string ProposedIndexSql = "CREATE INDEX ix_jobs_queued_priority ON jobs (priority DESC, run_after, id) WHERE status = 0";
+
+        private static async Task<Guid> SetupWorkspaceAsync(ServiceProvider sp, BenchOptions o, long credits)
+        {
+            await using var scope = sp.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<KilnDbContext>();
+            await db.Database.MigrateAsync();
+            if (o.ProposedIndex) await db.Database.ExecuteSqlRawAsync(ProposedIndexSql);
+            var ws = new Workspace { Id = Guid.NewGuid(), Name = "bench", MaxConcurrentJobs = 10_000, CreatedAt = DateTime.UtcNow };
+            db.Workspaces.Add(ws);
+            await db.SaveChangesAsync();
+            var ledger = scope.ServiceProvider.GetRequiredService<CreditsLedger>();
+            var grant = await ledger.PostAsync(ws.Id, LedgerEntryKind.Grant, credits, $"bench:{ws.Id:N}", "benchmark", null, CancellationToken.None);
+            if (!grant.IsSuccess) throw new InvalidOperationException("grant failed");
+            return ws.Id;
+        }
+
+        private static readonly JobRequest Noop = new("noop", null, null);
+
+        private static async Task EnqueueOneAsync(ServiceProvider sp, Guid ws)
+        {
+            await using var scope = sp.CreateAsyncScope();
+            var result = await scope.ServiceProvider.GetRequiredService<CreateJobCommand>().Run(ws, null, Noop, null, CancellationToken.None);
+            if (!result.IsSuccess) throw new InvalidOperationException($"enqueue failed: {result.Error}");
+        }
+
+        /// <summary>Through CreateJobCommand — job row, hold, ledger entry, event and NOTIFY in one transaction per job.</summary>
+        private static async Task EnqueueAsync(ServiceProvider sp, Guid ws, int n, int parallelism)
+        {
+            var next = -1;
+            await Task.WhenAll(Enumerable.Range(0, parallelism).Select(_ => Task.Run(async () =>
+            {
+                while (Interlocked.Increment(ref next) < n) await EnqueueOneAsync(sp, ws);
+            })));
+        }
+
+        /// <summary>Job i is enqueued at t0 + i/rate (4 lanes, so one slow insert does not stall the schedule).</summary>
+        private static async Task EnqueueAtRateAsync(ServiceProvider sp, Guid ws, int n, int rate)
+        {
+            var sw = Stopwatch.StartNew();
+            var next = -1;
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < n)
+                {
+                    var due = TimeSpan.FromSeconds((double)i / rate);
+                    var wait = due - sw.Elapsed;
+                    if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
+                    else if (wait > TimeSpan.Zero) Thread.SpinWait(50);
+                    await EnqueueOneAsync(sp, ws);
+                }
+            })));
+        }
+
+        private static async Task<string> CheckAsync(NpgsqlConnection c, Guid ws, int expected)
+        {
+            var problems = new List<string>();
+            async Task Expect(string what, string sql, long want)
+            {
+                await using var cmd = new NpgsqlCommand(sql, c);
+                cmd.Parameters.AddWithValue("ws", ws);
+                var got = Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+                if (got != want) problems.Add($"{what}={got} (want {want})");
+            }
+            await Expect("succeeded", "SELECT count(*) FROM jobs WHERE workspace_id = @ws AND status = 2", expected);
+            await Expect("attempts>1", "SELECT count(*) FROM jobs WHERE workspace_id = @ws AND attempt <> 1", 0);
+            await Expect("captured holds", "SELECT count(*) FROM credit_holds WHERE workspace_id = @ws AND status = 1", expected);
+            await Expect("capture entries", "SELECT count(*) FROM ledger_entries WHERE workspace_id = @ws AND kind = 4", expected);
+            await Expect("held", "SELECT held FROM credit_accounts WHERE workspace_id = @ws", 0);
+            await Expect("posted-sum", "SELECT (SELECT posted FROM credit_accounts WHERE workspace_id = @ws) - (SELECT sum(posted_delta) FROM ledger_entries WHERE workspace_id = @ws)", 0);
+            await Expect("held-sum", "SELECT coalesce(sum(held_delta), 0) FROM ledger_entries WHERE workspace_id = @ws", 0);
+            await Expect("status events", "SELECT count(*) FROM job_events WHERE workspace_id = @ws AND type = 'status'", 2L * expected);
+            return problems.Count == 0 ? "ok" : "FAILED: " + string.Join(", ", problems);
+        }
+
+        private static Process StartWorker(BenchOptions o, string conn, string id)
+        {
+            var psi = new ProcessStartInfo("dotnet")
+            {
+                UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
+                WorkingDirectory = Path.GetDirectoryName(o.WorkerDll)!,
+            };
+            psi.ArgumentList.Add(o.WorkerDll);
+            var env = psi.Environment;
+            env["DOTNET_ENVIRONMENT"] = "Production";
+            env["Kiln__Database__Provider"] = "Postgres";
+            env["Kiln__Database__ConnectionString"] = conn;
+            env["Kiln__Database__MigrateOnStartup"] = "false";
+            env["Kiln__Pipelines__Diagnostics"] = "true";
+            env["Kiln__Worker__WorkerId"] = id;
+            env["Kiln__Worker__Concurrency"] = o.Concurrency.ToString(CultureInfo.InvariantCulture);
+            env["Kiln__Worker__ScratchPath"] = Path.Combine(Path.GetTempPath(), "kiln-bench-scratch");
+            env["Kiln__Storage__Provider"] = "Local";
+            env["Kiln__Storage__LocalPath"] = Path.Combine(Path.GetTempPath(), "kiln-bench-blobs");
+            // One log line per job is the production default; at thousands of jobs/s it would measure the console, not the queue.
+            env["Logging__LogLevel__Default"] = "Warning";
+            var p = Process.Start(psi)!;
+            p.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"    [{id}] {e.Data}"); };
+            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"    [{id}] {e.Data}"); };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+            return p;
+        }
+
+        private static async Task StopAsync(List<Process> procs)
+        {
+            foreach (var p in procs.Where(p => !p.HasExited))
+                using (var kill = Process.Start("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+            foreach (var p in procs)
+            {
+                try { await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(45)); }
+                catch (TimeoutException) { p.Kill(entireProcessTree: true); }
+                p.Dispose();
+            }
+        }
+
+        private static async Task WaitWorkersAsync(string conn, int workers, List<Process> procs)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (DateTime.UtcNow < deadline)
+            {
+                if (procs.Any(p => p.HasExited)) throw new InvalidOperationException("a worker exited");
+                await using var c = await OpenAsync(conn);
+                var n = await ReadAsync(c, "SELECT count(*) FROM worker_heartbeats", r => r.GetInt64(0));
+                if (n >= workers) { await Task.Delay(1000); return; }
+                await Task.Delay(200);
+            }
+            throw new TimeoutException("workers did not start");
+        }
+
+        private static async Task WaitFinishedAsync(string conn, int n, TimeSpan timeout)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            await using var c = await OpenAsync(conn);
+            while (true)
+            {
+                var done = await ReadAsync(c, "SELECT count(*) FROM jobs WHERE status >= 2", r => r.GetInt64(0));
+                if (done >= n) return;
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"only {done} of {n} jobs finished");
+                await Task.Delay(100);
+            }
+        }
+
+        private static async Task<string> NewDatabaseAsync(BenchOptions o, string tag)
+        {
+            var name = $"kiln_bench_{tag}_{Interlocked.Increment(ref _dbCounter)}_{Environment.ProcessId}";
+            await ExecAsync(o.Server, $"CREATE DATABASE {name}");
+            return new NpgsqlConnectionStringBuilder(o.Server) { Database = name }.ToString();
+        }
+
+        private static async Task DropAsync(BenchOptions o, string conn)
+        {
+            NpgsqlConnection.ClearAllPools();
+            var name = new NpgsqlConnectionStringBuilder(conn).Database;
+            await ExecAsync(o.Server, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        }
+
+        private static async Task<NpgsqlConnection> OpenAsync(string conn)
+        {
+            var c = new NpgsqlConnection(conn);
+            await c.OpenAsync();
+            return c;
+        }
+
+        private static async Task ExecAsync(string conn, string sql)
+        {
+            await using var c = await OpenAsync(conn);
+            await using var cmd = new NpgsqlCommand(sql, c);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        private static async Task<T> ReadAsync<T>(NpgsqlConnection c, string sql, Func<NpgsqlDataReader, T> map)
+        {
+            await using var cmd = new NpgsqlCommand(sql, c);
+            await using var r = await cmd.ExecuteReaderAsync();
+            await r.ReadAsync();
+            return map(r);
+        }
+    }
+
+    internal static class Report
+    {
+        private static double Median(IEnumerable<double> xs)
+        {
+            var s = xs.Order().ToArray();
+            return s.Length % 2 == 1 ? s[s.Length / 2] : (s[(s.Length / 2) - 1] + s[s.Length / 2]) / 2;
+        }
+
+        public static string Markdown(BenchOptions o, List<RunResult> results)
+        {
+            var ci = CultureInfo.InvariantCulture;
+            var sb = new StringBuilder();
+            if (o.PgbenchTps is { } tps) sb.AppendLine(ci, $"pgbench -N baseline (same cluster, same run): **{tps:0} TPS**").AppendLine();
+            if (o.ProposedIndex) sb.AppendLine(ci, $"With the proposed claim index: `{Bench.ProposedIndexSql}`").AppendLine();
+            sb.AppendLine(ci, $"Median of {o.Repeats} runs per row; {o.Jobs} no-op jobs per throughput run; latency at {o.Rate} jobs/s offered for {o.LatencySeconds} s; {o.Concurrency} slots per worker.").AppendLine();
+            sb.AppendLine("| Workers | Slots | Throughput (jobs/s) | (runs) | Enqueue (jobs/s) | p50 enqueue→start (ms) | p99 (ms) | (p50 / p99 runs) | Checks |");
+            sb.AppendLine("|---:|---:|---:|---|---:|---:|---:|---|---|");
+            foreach (var g in results.GroupBy(r => r.Workers))
+            {
+                var runs = g.ToList();
+                var ok = runs.All(r => r.Throughput.Check == "ok" && r.Latency.Check == "ok") ? "all ok" : "see log";
+                sb.AppendLine(ci, $"| {g.Key} | {o.Concurrency} | **{Median(runs.Select(r => r.Throughput.JobsPerSecond)):0}** | " +
+                    $"{string.Join(" / ", runs.Select(r => r.Throughput.JobsPerSecond.ToString("0", ci)))} | {Median(runs.Select(r => r.Throughput.EnqueuePerSecond)):0} | " +
+                    $"**{Median(runs.Select(r => r.Latency.P50)):0.0}** | **{Median(runs.Select(r => r.Latency.P99)):0.0}** | " +
+                    $"{string.Join(" / ", runs.Select(r => r.Latency.P50.ToString("0.0", ci) + "–" + r.Latency.P99.ToString("0.0", ci)))} | {ok} |");
+            }
+            sb.AppendLine().AppendLine("Targets: ≥ 1,000 jobs/s, p50 ≤ 10 ms, p99 ≤ 50 ms.");
+            return sb.ToString();
+        }
+    }
+}

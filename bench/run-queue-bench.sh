@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Queue benchmark: starts a throwaway PostgreSQL 15 cluster on a free port (default durability: fsync on,
+# synchronous_commit on, full_page_writes on), measures `pgbench -N` on it, then runs Kiln.Bench.Queue, which
+# measures no-op job throughput and enqueue→start latency with 1, 2 and 4 Kiln.Worker processes.
+# Usage: bench/run-queue-bench.sh [--jobs 20000] [--repeats 3] [--workers 1,2,4] [--concurrency 16] [--rate 200] [--latency-seconds 10]
+# Environment: PGBIN (default: newest /usr/lib/postgresql/*/bin), PGBENCH_SECONDS (15), KEEP_CLUSTER=1 to keep it.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PGBIN="${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)}"
+PGBENCH_SECONDS="${PGBENCH_SECONDS:-15}"
+DIR="$(mktemp -d /tmp/kiln-bench-pg.XXXXXX)"
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+AS=()
+if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$DIR"; AS=(runuser -u postgres --); fi
+
+# Throughput settings; durability is left at the defaults (fsync=on, synchronous_commit=on, full_page_writes=on).
+SETTINGS="-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=512MB \
+ -c max_wal_size=4GB -c checkpoint_timeout=30min -c wal_buffers=16MB -c effective_cache_size=4GB"
+
+cleanup() {
+  "${AS[@]}" "$PGBIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  [ "${KEEP_CLUSTER:-0}" = 1 ] || rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+"${AS[@]}" "$PGBIN/initdb" -D "$DIR/data" -U kiln --auth=trust -E UTF8 >/dev/null
+"${AS[@]}" "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/log.txt" -w -t 60 -o "$SETTINGS" start >/dev/null
+echo "# PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on port $PORT ($DIR); settings: $SETTINGS" >&2
+PSQL=("$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U kiln -d postgres -XAtq)
+"${PSQL[@]}" -c "SELECT name || '=' || setting FROM pg_settings WHERE name IN ('fsync','synchronous_commit','full_page_writes','wal_sync_method','shared_buffers','max_connections') ORDER BY name" >&2
+
+"$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U kiln pgbench
+"$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U kiln -i -s 10 -q pgbench >/dev/null 2>&1
+PGB_OUT="$("$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U kiln -N -c 8 -j 2 -T "$PGBENCH_SECONDS" pgbench 2>&1)"
+TPS="$(echo "$PGB_OUT" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)"
+echo "# pgbench -N -c 8 -j 2 -T $PGBENCH_SECONDS (scale 10): $TPS TPS" >&2
+"$PGBIN/dropdb" -h 127.0.0.1 -p "$PORT" -U kiln pgbench
+
+dotnet build -c Release "$ROOT/src/Kiln.Worker/Kiln.Worker.csproj" -v q -nologo >&2
+dotnet build -c Release "$ROOT/bench/Kiln.Bench.Queue/Kiln.Bench.Queue.csproj" -v q -nologo >&2
+dotnet "$ROOT/bench/Kiln.Bench.Queue/bin/Release/net10.0/Kiln.Bench.Queue.dll" \
+  --server "Host=127.0.0.1;Port=$PORT;Username=kiln;Database=postgres" \
+  --worker-dll "$ROOT/src/Kiln.Worker/bin/Release/net10.0/Kiln.Worker.dll" \
+  --pgbench-tps "$TPS" "$@"
