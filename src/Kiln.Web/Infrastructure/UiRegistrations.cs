@@ -31,6 +31,7 @@ public static class UiRegistrations
         services.AddScoped<Queries.UsageQueries>();
         services.AddScoped<Queries.AdminQueries>();
         services.AddScoped<Queries.WorkspaceQueries>();
+        services.AddScoped<Queries.BillingAdminQueries>();
         return builder;
     }
 

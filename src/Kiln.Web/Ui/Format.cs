@@ -28,9 +28,21 @@ public static class Format
 
     public static string Credits(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
-    /// <summary>Prices are in minor units (cents), as the billing catalog stores them.</summary>
-    public static string Money(long minor, string currency) =>
-        (minor / 100m).ToString("0.00", CultureInfo.InvariantCulture) + " " + currency.ToUpperInvariant();
+    /// <summary>
+    /// Prices are in minor units (cents), as the billing catalog stores them: 2000 EUR → "€20.00". Currencies without a
+    /// well-known symbol keep their code ("20.00 CHF") rather than guess one; zero-decimal currencies have no fraction.
+    /// </summary>
+    public static string Money(long minor, string currency)
+    {
+        var code = currency.ToUpperInvariant();
+        var amount = Kiln.Core.Billing.Money.ToDecimalString(minor, code);
+        return Symbols.TryGetValue(code, out var symbol) ? symbol + amount : amount + " " + code;
+    }
+
+    private static readonly Dictionary<string, string> Symbols = new(StringComparer.Ordinal)
+    {
+        ["EUR"] = "€", ["USD"] = "$", ["GBP"] = "£", ["JPY"] = "¥", ["INR"] = "₹", ["KRW"] = "₩",
+    };
 
     public static string CreditsLabel(long n) => Credits(n) + (n is 1 or -1 ? " credit" : " credits");
 }

@@ -28,15 +28,11 @@ public sealed class IndexModel(GetBalanceQuery balance, ListLedgerEntriesQuery l
     /// <summary>Starts a provider checkout for a pack or plan and sends the browser there; credits arrive by webhook.</summary>
     public async Task<IActionResult> OnPostCheckoutAsync(string kind, string itemId, CancellationToken ct)
     {
-        var email = User.FindFirst(System.Security.Claims.ClaimTypes.Email)?.Value;
-        var result = await checkout.Run(Workspace, kind, itemId, email, ct);
-        if (result.Error is { } e)
-        {
-            CheckoutError = e.Message;
-            await OnGetAsync(ct);
-            return Page();
-        }
-        return Redirect(result.Value!.RedirectUrl.ToString());
+        var (redirect, error) = await CheckoutFlow.StartAsync(checkout, User, Workspace, kind, itemId, ct);
+        if (redirect is not null) return redirect;
+        CheckoutError = error;
+        await OnGetAsync(ct);
+        return Page();
     }
 
     /// <summary>The whole (filtered) ledger as CSV, written page by page so a long history is never held in memory.</summary>

@@ -25,6 +25,8 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
     public Dictionary<string, string> FieldErrors { get; private set; } = new(StringComparer.Ordinal);
     public Estimate? Estimate { get; private set; }
     public string? FormError { get; private set; }
+    /// <summary>The Core error code behind <see cref="FormError"/>, so plan-limit errors can link to the pricing page.</summary>
+    public string? FormErrorCode { get; private set; }
     public string? InsufficientMessage { get; private set; }
     public long Available { get; private set; }
 
@@ -73,7 +75,7 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
         {
             await EstimateAsync(options, ct);
             if (e.Code == "insufficient_credits") InsufficientMessage = e.Message;
-            else FormError = e.Message;
+            else (FormError, FormErrorCode) = (e.Message, e.Code);
             return Page();
         }
         TempData["Flash"] = "Job started. Its cost is held until it finishes.";
@@ -102,7 +104,7 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
         Available = (await balance.Run(Workspace, ct)).Available;
         if (NeedsUpload && UploadId is null) return;
         var plan = await planner.Run(Workspace, new JobRequest(Pipeline!.Id, UploadId is { } u ? [u] : [], options), ct);
-        if (plan.Error is { } e) FormError ??= e.Message;
+        if (plan.Error is { } e && FormError is null) (FormError, FormErrorCode) = (e.Message, e.Code);
         else Estimate = new Estimate(plan.Value!.Plan.EstimatedCost, Available, Available >= plan.Value.Plan.EstimatedCost);
     }
 }

@@ -118,7 +118,13 @@ function setupUpload(input, uploadId, onReady) {
         box.hidden = true;
         return;
       }
-      status.textContent = `Upload stopped: ${err?.message ?? err}.`;
+      const why = String(err?.message ?? err);
+      status.textContent = `Upload stopped: ${why}${why.endsWith('.') ? '' : '.'}`;
+      // A plan limit has a way out: the pricing page, linked like the server-rendered errors do.
+      if (err?.problem?.code === 'upload_too_large') {
+        const link = Object.assign(document.createElement('a'), { href: '/pricing', textContent: 'See the pricing page' });
+        status.append(' ', link);
+      }
       status.dataset.state = 'failed';
       // Parts already stored are kept: resuming sends only what is missing. A rejected file cannot be resumed.
       if (uploader?.upload && !(err?.status >= 400 && err?.status < 500)) resume.hidden = false;
