@@ -30,7 +30,7 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, IServiceProvider se
         log.LogInformation("Running job {JobId} ({Pipeline}), attempt {Attempt} on {Worker}", job.Id, job.PipelineId, job.Attempt, workerId);
 
         var heartbeat = HeartbeatLoop(job.Id, lease, state, stop);
-        var artifacts = new ArtifactCollector(blobs, job, attemptPrefix);
+        var artifacts = new ArtifactCollector(blobs, attemptPrefix);
         try
         {
             var pipeline = catalog.Find(job.PipelineId)
@@ -188,7 +188,7 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, IServiceProvider se
     }
 
     /// <summary>Stores artifacts under this attempt's prefix; they become visible only when the job succeeds.</summary>
-    private sealed class ArtifactCollector(IBlobStore blobs, Job job, string prefix) : IArtifactSink
+    private sealed class ArtifactCollector(IBlobStore blobs, string prefix) : IArtifactSink
     {
         private readonly List<ArtifactRecord> _records = [];
         public IReadOnlyList<ArtifactRecord> Records => _records;
@@ -208,7 +208,6 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, IServiceProvider se
                 await blobs.PutAsync(key, f, contentType, ct);
             }
             _records.Add(new ArtifactRecord(name, contentType, size, key, sha));
-            _ = job;
         }
     }
 }
