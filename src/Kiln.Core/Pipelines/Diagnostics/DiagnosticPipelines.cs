@@ -17,7 +17,7 @@ internal static class DiagnosticOptions
     {
         foreach (var p in options.EnumerateObject())
             if (!allowed.Contains(p.Name)) return Error.Invalid("invalid_options", $"Unknown option '{p.Name}'.");
-        if (options.TryGetProperty("cost", out var c) && (!c.TryGetInt64(out cost) || cost < 0 || cost > 1_000_000))
+        if (options.TryGetProperty("cost", out var c) && (c.ValueKind != JsonValueKind.Number || !c.TryGetInt64(out cost) || cost < 0 || cost > 1_000_000))
             return Error.Invalid("invalid_options", "'cost' must be a whole number of credits between 0 and 1000000.");
         return new PipelinePlan(options, cost);
     }
@@ -42,8 +42,10 @@ public sealed class SleepPipeline : IPipeline
 
     public Result<PipelinePlan> Plan(JsonElement options, IReadOnlyList<InputFacts> inputs)
     {
-        if (options.TryGetProperty("seconds", out var s) && (!s.TryGetInt32(out var v) || v is < 1 or > 3600))
+        if (options.TryGetProperty("seconds", out var s) && (s.ValueKind != JsonValueKind.Number || !s.TryGetInt32(out var v) || v is < 1 or > 3600))
             return Error.Invalid("invalid_options", "'seconds' must be between 1 and 3600.");
+        if (options.TryGetProperty("actualCost", out var a) && (a.ValueKind != JsonValueKind.Number || !a.TryGetInt64(out var actual) || actual < 0))
+            return Error.Invalid("invalid_options", "'actualCost' must be a whole number of credits, 0 or more.");
         return DiagnosticOptions.Plan(options, 2, "seconds", "cost", "actualCost");
     }
 
