@@ -6,6 +6,7 @@ builder.AddKilnUi();
 
 var app = builder.Build();
 await app.MigrateIfConfiguredAsync();
+app.UseKilnAssets();
 app.UseKilnPipeline();
 app.UseKilnUi();
 app.MapKilnEndpoints();

@@ -35,8 +35,11 @@ public static class UiRegistrations
         return builder;
     }
 
-    /// <summary>Call after <c>UseKilnPipeline</c>, so pages see the resolved tenant.</summary>
-    public static WebApplication UseKilnUi(this WebApplication app)
+    /// <summary>
+    /// Security headers and static assets; call before <c>UseKilnPipeline</c>, so CSS and scripts are served without
+    /// authentication or a tenant lookup.
+    /// </summary>
+    public static WebApplication UseKilnAssets(this WebApplication app)
     {
         var csp = app.Services.GetRequiredService<ContentSecurityPolicy>();
         app.Use((http, next) =>
@@ -58,6 +61,12 @@ public static class UiRegistrations
         {
             OnPrepareResponse = ctx => ctx.Context.Response.Headers.CacheControl = "public, max-age=300",
         });
+        return app;
+    }
+
+    /// <summary>Call after <c>UseKilnPipeline</c>, so pages see the resolved tenant.</summary>
+    public static WebApplication UseKilnUi(this WebApplication app)
+    {
         app.MapRazorPages();
         // Unknown browser URLs get the product's 404 page; API and blob paths keep their problem-details answers.
         app.MapFallbackToPage("{**path:nonfile:regex(^(?!(api|blobs|openapi|docs|health|metrics|webhooks)(/|$)).*$)}", "/NotFound");
