@@ -1,0 +1,197 @@
+using System.Text.Json;
+using Kiln.Core.Common;
+using Kiln.Core.Credits;
+using Kiln.Core.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Kiln.Core.Jobs.Queue;
+
+/// <summary>The success path: one fenced statement per batch on PostgreSQL, one transaction per job on SQLite.</summary>
+public sealed partial class JobQueue
+{
+    /// <summary>Marks the job succeeded, records its artifacts and captures its cost — all or nothing, fenced.</summary>
+    public async Task<bool> SucceedAsync(Job job, Guid lease, long cost, IReadOnlyList<ArtifactRecord> artifacts, CancellationToken ct)
+    {
+        if (db.IsPostgres) return (await SucceedManyAsync([new Completion(job, lease, cost, artifacts)], ct))[0];
+        return await SucceedOneByOneAsync(job, lease, cost, artifacts, ct);
+    }
+
+    /// <summary>
+    /// PostgreSQL: completes several successful attempts in ONE statement (one round trip, one commit). Each job is fenced
+    /// by its own lease token; only the jobs that pass the fence get their open hold resolved (capture, then release of
+    /// the rest, each with its unique idempotency key), their artifacts and events inserted, and the workspace account
+    /// moved once by the batch's total. Ledger entries get the running totals they would have had one by one, so the
+    /// entries stay append-only and sum to the account. All completions must belong to one workspace (the batcher
+    /// groups them), so a statement locks one account row and two batches cannot deadlock on accounts.
+    /// Returns, per completion, whether it passed the fence.
+    /// </summary>
+    public async Task<bool[]> SucceedManyAsync(IReadOnlyList<Completion> batch, CancellationToken ct)
+    {
+        if (batch.Count == 0) return [];
+        if (!db.IsPostgres || batch.Select(c => c.Job.WorkspaceId).Distinct().Count() > 1)
+        {
+            var results = new bool[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
+                results[i] = await SucceedOneByOneAsync(batch[i].Job, batch[i].Lease, batch[i].Cost, batch[i].Artifacts, ct);
+            return results;
+        }
+
+        var now = Now;
+        var n = batch.Count;
+        var ids = new Guid[n]; var leases = new Guid[n]; var costs = new long[n]; var ords = new int[n];
+        var aIds = new List<Guid>(); var aJobs = new List<Guid>(); var aNames = new List<string>(); var aTypes = new List<string>();
+        var aSizes = new List<long>(); var aKeys = new List<string>(); var aShas = new List<string>(); var aEvents = new List<string>(); var aOrd = new List<int>();
+        for (var i = 0; i < n; i++)
+        {
+            var c = batch[i];
+            ids[i] = c.Job.Id; leases[i] = c.Lease; costs[i] = c.Cost; ords[i] = i;
+            for (var k = 0; k < c.Artifacts.Count; k++)
+            {
+                var a = c.Artifacts[k];
+                aIds.Add(Common.Ids.New()); aJobs.Add(c.Job.Id); aNames.Add(a.Name); aTypes.Add(a.ContentType); aSizes.Add(a.Size);
+                aKeys.Add(a.BlobKey); aShas.Add(a.Sha256); aOrd.Add(k);
+                aEvents.Add(JsonSerializer.Serialize(new { name = a.Name, contentType = a.ContentType, size = a.Size }, EventJson));
+            }
+        }
+        var conn = (NpgsqlConnection)db.Database.GetDbConnection();
+        var opened = conn.State != System.Data.ConnectionState.Open;
+        if (opened) await conn.OpenAsync(ct);
+        try
+        {
+            await using var cmd = new NpgsqlCommand(SucceedManySql, conn);
+            if (db.Database.CurrentTransaction?.GetDbTransaction() is NpgsqlTransaction tx) cmd.Transaction = tx;
+            cmd.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", ids));
+            cmd.Parameters.Add(new NpgsqlParameter<Guid[]>("leases", leases));
+            cmd.Parameters.Add(new NpgsqlParameter<long[]>("costs", costs));
+            cmd.Parameters.Add(new NpgsqlParameter<int[]>("ords", ords));
+            cmd.Parameters.Add(new NpgsqlParameter<DateTime>("now", now));
+            cmd.Parameters.Add(new NpgsqlParameter<string>("status_json", SucceededEventJson));
+            cmd.Parameters.Add(new NpgsqlParameter<Guid[]>("a_ids", [.. aIds]));
+            cmd.Parameters.Add(new NpgsqlParameter<Guid[]>("a_jobs", [.. aJobs]));
+            cmd.Parameters.Add(new NpgsqlParameter<string[]>("a_names", [.. aNames]));
+            cmd.Parameters.Add(new NpgsqlParameter<string[]>("a_types", [.. aTypes]));
+            cmd.Parameters.Add(new NpgsqlParameter<long[]>("a_sizes", [.. aSizes]));
+            cmd.Parameters.Add(new NpgsqlParameter<string[]>("a_keys", [.. aKeys]));
+            cmd.Parameters.Add(new NpgsqlParameter<string[]>("a_shas", [.. aShas]));
+            cmd.Parameters.Add(new NpgsqlParameter<string[]>("a_events", [.. aEvents]));
+            cmd.Parameters.Add(new NpgsqlParameter<int[]>("a_ord", [.. aOrd]));
+            var results = new bool[n];
+            var moved = new List<(long Captured, long Released)>();
+            await using (var r = await cmd.ExecuteReaderAsync(ct))
+            {
+                while (await r.ReadAsync(ct))
+                {
+                    results[r.GetInt32(0)] = true;
+                    if (!r.IsDBNull(1)) moved.Add((r.GetInt64(1), r.GetInt64(2)));
+                }
+            }
+            foreach (var (captured, released) in moved)
+            {
+                if (captured > 0) CountLedger("capture", captured);
+                if (released > 0) CountLedger("release", released);
+            }
+            return results;
+        }
+        finally
+        {
+            if (opened) await conn.CloseAsync();
+        }
+    }
+
+    public sealed record Completion(Job Job, Guid Lease, long Cost, IReadOnlyList<ArtifactRecord> Artifacts);
+
+    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web);
+    private static readonly string SucceededEventJson = JsonSerializer.Serialize(new { status = "succeeded", percent = 100 }, EventJson);
+
+    private static void CountLedger(string kind, long amount)
+    {
+        var tag = new KeyValuePair<string, object?>("kind", kind);
+        KilnMetrics.LedgerMovements.Add(1, tag);
+        KilnMetrics.LedgerCredits.Add(amount, tag);
+    }
+
+    // Data-modifying CTEs all run exactly once in one snapshot; each later step joins the RETURNING of the step before,
+    // so the fence (jobs), the exactly-once hold resolution (status = open) and the account move are chained. Ledger
+    // entries are inserted in batch order with running posted/held "after" values ending at the account's new totals.
+    private const string SucceedManySql = """
+        WITH input AS (
+            SELECT * FROM unnest(@ids, @leases, @costs, @ords) AS t(id, lease, cost, ord)
+        ), done AS (
+            UPDATE jobs j SET status = 2, progress_percent = 100, progress_step = 'done', progress_message = NULL,
+                cost_actual = least(i.cost, j.cost_estimate), finished_at = @now, lease_token = NULL, lease_expires_at = NULL
+            FROM input i
+            WHERE j.id = i.id AND j.lease_token = i.lease AND j.status = 1
+            RETURNING j.id, j.workspace_id, i.cost, i.ord
+        ), resolved AS (
+            UPDATE credit_holds h SET status = CASE WHEN least(greatest(d.cost, 0), h.amount) > 0 THEN 1 ELSE 2 END,
+                captured = least(greatest(d.cost, 0), h.amount), resolved_at = @now
+            FROM done d
+            WHERE h.job_id = d.id AND h.status = 0
+            RETURNING h.job_id, h.workspace_id, h.amount, h.captured, d.ord
+        ), totals AS (
+            SELECT workspace_id, sum(captured) AS captured, sum(amount) AS amount FROM resolved GROUP BY workspace_id
+        ), acct AS (
+            UPDATE credit_accounts a SET posted = a.posted - t.captured, held = a.held - t.amount, updated_at = @now
+            FROM totals t
+            WHERE a.workspace_id = t.workspace_id
+            RETURNING a.workspace_id, a.posted, a.held
+        ), moves AS (
+            SELECT r.workspace_id, r.job_id, r.ord, 0 AS sub, 4 AS kind, -r.captured AS posted_delta, -r.captured AS held_delta, 'capture' AS tag
+            FROM resolved r WHERE r.captured > 0
+            UNION ALL
+            SELECT r.workspace_id, r.job_id, r.ord, 1, 5, 0, -(r.amount - r.captured), 'release'
+            FROM resolved r WHERE r.amount - r.captured > 0
+        ), entries AS (
+            INSERT INTO ledger_entries (workspace_id, kind, posted_delta, held_delta, idempotency_key, job_id, posted_after, held_after, created_at)
+            SELECT m.workspace_id, m.kind, m.posted_delta, m.held_delta, 'job:' || replace(m.job_id::text, '-', '') || ':' || m.tag, m.job_id,
+                a.posted - coalesce(sum(m.posted_delta) OVER w, 0), a.held - coalesce(sum(m.held_delta) OVER w, 0), @now
+            FROM moves m JOIN acct a ON a.workspace_id = m.workspace_id
+            WINDOW w AS (PARTITION BY m.workspace_id ORDER BY m.ord, m.sub ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
+            ORDER BY m.ord, m.sub
+        ), arts AS (
+            INSERT INTO artifacts (id, job_id, workspace_id, name, content_type, size, blob_key, sha256, created_at)
+            SELECT x.id, x.job_id, d.workspace_id, x.name, x.content_type, x.size, x.blob_key, x.sha256, @now
+            FROM unnest(@a_ids, @a_jobs, @a_names, @a_types, @a_sizes, @a_keys, @a_shas) AS x(id, job_id, name, content_type, size, blob_key, sha256)
+            JOIN done d ON d.id = x.job_id
+        ), evs AS (
+            INSERT INTO job_events (job_id, workspace_id, type, data_json, created_at)
+            SELECT e.job_id, e.workspace_id, e.type, e.data_json, @now FROM (
+                SELECT d.id AS job_id, d.workspace_id, d.ord, x.n AS sub, 'artifact' AS type, x.data AS data_json
+                FROM unnest(@a_jobs, @a_events, @a_ord) AS x(job_id, data, n) JOIN done d ON d.id = x.job_id
+                UNION ALL
+                SELECT d.id, d.workspace_id, d.ord, 2147483647, 'status', @status_json FROM done d
+            ) e
+            ORDER BY e.ord, e.sub
+        )
+        SELECT d.ord, r.captured, r.amount - r.captured FROM done d LEFT JOIN resolved r ON r.job_id = d.id
+        """;
+
+    private async Task<bool> SucceedOneByOneAsync(Job job, Guid lease, long cost, IReadOnlyList<ArtifactRecord> artifacts, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var now = Now;
+        var n = await Fenced(job.Id, lease).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.Status, JobStatus.Succeeded).SetProperty(j => j.ProgressPercent, 100)
+            .SetProperty(j => j.ProgressStep, "done").SetProperty(j => j.ProgressMessage, (string?)null)
+            .SetProperty(j => j.CostActual, Math.Min(cost, job.CostEstimate)).SetProperty(j => j.FinishedAt, now)
+            .SetProperty(j => j.LeaseToken, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
+        if (n == 0) { await tx.RollbackAsync(ct); return false; }
+        foreach (var a in artifacts)
+        {
+            db.Artifacts.Add(new Artifact
+            {
+                Id = Common.Ids.New(), JobId = job.Id, WorkspaceId = job.WorkspaceId, Name = a.Name, ContentType = a.ContentType,
+                Size = a.Size, BlobKey = a.BlobKey, Sha256 = a.Sha256, CreatedAt = now,
+            });
+        }
+        await db.SaveChangesAsync(ct);
+        await ledger.ResolveHoldAsync(job.Id, cost, ct);
+        foreach (var a in artifacts) await events.AppendAsync(job, JobEventTypes.Artifact, new { name = a.Name, contentType = a.ContentType, size = a.Size }, ct);
+        await events.AppendAsync(job, JobEventTypes.Status, new { status = "succeeded", percent = 100 }, ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+}
