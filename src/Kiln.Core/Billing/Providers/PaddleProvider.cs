@@ -63,16 +63,7 @@ public sealed class PaddleProvider(PaddleClient paddle, PaddleSignatureVerifier 
         if (string.IsNullOrEmpty(secret)) return BillingErrors.UnknownProvider(Name);
         headers.TryGetValue("Paddle-Signature", out var header);
         if (verifier.Verify(body, header, secret) is { } err) return err;
-        var payload = Encoding.UTF8.GetString(body);
-        try
-        {
-            using var doc = JsonDocument.Parse(payload);
-            var id = doc.RootElement.Str("event_id");
-            var type = doc.RootElement.Str("event_type");
-            if (id is null || type is null) return BillingErrors.BadPayload("The event has no event_id or event_type.");
-            return new ParsedWebhook(id, type, payload);
-        }
-        catch (JsonException) { return BillingErrors.BadPayload("The body is not JSON."); }
+        return ParsedWebhook.FromJson(body, "event_id", "event_type");
     }
 
     public async Task<Result<IReadOnlyList<BillingFact>>> ProcessAsync(PaymentEvent stored, CancellationToken ct)

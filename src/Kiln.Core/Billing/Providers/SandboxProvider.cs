@@ -34,15 +34,7 @@ public sealed class SandboxProvider(IOptions<BillingOptions> options, StandardWe
         headers.TryGetValue("webhook-timestamp", out var ts);
         headers.TryGetValue("webhook-signature", out var sig);
         if (verifier.Verify(body, id, ts, sig, Secret) is { } err) return err;
-        var payload = Encoding.UTF8.GetString(body);
-        try
-        {
-            using var doc = JsonDocument.Parse(payload);
-            var type = doc.RootElement.Str("type");
-            if (type is null) return BillingErrors.BadPayload("The event has no type.");
-            return new ParsedWebhook(id!, type, payload);
-        }
-        catch (JsonException) { return BillingErrors.BadPayload("The body is not JSON."); }
+        return ParsedWebhook.FromJson(body, null, "type", id);
     }
 
     public Task<Result<IReadOnlyList<BillingFact>>> ProcessAsync(PaymentEvent stored, CancellationToken ct)

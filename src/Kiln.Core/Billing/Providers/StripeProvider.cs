@@ -73,16 +73,7 @@ public sealed class StripeProvider(StripeClient stripe, StripeSignatureVerifier 
         if (string.IsNullOrEmpty(secret)) return BillingErrors.UnknownProvider(Name);
         headers.TryGetValue("Stripe-Signature", out var header);
         if (verifier.Verify(body, header, secret) is { } err) return err;
-        var payload = Encoding.UTF8.GetString(body);
-        try
-        {
-            using var doc = JsonDocument.Parse(payload);
-            var id = doc.RootElement.Str("id");
-            var type = doc.RootElement.Str("type");
-            if (id is null || type is null) return BillingErrors.BadPayload("The event has no id or type.");
-            return new ParsedWebhook(id, type, payload);
-        }
-        catch (JsonException) { return BillingErrors.BadPayload("The body is not JSON."); }
+        return ParsedWebhook.FromJson(body, "id", "type");
     }
 
     public async Task<Result<IReadOnlyList<BillingFact>>> ProcessAsync(PaymentEvent stored, CancellationToken ct)
