@@ -3,6 +3,7 @@ using Kiln.Core.Data;
 using Kiln.Core.Jobs;
 using Kiln.Core.Common;
 using Kiln.Web.Infrastructure;
+using Kiln.Web.Queries;
 using Microsoft.EntityFrameworkCore;
 
 namespace Kiln.Web.Api;
@@ -19,25 +20,17 @@ public static class AdminApi
             Move(r, LedgerEntryKind.Grant, user, ledger, db, ct)).WithSummary("Grant credits to a workspace, with a reason. RequestId makes a retry a no-op.");
         admin.MapPost("/credits/adjust", (AdjustCreditsRequest r, CurrentUser user, CreditsLedger ledger, KilnDbContext db, CancellationToken ct) =>
             Move(r, LedgerEntryKind.Adjustment, user, ledger, db, ct)).WithSummary("Adjust a workspace's balance up or down, with a reason.");
-        admin.MapGet("/workspaces", async (KilnDbContext db, CancellationToken ct) =>
-        {
-            var rows = await (from w in db.Workspaces
-                              join a in db.CreditAccounts on w.Id equals a.WorkspaceId into acc
-                              from a in acc.DefaultIfEmpty()
-                              orderby w.CreatedAt descending
-                              select new { w.Id, w.Name, w.Plan, w.CreatedAt, Balance = a == null ? 0 : a.Posted, Held = a == null ? 0 : a.Held })
-                .Take(500).ToListAsync(ct);
-            return Results.Ok(rows);
-        }).WithSummary("All workspaces with their balances.");
+        admin.MapGet("/workspaces", async (AdminQueries q, CancellationToken ct) => Results.Ok(await q.Workspaces(ct)))
+            .WithSummary("All workspaces with their balances.");
         admin.MapPost("/jobs/{id:guid}/retry", async (Guid id, CurrentUser user, RetryJobCommand retry, CancellationToken ct) =>
             Problems.Map(await retry.Run(null, id, user.UserId, ct), c => Results.Created($"/api/jobs/{c.Job.Id}", JobDto.From(c.Job))))
             .WithSummary("Run any workspace's failed or canceled job again; the new job holds credits from that workspace.");
-        admin.MapGet("/queue", async (KilnDbContext db, CancellationToken ct) =>
+        admin.MapGet("/queue", async (AdminQueries q, CancellationToken ct) => Results.Ok(new
         {
-            var byStatus = await db.Jobs.IgnoreQueryFilters().GroupBy(j => j.Status).Select(g => new { Status = g.Key, Count = g.Count() }).ToListAsync(ct);
-            var workers = await db.WorkerHeartbeats.AsNoTracking().OrderByDescending(w => w.LastSeenAt).ToListAsync(ct);
-            return Results.Ok(new { Jobs = byStatus.ToDictionary(x => JobDto.StatusName(x.Status), x => x.Count), Workers = workers });
-        }).WithSummary("Queue depth by status and the live workers.");
+            Jobs = (await q.JobsByStatus(ct)).ToDictionary(x => JobDto.StatusName(x.Key), x => x.Value),
+            Ready = await q.QueueDepth(ct),
+            Workers = await q.Workers(ct),
+        })).WithSummary("Jobs by status, the jobs ready and waiting, and the live workers.");
         return api;
     }
 

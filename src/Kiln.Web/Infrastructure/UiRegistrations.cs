@@ -29,8 +29,6 @@ public static class UiRegistrations
         });
         services.AddSingleton(sp => new ContentSecurityPolicy(ConnectSources(builder.Configuration), FormTargets(builder.Configuration)));
         services.AddScoped<Queries.UsageQueries>();
-        services.AddScoped<Queries.AdminQueries>();
-        services.AddScoped<Queries.WorkspaceQueries>();
         services.AddScoped<Queries.BillingAdminQueries>();
         return builder;
     }

@@ -65,6 +65,7 @@ public static class WebRegistrations
             .AddPolicy(KilnPolicies.Admin, p => p.RequireClaim(KilnClaims.Admin, "true"));
 
         services.AddScoped<CurrentUser>();
+        services.AddScoped<Queries.AdminQueries>();
         services.AddSingleton<PrometheusMetrics>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {

@@ -75,6 +75,15 @@ public sealed class OperationsTests(PostgresServer pg)
         entries.GetProperty("items")[0].GetProperty("balanceAfter").GetInt64().ShouldBe(30);
         await (await user.Client.GetAsync("/api/credits/entries?kind=bogus")).Problem(HttpStatusCode.BadRequest, "invalid_kind");
         (await (await user.Client.GetAsync("/api/credits/entries?kind=grant")).Json(HttpStatusCode.OK)).GetProperty("total").GetInt32().ShouldBe(2);
+
+        (await user.Client.GetAsync("/api/admin/workspaces")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        var workspaces = await (await admin.Client.GetAsync("/api/admin/workspaces")).Json(HttpStatusCode.OK);
+        workspaces.EnumerateArray().Single(w => w.GetProperty("id").GetString() == user.WorkspaceId.ToString())
+            .GetProperty("balance").GetInt64().ShouldBe(30);
+        (await user.Client.CreateJob("noop")).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var queue = await (await admin.Client.GetAsync("/api/admin/queue")).Json(HttpStatusCode.OK);
+        queue.GetProperty("jobs").GetProperty("queued").GetInt32().ShouldBe(1);
+        queue.GetProperty("ready").GetInt32().ShouldBe(1);
     }
 
     private sealed record SseEvent(string? Id, string Type, string Data);

@@ -5,11 +5,11 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Kiln.Web.Pages.Workspace;
 
-public sealed class IndexModel(GetMembershipQuery memberships, WorkspaceQueries queries, ListApiKeysQuery keys,
+public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery listMembers, ListApiKeysQuery keys,
     CreateApiKeyCommand createKey, RevokeApiKeyCommand revokeKey, RenameWorkspaceCommand rename, ManageMembersCommand members) : KilnPageModel
 {
     public Membership? Current { get; private set; }
-    public IReadOnlyList<MemberRow> Members { get; private set; } = [];
+    public IReadOnlyList<MemberView> Members { get; private set; } = [];
     public IReadOnlyList<ApiKey> Keys { get; private set; } = [];
     /// <summary>A newly created key's secret: shown in this one response and never again.</summary>
     public string? NewSecret { get; private set; }
@@ -83,7 +83,7 @@ public sealed class IndexModel(GetMembershipQuery memberships, WorkspaceQueries 
     {
         Current = await memberships.Run(Me.UserId!.Value, Workspace, ct);
         if (!keepName) Name = Current?.Workspace.Name;
-        Members = await queries.Members(Workspace, ct);
+        Members = await listMembers.Run(Workspace, ct);
         Keys = await keys.Run(Workspace, ct);
     }
 }
