@@ -5,8 +5,9 @@ using Kiln.Core.Pipelines;
 namespace Kiln.Core.Media;
 
 /// <summary>
-/// Kind (from magic bytes, then extension) and probed metadata of a local file: <c>{"pages": n}</c> for PDFs.
-/// Shared by the CLI and upload validation so both hand pipelines the same <see cref="InputFacts"/>.
+/// Kind (from magic bytes, then extension) and probed metadata of a local file: <c>{"pages": n}</c> for PDFs, the
+/// same facts upload validation records, so the CLI hands pipelines the <see cref="InputFacts"/> the worker would.
+/// (The CLI trusts the operator's local file; it does not run the upload checks such as <c>qpdf --check</c>.)
 /// </summary>
 public static class InputProbe
 {
