@@ -86,7 +86,7 @@ MSG
     status=0
     for project in tests/Kiln.Core.Tests tests/Kiln.IntegrationTests tests/Kiln.BrowserTests; do
       echo "==> Testing $project"
-      dotnet test "$project" --no-build -v quiet -nologo "$@" || status=1
+      dotnet test "$project" --no-build -v quiet -nologo --logger "console;verbosity=minimal" "$@" || status=1
     done
     exit $status
     ;;
