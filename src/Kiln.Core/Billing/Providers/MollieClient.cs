@@ -30,6 +30,19 @@ public sealed class MollieClient(HttpClient http, IOptions<BillingOptions> optio
     public Task<Result<JsonElement>> ListSubscriptionsAsync(string customerId, CancellationToken ct) =>
         GetAsync($"v2/customers/{Uri.EscapeDataString(customerId)}/subscriptions?limit=250", ct);
 
+    /// <summary>
+    /// DELETE: Mollie stops the subscription at once (no further payments) and answers with the canceled subscription.
+    /// Canceling an already canceled subscription is an error at Mollie; callers re-read the subscription then.
+    /// </summary>
+    public Task<Result<JsonElement>> CancelSubscriptionAsync(string customerId, string subscriptionId, CancellationToken ct) =>
+        ProviderHttp.SendAsync(http, "Mollie", () =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Delete,
+                $"v2/customers/{Uri.EscapeDataString(customerId)}/subscriptions/{Uri.EscapeDataString(subscriptionId)}");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+            return request;
+        }, ct);
+
     private Task<Result<JsonElement>> PostAsync(string path, object body, string idempotencyKey, CancellationToken ct) =>
         ProviderHttp.SendAsync(http, "Mollie", () =>
         {
