@@ -102,24 +102,37 @@ public sealed class BillingFactApplier(KilnDbContext db, CreditsLedger ledger, B
         {
             Copy(sub, f, now);
         }
+        Extend(sub, f, now);
         await db.SaveChangesAsync(ct);
         await RecomputePlan(f.WorkspaceId, ct);
         return null;
     }
 
     // Canceled is terminal (providers open a new subscription rather than revive one); otherwise the later event
-    // wins, and on a tie the cancellation does — so any delivery order ends in the same state.
+    // wins, and on a tie the one further along (canceled, then ending at period end) does — so any delivery order ends
+    // in the same state.
     private static bool IsNewer(Subscription sub, SubscriptionChanged f) =>
-        sub.Status != "canceled" && (f.EventTime > sub.LastEventAt || (f.EventTime == sub.LastEventAt && f.Status == "canceled"));
+        sub.Status != "canceled" && (f.EventTime > sub.LastEventAt || (f.EventTime == sub.LastEventAt && Stage(f.Status, f.CancelAtPeriodEnd) > Stage(sub.Status, sub.CancelAtPeriodEnd)));
+
+    private static int Stage(string status, bool cancelAtPeriodEnd) => status == "canceled" ? 2 : cancelAtPeriodEnd ? 1 : 0;
 
     private static void Copy(Subscription sub, SubscriptionChanged f, DateTime now)
     {
         sub.PlanId = f.PlanId;
         sub.Status = f.Status;
-        sub.CurrentPeriodStart = f.PeriodStart;
-        sub.CurrentPeriodEnd = f.PeriodEnd;
         sub.CancelAtPeriodEnd = f.CancelAtPeriodEnd;
         sub.LastEventAt = f.EventTime;
+        sub.UpdatedAt = now;
+    }
+
+    // A period never moves backwards, whatever the event's age: a fact without one (Kiln's own cancellation) or one
+    // re-fetched while handling an older payment leaves the latest known period, so when the paid period ends does not
+    // depend on the order facts arrive in.
+    private static void Extend(Subscription sub, SubscriptionChanged f, DateTime now)
+    {
+        if (f.PeriodEnd is not { } end || (sub.CurrentPeriodEnd is { } known && end <= known)) return;
+        sub.CurrentPeriodStart = f.PeriodStart;
+        sub.CurrentPeriodEnd = end;
         sub.UpdatedAt = now;
     }
 
