@@ -71,11 +71,31 @@ public interface IPaymentProvider
     Task<Result<IReadOnlyList<BillingFact>>> ProcessAsync(PaymentEvent stored, CancellationToken ct);
 }
 
+/// <summary>
+/// A provider without a hosted portal where the payer could cancel (Mollie, the sandbox): Kiln cancels through the
+/// provider's API instead. Such providers announce neither the cancellation nor the end of the paid period, so Kiln
+/// records both itself: the cancellation as facts from <see cref="CancelSubscriptionAsync"/>, the end with
+/// <see cref="EndLapsedSubscriptionsCommand"/>.
+/// </summary>
+public interface ISubscriptionCanceler
+{
+    /// <summary>
+    /// Stops renewals at the provider. The facts describe the result the way Stripe describes cancel-at-period-end
+    /// (still active, <c>CancelAtPeriodEnd</c>, period end unchanged), so the plan and its allowance run to the end of
+    /// the paid period. Canceling a subscription that is already canceled at the provider succeeds with the same facts.
+    /// </summary>
+    Task<Result<IReadOnlyList<BillingFact>>> CancelSubscriptionAsync(Subscription subscription, CancellationToken ct);
+}
+
 public static class BillingErrors
 {
     public static readonly Error NotConfigured = new("billing_not_configured", "Payments are not enabled on this installation.", 404);
     public static Error UnknownProvider(string name) => new("unknown_provider", $"Payment provider '{name}' is not enabled.", 404);
     public static readonly Error PortalUnavailable = new("portal_unavailable", "There is no billing portal for this workspace yet.", 409);
+    public static readonly Error NoSubscription = new("no_subscription", "This workspace has no active subscription to cancel.", 409);
+    public static readonly Error CancelForbidden = new("forbidden", "Only workspace owners and admins cancel the subscription.", 403);
+    public static Error CancelInPortal(string provider) =>
+        new("cancel_in_portal", $"This subscription is managed in {provider}'s billing portal: cancel it there (Manage subscription).", 409);
     public static Error Provider(string provider, string message) => new("provider_error", $"{provider}: {message}", 502);
     public static Error BadPayload(string message) => new("invalid_payload", message, 400);
 }

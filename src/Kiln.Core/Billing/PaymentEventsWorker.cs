@@ -4,7 +4,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Kiln.Core.Billing;
 
-/// <summary>Drains the webhook inbox and expires finished allowance periods. Safe to run in several workers at once.</summary>
+/// <summary>
+/// Drains the webhook inbox, ends canceled subscriptions whose paid period is over (providers that do not announce it)
+/// and expires finished allowance periods. Safe to run in several workers at once.
+/// </summary>
 public sealed class PaymentEventsWorker(IServiceScopeFactory scopes, TimeProvider clock, ILogger<PaymentEventsWorker> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -19,6 +22,7 @@ public sealed class PaymentEventsWorker(IServiceScopeFactory scopes, TimeProvide
                 busy = await scope.ServiceProvider.GetRequiredService<ProcessPaymentEventsCommand>().Run(20, stoppingToken) > 0;
                 if (clock.GetUtcNow() - lastExpiry > TimeSpan.FromMinutes(5))
                 {
+                    await scope.ServiceProvider.GetRequiredService<EndLapsedSubscriptionsCommand>().Run(stoppingToken);
                     await scope.ServiceProvider.GetRequiredService<ExpireAllowancesCommand>().Run(stoppingToken);
                     lastExpiry = clock.GetUtcNow();
                 }

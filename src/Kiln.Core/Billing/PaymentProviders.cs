@@ -14,6 +14,9 @@ public sealed class PaymentProviders(IEnumerable<IPaymentProvider> providers, IO
     public Result<IPaymentProvider> Active =>
         _byName.TryGetValue(options.Value.Provider, out var p) ? ResultOf.Ok(p) : BillingErrors.NotConfigured;
 
+    /// <summary>Every configured provider, the checkout one and the webhook-only ones.</summary>
+    public IEnumerable<IPaymentProvider> All => _byName.Values;
+
     public Result<IPaymentProvider> Find(string name) =>
         _byName.TryGetValue(name, out var p) ? ResultOf.Ok(p) : BillingErrors.UnknownProvider(name);
 }

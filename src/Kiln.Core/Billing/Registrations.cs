@@ -34,6 +34,8 @@ public static class Registrations
         services.AddScoped<ExpireAllowancesCommand>();
         services.AddScoped<CreateCheckoutCommand>();
         services.AddScoped<CreatePortalCommand>();
+        services.AddScoped<CancelSubscriptionCommand>();
+        services.AddScoped<EndLapsedSubscriptionsCommand>();
         services.AddScoped<GetSubscriptionQuery>();
         services.AddScoped<ListPaymentsQuery>();
         services.AddScoped<ListPaymentEventsQuery>();

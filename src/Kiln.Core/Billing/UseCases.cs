@@ -19,7 +19,7 @@ public sealed class CreateCheckoutCommand(PaymentProviders providers, BillingCat
         if (!item.IsSuccess) return item.Error!;
         if (item.Value!.Kind == PaymentKind.Subscription
             && await db.Set<Subscription>().AnyAsync(s => s.WorkspaceId == workspaceId && (s.Status == "active" || s.Status == "trialing" || s.Status == "past_due"), ct))
-            return Error.Conflict("already_subscribed", "This workspace already has a subscription; change it in the billing portal.");
+            return Error.Conflict("already_subscribed", "This workspace already has a subscription; manage or cancel it on the billing settings page.");
         var baseUrl = options.Value.PublicBaseUrl;
         var request = new CheckoutRequest(workspaceId, customerEmail, item.Value,
             new Uri(baseUrl, "billing/success"), new Uri(baseUrl, "billing/cancel"));
@@ -28,7 +28,10 @@ public sealed class CreateCheckoutCommand(PaymentProviders providers, BillingCat
     }
 }
 
-/// <summary>A provider-hosted page where the payer manages the subscription and payment method.</summary>
+/// <summary>
+/// A provider-hosted page where the payer manages the subscription and payment method (Stripe, Paddle). Providers
+/// without one cancel through <see cref="CancelSubscriptionCommand"/>.
+/// </summary>
 public sealed class CreatePortalCommand(PaymentProviders providers, IOptions<BillingOptions> options)
 {
     public async Task<Result<Uri>> Run(Guid workspaceId, CancellationToken ct)
@@ -39,11 +42,15 @@ public sealed class CreatePortalCommand(PaymentProviders providers, IOptions<Bil
     }
 }
 
+/// <param name="CancelVia">
+/// Where a live subscription is canceled: <c>portal</c> (the provider's billing portal, <c>POST /api/billing/portal</c>) or
+/// <c>kiln</c> (<c>POST /api/billing/subscription/cancel</c>, for providers without a portal); null without one.
+/// </param>
 public sealed record SubscriptionView(string PlanId, string PlanName, string? Status, string? Provider, DateTime? CurrentPeriodEnd, bool CancelAtPeriodEnd,
-    long MonthlyAllowance, long AllowanceLeft, DateTime? AllowanceExpiresAt, PlanLimits Limits);
+    long MonthlyAllowance, long AllowanceLeft, DateTime? AllowanceExpiresAt, PlanLimits Limits, string? CancelVia = null);
 
 /// <summary>The billing settings summary: plan, renewal date and how much of this period's allowance is left.</summary>
-public sealed class GetSubscriptionQuery(KilnDbContext db, BillingCatalog catalog, CreditsLedger ledger)
+public sealed class GetSubscriptionQuery(KilnDbContext db, BillingCatalog catalog, CreditsLedger ledger, PaymentProviders providers)
 {
     public async Task<SubscriptionView> Run(Guid workspaceId, CancellationToken ct)
     {
@@ -61,8 +68,11 @@ public sealed class GetSubscriptionQuery(KilnDbContext db, BillingCatalog catalo
                 .Where(e => e.WorkspaceId == workspaceId && e.Id > grant.LedgerEntryId && e.Kind == LedgerEntryKind.Capture).SumAsync(e => -e.PostedDelta, ct);
             left = Math.Clamp(grant.Credits - captured, 0, Math.Max(0, (await ledger.Account(workspaceId, ct)).Available));
         }
+        string? cancelVia = null;
+        if (sub is { IsLive: true } && providers.Find(sub.Provider) is { IsSuccess: true } provider)
+            cancelVia = provider.Value is ISubscriptionCanceler ? "kiln" : "portal";
         return new SubscriptionView(plan.Id, plan.Name, sub?.Status, sub?.Provider, sub?.CurrentPeriodEnd, sub?.CancelAtPeriodEnd ?? false,
-            plan.MonthlyAllowance, left, grant?.PeriodEnd, plan.Limits);
+            plan.MonthlyAllowance, left, grant?.PeriodEnd, plan.Limits, cancelVia);
     }
 }
 

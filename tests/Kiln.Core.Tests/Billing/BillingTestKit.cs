@@ -58,7 +58,7 @@ public sealed class BillingTestKit : IAsyncDisposable
     public Services For(KilnDbContext db, params IPaymentProvider[] extra)
     {
         var ledger = new CreditsLedger(db, Clock);
-        IPaymentProvider[] all = [new SandboxProvider(Options, new StandardWebhookVerifier(Clock)), .. extra];
+        IPaymentProvider[] all = [new SandboxProvider(Options, new StandardWebhookVerifier(Clock), Clock), .. extra];
         var providers = new PaymentProviders(all, Options);
         var applier = new BillingFactApplier(db, ledger, Catalog, Clock);
         return new Services(db, ledger, new ReceiveWebhookCommand(db, providers, Clock),

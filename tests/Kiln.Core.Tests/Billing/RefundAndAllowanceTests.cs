@@ -85,7 +85,7 @@ public sealed class RefundAndAllowanceTests
         await Deliver(kit, s, "evt_r", "refund.succeeded", Refund(ws, "pay_1", "re_1", 500));
         (await new GetBalanceQuery(s.Db).Run(ws, ct)).Posted.ShouldBe(50);
         (await s.Db.Set<CreditShortfall>().CountAsync(ct)).ShouldBe(0);
-        (await new GetSubscriptionQuery(s.Db, kit.Catalog, s.Ledger).Run(ws, ct)).AllowanceLeft.ShouldBe(50);
+        (await new GetSubscriptionQuery(s.Db, kit.Catalog, s.Ledger, s.Providers).Run(ws, ct)).AllowanceLeft.ShouldBe(50);
     }
 
     private static object Invoice(Guid ws, string id, DateTimeOffset start) => new

@@ -10,10 +10,11 @@ namespace Kiln.Core.Billing.Providers;
 /// <summary>
 /// Mollie: a payment with redirect for packs; for plans a first payment (sequenceType=first) that creates the mandate,
 /// after which Kiln creates the subscription. Webhooks carry only an id and no signature: the payment is fetched
-/// with Kiln's API key, so a forged id can at most make Kiln look at a real payment.
+/// with Kiln's API key, so a forged id can at most make Kiln look at a real payment. Mollie has no hosted portal:
+/// payers cancel in Kiln (<see cref="CancelSubscriptionAsync"/>).
 /// </summary>
 public sealed partial class MollieProvider(MollieClient mollie, BillingCustomers customers, IOptions<BillingOptions> options, TimeProvider clock)
-    : IPaymentProvider
+    : IPaymentProvider, ISubscriptionCanceler
 {
     public string Name => "mollie";
 
@@ -53,9 +54,27 @@ public sealed partial class MollieProvider(MollieClient mollie, BillingCustomers
             ? new Uri(href) : BillingErrors.Provider("Mollie", "The payment has no checkout link.");
     }
 
-    // Mollie has no hosted subscription portal.
+    // Mollie has no hosted subscription portal; see CancelSubscriptionAsync.
     public Task<Result<Uri>> CreatePortalAsync(Guid workspaceId, Uri returnUrl, CancellationToken ct) =>
         Task.FromResult<Result<Uri>>(BillingErrors.PortalUnavailable);
+
+    public async Task<Result<IReadOnlyList<BillingFact>>> CancelSubscriptionAsync(Subscription subscription, CancellationToken ct)
+    {
+        if (await customers.Find(subscription.WorkspaceId, Name, ct) is not { } customerId)
+            return BillingErrors.Provider("Mollie", "No Mollie customer is recorded for this workspace.");
+        var subId = subscription.ProviderSubscriptionId;
+        var canceled = await mollie.CancelSubscriptionAsync(customerId, subId, ct);
+        if (!canceled.IsSuccess)
+        {
+            // Already canceled (in the Mollie dashboard, or by an earlier attempt whose answer was lost): Mollie refuses
+            // a second DELETE, so the subscription's current state decides.
+            var current = await mollie.GetSubscriptionAsync(customerId, subId, ct);
+            if (!current.IsSuccess || current.Value.Str("status") is not ("canceled" or "completed")) return canceled.Error!;
+            canceled = current;
+        }
+        var plan = canceled.Value.Obj("metadata").Str("plan_id") ?? subscription.PlanId;
+        return new List<BillingFact> { State(subscription.WorkspaceId, subId, plan, canceled.Value, paidAt: null) };
+    }
 
     public Result<ParsedWebhook> ParseWebhook(ReadOnlySpan<byte> body, IReadOnlyDictionary<string, string> headers)
     {
@@ -85,7 +104,7 @@ public sealed partial class MollieProvider(MollieClient mollie, BillingCustomers
             var sm = sub.Value.Obj("metadata");
             if (sm.WorkspaceId() is not { } sws || sm.Str("plan_id") is not { } plan) return BillingErrors.BadPayload("The subscription has no workspace_id or plan_id.");
             if (status == "paid")
-                facts.Add(new InvoicePaid(sws, id, subId, plan, paidAt, paidAt.AddMonths(1), amount, currency, null));
+                facts.Add(new InvoicePaid(sws, id, subId, plan, paidAt, PaidThrough(sub.Value, paidAt) ?? paidAt.AddMonths(1), amount, currency, null));
             facts.Add(State(sws, subId, plan, sub.Value, paidAt));
         }
         else if (meta.WorkspaceId() is { } ws)
@@ -100,7 +119,7 @@ public sealed partial class MollieProvider(MollieClient mollie, BillingCustomers
                 if (!sub.IsSuccess) return sub.Error!;
                 var subscriptionId = sub.Value.Str("id")!;
                 facts.Add(new CustomerLinked(ws, customerId));
-                facts.Add(new InvoicePaid(ws, id, subscriptionId, itemId, paidAt, paidAt.AddMonths(1), amount, currency, null));
+                facts.Add(new InvoicePaid(ws, id, subscriptionId, itemId, paidAt, PaidThrough(sub.Value, paidAt) ?? paidAt.AddMonths(1), amount, currency, null));
                 facts.Add(State(ws, subscriptionId, itemId, sub.Value, paidAt));
             }
             else if (status is "failed" or "canceled" or "expired")
@@ -111,11 +130,51 @@ public sealed partial class MollieProvider(MollieClient mollie, BillingCustomers
         return facts;
     }
 
-    private SubscriptionChanged State(Guid ws, string subId, string plan, JsonElement sub, DateTime paidAt)
+    /// <summary>
+    /// The subscription as Kiln records it. Mollie charges at the start of a period, so its "canceled" (or "completed")
+    /// only means no further payments: what was paid for runs to the end of its period, which is how Stripe reports
+    /// cancel-at-period-end (active, <c>CancelAtPeriodEnd</c>). Mollie announces no end, so Kiln ends it then
+    /// (<see cref="EndLapsedSubscriptionsCommand"/>). Without <paramref name="paidAt"/> (no payment in hand) the period
+    /// is left as recorded.
+    /// </summary>
+    private SubscriptionChanged State(Guid ws, string subId, string plan, JsonElement sub, DateTime? paidAt)
     {
         var next = sub.Str("nextPaymentDate") is { } d ? DateTime.SpecifyKind(DateTime.Parse(d, CultureInfo.InvariantCulture), DateTimeKind.Utc) : (DateTime?)null;
-        var status = sub.Str("status") switch { "active" or "pending" => "active", "canceled" or "completed" => "canceled", var s => s ?? "active" };
-        return new SubscriptionChanged(ws, subId, plan, status, paidAt, next ?? paidAt.AddMonths(1), false, clock.GetUtcNow().UtcDateTime);
+        var (status, ending) = sub.Str("status") switch
+        {
+            "active" or "pending" => ("active", false),
+            "canceled" or "completed" => ("active", true),
+            var s => (s ?? "active", false),
+        };
+        var end = paidAt is { } p ? PaidThrough(sub, p) ?? next ?? p.AddMonths(1) : (DateTime?)null;
+        return new SubscriptionChanged(ws, subId, plan, status, paidAt, end, ending, clock.GetUtcNow().UtcDateTime);
+    }
+
+    /// <summary>
+    /// The end of the period a payment paid for: the subscription's first billing date (startDate + n × interval) after
+    /// it. Unlike nextPaymentDate, which a canceled subscription no longer has, this is the same before and after a
+    /// cancellation, so webhooks handled on either side of it agree.
+    /// </summary>
+    internal static DateTime? PaidThrough(JsonElement sub, DateTime paidAt)
+    {
+        if (!DateTime.TryParseExact(sub.Str("startDate"), "yyyy-MM-dd", CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var start)) return null;
+        var parts = (sub.Str("interval") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1) return null;
+        Func<int, DateTime>? step = parts[1] switch
+        {
+            "month" or "months" => k => start.AddMonths(k * n),
+            "week" or "weeks" => k => start.AddDays(7.0 * k * n),
+            "day" or "days" => k => start.AddDays((double)k * n),
+            _ => null,
+        };
+        if (step is null) return null;
+        for (var k = 0; k < 10_000; k++)
+        {
+            var boundary = step(k);
+            if (boundary > paidAt) return boundary;
+        }
+        return null;
     }
 
     /// <summary>

@@ -9,9 +9,11 @@ namespace Kiln.Core.Billing.Providers;
 /// <summary>
 /// A provider that is Kiln itself: checkout is Kiln's own page, and "paying" there delivers a Standard-Webhooks-signed
 /// event through the same intake as real providers. Registered only when <c>Kiln:Billing:Sandbox:Secret</c> is set.
-/// Its events carry full state and a timestamp, so there is nothing to re-fetch.
+/// Its events carry full state and a timestamp, so there is nothing to re-fetch. Like Mollie it has no portal: a
+/// sandbox plan is canceled on Kiln's billing settings page.
 /// </summary>
-public sealed class SandboxProvider(IOptions<BillingOptions> options, StandardWebhookVerifier verifier) : IPaymentProvider
+public sealed class SandboxProvider(IOptions<BillingOptions> options, StandardWebhookVerifier verifier, TimeProvider clock)
+    : IPaymentProvider, ISubscriptionCanceler
 {
     public const string ProviderName = "sandbox";
     public string Name => ProviderName;
@@ -27,6 +29,14 @@ public sealed class SandboxProvider(IOptions<BillingOptions> options, StandardWe
 
     public Task<Result<Uri>> CreatePortalAsync(Guid workspaceId, Uri returnUrl, CancellationToken ct) =>
         Task.FromResult<Result<Uri>>(new Uri(options.Value.PublicBaseUrl, "billing/sandbox/portal"));
+
+    /// <summary>Nothing to call: the sandbox "provider" stops renewing, and the plan runs to the end of the period.</summary>
+    public Task<Result<IReadOnlyList<BillingFact>>> CancelSubscriptionAsync(Subscription subscription, CancellationToken ct) =>
+        Task.FromResult<Result<IReadOnlyList<BillingFact>>>(new List<BillingFact>
+        {
+            new SubscriptionChanged(subscription.WorkspaceId, subscription.ProviderSubscriptionId, subscription.PlanId, subscription.Status, null, null, true,
+                clock.GetUtcNow().UtcDateTime),
+        });
 
     public Result<ParsedWebhook> ParseWebhook(ReadOnlySpan<byte> body, IReadOnlyDictionary<string, string> headers)
     {

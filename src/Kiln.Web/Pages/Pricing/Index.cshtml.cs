@@ -16,7 +16,7 @@ public sealed class IndexModel(BillingCatalog catalog, PipelineCatalog pipelines
     public bool SignedIn => Me.UserId is not null && Me.WorkspaceId is not null;
     public bool PurchasesEnabled => Catalog.Provider != "none";
     public string? CurrentPlanId { get; private set; }
-    /// <summary>A live subscription cannot be bought twice (the use case refuses); it is changed in the billing portal.</summary>
+    /// <summary>A live subscription cannot be bought twice (the use case refuses); it is managed from the billing settings page.</summary>
     public bool HasSubscription { get; private set; }
     public string? CheckoutError { get; private set; }
 
