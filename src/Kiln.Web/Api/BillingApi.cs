@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Kiln.Core.Accounts;
 using Kiln.Core.Billing;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
@@ -16,7 +17,7 @@ public sealed record PaymentEventDto(Guid Id, string Provider, string EventId, s
         e.Attempts, e.ReceivedAt, e.NextAttemptAt, e.ProcessedAt, e.LastError, withPayload ? e.Payload : null);
 }
 
-/// <summary>Catalog, checkout, portal, subscription and payment history; provider webhooks; admin views of the inbox.</summary>
+/// <summary>Catalog, checkout, portal, subscription (and canceling it) and payment history; provider webhooks; admin views of the inbox.</summary>
 public static class BillingApi
 {
     /// <summary>Webhook bodies are small; anything bigger is not a provider talking to us.</summary>
@@ -50,6 +51,15 @@ public static class BillingApi
         billing.MapGet("/subscription", async (ITenantScope tenant, GetSubscriptionQuery q, CancellationToken ct) =>
             tenant.WorkspaceId is { } ws ? Results.Ok(await q.Run(ws, ct)) : Problems.From(NoWorkspace))
             .WithSummary("The workspace's plan, subscription status, renewal date, allowance left and plan limits.");
+
+        billing.MapPost("/subscription/cancel", async (CurrentUser user, CancelSubscriptionCommand cancel, CancellationToken ct) =>
+        {
+            if (user.WorkspaceId is not { } ws) return Problems.From(NoWorkspace);
+            // API keys act as members: they use the workspace, they do not administer it.
+            var role = user.IsApiKey ? WorkspaceRole.Member : user.Role ?? WorkspaceRole.Member;
+            return Problems.Map(await cancel.Run(ws, role, ct), o => Results.Ok(o.Subscription));
+        }).WithSummary("Cancel the subscription where the provider has no portal (subscription cancelVia = kiln: Mollie, sandbox). "
+            + "Owners and admins. Renewals stop; the plan and its allowance run to the current period end. Canceling again answers the same.");
 
         billing.MapGet("/payments", async (ITenantScope tenant, ListPaymentsQuery q, int? take, CancellationToken ct) =>
             tenant.WorkspaceId is { } ws ? Results.Ok(await q.Run(ws, take ?? 50, ct)) : Problems.From(NoWorkspace))
