@@ -145,6 +145,45 @@ public sealed class BillingTests(KilnApp app)
         (await user.GoAsync($"/admin/billing/events/{failed.Id}"))!.Status.ShouldBe(404);
     }
 
+    [Fact]
+    public async Task A_sandbox_plan_is_canceled_from_billing_settings_with_JavaScript_off()
+    {
+        await using var s = await BrowserSession.OpenAsync(app, nameof(A_sandbox_plan_is_canceled_from_billing_settings_with_JavaScript_off), javaScript: false);
+        await s.SignUpAsync(Email("cancel"));
+        await s.GoAsync("/pricing");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Subscribe to Creator" }).ClickAsync();
+        await s.Page.WaitForURLAsync("**/billing/sandbox/checkout**");
+        await s.ShotAsync("sandbox-checkout");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Pay €15.00" }).ClickAsync();
+        await s.Page.WaitForURLAsync("**/billing/success");
+        await s.ShotAsync("billing-success");
+
+        await s.GoAsync("/settings/billing");
+        await Expect(s.Page.GetByTestId("subscription-status")).ToHaveTextAsync("active");
+        var renews = await s.Page.GetByTestId("period-end").InnerTextAsync();
+        renews.ShouldEndWith("UTC");
+        // No portal to send a sandbox (or Mollie) payer to: the plan is canceled here.
+        (await s.Page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Manage") }).CountAsync()).ShouldBe(0);
+        var confirm = s.Page.GetByRole(AriaRole.Button, new() { Name = "Confirm: cancel subscription" });
+        await Expect(confirm).Not.ToBeVisibleAsync();
+        await s.Page.Locator("#cancel-subscription summary").ClickAsync(); // <details>: opens without JavaScript
+        await Expect(s.Page.Locator("#cancel-subscription")).ToContainTextAsync($"You keep the Creator plan and its remaining allowance until {renews}");
+        await s.ShotAsync("cancel-confirmation");
+        await confirm.ClickAsync();
+
+        await s.Page.WaitForURLAsync("**/settings/billing");
+        await s.ShotAsync("canceled");
+        await Expect(s.Page.GetByRole(AriaRole.Status)).ToContainTextAsync($"Subscription canceled. No further payments will be taken; the Creator plan and its allowance stay until {renews}");
+        await Expect(s.Page.GetByTestId("subscription-status")).ToHaveTextAsync("active — canceled, does not renew");
+        await Expect(s.Page.GetByTestId("period-end")).ToHaveTextAsync(renews);
+        await Expect(s.Page.Locator("#cancel-state")).ToContainTextAsync($"stay until {renews}; then this workspace moves to the Free plan");
+        (await s.Page.Locator("#cancel-subscription").CountAsync()).ShouldBe(0);
+
+        // The plan is still the paid one until the period ends.
+        await s.GoAsync("/pricing");
+        await Expect(s.Page.Locator("li[data-plan=creator]")).ToContainTextAsync("Current plan");
+    }
+
     private async Task<PaymentEvent> WaitForEventAsync(System.Linq.Expressions.Expression<Func<PaymentEvent, bool>> condition)
     {
         for (var i = 0; ; i++)
