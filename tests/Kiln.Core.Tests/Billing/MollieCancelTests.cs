@@ -239,6 +239,34 @@ public sealed class MollieCancelTests
         states[0].ShouldBe("active|True|2027-01-22T00:00:00.0000000Z|creator|2|100");
     }
 
+    [Fact]
+    public async Task Stripe_subscriptions_are_canceled_in_the_portal_and_sandbox_ones_here()
+    {
+        await using var kit = new BillingTestKit(o => o.Stripe = new StripeOptions { SecretKey = "sk_test_x", WebhookSecret = "whsec_x" });
+        var ct = TestContext.Current.CancellationToken;
+        var db = kit.NewContext();
+        var stripe = new StripeProvider(new StripeClient(new HttpClient { BaseAddress = new Uri("http://127.0.0.1:9/") }, kit.Options),
+            new StripeSignatureVerifier(kit.Clock), new BillingCustomers(db, kit.Clock), kit.Options, kit.Clock);
+        var s = kit.For(db, stripe);
+        var query = new GetSubscriptionQuery(s.Db, kit.Catalog, s.Ledger, s.Providers);
+        var cancel = new CancelSubscriptionCommand(s.Db, s.Providers, s.Applier, query);
+        var end = kit.Clock.GetUtcNow().UtcDateTime.AddDays(30);
+        (await s.Applier.ApplyAsync("stripe", new SubscriptionChanged(kit.WorkspaceId, "sub_1MowQVLkdIwHu7ixeRlqHVzs", "pro", "active", kit.Clock.GetUtcNow().UtcDateTime,
+            end, false, kit.Clock.GetUtcNow().UtcDateTime), ct)).ShouldBeNull();
+
+        (await query.Run(kit.WorkspaceId, ct)).CancelVia.ShouldBe("portal");
+        (await cancel.Run(kit.WorkspaceId, WorkspaceRole.Owner, ct)).Error!.Code.ShouldBe("cancel_in_portal");
+
+        var other = Guid.CreateVersion7();
+        s.Db.Workspaces.Add(new Workspace { Id = other, Name = "Sandbox", CreatedAt = kit.Clock.GetUtcNow().UtcDateTime });
+        await s.Db.SaveChangesAsync(ct);
+        (await s.Applier.ApplyAsync("sandbox", new SubscriptionChanged(other, "sub_sbx_1", "creator", "active", kit.Clock.GetUtcNow().UtcDateTime, end, false,
+            kit.Clock.GetUtcNow().UtcDateTime), ct)).ShouldBeNull();
+        (await query.Run(other, ct)).CancelVia.ShouldBe("kiln");
+        var r = await cancel.Run(other, WorkspaceRole.Admin, ct);
+        (r.Value!.Subscription.Status, r.Value.Subscription.CancelAtPeriodEnd, r.Value.Subscription.CurrentPeriodEnd).ShouldBe(("active", true, end));
+    }
+
     [Theory]
     [InlineData("2026-11-22T12:01:00Z", "2026-12-22", "1 month", "2026-12-22")]
     [InlineData("2026-12-22T06:00:00Z", "2026-12-22", "1 month", "2027-01-22")]
