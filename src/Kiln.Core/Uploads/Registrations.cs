@@ -9,12 +9,8 @@ public static class UploadRegistrations
     /// <summary>The upload use cases, bound to <c>Kiln:Uploads</c>. Needs <c>AddKilnData</c> and <c>AddStorage</c>.</summary>
     public static IServiceCollection AddUploads(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<UploadOptions>(configuration.GetSection("Kiln:Uploads"));
+        services.AddContentValidation(configuration);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<Kiln.Core.Media.IProcessRunner, Kiln.Core.Media.ProcessRunner>();
-        services.AddSingleton<ToolRunner>();
-        services.AddSingleton<PdfInspector>();
-        services.AddSingleton<MediaInspector>();
         services.AddSingleton<UploadValidator>();
         services.AddScoped<CreateUploadCommand>();
         services.AddScoped<CompleteUploadCommand>();
@@ -22,6 +18,21 @@ public static class UploadRegistrations
         services.AddScoped<ListUploadsQuery>();
         services.AddScoped<DeleteUploadCommand>();
         services.AddScoped<ExpiredUploadsSweeper>();
+        return services;
+    }
+
+    /// <summary>
+    /// <see cref="ContentValidator"/> and the inspectors and tools behind it, bound to <c>Kiln:Uploads</c> (tool paths and
+    /// timeout). Needs no database or storage, so the CLI uses it for local files.
+    /// </summary>
+    public static IServiceCollection AddContentValidation(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<UploadOptions>(configuration.GetSection("Kiln:Uploads"));
+        services.TryAddSingleton<Kiln.Core.Media.IProcessRunner, Kiln.Core.Media.ProcessRunner>();
+        services.TryAddSingleton<ToolRunner>();
+        services.TryAddSingleton<PdfInspector>();
+        services.TryAddSingleton<MediaInspector>();
+        services.TryAddSingleton<ContentValidator>();
         return services;
     }
 

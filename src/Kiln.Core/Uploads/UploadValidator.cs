@@ -6,9 +6,10 @@ namespace Kiln.Core.Uploads;
 
 /// <summary>
 /// Decides whether an upload's bytes are what its name claims and probes them. Remote blobs are streamed to a temp
-/// file (the tools need a path) with the size limit enforced while copying; local blobs are inspected in place.
+/// file (the tools need a path) with the size limit enforced while copying; local blobs are inspected in place. The
+/// checks themselves are <see cref="ContentValidator"/>'s, shared with the CLI.
 /// </summary>
-public sealed class UploadValidator(IBlobStore store, PdfInspector pdf, MediaInspector media, IOptions<UploadOptions> options)
+public sealed class UploadValidator(IBlobStore store, ContentValidator content, IOptions<UploadOptions> options)
 {
     public async Task<Result<ValidatedContent>> ValidateAsync(Upload upload, CancellationToken ct)
     {
@@ -16,18 +17,17 @@ public sealed class UploadValidator(IBlobStore store, PdfInspector pdf, MediaIns
         // the bytes may not exceed it (a presigned S3 PUT cannot enforce a size by itself).
         var max = Math.Min(options.Value.MaxBytes, upload.DeclaredSize);
         var extension = Path.GetExtension(upload.FileName);
-        if (!FileTypes.TryGet(upload.FileName, out var family, out _)) return UploadErrors.UnsupportedType(extension);
+        // Checked again by the content validator; here it saves fetching a blob that cannot pass.
+        if (!FileTypes.TryGet(upload.FileName, out _, out _)) return UploadErrors.UnsupportedType(extension);
 
         string? temp = null;
         try
         {
             string path;
-            long size;
             if (store is LocalDiskBlobStore local)
             {
                 path = local.PathFor(upload.BlobKey);
-                size = new FileInfo(path).Length;
-                if (size > max) return UploadErrors.TooLarge(max);
+                if (new FileInfo(path).Length > max) return UploadErrors.TooLarge(max);
             }
             else
             {
@@ -38,47 +38,18 @@ public sealed class UploadValidator(IBlobStore store, PdfInspector pdf, MediaIns
                 {
                     await using var source = await store.OpenReadAsync(upload.BlobKey, ct);
                     await using var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
-                    size = await LocalDiskBlobStore.CopyLimitedAsync(source, target, max, ct);
+                    await LocalDiskBlobStore.CopyLimitedAsync(source, target, max, ct);
                 }
                 catch (BlobTooLargeException)
                 {
                     return UploadErrors.TooLarge(max);
                 }
             }
-            if (size == 0) return UploadErrors.EmptyFile();
-
-            var container = await SniffAsync(path, ct);
-            var result = family switch
-            {
-                FileFamily.Pdf => container == Container.Pdf
-                    ? await pdf.InspectAsync(path, ct)
-                    : UploadErrors.TypeMismatch($"'{upload.FileName}' is named like a PDF but is not one."),
-                FileFamily.Media => ContentSniffer.IsMedia(container)
-                    ? await media.InspectAsync(path, container, ct)
-                    : UploadErrors.TypeMismatch($"'{upload.FileName}' is named like {extension} media but is not an audio or video file."),
-                _ => container != Container.Unknown
-                    ? UploadErrors.TypeMismatch($"'{upload.FileName}' is named like text but is a binary file.")
-                    : await InspectTextAsync(path, family, extension, ct),
-            };
-            return result.IsSuccess ? result.Value! with { Size = size } : result;
+            return await content.ValidateFileAsync(path, upload.FileName, ct);
         }
         finally
         {
             if (temp is not null) File.Delete(temp);
         }
-    }
-
-    private static async Task<Container> SniffAsync(string path, CancellationToken ct)
-    {
-        var head = new byte[ContentSniffer.HeaderLength];
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 4096, FileOptions.Asynchronous);
-        var read = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
-        return ContentSniffer.Detect(head.AsSpan(0, read));
-    }
-
-    private static async Task<Result<ValidatedContent>> InspectTextAsync(string path, FileFamily family, string extension, CancellationToken ct)
-    {
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 16384, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        return await TextInspector.InspectAsync(file, family, extension, ct);
     }
 }

@@ -54,7 +54,7 @@ public sealed class UploadHarness : IDisposable
     public CompleteUploadCommand Complete(KilnDbContext db)
     {
         var tools = new ToolRunner(new Kiln.Core.Media.ProcessRunner(), Opts);
-        var validator = new UploadValidator(Store, new PdfInspector(tools, Opts), new MediaInspector(tools, Opts), Opts);
+        var validator = new UploadValidator(Store, new ContentValidator(new PdfInspector(tools, Opts), new MediaInspector(tools, Opts)), Opts);
         return new CompleteUploadCommand(db, Store, validator, NullLogger<CompleteUploadCommand>.Instance);
     }
 
