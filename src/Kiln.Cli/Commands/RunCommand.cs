@@ -5,6 +5,7 @@ using Kiln.Cli.Infrastructure;
 using Kiln.Core.Common;
 using Kiln.Core.Media;
 using Kiln.Core.Pipelines;
+using Kiln.Core.Uploads;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
@@ -71,16 +72,25 @@ public static class RunCommand
         var scratch = Directory.CreateTempSubdirectory("kiln-run-");
         try
         {
-            InputFacts facts;
+            // The same checks and probes as an upload, so a file the web app would refuse is refused here with the same
+            // message, and pipelines get the facts the worker would give them.
+            Result<ValidatedContent> validated;
             try
             {
-                facts = await InputProbe.ProbeAsync(request.File.FullName, services.GetRequiredService<IPdfTools>(), ct);
+                validated = await services.GetRequiredService<ContentValidator>().ValidateFileAsync(request.File.FullName, request.File.Name, ct);
             }
-            catch (Exception ex) when (ex is ToolNotFoundException or ToolFailedException)
+            catch (ToolNotFoundException ex)
             {
-                Fail(console, "unreadable_input", ex is ToolNotFoundException ? ex.Message : $"The file could not be inspected ({ex.Message}).");
+                Fail(console, "unreadable_input", ex.Message);
                 return ExitInvalid;
             }
+            if (!validated.IsSuccess)
+            {
+                Fail(console, validated.Error!.Code, validated.Error.Message);
+                return ExitInvalid;
+            }
+            using var metadata = JsonDocument.Parse(validated.Value!.MetadataJson);
+            var facts = new InputFacts(validated.Value.Kind, request.File.Name, validated.Value.Size, metadata.RootElement.Clone());
 
             var plan = pipeline.Plan(optionsResult.Value, [facts]);
             if (!plan.IsSuccess)

@@ -1,6 +1,7 @@
 using Kiln.Core;
 using Kiln.Core.Accounts;
 using Kiln.Core.Pipelines;
+using Kiln.Core.Uploads;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,6 +31,7 @@ public static class CliHost
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 
+    /// <summary>The pipelines, plus the upload checks (<see cref="ContentValidator"/>) every local input goes through first.</summary>
     public static ServiceProvider PipelineServices(IConfiguration configuration) =>
-        new ServiceCollection().AddPipelines(configuration).BuildServiceProvider();
+        new ServiceCollection().AddPipelines(configuration).AddContentValidation(configuration).BuildServiceProvider();
 }

@@ -1,7 +1,10 @@
 using System.CommandLine;
+using System.Text;
+using System.Text.RegularExpressions;
 using Kiln.Cli.Commands;
 using Kiln.Core.Tests.Pipelines.PdfPodcast;
 using Kiln.Core.Tests.Support;
+using Kiln.Core.Uploads;
 using Spectre.Console;
 
 namespace Kiln.Core.Tests.Cli;
@@ -71,6 +74,37 @@ public sealed class RunCommandTests : IDisposable
         (await Kiln("run", "pdf-podcast", _dir.File("missing.pdf"))).ShouldBe(RunCommand.ExitInvalid);
         (await Kiln("run", "pdf-podcast", txt)).ShouldBe(RunCommand.ExitInvalid);
         _output.ToString().ShouldContain("exactly one PDF");
+    }
+
+    /// <summary>The CLI runs the upload checks: what the web app would refuse, <c>kiln run</c> refuses with the same message.</summary>
+    [Theory]
+    [InlineData("encrypted", "pdf_encrypted")]
+    [InlineData("not-a-pdf", "type_mismatch")]
+    [InlineData("truncated", "pdf_invalid")]
+    public async Task A_pdf_an_upload_would_refuse_is_refused_with_the_uploads_message_and_exit_2(string file, string code)
+    {
+        var path = _dir.File("paper.pdf");
+        await File.WriteAllBytesAsync(path, file switch
+        {
+            "encrypted" => TestFiles.EncryptedPdf(),
+            "truncated" => TestFiles.TruncatedPdf(),
+            _ => Encoding.UTF8.GetBytes("Meeting notes, saved with the wrong extension.\n"),
+        }, TestContext.Current.CancellationToken);
+
+        (await Kiln("run", "pdf-podcast", path, "--out", _dir.File("o"))).ShouldBe(RunCommand.ExitInvalid);
+
+        // Spectre wraps long lines; the message is compared with its whitespace folded.
+        var text = Regex.Replace(_output.ToString(), @"\s+", " ");
+        text.ShouldContain($"Error ({code}): ");
+        var expected = file switch
+        {
+            "encrypted" => UploadErrors.PdfEncrypted().Message,
+            "not-a-pdf" => "'paper.pdf' is named like a PDF but is not one.",
+            _ => "The PDF is damaged or truncated: ",
+        };
+        text.ShouldContain(expected);
+        text.ShouldNotContain("estimated cost");
+        Directory.Exists(_dir.File("o")).ShouldBeFalse();
     }
 
     [Fact]
