@@ -26,8 +26,11 @@ public sealed class WebhookFanOut(KilnDbContext db, TimeProvider clock, IOptions
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var position = await PositionAsync(now, ct);
+        // Progress events only matter when someone wants job.started; they are most of the log.
+        var wantsStarted = await db.Set<WebhookEndpoint>().IgnoreQueryFilters()
+            .AnyAsync(e => e.Enabled && e.EventTypes.Contains(WebhookEventTypes.JobStarted), ct);
         var events = await db.JobEvents.IgnoreQueryFilters().AsNoTracking()
-            .Where(e => e.Id > position && (e.Type == JobEventTypes.Status || e.Type == JobEventTypes.Progress))
+            .Where(e => e.Id > position && (e.Type == JobEventTypes.Status || (wantsStarted && e.Type == JobEventTypes.Progress)))
             .OrderBy(e => e.Id).Take(batch).ToListAsync(ct);
         if (events.Count == 0) return 0;
 
