@@ -6,6 +6,7 @@ using Kiln.Core.Jobs;
 using Kiln.Core.Pipelines;
 using Kiln.Core.Storage;
 using Kiln.Core.Uploads;
+using Kiln.Core.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -25,17 +26,19 @@ public static class KilnRegistrations
         services.AddStorage(config);
         services.AddUploads(config);
         services.AddBilling(config);
+        services.AddWebhooks(config);
         services.AddScoped<DeleteExpiredArtifactsCommand>();
         return services;
     }
 
-    /// <summary>The background work of a worker: jobs, the payment-event inbox and the upload sweeper.</summary>
+    /// <summary>The background work of a worker: jobs, the payment-event inbox, the upload sweeper and outbound webhooks.</summary>
     public static IServiceCollection AddKilnBackgroundWork(this IServiceCollection services)
     {
         services.AddJobRunner();
         services.AddUploadSweeper();
         services.AddHostedService<PaymentEventsWorker>();
         services.AddHostedService<ArtifactRetentionService>();
+        services.AddWebhookWorker();
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Kiln.Core.Billing;
+using Kiln.Core.Common;
 using Kiln.Core.Credits;
 using Kiln.Core.Data;
 using Microsoft.EntityFrameworkCore;

@@ -118,6 +118,9 @@ public sealed class KilnApp : IAsyncLifetime
                 ["Kiln:Billing:Provider"] = "sandbox",
                 ["Kiln:Billing:Sandbox:Secret"] = "browser-tests-sandbox-secret-0123456789",
                 ["Kiln:Billing:PublicBaseUrl"] = baseUrl + "/",
+                // Webhook receivers in tests are plain-HTTP servers on 127.0.0.1.
+                ["Kiln:Webhooks:AllowHttp"] = "true",
+                ["Kiln:Webhooks:PollSeconds"] = "0.2",
             };
             foreach (var (k, v) in settings) builder.UseSetting(k, v);
             builder.ConfigureTestServices(s => s.AddSingleton<IPipeline, PdfEchoPipeline>());

@@ -1,4 +1,5 @@
 using Kiln.Core.Billing.Providers;
+using Kiln.Core.Common;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -23,7 +24,7 @@ public static class Registrations
         services.AddSingleton<BillingCatalog>();
         services.AddSingleton<StripeSignatureVerifier>();
         services.AddSingleton<PaddleSignatureVerifier>();
-        services.AddSingleton<StandardWebhookVerifier>();
+        services.TryAddSingleton<StandardWebhookVerifier>();
 
         services.AddScoped<GetPlanLimitsQuery>();
         services.AddScoped<PaymentProviders>();

@@ -2,6 +2,7 @@ using Kiln.Core.Accounts;
 using Kiln.Core.Credits;
 using Kiln.Core.Jobs;
 using Kiln.Core.Uploads;
+using Kiln.Core.Webhooks;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -52,6 +53,8 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
         builder.Entity<Upload>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<ApiKey>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<LedgerEntry>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<WebhookEndpoint>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<WebhookDelivery>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
 
         SnakeCaseNaming.Apply(builder);
     }

@@ -48,6 +48,7 @@ public static class WebPipeline
         api.MapPipelinesApi();
         api.MapAdminApi();
         api.MapBillingApi();
+        api.MapWebhooksApi();
         api.MapGroup("/admin").RequireAuthorization(KilnPolicies.Admin).MapBillingAdminApi();
 
         app.MapBlobEndpoints();

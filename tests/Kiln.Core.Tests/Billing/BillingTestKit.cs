@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Kiln.Core.Accounts;
 using Kiln.Core.Billing;
+using Kiln.Core.Common;
 using Kiln.Core.Billing.Providers;
 using Kiln.Core.Credits;
 using Kiln.Core.Data;

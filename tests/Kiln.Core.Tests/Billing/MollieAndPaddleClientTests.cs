@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Kiln.Core.Billing;
+using Kiln.Core.Common;
 using Kiln.Core.Billing.Providers;
 using Kiln.Core.Credits;
 using Microsoft.EntityFrameworkCore;

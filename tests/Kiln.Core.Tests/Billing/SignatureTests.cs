@@ -1,5 +1,6 @@
 using System.Text;
 using Kiln.Core.Billing;
+using Kiln.Core.Common;
 
 namespace Kiln.Core.Tests.Billing;
 

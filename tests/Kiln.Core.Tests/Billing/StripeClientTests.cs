@@ -1,5 +1,6 @@
 using System.Text;
 using Kiln.Core.Billing;
+using Kiln.Core.Common;
 using Kiln.Core.Billing.Providers;
 using Kiln.Core.Credits;
 using Microsoft.EntityFrameworkCore;

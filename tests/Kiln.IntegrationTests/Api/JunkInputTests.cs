@@ -43,6 +43,12 @@ public sealed class JunkInputTests(PostgresServer pg)
             (HttpMethod.Post, "/api/auth/register", """{"email":"not-an-email","password":"x"}"""),
             (HttpMethod.Get, "/blobs/ws/x/../../secret?exp=1&sig=abc", null),
             (HttpMethod.Put, "/blobs/anything?exp=abc", "x"),
+            (HttpMethod.Post, "/api/webhooks", "null"),
+            (HttpMethod.Post, "/api/webhooks", """{"url":42,"events":"job.succeeded"}"""),
+            (HttpMethod.Post, "/api/webhooks", """{"url":"https://example.com","events":[null, 3]}"""),
+            (HttpMethod.Post, "/api/webhooks", """{"url":"javascript:alert(1)","events":["job.failed"]}"""),
+            (HttpMethod.Get, $"/api/webhooks/{Guid.NewGuid()}/deliveries?page=abc", null),
+            (HttpMethod.Post, $"/api/webhooks/{Guid.NewGuid()}/deliveries/not-a-guid/retry", null),
             (HttpMethod.Post, "/webhooks/stripe", "{}"),
             (HttpMethod.Post, "/webhooks/unknown", "{}"),
         };

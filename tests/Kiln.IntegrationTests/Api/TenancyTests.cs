@@ -20,6 +20,8 @@ public sealed class TenancyTests(PostgresServer pg)
         await owner.Client.WaitForJob(job, "succeeded");
         var artifact = (await (await owner.Client.GetAsync($"/api/jobs/{job}/artifacts")).Json(HttpStatusCode.OK))[0].Id();
         var key = (await (await owner.Client.PostAsJsonAsync("/api/api-keys", new { name = "ci" })).Json(HttpStatusCode.Created)).Id();
+        var hook = (await (await owner.Client.PostAsJsonAsync("/api/webhooks", new { url = "https://example.invalid/hook", events = new[] { "job.succeeded" } })).Json(HttpStatusCode.Created)).Id();
+        var delivery = (await (await owner.Client.PostAsync($"/api/webhooks/{hook}/test", null)).Json(HttpStatusCode.Accepted)).Id();
 
         var calls = new (HttpMethod Method, string Url, object? Body)[]
         {
@@ -38,6 +40,10 @@ public sealed class TenancyTests(PostgresServer pg)
             (HttpMethod.Post, $"/api/jobs/{job}/retry", null),
             (HttpMethod.Post, "/api/jobs", new { pipeline = "pdf-podcast", uploads = new[] { upload } }),
             (HttpMethod.Post, "/api/jobs/estimate", new { pipeline = "pdf-podcast", uploads = new[] { upload } }),
+            (HttpMethod.Post, $"/api/webhooks/{hook}/test", null),
+            (HttpMethod.Get, $"/api/webhooks/{hook}/deliveries", null),
+            (HttpMethod.Post, $"/api/webhooks/{hook}/deliveries/{delivery}/retry", null),
+            (HttpMethod.Delete, $"/api/webhooks/{hook}", null),
         };
         foreach (var (method, url, body) in calls)
         {
@@ -49,6 +55,8 @@ public sealed class TenancyTests(PostgresServer pg)
         // The owner still sees everything, untouched.
         (await owner.Client.GetAsync($"/api/uploads/{upload}")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await owner.Client.GetAsync($"/api/jobs/{job}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await owner.Client.GetAsync($"/api/webhooks/{hook}/deliveries")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await (await stranger.Client.GetAsync("/api/webhooks")).Json(HttpStatusCode.OK)).GetArrayLength().ShouldBe(0);
         (await (await stranger.Client.GetAsync("/api/jobs")).Json(HttpStatusCode.OK)).GetProperty("total").GetInt32().ShouldBe(0);
     }
 

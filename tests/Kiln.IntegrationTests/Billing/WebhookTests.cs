@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Kiln.Core.Billing;
+using Kiln.Core.Common;
 using Kiln.Core.Credits;
 using Kiln.IntegrationTests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

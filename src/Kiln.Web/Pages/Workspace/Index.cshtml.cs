@@ -1,12 +1,14 @@
 using System.ComponentModel.DataAnnotations;
 using Kiln.Core.Accounts;
+using Kiln.Core.Webhooks;
 using Kiln.Web.Queries;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Kiln.Web.Pages.Workspace;
 
 public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery listMembers, ListApiKeysQuery keys,
-    CreateApiKeyCommand createKey, RevokeApiKeyCommand revokeKey, RenameWorkspaceCommand rename, ManageMembersCommand members) : KilnPageModel
+    CreateApiKeyCommand createKey, RevokeApiKeyCommand revokeKey, RenameWorkspaceCommand rename, ManageMembersCommand members,
+    WebhookActions webhookActions) : KilnPageModel
 {
     public Membership? Current { get; private set; }
     public IReadOnlyList<MemberView> Members { get; private set; } = [];
@@ -20,6 +22,19 @@ public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery 
     [BindProperty, MaxLength(200)] public string? KeyName { get; set; }
     [BindProperty, MaxLength(256)] public string? MemberEmail { get; set; }
     [BindProperty] public WorkspaceRole MemberRole { get; set; } = WorkspaceRole.Member;
+
+    // Webhooks (owners and admins only).
+    public IReadOnlyList<WebhookEndpointView> Webhooks { get; private set; } = [];
+    /// <summary>The endpoint whose recent deliveries are listed (<c>?webhook=</c>, else the newest endpoint).</summary>
+    public WebhookEndpoint? SelectedWebhook { get; private set; }
+    public IReadOnlyList<WebhookDelivery> Deliveries { get; private set; } = [];
+    public int DeliveriesTotal { get; private set; }
+    /// <summary>A new endpoint's signing secret: shown in this one response and never again.</summary>
+    public string? NewWebhookSecret { get; private set; }
+    [BindProperty, MaxLength(2000)] public string? WebhookUrl { get; set; }
+    [BindProperty, MaxLength(500)] public string? WebhookDescription { get; set; }
+    [BindProperty] public List<string> WebhookEvents { get; set; } = [WebhookEventTypes.JobSucceeded, WebhookEventTypes.JobFailed, WebhookEventTypes.JobCanceled];
+    [BindProperty(SupportsGet = true, Name = "webhook")] public Guid? WebhookId { get; set; }
 
     public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
 
@@ -73,6 +88,51 @@ public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery 
         return Redirect(userId == Me.UserId && r.Error is null ? "/dashboard" : "/workspace#members");
     }
 
+    public async Task<IActionResult> OnPostCreateWebhookAsync(CancellationToken ct)
+    {
+        if (!CanManage) return Forbidden();
+        ModelState.Clear();
+        var r = await webhookActions.Create.Run(Workspace, WebhookUrl ?? "", WebhookDescription, WebhookEvents, ct);
+        if (r.Error is { } e)
+            ModelState.AddModelError(e.Code == "invalid_event_types" ? nameof(WebhookEvents) : e.Code == "invalid_description" ? nameof(WebhookDescription) : nameof(WebhookUrl), e.Message);
+        else
+        {
+            NewWebhookSecret = r.Value!.Secret;
+            WebhookId = r.Value.Endpoint.Id;
+            WebhookUrl = WebhookDescription = null;
+            TempData["Flash"] = $"Webhook endpoint added: {r.Value.Endpoint.Url}";
+        }
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostDeleteWebhookAsync(Guid webhookId, CancellationToken ct)
+    {
+        if (!CanManage) return Forbidden();
+        var r = await webhookActions.Delete.Run(Workspace, webhookId, ct);
+        if (r.Error is { Status: 404 }) return NotFoundPage();
+        TempData["Flash"] = $"Webhook endpoint {r.Value!.Url} deleted; nothing more is sent to it.";
+        return Redirect("/workspace#webhooks");
+    }
+
+    public async Task<IActionResult> OnPostTestWebhookAsync(Guid webhookId, CancellationToken ct)
+    {
+        if (!CanManage) return Forbidden();
+        var r = await webhookActions.Test.Run(Workspace, webhookId, ct);
+        if (r.Error is { Status: 404 }) return NotFoundPage();
+        TempData["Flash"] = r.Error is { } e ? e.Message : "Test event queued; it is sent within a few seconds. Reload to see the result.";
+        return Redirect($"/workspace?webhook={webhookId}#webhook-deliveries");
+    }
+
+    public async Task<IActionResult> OnPostRetryDeliveryAsync(Guid webhookId, Guid deliveryId, CancellationToken ct)
+    {
+        if (!CanManage) return Forbidden();
+        var r = await webhookActions.Retry.Run(Workspace, webhookId, deliveryId, ct);
+        if (r.Error is { Status: 404 }) return NotFoundPage();
+        TempData["Flash"] = r.Error is { } e ? e.Message : "Delivery queued again; it is sent within a few seconds. Reload to see the result.";
+        return Redirect($"/workspace?webhook={webhookId}#webhook-deliveries");
+    }
+
     private RedirectResult Forbidden()
     {
         TempData["Flash"] = "Only workspace owners and admins can change this.";
@@ -85,5 +145,17 @@ public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery 
         if (!keepName) Name = Current?.Workspace.Name;
         Members = await listMembers.Run(Workspace, ct);
         Keys = await keys.Run(Workspace, ct);
+        if (!CanManage) return;
+        Webhooks = await webhookActions.List.Run(Workspace, ct);
+        SelectedWebhook = Webhooks.Select(w => w.Endpoint).FirstOrDefault(w => w.Id == WebhookId) ?? (Webhooks.Count > 0 ? Webhooks[0].Endpoint : null);
+        if (SelectedWebhook is not null && (await webhookActions.Deliveries.Run(Workspace, SelectedWebhook.Id, 1, 10, ct)).Value is { } page)
+        {
+            Deliveries = page.Items;
+            DeliveriesTotal = page.Total;
+        }
     }
 }
+
+/// <summary>The webhook use cases the workspace page needs, in one constructor parameter.</summary>
+public sealed record WebhookActions(CreateWebhookEndpointCommand Create, ListWebhookEndpointsQuery List, DeleteWebhookEndpointCommand Delete,
+    SendTestWebhookCommand Test, ListWebhookDeliveriesQuery Deliveries, RetryWebhookDeliveryCommand Retry);

@@ -1,0 +1,58 @@
+using System.Net;
+using Kiln.Core.Common;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Kiln.Core.Webhooks;
+
+public static class Registrations
+{
+    /// <summary>The named client every outbound webhook goes through; configured only in <see cref="AddWebhookHttpClient"/>.</summary>
+    public const string HttpClientName = "kiln-webhooks";
+
+    /// <summary>Webhook endpoints and deliveries (use cases, fan-out, sender). The loop is added by <see cref="AddWebhookWorker"/>.</summary>
+    public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<WebhookOptions>(configuration.GetSection("Kiln:Webhooks"));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StandardWebhookVerifier>();
+        services.AddWebhookHttpClient();
+        services.AddScoped<CreateWebhookEndpointCommand>();
+        services.AddScoped<ListWebhookEndpointsQuery>();
+        services.AddScoped<DeleteWebhookEndpointCommand>();
+        services.AddScoped<SendTestWebhookCommand>();
+        services.AddScoped<ListWebhookDeliveriesQuery>();
+        services.AddScoped<RetryWebhookDeliveryCommand>();
+        services.AddScoped<WebhookFanOut>();
+        services.AddScoped<DeliverWebhookCommand>();
+        services.AddSingleton<WebhookDispatcher>();
+        return services;
+    }
+
+    /// <summary>
+    /// The one place the outbound webhook client is configured: 15 s timeout, no automatic redirects (a redirect is a
+    /// failed delivery, never a request to somewhere else), a Kiln User-Agent. Guards on where requests may go (SSRF)
+    /// belong on this client's primary handler, here.
+    /// </summary>
+    public static IHttpClientBuilder AddWebhookHttpClient(this IServiceCollection services) =>
+        services.AddHttpClient(HttpClientName, c =>
+            {
+                c.Timeout = TimeSpan.FromSeconds(15);
+                c.DefaultRequestHeaders.UserAgent.ParseAdd("Kiln-Webhooks/1.0");
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+            });
+
+    /// <summary>The fan-out and delivery loop (worker processes and the embedded web host).</summary>
+    public static IServiceCollection AddWebhookWorker(this IServiceCollection services)
+    {
+        services.AddHostedService<WebhookWorker>();
+        return services;
+    }
+}

@@ -1,0 +1,63 @@
+using Kiln.Core.Accounts;
+using Kiln.Core.Common;
+using Kiln.Core.Webhooks;
+using Kiln.Web.Infrastructure;
+
+namespace Kiln.Web.Api;
+
+public sealed record CreateWebhookRequest(string Url, string? Description, IReadOnlyList<string>? Events);
+public sealed record WebhookDeliverySummaryDto(Guid Id, string EventType, string Status, int? LastStatusCode, DateTime? LastAttemptAt);
+public sealed record WebhookEndpointDto(Guid Id, string Url, string? Description, IReadOnlyList<string> Events, bool Enabled, string? DisabledReason,
+    DateTime? FailingSince, DateTime CreatedAt, WebhookDeliverySummaryDto? LastDelivery, string? Secret = null)
+{
+    public static WebhookEndpointDto From(WebhookEndpoint e, WebhookDelivery? last = null, string? secret = null) => new(
+        e.Id, e.Url, e.Description, e.EventTypeList, e.Enabled, e.DisabledReason, e.FailingSince, e.CreatedAt,
+        last is null ? null : new WebhookDeliverySummaryDto(last.Id, last.EventType, WebhookDeliveryDto.StatusName(last.Status), last.LastStatusCode, last.LastAttemptAt),
+        secret);
+}
+public sealed record WebhookDeliveryDto(Guid Id, Guid EndpointId, string EventType, string MessageId, string Status, int Attempts, DateTime NextAttemptAt,
+    int? LastStatusCode, string? LastError, Guid? JobId, DateTime CreatedAt, DateTime? LastAttemptAt, DateTime? DeliveredAt, string Payload)
+{
+    public static WebhookDeliveryDto From(WebhookDelivery d) => new(d.Id, d.EndpointId, d.EventType, d.MessageId, StatusName(d.Status), d.Attempts,
+        d.NextAttemptAt, d.LastStatusCode, d.LastError, d.JobId, d.CreatedAt, d.LastAttemptAt, d.DeliveredAt, d.Payload);
+
+    public static string StatusName(WebhookDeliveryStatus s) => s.ToString().ToLowerInvariant();
+}
+
+/// <summary>
+/// Outbound webhooks: a workspace's HTTPS endpoints receive job events signed per Standard Webhooks. Owners and admins
+/// only (the endpoints and their secrets are the workspace's integration); another workspace's ids answer 404.
+/// </summary>
+public static class WebhooksApi
+{
+    public static RouteGroupBuilder MapWebhooksApi(this RouteGroupBuilder api)
+    {
+        var hooks = api.MapGroup("/webhooks").WithTags("Webhooks")
+            .AddEndpointFilter(async (ctx, next) =>
+                (ctx.HttpContext.RequestServices.GetRequiredService<CurrentUser>().Role ?? WorkspaceRole.Member) < WorkspaceRole.Admin
+                    ? Problems.From(new Error("forbidden", "Only workspace owners and admins manage webhooks.", 403))
+                    : await next(ctx));
+
+        hooks.MapGet("/", async (CurrentUser user, ListWebhookEndpointsQuery q, CancellationToken ct) =>
+                Results.Ok((await q.Run(user.Workspace, ct)).Select(v => WebhookEndpointDto.From(v.Endpoint, v.LastDelivery))))
+            .WithSummary("List the workspace's webhook endpoints with their last delivery (never the secrets).");
+        hooks.MapPost("/", async (CreateWebhookRequest r, CurrentUser user, CreateWebhookEndpointCommand create, CancellationToken ct) =>
+                Problems.Map(await create.Run(user.Workspace, r.Url ?? "", r.Description, r.Events, ct),
+                    c => Results.Created($"/api/webhooks/{c.Endpoint.Id}", WebhookEndpointDto.From(c.Endpoint, secret: c.Secret))))
+            .WithSummary($"Register an HTTPS endpoint for job events ({string.Join(", ", WebhookEventTypes.Subscribable)}). The signing secret (whsec_…) is in the response once and never again.");
+        hooks.MapDelete("/{id:guid}", async (Guid id, CurrentUser user, DeleteWebhookEndpointCommand delete, CancellationToken ct) =>
+                Problems.Map(await delete.Run(user.Workspace, id, ct), _ => Results.NoContent()))
+            .WithSummary("Delete an endpoint and its delivery history; nothing more is sent to it.");
+        hooks.MapPost("/{id:guid}/test", async (Guid id, CurrentUser user, SendTestWebhookCommand test, CancellationToken ct) =>
+                Problems.Map(await test.Run(user.Workspace, id, ct), d => Results.Accepted($"/api/webhooks/{id}/deliveries", WebhookDeliveryDto.From(d))))
+            .WithSummary("Queue a webhook.test event to the endpoint; it is sent within about a second.");
+        hooks.MapGet("/{id:guid}/deliveries", async (Guid id, int? page, int? pageSize, CurrentUser user, ListWebhookDeliveriesQuery q, CancellationToken ct) =>
+                Problems.Map(await q.Run(user.Workspace, id, page ?? 1, pageSize ?? 20, ct),
+                    p => Results.Ok(new Paged<WebhookDeliveryDto>(p.Items.Select(WebhookDeliveryDto.From).ToList(), p.Page, p.PageSize, p.Total))))
+            .WithSummary("The endpoint's deliveries, newest first, with status, attempts, last HTTP status and error.");
+        hooks.MapPost("/{id:guid}/deliveries/{deliveryId:guid}/retry", async (Guid id, Guid deliveryId, CurrentUser user, RetryWebhookDeliveryCommand retry, CancellationToken ct) =>
+                Problems.Map(await retry.Run(user.Workspace, id, deliveryId, ct), d => Results.Accepted($"/api/webhooks/{id}/deliveries", WebhookDeliveryDto.From(d))))
+            .WithSummary("Send a failed delivery again now (same webhook-id and body, fresh timestamp and signature).");
+        return api;
+    }
+}
