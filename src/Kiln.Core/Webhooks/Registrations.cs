@@ -24,6 +24,7 @@ public static class Registrations
         services.AddScoped<SendTestWebhookCommand>();
         services.AddScoped<ListWebhookDeliveriesQuery>();
         services.AddScoped<RetryWebhookDeliveryCommand>();
+        services.AddScoped<EnableWebhookEndpointCommand>();
         services.AddScoped<WebhookFanOut>();
         services.AddScoped<DeliverWebhookCommand>();
         services.AddSingleton<WebhookDispatcher>();

@@ -14,6 +14,7 @@ public static class WebhookErrors
 {
     public static Error EndpointNotFound => Error.NotFound("Webhook endpoint");
     public static Error DeliveryNotFound => Error.NotFound("Webhook delivery");
+    public static Error Disabled => Error.Conflict("webhook_disabled", "This endpoint is disabled; enable it again once it is fixed.");
 }
 
 /// <summary>Registers an endpoint: validates the URL and the event types, and makes a Standard Webhooks secret.</summary>
@@ -96,6 +97,27 @@ public sealed class DeleteWebhookEndpointCommand(KilnDbContext db)
     }
 }
 
+/// <summary>
+/// Turns an endpoint that was disabled (failing too long, 410 Gone) back on once its owner has fixed it. The failure
+/// clock starts afresh; deliveries that failed for good stay failed (retry them one by one). Events from while it was
+/// disabled are not sent, except those of the last <see cref="WebhookOptions.RescanSeconds"/>, which the fan-out still
+/// re-reads.
+/// </summary>
+public sealed class EnableWebhookEndpointCommand(KilnDbContext db)
+{
+    public async Task<Result<WebhookEndpoint>> Run(Guid workspaceId, Guid endpointId, CancellationToken ct)
+    {
+        var endpoint = await db.Set<WebhookEndpoint>().FirstOrDefaultAsync(e => e.Id == endpointId && e.WorkspaceId == workspaceId, ct);
+        if (endpoint is null) return WebhookErrors.EndpointNotFound;
+        if (endpoint.Enabled) return endpoint;
+        endpoint.Enabled = true;
+        endpoint.DisabledReason = null;
+        endpoint.FailingSince = null;
+        await db.SaveChangesAsync(ct);
+        return endpoint;
+    }
+}
+
 /// <summary>Queues a <c>webhook.test</c> message to one endpoint; the dispatcher sends it within about a second.</summary>
 public sealed class SendTestWebhookCommand(KilnDbContext db, TimeProvider clock)
 {
@@ -103,7 +125,7 @@ public sealed class SendTestWebhookCommand(KilnDbContext db, TimeProvider clock)
     {
         var endpoint = await db.Set<WebhookEndpoint>().AsNoTracking().FirstOrDefaultAsync(e => e.Id == endpointId && e.WorkspaceId == workspaceId, ct);
         if (endpoint is null) return WebhookErrors.EndpointNotFound;
-        if (!endpoint.Enabled) return Error.Conflict("webhook_disabled", "This endpoint is disabled; delete it and add it again to receive events.");
+        if (!endpoint.Enabled) return WebhookErrors.Disabled;
         var now = clock.GetUtcNow().UtcDateTime;
         var id = Ids.New();
         var delivery = new WebhookDelivery
@@ -143,7 +165,7 @@ public sealed class RetryWebhookDeliveryCommand(KilnDbContext db, TimeProvider c
         var delivery = await db.Set<WebhookDelivery>().AsNoTracking()
             .FirstOrDefaultAsync(d => d.Id == deliveryId && d.EndpointId == endpointId && d.WorkspaceId == workspaceId, ct);
         if (delivery is null) return WebhookErrors.DeliveryNotFound;
-        if (!endpoint.Enabled) return Error.Conflict("webhook_disabled", "This endpoint is disabled; delete it and add it again to receive events.");
+        if (!endpoint.Enabled) return WebhookErrors.Disabled;
         var now = clock.GetUtcNow().UtcDateTime;
         var updated = await db.Set<WebhookDelivery>()
             .Where(d => d.Id == deliveryId && (d.Status == WebhookDeliveryStatus.Failed || d.Status == WebhookDeliveryStatus.Pending))

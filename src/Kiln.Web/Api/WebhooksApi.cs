@@ -48,6 +48,9 @@ public static class WebhooksApi
         hooks.MapDelete("/{id:guid}", async (Guid id, CurrentUser user, DeleteWebhookEndpointCommand delete, CancellationToken ct) =>
                 Problems.Map(await delete.Run(user.Workspace, id, ct), _ => Results.NoContent()))
             .WithSummary("Delete an endpoint and its delivery history; nothing more is sent to it.");
+        hooks.MapPost("/{id:guid}/enable", async (Guid id, CurrentUser user, EnableWebhookEndpointCommand enable, CancellationToken ct) =>
+                Problems.Map(await enable.Run(user.Workspace, id, ct), e => Results.Ok(WebhookEndpointDto.From(e))))
+            .WithSummary("Turn a disabled endpoint (failing too long, or answered 410 Gone) back on; new events are sent to it again.");
         hooks.MapPost("/{id:guid}/test", async (Guid id, CurrentUser user, SendTestWebhookCommand test, CancellationToken ct) =>
                 Problems.Map(await test.Run(user.Workspace, id, ct), d => Results.Accepted($"/api/webhooks/{id}/deliveries", WebhookDeliveryDto.From(d))))
             .WithSummary("Queue a webhook.test event to the endpoint; it is sent within about a second.");

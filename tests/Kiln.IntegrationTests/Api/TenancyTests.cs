@@ -41,6 +41,7 @@ public sealed class TenancyTests(PostgresServer pg)
             (HttpMethod.Post, "/api/jobs", new { pipeline = "pdf-podcast", uploads = new[] { upload } }),
             (HttpMethod.Post, "/api/jobs/estimate", new { pipeline = "pdf-podcast", uploads = new[] { upload } }),
             (HttpMethod.Post, $"/api/webhooks/{hook}/test", null),
+            (HttpMethod.Post, $"/api/webhooks/{hook}/enable", null),
             (HttpMethod.Get, $"/api/webhooks/{hook}/deliveries", null),
             (HttpMethod.Post, $"/api/webhooks/{hook}/deliveries/{delivery}/retry", null),
             (HttpMethod.Delete, $"/api/webhooks/{hook}", null),

@@ -85,6 +85,18 @@ public sealed class OutboundWebhookTests(PostgresServer pg)
         listed.GetProperty("secret").ValueKind.ShouldBe(JsonValueKind.Null);
         listed.GetProperty("lastDelivery").GetProperty("status").GetString().ShouldBe("succeeded");
         _ = started;
+
+        // A disabled endpoint refuses tests until its owner turns it back on; then it hears new events.
+        (await (await owner.Client.PostAsync($"/api/webhooks/{disabled}/test", null)).Json(HttpStatusCode.Conflict)).GetProperty("code").GetString().ShouldBe("webhook_disabled");
+        var enabled = await (await owner.Client.PostAsync($"/api/webhooks/{disabled}/enable", null)).Json(HttpStatusCode.OK);
+        enabled.GetProperty("enabled").GetBoolean().ShouldBeTrue();
+        enabled.GetProperty("disabledReason").ValueKind.ShouldBe(JsonValueKind.Null);
+        (await owner.Client.PostAsync($"/api/webhooks/{disabled}/enable", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var second = (await (await owner.Client.CreateJob("sleep", new { seconds = 1, actualCost = 1 })).Json(HttpStatusCode.Created)).Id();
+        await owner.Client.WaitForJob(second, "succeeded");
+        await WaitUntil(() => Requests(receiver, "disabled").Count >= 1);
+        var late = Requests(receiver, "disabled").ShouldHaveSingleItem();
+        JsonDocument.Parse(late.Body).RootElement.GetProperty("data").GetProperty("jobId").GetGuid().ShouldBe(second);
     }
 
     [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]

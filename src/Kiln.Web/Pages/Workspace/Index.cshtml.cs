@@ -124,6 +124,15 @@ public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery 
         return Redirect($"/workspace?webhook={webhookId}#webhook-deliveries");
     }
 
+    public async Task<IActionResult> OnPostEnableWebhookAsync(Guid webhookId, CancellationToken ct)
+    {
+        if (!CanManage) return Forbidden();
+        var r = await webhookActions.Enable.Run(Workspace, webhookId, ct);
+        if (r.Error is { Status: 404 }) return NotFoundPage();
+        TempData["Flash"] = $"Webhook endpoint {r.Value!.Url} is enabled again; new events are sent to it.";
+        return Redirect("/workspace#webhooks");
+    }
+
     public async Task<IActionResult> OnPostRetryDeliveryAsync(Guid webhookId, Guid deliveryId, CancellationToken ct)
     {
         if (!CanManage) return Forbidden();
@@ -158,4 +167,4 @@ public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery 
 
 /// <summary>The webhook use cases the workspace page needs, in one constructor parameter.</summary>
 public sealed record WebhookActions(CreateWebhookEndpointCommand Create, ListWebhookEndpointsQuery List, DeleteWebhookEndpointCommand Delete,
-    SendTestWebhookCommand Test, ListWebhookDeliveriesQuery Deliveries, RetryWebhookDeliveryCommand Retry);
+    SendTestWebhookCommand Test, ListWebhookDeliveriesQuery Deliveries, RetryWebhookDeliveryCommand Retry, EnableWebhookEndpointCommand Enable);
