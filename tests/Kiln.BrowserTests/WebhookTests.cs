@@ -1,6 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using Kiln.Core.Common;
+using Kiln.Core.Data;
+using Kiln.Core.Webhooks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Kiln.Core.Tests.Billing;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -63,6 +67,17 @@ public sealed class WebhookTests(KilnApp app)
         JsonDocument.Parse(request.Body).RootElement.GetProperty("type").GetString().ShouldBe("webhook.test");
         new StandardWebhookVerifier(TimeProvider.System).Verify(Encoding.UTF8.GetBytes(request.Body), request.Header("webhook-id"),
             request.Header("webhook-timestamp"), request.Header("webhook-signature"), secret).ShouldBeNull();
+
+        // An endpoint Kiln disabled (here: as if it had answered 410 Gone) offers Enable instead of Send test.
+        await app.WithScope(sp => sp.GetRequiredService<KilnDbContext>().Set<WebhookEndpoint>().IgnoreQueryFilters().Where(e => e.Url == url)
+            .ExecuteUpdateAsync(u => u.SetProperty(e => e.Enabled, false).SetProperty(e => e.DisabledReason, "The endpoint answered 410 Gone.")));
+        await s.GoAsync("/workspace#webhooks");
+        await Expect(s.Page.Locator("#webhook-endpoints")).ToContainTextAsync("410 Gone");
+        await Expect(s.Page.GetByRole(AriaRole.Button, new() { Name = "Send a test event to " + url })).ToHaveCountAsync(0);
+        await s.ShotAsync("webhook-disabled");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Enable endpoint " + url + " again" }).ClickAsync();
+        await Expect(s.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("enabled again");
+        await Expect(s.Page.GetByRole(AriaRole.Button, new() { Name = "Send a test event to " + url })).ToBeVisibleAsync();
 
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Delete endpoint " + url }).ClickAsync();
         await Expect(s.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("deleted");
