@@ -17,6 +17,7 @@ public static class UploadRegistrations
         services.AddSingleton<MediaInspector>();
         services.AddSingleton<UploadValidator>();
         services.AddScoped<CreateUploadCommand>();
+        services.AddScoped<UploadFinisher>();
         services.AddScoped<CompleteUploadCommand>();
         services.AddScoped<GetUploadQuery>();
         services.AddScoped<ListUploadsQuery>();

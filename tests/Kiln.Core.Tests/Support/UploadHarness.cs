@@ -51,11 +51,13 @@ public sealed class UploadHarness : IDisposable
         return new BillingCatalog(Microsoft.Extensions.Options.Options.Create(o));
     }
 
-    public CompleteUploadCommand Complete(KilnDbContext db)
+    public CompleteUploadCommand Complete(KilnDbContext db) => new(db, Store, Finisher(db));
+
+    public UploadFinisher Finisher(KilnDbContext db)
     {
         var tools = new ToolRunner(new Kiln.Core.Media.ProcessRunner(), Opts);
         var validator = new UploadValidator(Store, new PdfInspector(tools, Opts), new MediaInspector(tools, Opts), Opts);
-        return new CompleteUploadCommand(db, Store, validator, NullLogger<CompleteUploadCommand>.Instance);
+        return new UploadFinisher(db, Store, validator, NullLogger<UploadFinisher>.Instance);
     }
 
     public ExpiredUploadsSweeper Sweeper(KilnDbContext db) => new(db, Store, Time, Opts, NullLogger<ExpiredUploadsSweeper>.Instance);
