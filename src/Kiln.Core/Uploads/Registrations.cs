@@ -19,6 +19,8 @@ public static class UploadRegistrations
         services.AddScoped<CreateUploadCommand>();
         services.AddScoped<UploadFinisher>();
         services.AddScoped<CompleteUploadCommand>();
+        services.AddSingleton<UrlFetcher>();
+        services.AddScoped<ImportUploadFromUrlCommand>();
         services.AddScoped<GetUploadQuery>();
         services.AddScoped<ListUploadsQuery>();
         services.AddScoped<DeleteUploadCommand>();
