@@ -60,6 +60,10 @@ public sealed class UploadHarness : IDisposable
         return new UploadFinisher(db, Store, validator, NullLogger<UploadFinisher>.Instance);
     }
 
+    /// <summary>URL imports; the fetcher allows every address unless given one that does not (the test servers are local).</summary>
+    public ImportUploadFromUrlCommand Import(KilnDbContext db, UrlFetcher fetcher) =>
+        new(db, Store, fetcher, Finisher(db), new GetPlanLimitsQuery(db, Catalog), Time, Opts, NullLogger<ImportUploadFromUrlCommand>.Instance);
+
     public ExpiredUploadsSweeper Sweeper(KilnDbContext db) => new(db, Store, Time, Opts, NullLogger<ExpiredUploadsSweeper>.Instance);
 
     /// <summary>Creates an upload and sends <paramref name="bytes"/> split across its targets; returns the part ETags.</summary>
