@@ -98,11 +98,14 @@ public sealed class UrlImportJourneyTests(KilnApp app)
         var link = s.Page.GetByLabel("…or paste a link to the file");
         var fetch = s.Page.GetByRole(AriaRole.Button, new() { Name = "Fetch file" });
 
+        // "Start job" with a link that was never fetched fetches it first; a bad one starts nothing.
         await link.FillAsync("ftp://example.com/paper.pdf");
-        await fetch.ClickAsync();
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Start job" }).ClickAsync();
         await Expect(s.Page.Locator("#source-url-error")).ToContainTextAsync("Only http:// and https:// links");
         await Expect(link).ToHaveAttributeAsync("aria-invalid", "true");
         await Expect(link).ToHaveValueAsync("ftp://example.com/paper.pdf");
+        await Expect(link).ToBeFocusedAsync();
+        new Uri(s.Page.Url).AbsolutePath.ShouldBe("/jobs/new");
         await s.ShotAsync("link-invalid");
 
         await link.FillAsync(source.Url + "/papers/kilns.pdf");

@@ -12,12 +12,14 @@ namespace Kiln.Core.Uploads;
 /// <see cref="UrlFetcher"/> for the network guards) and streamed into the blob store under the size limit, then
 /// validated and finished by <see cref="UploadFinisher"/> exactly like an uploaded file. The upload row is written
 /// before the first byte, so an interrupted import is a pending upload the sweeper removes with its bytes; every
-/// failure after that leaves a Rejected row with no bytes, like a rejected upload.
+/// failure after that leaves a Rejected row with no bytes, like a rejected upload. <see cref="UrlImportGate"/> caps
+/// how many run at once per workspace.
 /// </summary>
 public sealed class ImportUploadFromUrlCommand(
     KilnDbContext db,
     IBlobStore store,
     UrlFetcher fetcher,
+    UrlImportGate gate,
     UploadFinisher finisher,
     GetPlanLimitsQuery plans,
     TimeProvider time,
@@ -29,6 +31,8 @@ public sealed class ImportUploadFromUrlCommand(
         var parsed = UrlFetcher.Parse(url);
         if (!parsed.IsSuccess) return parsed.Error!;
         var source = parsed.Value!;
+        using var slot = gate.TryEnter(workspaceId);
+        if (slot is null) return UploadErrors.TooManyImports(gate.Limit);
         var o = options.Value;
         var limits = await plans.Run(workspaceId, ct);
         var max = Math.Min(o.MaxBytes, limits.MaxUploadBytes);

@@ -20,6 +20,7 @@ public static class UploadRegistrations
         services.AddScoped<UploadFinisher>();
         services.AddScoped<CompleteUploadCommand>();
         services.AddSingleton<UrlFetcher>();
+        services.AddSingleton<UrlImportGate>();
         services.AddScoped<ImportUploadFromUrlCommand>();
         services.AddScoped<GetUploadQuery>();
         services.AddScoped<ListUploadsQuery>();

@@ -22,6 +22,7 @@ public static class UploadErrors
         ["url_fetch_failed"] = 422,
         ["url_timeout"] = 422,
         ["upload_canceled"] = 409,
+        ["too_many_imports"] = 429,
     };
 
     public static Error TooLargeForPlan(long maxBytes) =>
@@ -65,6 +66,12 @@ public static class UploadErrors
         UrlTimeout($"Fetching the link took longer than {limit.TotalSeconds:0} seconds; try again, or download the file and upload it.");
 
     public static Error UrlTimeout(string message) => new("url_timeout", message, 422);
+
+    public static Error TooManyImports(int limit) =>
+        new("too_many_imports", $"This workspace is already fetching {limit} links; wait for one to finish, then try again.", 429)
+        {
+            Extensions = new Dictionary<string, object?> { ["limit"] = limit },
+        };
 
     /// <summary>The link worked but answered something that is not one of the supported files (usually a web page).</summary>
     public static Error UnsupportedLink(string? contentType) =>

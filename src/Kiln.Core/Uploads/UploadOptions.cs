@@ -36,6 +36,9 @@ public sealed class UploadOptions
     /// <summary>Total time for fetching a link: every redirect, the connection and the whole body.</summary>
     public TimeSpan UrlTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Link imports one workspace may run at the same time (per web process); more answer 429 <c>too_many_imports</c>.</summary>
+    public int MaxConcurrentUrlImports { get; set; } = 3;
+
     /// <summary>How often <see cref="UploadSweepService"/> runs.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(15);
 }

@@ -45,7 +45,7 @@ public static class UploadsApi
             .WithSummary("Create an upload by fetching a public http(s) link server-side; validated like an uploaded file.")
             .WithDescription("Fetches the link (at most 5 redirects, the upload size limit and Kiln:Uploads:UrlTimeout apply), stores the file and validates it. "
                 + "Private, loopback and link-local addresses are refused with url_forbidden_address unless the operator allows them. "
-                + "Other codes: url_invalid, url_fetch_failed (the source answered an error or could not be reached), url_timeout, upload_too_large, "
+                + "Other codes: url_invalid, url_fetch_failed (the source answered an error or could not be reached), url_timeout, too_many_imports (429), upload_too_large, "
                 + "unsupported_type, type_mismatch, pdf_invalid, pdf_encrypted, media_invalid, empty_file.")
             .Produces<UploadDto>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest)

@@ -10,6 +10,8 @@ namespace Kiln.Core.Tests.Uploads;
 public sealed class ImportUploadFromUrlTests(S3Server s3) : IClassFixture<S3Server>, IAsyncLifetime
 {
     private static readonly byte[] Pdf = TestFiles.Pdf(2);
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private SourceServer _source = null!;
     private readonly UrlFetcher _fetcher = new(_ => true);
 
@@ -17,6 +19,12 @@ public sealed class ImportUploadFromUrlTests(S3Server s3) : IClassFixture<S3Serv
     {
         ["/paper.pdf"] = ctx => Send(ctx, Pdf),
         ["/fake.pdf"] = ctx => Send(ctx, "<html>nope</html>"u8.ToArray()),
+        ["/held.pdf"] = async ctx =>
+        {
+            _held.TrySetResult();
+            await _release.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await Send(ctx, Pdf);
+        },
         ["/declares-60mib.pdf"] = async ctx =>
         {
             ctx.Response.ContentLength = 60L * 1024 * 1024;
@@ -93,5 +101,31 @@ public sealed class ImportUploadFromUrlTests(S3Server s3) : IClassFixture<S3Serv
             rejected.Status.ShouldBe(UploadStatus.Rejected);
             (await store.StatAsync(rejected.BlobKey, CancellationToken.None)).ShouldBeNull();
         }
+    }
+
+    [Fact]
+    public async Task A_workspace_runs_only_so_many_imports_at_once()
+    {
+        using var h = new UploadHarness(configure: o => o.MaxConcurrentUrlImports = 1);
+        var gate = new UrlImportGate(Microsoft.Extensions.Options.Options.Create(h.Options));
+        await using var first = h.Context();
+        var running = h.Import(first, _fetcher, gate).ExecuteAsync(h.WorkspaceId, null, _source.Url + "/held.pdf", CancellationToken.None);
+        await _held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await using (var db = h.Context())
+        {
+            var refused = await h.Import(db, _fetcher, gate).ExecuteAsync(h.WorkspaceId, null, _source.Url + "/paper.pdf", CancellationToken.None);
+            refused.Error!.Code.ShouldBe("too_many_imports");
+            refused.Error.Status.ShouldBe(429);
+            // Other workspaces are not held up.
+            (await h.Import(db, _fetcher, gate).ExecuteAsync(Guid.NewGuid(), null, _source.Url + "/paper.pdf", CancellationToken.None)).Error.ShouldBeNull();
+        }
+
+        _release.SetResult();
+        (await running).Error.ShouldBeNull();
+        await using (var db = h.Context())
+            (await h.Import(db, _fetcher, gate).ExecuteAsync(h.WorkspaceId, null, _source.Url + "/paper.pdf", CancellationToken.None)).Error.ShouldBeNull();
+        // Only the imports that ran left rows: the refused one never started.
+        await using (var db = h.Context()) (await db.Uploads.IgnoreQueryFilters().CountAsync()).ShouldBe(3);
     }
 }
