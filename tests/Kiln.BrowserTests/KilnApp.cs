@@ -111,6 +111,8 @@ public sealed class KilnApp : IAsyncLifetime
                 ["Kiln:Worker:ScratchPath"] = Path.Combine(dir, "scratch"),
                 // Small parts so a test file of a few hundred KB goes up in several parts.
                 ["Kiln:Uploads:PartSize"] = "65536",
+                // Link imports fetch from a test server on this machine's loopback address.
+                ["Kiln:Uploads:AllowPrivateUrls"] = "true",
                 ["Kiln:Accounts:FreeGrant"] = "25",
                 ["Kiln:RateLimit:PermitsPerMinute"] = "100000",
                 ["Logging:LogLevel:Default"] = "Warning",

@@ -2,7 +2,6 @@ using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Kiln.Core.Storage;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 
 namespace Kiln.Core.Uploads;
 
@@ -10,8 +9,9 @@ namespace Kiln.Core.Uploads;
 /// Finishes an upload: assembles multipart uploads, then validates the bytes. A valid file becomes Ready with its
 /// probed facts; an invalid one is marked Rejected and its bytes are deleted at once. Bytes that are simply not all
 /// there yet answer <c>upload_incomplete</c> and leave the upload pending so the client can finish and retry.
+/// Validation and its outcome are <see cref="UploadFinisher"/>'s, the same as for files fetched from a link.
 /// </summary>
-public sealed class CompleteUploadCommand(KilnDbContext db, IBlobStore store, UploadValidator validator, ILogger<CompleteUploadCommand> log)
+public sealed class CompleteUploadCommand(KilnDbContext db, IBlobStore store, UploadFinisher finisher)
 {
     public async Task<Result<UploadDto>> ExecuteAsync(Guid workspaceId, Guid uploadId, IReadOnlyList<CompletedPart>? parts, CancellationToken ct)
     {
@@ -43,29 +43,6 @@ public sealed class CompleteUploadCommand(KilnDbContext db, IBlobStore store, Up
 
         if (await store.StatAsync(upload.BlobKey, ct) is null) return UploadErrors.Incomplete("The file has not been uploaded yet.");
 
-        var validated = await validator.ValidateAsync(upload, ct);
-        if (!validated.IsSuccess) return await RejectAsync(upload, validated.Error!, ct);
-
-        var content = validated.Value!;
-        upload.Status = UploadStatus.Ready;
-        upload.Kind = content.Kind;
-        upload.ContentType = content.ContentType;
-        upload.Size = content.Size;
-        upload.MetadataJson = content.MetadataJson;
-        await db.SaveChangesAsync(ct);
-        return UploadDto.From(upload);
-    }
-
-    private async Task<Error> RejectAsync(Upload upload, Error error, CancellationToken ct)
-    {
-        log.LogInformation("Upload {UploadId} rejected: {Code}", upload.Id, error.Code);
-        // Bytes first: a row saying Rejected must never point at a blob that still exists.
-        await UploadBlobs.DeleteAllAsync(store, upload, ct);
-        upload.Status = UploadStatus.Rejected;
-        upload.MultipartId = null;
-        upload.RejectCode = error.Code;
-        upload.RejectMessage = error.Message.Length > 1000 ? error.Message[..1000] : error.Message;
-        await db.SaveChangesAsync(ct);
-        return error;
+        return await finisher.FinishAsync(upload, ct);
     }
 }

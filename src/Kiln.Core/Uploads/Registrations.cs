@@ -13,7 +13,11 @@ public static class UploadRegistrations
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<UploadValidator>();
         services.AddScoped<CreateUploadCommand>();
+        services.AddScoped<UploadFinisher>();
         services.AddScoped<CompleteUploadCommand>();
+        services.AddSingleton<UrlFetcher>();
+        services.AddSingleton<UrlImportGate>();
+        services.AddScoped<ImportUploadFromUrlCommand>();
         services.AddScoped<GetUploadQuery>();
         services.AddScoped<ListUploadsQuery>();
         services.AddScoped<DeleteUploadCommand>();

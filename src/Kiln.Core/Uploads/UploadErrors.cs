@@ -17,6 +17,12 @@ public static class UploadErrors
         ["upload_incomplete"] = 409,
         ["invalid_file_name"] = 400,
         ["not_found"] = 404,
+        ["url_invalid"] = 400,
+        ["url_forbidden_address"] = 422,
+        ["url_fetch_failed"] = 422,
+        ["url_timeout"] = 422,
+        ["upload_canceled"] = 409,
+        ["too_many_imports"] = 429,
     };
 
     public static Error TooLargeForPlan(long maxBytes) =>
@@ -44,6 +50,33 @@ public static class UploadErrors
     public static Error Incomplete(string message) => new("upload_incomplete", message, 409);
     public static Error InvalidFileName() => new("invalid_file_name", "The file name is empty or longer than 255 characters.", 400);
     public static Error NotFound() => Error.NotFound("The upload");
+
+    public static Error UrlInvalid(string message) => new("url_invalid", message, 400);
+
+    public static Error UrlForbiddenAddress(string host) =>
+        new("url_forbidden_address", $"'{host}' is a private, loopback or otherwise internal address; Kiln only fetches links on the public internet.", 422);
+
+    public static Error UrlFetchFailed(string message, int? sourceStatus = null) =>
+        new("url_fetch_failed", message, 422)
+        {
+            Extensions = sourceStatus is { } s ? new Dictionary<string, object?> { ["sourceStatus"] = s } : null,
+        };
+
+    public static Error UrlTimeout(TimeSpan limit) =>
+        UrlTimeout($"Fetching the link took longer than {limit.TotalSeconds:0} seconds; try again, or download the file and upload it.");
+
+    public static Error UrlTimeout(string message) => new("url_timeout", message, 422);
+
+    public static Error TooManyImports(int limit) =>
+        new("too_many_imports", $"This workspace is already fetching {limit} links; wait for one to finish, then try again.", 429)
+        {
+            Extensions = new Dictionary<string, object?> { ["limit"] = limit },
+        };
+
+    /// <summary>The link worked but answered something that is not one of the supported files (usually a web page).</summary>
+    public static Error UnsupportedLink(string? contentType) =>
+        new("unsupported_type", (contentType is null ? "The link did not return a supported file" : $"The link returned '{contentType}', not a supported file")
+            + $" (supported: {string.Join(", ", FileTypes.SupportedExtensions)}). Link to the file itself, not to a page about it.", 415);
 
     /// <summary>Rebuilds the error a rejected upload was stored with, so completing it again answers the same way.</summary>
     public static Error FromRejection(string? code, string? message) =>

@@ -27,6 +27,18 @@ public sealed class UploadOptions
     public string PdfinfoPath { get; set; } = "pdfinfo";
     public string FfprobePath { get; set; } = "ffprobe";
 
+    /// <summary>
+    /// Lets "import from a link" fetch from loopback, private, link-local and other internal addresses. Off by
+    /// default (server-side request forgery); turn it on for tests or an on-prem install that imports from the LAN.
+    /// </summary>
+    public bool AllowPrivateUrls { get; set; }
+
+    /// <summary>Total time for fetching a link: every redirect, the connection and the whole body.</summary>
+    public TimeSpan UrlTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Link imports one workspace may run at the same time (per web process); more answer 429 <c>too_many_imports</c>.</summary>
+    public int MaxConcurrentUrlImports { get; set; } = 3;
+
     /// <summary>How often <see cref="UploadSweepService"/> runs.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(15);
 }

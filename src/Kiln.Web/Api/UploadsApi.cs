@@ -12,6 +12,9 @@ namespace Kiln.Web.Api;
 
 public sealed record CompleteUploadBody(IReadOnlyList<CompletedPart>? Parts);
 
+/// <param name="Url">An http(s) link to the file itself (not a page about it), without credentials.</param>
+public sealed record ImportUploadBody(string? Url);
+
 public static class UploadsApi
 {
     /// <summary>Maps <c>/uploads</c> under an authenticated group (the caller's workspace comes from <see cref="ITenantScope"/>).</summary>
@@ -36,6 +39,20 @@ public static class UploadsApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        g.MapPost("/from-url", ImportAsync)
+            .WithName("ImportUploadFromUrl")
+            .WithSummary("Create an upload by fetching a public http(s) link server-side; validated like an uploaded file.")
+            .WithDescription("Fetches the link (at most 5 redirects, the upload size limit and Kiln:Uploads:UrlTimeout apply), stores the file and validates it. "
+                + "Private, loopback and link-local addresses are refused with url_forbidden_address unless the operator allows them. "
+                + "Other codes: url_invalid, url_fetch_failed (the source answered an error or could not be reached), url_timeout, too_many_imports (429), upload_too_large, "
+                + "unsupported_type, type_mismatch, pdf_invalid, pdf_encrypted, media_invalid, empty_file.")
+            .Produces<UploadDto>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         g.MapGet("/{id:guid}", GetAsync)
             .WithName("GetUpload")
@@ -91,6 +108,14 @@ public static class UploadsApi
     {
         if (tenant.WorkspaceId is not { } workspaceId) return Results.Unauthorized();
         return ToResult(await command.ExecuteAsync(workspaceId, id, body?.Parts, ct));
+    }
+
+    private static async Task<IResult> ImportAsync(ImportUploadBody body, ITenantScope tenant, ClaimsPrincipal user, ImportUploadFromUrlCommand command, LinkGenerator links, HttpContext http, CancellationToken ct)
+    {
+        if (tenant.WorkspaceId is not { } workspaceId) return Results.Unauthorized();
+        Guid? userId = Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var u) ? u : null;
+        var result = await command.ExecuteAsync(workspaceId, userId, body.Url, ct);
+        return Problems.Map(result, upload => Results.Created(links.GetPathByName(http, "GetUpload", new { id = upload.Id }), upload));
     }
 
     private static async Task<IResult> GetAsync(Guid id, ITenantScope tenant, GetUploadQuery query, CancellationToken ct)

@@ -51,12 +51,18 @@ public sealed class UploadHarness : IDisposable
         return new BillingCatalog(Microsoft.Extensions.Options.Options.Create(o));
     }
 
-    public CompleteUploadCommand Complete(KilnDbContext db)
+    public CompleteUploadCommand Complete(KilnDbContext db) => new(db, Store, Finisher(db));
+
+    public UploadFinisher Finisher(KilnDbContext db)
     {
         var tools = new ToolRunner(new Kiln.Core.Media.ProcessRunner(), Opts);
         var validator = new UploadValidator(Store, new ContentValidator(new PdfInspector(tools, Opts), new MediaInspector(tools, Opts)), Opts);
-        return new CompleteUploadCommand(db, Store, validator, NullLogger<CompleteUploadCommand>.Instance);
+        return new UploadFinisher(db, Store, validator, NullLogger<UploadFinisher>.Instance);
     }
+
+    /// <summary>URL imports; the fetcher allows every address unless given one that does not (the test servers are local).</summary>
+    public ImportUploadFromUrlCommand Import(KilnDbContext db, UrlFetcher fetcher, UrlImportGate? gate = null) =>
+        new(db, Store, fetcher, gate ?? new UrlImportGate(Opts), Finisher(db), new GetPlanLimitsQuery(db, Catalog), Time, Opts, NullLogger<ImportUploadFromUrlCommand>.Instance);
 
     public ExpiredUploadsSweeper Sweeper(KilnDbContext db) => new(db, Store, Time, Opts, NullLogger<ExpiredUploadsSweeper>.Instance);
 

@@ -28,6 +28,7 @@ public sealed class OperationsTests(PostgresServer pg)
         var openapi = await anon.GetStringAsync("/openapi/v1.json");
         openapi.ShouldContain("/api/jobs/{id}/events");
         openapi.ShouldContain("/api/uploads");
+        openapi.ShouldContain("/api/uploads/from-url");
         (await anon.GetAsync("/docs/index.html")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 

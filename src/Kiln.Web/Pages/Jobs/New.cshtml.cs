@@ -2,6 +2,7 @@ using System.Text.Json;
 using Kiln.Core.Credits;
 using Kiln.Core.Jobs;
 using Kiln.Core.Pipelines;
+using Kiln.Core.Uploads;
 using Kiln.Web.Ui;
 using Microsoft.AspNetCore.Mvc;
 
@@ -13,10 +14,11 @@ public sealed record Estimate(long Cost, long Available, bool Affordable)
 }
 
 /// <summary>
-/// Pick a pipeline, upload, configure, see the price, start. Without JavaScript the same form posts back for an
-/// estimate and to start; with it, uploads and the live estimate are added on top.
+/// Pick a pipeline, upload or link a file, configure, see the price, start. Without JavaScript the same form posts
+/// back to fetch a linked file, for an estimate and to start; with it, uploads, link imports and the live estimate
+/// happen in place.
 /// </summary>
-public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, CreateJobCommand create, GetBalanceQuery balance) : KilnPageModel
+public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, CreateJobCommand create, GetBalanceQuery balance, ImportUploadFromUrlCommand import) : KilnPageModel
 {
     public IReadOnlyList<PipelineDescriptor> Pipelines { get; private set; } = [];
     public PipelineDescriptor? Pipeline { get; private set; }
@@ -33,6 +35,13 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
     [BindProperty(SupportsGet = true)] public string? PipelineId { get; set; }
     [BindProperty] public Guid? UploadId { get; set; }
     [BindProperty] public string? RequestKey { get; set; }
+    /// <summary>"…or paste a link": fetched server-side into an upload by the Import handler (or by Start when no file was given).</summary>
+    [BindProperty] public string? SourceUrl { get; set; }
+    public string? UrlError { get; private set; }
+    /// <summary>The Core error code behind <see cref="UrlError"/>, so a plan limit can link to the pricing page.</summary>
+    public string? UrlErrorCode { get; private set; }
+    /// <summary>What the status line says about the file just fetched from a link.</summary>
+    public string? ImportedMessage { get; private set; }
 
     public bool NeedsUpload => Pipeline is { AcceptedInputKinds.Count: > 0 };
 
@@ -57,15 +66,33 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
         return Page();
     }
 
+    /// <summary>"Fetch file": imports the pasted link, then shows the options and estimate as after an upload.</summary>
+    public async Task<IActionResult> OnPostImportAsync(CancellationToken ct)
+    {
+        if (!Load()) return NotFoundPage();
+        var (options, ok) = BindPosted();
+        // Enter in any field without JavaScript presses the first button, which is this one: with no link it is an estimate.
+        if (NeedsUpload && !string.IsNullOrWhiteSpace(SourceUrl)) await ImportAsync(ct);
+        if (ok) await EstimateAsync(options, ct);
+        else Available = (await balance.Run(Workspace, ct)).Available;
+        return Page();
+    }
+
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         if (!Load()) return NotFoundPage();
         var (options, ok) = BindPosted();
         Available = (await balance.Run(Workspace, ct)).Available;
         if (!ok) return Page();
+        // A pasted link that was never fetched: fetch it now rather than asking for a second click.
+        if (NeedsUpload && UploadId is null && !string.IsNullOrWhiteSpace(SourceUrl) && !await ImportAsync(ct))
+        {
+            await EstimateAsync(options, ct);
+            return Page();
+        }
         if (NeedsUpload && UploadId is null)
         {
-            FormError = "Upload a file first.";
+            FormError = "Upload a file or paste a link to one first.";
             return Page();
         }
         var request = new JobRequest(Pipeline!.Id, UploadId is { } u ? [u] : [], options);
@@ -80,6 +107,24 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
         }
         TempData["Flash"] = "Job started. Its cost is held until it finishes.";
         return Redirect($"/jobs/{result.Value!.Job.Id}");
+    }
+
+    private async Task<bool> ImportAsync(CancellationToken ct)
+    {
+        var result = await import.ExecuteAsync(Workspace, Me.UserId, SourceUrl, ct);
+        if (result.Error is { } e)
+        {
+            (UrlError, UrlErrorCode) = (e.Message, e.Code);
+            return false;
+        }
+        var upload = result.Value!;
+        // The posted (empty) values would otherwise win over the new ones when the form is rendered again.
+        ModelState.Remove(nameof(UploadId));
+        ModelState.Remove(nameof(SourceUrl));
+        UploadId = upload.Id;
+        SourceUrl = null;
+        ImportedMessage = $"{upload.FileName} is uploaded and ready ({upload.Kind}).";
+        return true;
     }
 
     private bool Load()

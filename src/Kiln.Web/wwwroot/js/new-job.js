@@ -1,4 +1,5 @@
-// New job page: upload with progress, and a live cost estimate as options change. Without JS the form still posts.
+// New job page: upload with progress or fetch from a link, and a live cost estimate as options change. Without JS the
+// form still posts (the link is then fetched by the page's Import handler).
 import { api, ApiError } from './api.js';
 import { Uploader } from './upload.js';
 
@@ -75,6 +76,90 @@ if (form) {
 
   const file = $('file');
   if (file) setupUpload(file, uploadId, estimate);
+  if ($('source-url')) setupImport(uploadId, estimate);
+}
+
+// "…or paste a link": the server fetches and checks the file; meanwhile the field shows it is busy. Success looks
+// exactly like a finished upload; a failure is explained next to the field.
+function setupImport(uploadId, onReady) {
+  const $ = (id) => document.getElementById(id);
+  const input = $('source-url');
+  const button = $('import-button');
+  const error = $('source-url-error');
+  const field = input.closest('.field');
+  const status = $('upload-status');
+  const start = $('start-button');
+  const file = $('file');
+  const box = document.querySelector('.upload-progress');
+  const label = button.textContent;
+  let busy = false;
+
+  const showError = (message, code) => {
+    error.replaceChildren(message);
+    if (code === 'upload_too_large') error.append(' ', Object.assign(document.createElement('a'), { href: '/pricing', textContent: 'See the pricing page' }));
+    input.setAttribute('aria-invalid', 'true');
+    field.classList.add('has-error');
+  };
+  const clearError = () => {
+    error.replaceChildren();
+    input.setAttribute('aria-invalid', 'false');
+    field.classList.remove('has-error');
+  };
+
+  const run = async () => {
+    if (busy) return;
+    const url = input.value.trim();
+    if (!url) {
+      showError('Paste the link to a file first, starting with https://.');
+      input.focus();
+      return;
+    }
+    busy = true;
+    clearError();
+    const previous = uploadId.value;
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    button.textContent = 'Fetching…';
+    input.readOnly = true;
+    start.disabled = true;
+    if (box) box.hidden = true;
+    status.dataset.state = 'fetching';
+    status.textContent = 'Fetching the file from the link and checking it… large files can take up to a minute.';
+    try {
+      const result = await api('POST', '/api/uploads/from-url', { url });
+      uploadId.value = result.id;
+      if (file) file.value = '';
+      status.textContent = `${result.fileName} is uploaded and ready (${result.kind}).`;
+      status.dataset.state = 'ready';
+      onReady();
+    } catch (err) {
+      status.dataset.state = previous ? 'ready' : 'failed';
+      status.textContent = previous ? 'The link could not be used; the file you chose before is still selected.' : 'The link could not be used.';
+      showError(err instanceof ApiError ? err.message : 'Could not reach Kiln; check your connection and try again.', err?.problem?.code);
+      input.focus();
+    } finally {
+      busy = false;
+      button.disabled = false;
+      button.removeAttribute('aria-busy');
+      button.textContent = label;
+      input.readOnly = false;
+      start.disabled = false;
+    }
+  };
+
+  button.addEventListener('click', (e) => {
+    e.preventDefault();
+    // Enter in another field "clicks" the form's first button, which is this one: that is not a request to fetch.
+    const active = document.activeElement;
+    if (e.detail === 0 && active && active !== button && active !== input && active !== document.body) {
+      onReady();
+      return;
+    }
+    run();
+  });
+  input.addEventListener('input', () => { if (input.getAttribute('aria-invalid') === 'true') clearError(); });
+  // Picking a file replaces a link that failed.
+  file?.addEventListener('change', clearError);
 }
 
 function setupUpload(input, uploadId, onReady) {
