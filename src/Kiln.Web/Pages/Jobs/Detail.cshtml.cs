@@ -28,13 +28,11 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct)
     {
-        var job = await jobs.Run(Workspace, id, ct);
-        if (job is null) return NotFoundPage();
-        Job = job;
-        Costs = await usage.CostsOf(job, ct);
         var log = new List<string>();
         var after = 0L;
-        // The page shows the log so far; the browser's EventSource continues after LastEventId.
+        // The page shows the log so far; the browser's EventSource continues after LastEventId. The log is read before
+        // the job: a job read first could finish in between, and its final status event would then lie before
+        // LastEventId, so the page would show "running" and never hear otherwise. (A foreign id reads no events.)
         for (var i = 0; i < 10; i++)
         {
             var batch = await events.After(Workspace, id, after, 500, ct);
@@ -47,6 +45,10 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
         }
         Log = log.TakeLast(1000).ToList();
         LastEventId = after;
+        var job = await jobs.Run(Workspace, id, ct);
+        if (job is null) return NotFoundPage();
+        Job = job;
+        Costs = await usage.CostsOf(job, ct);
         var views = new List<ArtifactView>();
         foreach (var a in await artifacts.Run(Workspace, id, ct)) views.Add(await PreviewAsync(a, ct));
         Artifacts = views;
