@@ -122,6 +122,7 @@ public sealed class KilnApp : IAsyncLifetime
                 ["Kiln:Billing:PublicBaseUrl"] = baseUrl + "/",
                 // Webhook receivers in tests are plain-HTTP servers on 127.0.0.1.
                 ["Kiln:Webhooks:AllowHttp"] = "true",
+                ["Kiln:Webhooks:AllowPrivateUrls"] = "true",
                 ["Kiln:Webhooks:PollSeconds"] = "0.2",
             };
             foreach (var (k, v) in settings) builder.UseSetting(k, v);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Kiln.Core.Common;
 using Microsoft.Extensions.Options;
 
@@ -21,7 +20,7 @@ public sealed class UrlResponse(Uri finalUri, HttpResponseMessage message) : IDi
 
 /// <summary>
 /// Fetches user-given links server-side without letting them reach inside the network (SSRF). Every connection —
-/// the first one and the one after each redirect — goes through <see cref="ConnectAsync"/>, which resolves the host
+/// the first one and the one after each redirect — goes through <see cref="GuardedConnector"/>, which resolves the host
 /// itself, connects only to addresses <see cref="UrlAddressPolicy"/> allows, and checks the address actually
 /// connected to; so a DNS answer that changes between a check and the connect (rebinding) cannot slip through.
 /// No proxy is used (the check would then see the proxy), redirects are followed here (at most
@@ -141,43 +140,19 @@ public sealed class UrlFetcher : IDisposable
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
     {
         var host = context.DnsEndPoint.Host;
-        IPAddress[] addresses;
-        if (IPAddress.TryParse(host.Trim('[', ']'), out var literal)) addresses = [literal];
-        else
+        try
         {
-            try
-            {
-                addresses = await Dns.GetHostAddressesAsync(host, ct);
-            }
-            catch (SocketException)
-            {
-                throw Failed($"The host name '{host}' could not be found; check the link for typos.");
-            }
+            return await GuardedConnector.ConnectAsync(context.DnsEndPoint, _allowed, ct);
         }
-
-        var allowed = addresses.Where(_allowed).ToList();
-        if (allowed.Count == 0) throw new UrlFetchException(UploadErrors.UrlForbiddenAddress(host));
-        foreach (var address in allowed)
+        catch (GuardedConnectException e)
         {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
+            throw e.Failure switch
             {
-                await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), ct);
-                // The peer is what counts, not what was looked up.
-                if (socket.RemoteEndPoint is not IPEndPoint peer || !_allowed(peer.Address)) throw new UrlFetchException(UploadErrors.UrlForbiddenAddress(host));
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch (SocketException)
-            {
-                socket.Dispose();
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
+                GuardedConnectFailure.HostNotFound => Failed($"The host name '{host}' could not be found; check the link for typos."),
+                GuardedConnectFailure.ForbiddenAddress => new UrlFetchException(UploadErrors.UrlForbiddenAddress(host)),
+                _ => Failed($"Could not connect to {host}; the server may be down."),
+            };
         }
-        throw Failed($"Could not connect to {host}; the server may be down.");
     }
 
     private static UrlFetchException Translate(HttpRequestException e, Uri uri)

@@ -3,6 +3,7 @@ using Kiln.Core.Common;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Kiln.Core.Webhooks;
 
@@ -33,8 +34,10 @@ public static class Registrations
 
     /// <summary>
     /// The one place the outbound webhook client is configured: 15 s timeout, no automatic redirects (a redirect is a
-    /// failed delivery, never a request to somewhere else), a Kiln User-Agent. Guards on where requests may go (SSRF)
-    /// belong on this client's primary handler, here.
+    /// failed delivery, never a request to somewhere else), a Kiln User-Agent, no proxy, and the SSRF guard: every
+    /// connection goes through <see cref="GuardedConnector"/>, so an endpoint whose name resolves to an internal
+    /// address (loopback, private, link-local, cloud metadata…) is never contacted unless
+    /// <see cref="WebhookOptions.AllowPrivateUrls"/> is set.
     /// </summary>
     public static IHttpClientBuilder AddWebhookHttpClient(this IServiceCollection services) =>
         services.AddHttpClient(HttpClientName, c =>
@@ -42,12 +45,18 @@ public static class Registrations
                 c.Timeout = TimeSpan.FromSeconds(15);
                 c.DefaultRequestHeaders.UserAgent.ParseAdd("Kiln-Webhooks/1.0");
             })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(sp =>
             {
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                AutomaticDecompression = DecompressionMethods.None,
-                ConnectTimeout = TimeSpan.FromSeconds(10),
+                var allowPrivate = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateUrls;
+                return new SocketsHttpHandler
+                {
+                    AllowAutoRedirect = false,
+                    UseCookies = false,
+                    UseProxy = false,
+                    AutomaticDecompression = DecompressionMethods.None,
+                    ConnectTimeout = TimeSpan.FromSeconds(10),
+                    ConnectCallback = GuardedConnector.Callback(allowPrivate ? _ => true : UrlAddressPolicy.IsPublic),
+                };
             });
 
     /// <summary>The fan-out and delivery loop (worker processes and the embedded web host).</summary>

@@ -22,7 +22,7 @@ public sealed class CreateWebhookEndpointCommand(KilnDbContext db, TimeProvider 
 {
     public async Task<Result<CreatedWebhookEndpoint>> Run(Guid workspaceId, string url, string? description, IReadOnlyCollection<string>? eventTypes, CancellationToken ct)
     {
-        if (ValidateUrl(url, options.Value.AllowHttp) is { } urlError) return urlError;
+        if (ValidateUrl(url, options.Value.AllowHttp, options.Value.AllowPrivateUrls) is { } urlError) return urlError;
         description = string.IsNullOrWhiteSpace(description) ? null : description.Trim();
         if (description is { Length: > 500 }) return Error.Invalid("invalid_description", "Keep the description under 500 characters.");
         var types = (eventTypes ?? []).Select(t => t?.Trim() ?? "").Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToList();
@@ -44,8 +44,12 @@ public sealed class CreateWebhookEndpointCommand(KilnDbContext db, TimeProvider 
         return new CreatedWebhookEndpoint(endpoint, secret);
     }
 
-    /// <summary>An absolute https URL (http only when allowed) without credentials or fragment, at most 2000 characters.</summary>
-    public static Error? ValidateUrl(string? url, bool allowHttp)
+    /// <summary>
+    /// An absolute https URL (http only when allowed) without credentials or fragment, at most 2000 characters, and —
+    /// unless private addresses are allowed — not an internal address written out (names that resolve to one are
+    /// refused at delivery time by the client's connect guard).
+    /// </summary>
+    public static Error? ValidateUrl(string? url, bool allowHttp, bool allowPrivate = false)
     {
         url = url?.Trim();
         var schemes = allowHttp ? "https:// (or http:// on this installation)" : "https://";
@@ -55,6 +59,8 @@ public sealed class CreateWebhookEndpointCommand(KilnDbContext db, TimeProvider 
             return Error.Invalid("invalid_webhook_url", $"Webhook URLs must start with {schemes}.");
         if (!string.IsNullOrEmpty(uri.UserInfo)) return Error.Invalid("invalid_webhook_url", "Webhook URLs cannot contain a user name or password.");
         if (!string.IsNullOrEmpty(uri.Fragment)) return Error.Invalid("invalid_webhook_url", "Webhook URLs cannot contain a #fragment.");
+        if (!allowPrivate && (uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && !UrlAddressPolicy.IsPublic(ip))))
+            return Error.Invalid("invalid_webhook_url", $"'{uri.Host}' is an internal address; webhooks go to endpoints on the public internet.");
         return null;
     }
 

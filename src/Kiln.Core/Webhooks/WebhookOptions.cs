@@ -7,6 +7,11 @@ public sealed class WebhookOptions
 {
     /// <summary>Accept <c>http://</c> endpoint URLs (development and tests). Production endpoints are HTTPS only.</summary>
     public bool AllowHttp { get; set; }
+    /// <summary>
+    /// Lets endpoints on loopback, private and link-local addresses receive webhooks (tests, on-premises receivers).
+    /// Off by default: a workspace could otherwise make Kiln POST to internal services (SSRF).
+    /// </summary>
+    public bool AllowPrivateUrls { get; set; }
     /// <summary>Attempts before a delivery is failed for good (the first attempt counts).</summary>
     public int MaxAttempts { get; set; } = 8;
     /// <summary>Delays before the 2nd, 3rd, … attempt, in seconds, comma-separated; the last one repeats.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Kiln.Core.Tests.Support;
+using Kiln.Core.Common;
 using Kiln.Core.Uploads;
 using Microsoft.AspNetCore.Http;
 

@@ -6,6 +6,7 @@ using Kiln.Core.Data;
 using Kiln.Core.Tests.Billing;
 using Kiln.Core.Webhooks;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -142,16 +143,48 @@ public sealed class WebhookDeliveryTests : IAsyncDisposable
     }
 
     [Theory]
-    [InlineData("https://hooks.example.com/x", false, true)]
-    [InlineData("http://hooks.example.com/x", false, false)]
-    [InlineData("http://127.0.0.1:5000/x", true, true)]
-    [InlineData("ftp://hooks.example.com/x", true, false)]
-    [InlineData("https://user:pw@hooks.example.com/x", false, false)]
-    [InlineData("https://hooks.example.com/x#frag", false, false)]
-    [InlineData("hooks.example.com/x", false, false)]
-    [InlineData("", false, false)]
-    public void Urls_are_validated(string url, bool allowHttp, bool ok) =>
-        (CreateWebhookEndpointCommand.ValidateUrl(url, allowHttp) is null).ShouldBe(ok);
+    [InlineData("https://hooks.example.com/x", false, false, true)]
+    [InlineData("http://hooks.example.com/x", false, false, false)]
+    [InlineData("http://127.0.0.1:5000/x", true, true, true)]
+    [InlineData("http://127.0.0.1:5000/x", true, false, false)]
+    [InlineData("https://localhost/x", false, false, false)]
+    [InlineData("https://[::1]/x", false, false, false)]
+    [InlineData("https://169.254.169.254/latest/meta-data", false, false, false)]
+    [InlineData("https://10.1.2.3/x", false, false, false)]
+    [InlineData("https://93.184.215.14/x", false, false, true)]
+    [InlineData("ftp://hooks.example.com/x", true, true, false)]
+    [InlineData("https://user:pw@hooks.example.com/x", false, false, false)]
+    [InlineData("https://hooks.example.com/x#frag", false, false, false)]
+    [InlineData("hooks.example.com/x", false, false, false)]
+    [InlineData("", false, false, false)]
+    public void Urls_are_validated(string url, bool allowHttp, bool allowPrivate, bool ok) =>
+        (CreateWebhookEndpointCommand.ValidateUrl(url, allowHttp, allowPrivate) is null).ShouldBe(ok);
+
+    [Fact]
+    public async Task The_webhook_client_never_connects_to_an_internal_address_unless_allowed()
+    {
+        await using var receiver = await FakeProviderServer.StartAsync();
+        receiver.Respond = (_, _) => (200, "{}");
+        foreach (var allowPrivate in new[] { false, true })
+        {
+            var services = new ServiceCollection();
+            services.Configure<WebhookOptions>(o => o.AllowPrivateUrls = allowPrivate);
+            services.AddWebhookHttpClient();
+            await using var sp = services.BuildServiceProvider();
+            using var client = sp.GetRequiredService<IHttpClientFactory>().CreateClient(Kiln.Core.Webhooks.Registrations.HttpClientName);
+            // A name (not an IP literal) that resolves to loopback: only the connect-time check can stop it.
+            var url = $"http://localhost:{receiver.BaseAddress.Port}/hook";
+            if (allowPrivate)
+                (await client.PostAsync(url, new StringContent("{}"))).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+            else
+            {
+                var ex = await Should.ThrowAsync<HttpRequestException>(() => client.PostAsync(url, new StringContent("{}")));
+                ex.InnerException.ShouldBeOfType<GuardedConnectException>().Failure.ShouldBe(GuardedConnectFailure.ForbiddenAddress);
+                receiver.Requests.ShouldBeEmpty();
+            }
+        }
+        receiver.Requests.Count.ShouldBe(1);
+    }
 
     private DeliverWebhookCommand Sender() =>
         new(NewContext(), new HandlerFactory(_handler), _clock, Options.Create(_options), NullLogger<DeliverWebhookCommand>.Instance);

@@ -20,6 +20,7 @@ public sealed class OutboundWebhookTests(PostgresServer pg)
     private static Dictionary<string, string?> Settings(string retrySchedule = "0.3", int maxAttempts = 8) => new()
     {
         ["Kiln:Webhooks:AllowHttp"] = "true",
+        ["Kiln:Webhooks:AllowPrivateUrls"] = "true",
         ["Kiln:Webhooks:PollSeconds"] = "0.1",
         ["Kiln:Webhooks:RescanSeconds"] = "2",
         ["Kiln:Webhooks:RetrySchedule"] = retrySchedule,

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Kiln.Core.Uploads;
+namespace Kiln.Core.Common;
 
 /// <summary>
 /// Which IP addresses a server-side fetch of a user's link may connect to: public unicast only. Refused are loopback,
