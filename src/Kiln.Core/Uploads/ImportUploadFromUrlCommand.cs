@@ -2,6 +2,7 @@ using Kiln.Core.Billing;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Kiln.Core.Storage;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -70,14 +71,32 @@ public sealed class ImportUploadFromUrlCommand(
         {
             failure = UploadErrors.UrlTimeout(o.UrlTimeout);
         }
+        catch (DbUpdateConcurrencyException)
+        {
+            return await DeletedMeanwhileAsync(upload);
+        }
         catch (Exception e)
         {
             // The caller went away or something broke: still leave no bytes and no pending row behind.
             await CleanUpAsync(upload, e);
             throw;
         }
-        if (failure is not null) return await finisher.RejectAsync(upload, failure, CancellationToken.None);
-        return await finisher.FinishAsync(upload, ct);
+        try
+        {
+            if (failure is not null) return await finisher.RejectAsync(upload, failure, CancellationToken.None);
+            return await finisher.FinishAsync(upload, ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return await DeletedMeanwhileAsync(upload);
+        }
+    }
+
+    /// <summary>The upload was deleted (DELETE /api/uploads/{id}) while its link was fetched: drop what arrived since.</summary>
+    private async Task<Error> DeletedMeanwhileAsync(Upload upload)
+    {
+        await UploadBlobs.DeleteAllAsync(store, upload, CancellationToken.None);
+        return UploadErrors.DeletedDuringImport();
     }
 
     /// <summary>Streams the link's body into the upload's blob and names the upload; an error means nothing usable was stored.</summary>

@@ -42,6 +42,8 @@ public static class UploadErrors
             ? "Files without an extension are not supported."
             : $"'{extension}' files are not supported. Supported: {string.Join(", ", FileTypes.SupportedExtensions)}.", 415);
 
+    public static Error DeletedDuringImport() =>
+        new("upload_deleted", "The upload was deleted while its link was being fetched; nothing was kept.", 409);
     public static Error EmptyFile() => new("empty_file", "The file is empty.", 422);
     public static Error TypeMismatch(string message) => new("type_mismatch", message, 422);
     public static Error PdfInvalid(string message) => new("pdf_invalid", message, 422);

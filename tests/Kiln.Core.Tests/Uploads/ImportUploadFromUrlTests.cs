@@ -128,4 +128,25 @@ public sealed class ImportUploadFromUrlTests(S3Server s3) : IClassFixture<S3Serv
         // Only the imports that ran left rows: the refused one never started.
         await using (var db = h.Context()) (await db.Uploads.IgnoreQueryFilters().CountAsync()).ShouldBe(3);
     }
+
+    [Fact]
+    public async Task Deleting_the_upload_while_its_link_is_fetched_keeps_nothing_and_says_so()
+    {
+        using var h = new UploadHarness();
+        await using var importing = h.Context();
+        var running = h.Import(importing, _fetcher).ExecuteAsync(h.WorkspaceId, null, _source.Url + "/held.pdf", CancellationToken.None);
+        await _held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await using (var db = h.Context())
+        {
+            var pending = await db.Uploads.IgnoreQueryFilters().SingleAsync();
+            (await new DeleteUploadCommand(db, h.Store).ExecuteAsync(h.WorkspaceId, pending.Id, CancellationToken.None)).Error.ShouldBeNull();
+        }
+
+        _release.SetResult();
+        var result = await running;
+        result.Error!.Code.ShouldBe("upload_deleted");
+        result.Error.Status.ShouldBe(409);
+        await using (var db = h.Context()) (await db.Uploads.IgnoreQueryFilters().CountAsync()).ShouldBe(0);
+        Directory.GetFiles(Path.GetDirectoryName(h.TempPath)!, "*", SearchOption.AllDirectories).ShouldBeEmpty();
+    }
 }
