@@ -138,6 +138,12 @@ public sealed partial class JobQueue
             FROM totals t
             WHERE a.workspace_id = t.workspace_id
             RETURNING a.workspace_id, a.posted, a.held
+        ), freed AS (
+            -- The finished jobs' slots. The scalar subquery makes the account move run first: every path locks the
+            -- account before the counter, so completions cannot deadlock with each other.
+            UPDATE workspace_running_jobs s SET running = s.running - f.n
+            FROM (SELECT workspace_id, count(*)::int AS n FROM done GROUP BY workspace_id) f
+            WHERE s.workspace_id = f.workspace_id AND (SELECT count(*) FROM acct) >= 0
         ), moves AS (
             SELECT r.workspace_id, r.job_id, r.ord, 0 AS sub, 4 AS kind, -r.captured AS posted_delta, -r.captured AS held_delta, 'capture' AS tag
             FROM resolved r WHERE r.captured > 0
@@ -191,6 +197,7 @@ public sealed partial class JobQueue
         await ledger.ResolveHoldAsync(job.Id, cost, ct);
         foreach (var a in artifacts) await events.AppendAsync(job, JobEventTypes.Artifact, new { name = a.Name, contentType = a.ContentType, size = a.Size }, ct);
         await events.AppendAsync(job, JobEventTypes.Status, new { status = "succeeded", percent = 100 }, ct);
+        await LeftRunningAsync(job.WorkspaceId, ct);
         await tx.CommitAsync(ct);
         return true;
     }

@@ -34,6 +34,11 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
             // The candidates are picked by a bounded top-N sort first and locked (SKIP LOCKED) afterwards: a LIMIT above
             // FOR UPDATE makes PostgreSQL fully sort every queued job on each claim. Rows another claimer committed in
             // between fail the status recheck after the lock; rows it still holds are skipped.
+            // The cap is enforced by the workspace's running counter, not by the snapshot: `tentative` is what the
+            // snapshot allows; `admitted` upserts the counter with the grant least(wanted, cap − running), which
+            // PostgreSQL computes on the newest counter row after waiting for a concurrent claim's lock, so two claims
+            // can never both take the last slot. Only the first `last_grant` tentative jobs of each workspace start;
+            // the other locked candidates are left queued. Claims for different workspaces never wait on each other.
             return await db.Jobs.FromSqlInterpolated($"""
                 WITH candidates AS (
                     SELECT id, workspace_id, priority, run_after FROM jobs
@@ -43,14 +48,29 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
                         LIMIT {max * 4})
                       AND status = 0
                     FOR UPDATE SKIP LOCKED
-                ), ranked AS (
-                    SELECT c.id, c.priority, c.run_after,
-                        row_number() OVER (PARTITION BY c.workspace_id ORDER BY c.priority DESC, c.run_after, c.id) AS rn,
-                        coalesce(w.max_concurrent_jobs, {cap}) AS cap,
-                        (SELECT count(*) FROM jobs r WHERE r.workspace_id = c.workspace_id AND r.status = 1) AS running
-                    FROM candidates c JOIN workspaces w ON w.id = c.workspace_id
+                ), tentative AS (
+                    SELECT * FROM (
+                        SELECT c.id, c.workspace_id, c.priority, c.run_after,
+                            row_number() OVER (PARTITION BY c.workspace_id ORDER BY c.priority DESC, c.run_after, c.id) AS rn,
+                            coalesce(w.max_concurrent_jobs, {cap}) AS cap, coalesce(r.running, 0) AS running
+                        FROM candidates c JOIN workspaces w ON w.id = c.workspace_id
+                        LEFT JOIN workspace_running_jobs r ON r.workspace_id = c.workspace_id
+                    ) x
+                    WHERE rn + running <= cap ORDER BY priority DESC, run_after, id LIMIT {max}
+                ), wanted AS (
+                    SELECT workspace_id, count(*)::int AS n, min(cap) AS cap FROM tentative GROUP BY workspace_id
+                ), admitted AS (
+                    INSERT INTO workspace_running_jobs AS s (workspace_id, running, last_grant)
+                    SELECT workspace_id, least(n, cap), least(n, cap) FROM wanted
+                    ON CONFLICT (workspace_id) DO UPDATE
+                        SET running = s.running + least(excluded.last_grant,
+                                (SELECT coalesce(w.max_concurrent_jobs, {cap}) FROM workspaces w WHERE w.id = s.workspace_id) - s.running),
+                            last_grant = least(excluded.last_grant,
+                                (SELECT coalesce(w.max_concurrent_jobs, {cap}) FROM workspaces w WHERE w.id = s.workspace_id) - s.running)
+                        WHERE s.running < (SELECT coalesce(w.max_concurrent_jobs, {cap}) FROM workspaces w WHERE w.id = s.workspace_id)
+                    RETURNING s.workspace_id, s.last_grant
                 ), chosen AS (
-                    SELECT id FROM ranked WHERE rn + running <= cap ORDER BY priority DESC, run_after, id LIMIT {max}
+                    SELECT t.id FROM tentative t JOIN admitted a ON a.workspace_id = t.workspace_id WHERE t.rn <= a.last_grant
                 )
                 UPDATE jobs SET status = 1, attempt = jobs.attempt + 1, lease_token = gen_random_uuid(),
                     lease_expires_at = {expires}, worker_id = {workerId}, started_at = coalesce(jobs.started_at, {now})
@@ -125,7 +145,11 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
                 .SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.RunAfter, runAfter)
                 .SetProperty(j => j.LeaseToken, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
                 .SetProperty(j => j.ErrorCode, code).SetProperty(j => j.ErrorMessage, Truncate(message, 2000)), ct) > 0;
-            if (ok) await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", retry = true, code, message, runAfter }, ct);
+            if (ok)
+            {
+                await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", retry = true, code, message, runAfter }, ct);
+                await LeftRunningAsync(job.WorkspaceId, ct);
+            }
         }
         else
         {
@@ -153,7 +177,11 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
             .SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.RunAfter, now).SetProperty(j => j.Attempt, j => j.Attempt - 1)
             .SetProperty(j => j.LeaseToken, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
             .SetProperty(j => j.ProgressStep, "queued"), ct) > 0;
-        if (ok) await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", handedBack = true }, ct);
+        if (ok)
+        {
+            await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", handedBack = true }, ct);
+            await LeftRunningAsync(job.WorkspaceId, ct);
+        }
         if (ok) await tx.CommitAsync(ct); else await tx.RollbackAsync(ct);
         return ok;
     }
@@ -187,7 +215,11 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
                     .SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.RunAfter, runAfter)
                     .SetProperty(j => j.LeaseToken, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
                     .SetProperty(j => j.ErrorCode, "lease_expired").SetProperty(j => j.ProgressStep, "queued"), ct) > 0;
-                if (ok) await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", retry = true, code = "lease_expired", runAfter }, ct);
+                if (ok)
+                {
+                    await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", retry = true, code = "lease_expired", runAfter }, ct);
+                    await LeftRunningAsync(job.WorkspaceId, ct);
+                }
             }
             if (ok) { await tx.CommitAsync(ct); rescued++; } else await tx.RollbackAsync(ct);
         }
@@ -217,7 +249,50 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
         await ledger.ReleaseHoldAsync(job.Id, ct);
         await events.AppendAsync(job, JobEventTypes.Status,
             status == JobStatus.Canceled ? new { status = "canceled" } : new { status = "failed", code, message }, ct);
+        await LeftRunningAsync(job.WorkspaceId, ct);
         return true;
+    }
+
+    /// <summary>
+    /// PostgreSQL: a job of this workspace left Running (in the caller's transaction, after its fenced update), so its
+    /// slot is free again. Called last, after any ledger writes: every path locks job → hold → account → counter, so
+    /// two finishing transactions cannot deadlock on the account and the counter.
+    /// </summary>
+    private async Task LeftRunningAsync(Guid workspaceId, CancellationToken ct)
+    {
+        if (!db.IsPostgres) return;
+        await db.WorkspaceRunningJobs.Where(r => r.WorkspaceId == workspaceId)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Running, r => r.Running - 1), ct);
+    }
+
+    /// <summary>
+    /// PostgreSQL: puts any workspace's running counter that disagrees with its running jobs back in line (a manual
+    /// edit of jobs, or a bug). Counter and jobs change in the same transactions, so one snapshot sees them agree;
+    /// a disagreement is real. It is corrected under the counter's row lock, counting in a snapshot taken after the
+    /// lock, so no claim or completion can slip in between. Returns how many counters were corrected.
+    /// </summary>
+    public async Task<int> RepairRunningCountsAsync(CancellationToken ct)
+    {
+        if (!db.IsPostgres) return 0;
+        var drifted = await db.Database.SqlQuery<Guid>($"""
+            SELECT coalesce(r.workspace_id, j.workspace_id) AS "Value"
+            FROM workspace_running_jobs r
+            FULL JOIN (SELECT workspace_id, count(*) AS n FROM jobs WHERE status = 1 GROUP BY workspace_id) j ON j.workspace_id = r.workspace_id
+            WHERE coalesce(r.running, 0) <> coalesce(j.n, 0)
+            """).ToListAsync(ct);
+        foreach (var ws in drifted)
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await db.Database.ExecuteSqlInterpolatedAsync(
+                $"INSERT INTO workspace_running_jobs (workspace_id, running, last_grant) VALUES ({ws}, 0, 0) ON CONFLICT (workspace_id) DO NOTHING", ct);
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM workspace_running_jobs WHERE workspace_id = {ws} FOR UPDATE", ct);
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                UPDATE workspace_running_jobs SET running = (SELECT count(*) FROM jobs WHERE workspace_id = {ws} AND status = 1)
+                WHERE workspace_id = {ws}
+                """, ct);
+            await tx.CommitAsync(ct);
+        }
+        return drifted.Count;
     }
 
     private static string? Truncate(string? s, int max) => s is null || s.Length <= max ? s : s[..max];

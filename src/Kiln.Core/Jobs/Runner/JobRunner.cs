@@ -119,10 +119,17 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, Job
             {
                 await Task.Delay(interval, ct);
                 await using var scope = scopes.CreateAsyncScope();
-                var n = await scope.ServiceProvider.GetRequiredService<JobQueue>().RescueExpiredAsync(ct);
+                var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
+                var n = await queue.RescueExpiredAsync(ct);
                 if (n > 0)
                 {
                     log.LogWarning("Rescued {Count} job(s) whose lease expired", n);
+                    signal.NotifyLocal();
+                }
+                var repaired = await queue.RepairRunningCountsAsync(ct);
+                if (repaired > 0)
+                {
+                    log.LogWarning("Corrected the running-jobs counter of {Count} workspace(s)", repaired);
                     signal.NotifyLocal();
                 }
             }
