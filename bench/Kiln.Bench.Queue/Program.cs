@@ -17,7 +17,7 @@ using Npgsql;
 // PostgreSQL. See bench/run-queue-bench.sh (which starts the cluster and measures pgbench first) and bench/RESULTS.md.
 var o = BenchOptions.Parse(args);
 Console.Error.WriteLine($"# queue bench: workers {string.Join(',', o.Workers)}, {o.Concurrency} slots each, {o.Jobs} jobs, " +
-    $"{o.Repeats} repeats, latency at {o.Rate}/s for {o.LatencySeconds} s");
+    $"{o.Repeats} repeats, latency at {o.Rate}/s for {o.LatencySeconds} s, workspace cap {o.Cap}");
 
 var results = new List<RunResult>();
 foreach (var workers in o.Workers)
@@ -41,7 +41,7 @@ return failed ? 2 : 0;
 namespace Kiln.Bench.Queue
 {
     internal sealed record BenchOptions(string Server, int[] Workers, int Repeats, int Jobs, int Concurrency, int Rate, int LatencySeconds,
-        int EnqueueParallelism, string WorkerDll, double? PgbenchTps, string? Out, bool ProposedIndex)
+        int EnqueueParallelism, string WorkerDll, double? PgbenchTps, string? Out, bool ProposedIndex, int Cap)
     {
         public static BenchOptions Parse(string[] args)
         {
@@ -60,7 +60,8 @@ namespace Kiln.Bench.Queue
                 Get("worker-dll", ""),
                 d.TryGetValue("pgbench-tps", out var t) && t.Length > 0 ? double.Parse(t, CultureInfo.InvariantCulture) : null,
                 d.GetValueOrDefault("out"),
-                Get("proposed-index", "false") == "true");
+                Get("proposed-index", "false") == "true",
+                int.Parse(Get("cap", "10000"), CultureInfo.InvariantCulture));
         }
     }
 
@@ -173,7 +174,7 @@ namespace Kiln.Bench.Queue
             var db = scope.ServiceProvider.GetRequiredService<KilnDbContext>();
             await db.Database.MigrateAsync();
             if (o.ProposedIndex) await db.Database.ExecuteSqlRawAsync(ProposedIndexSql);
-            var ws = new Workspace { Id = Guid.NewGuid(), Name = "bench", MaxConcurrentJobs = 10_000, CreatedAt = DateTime.UtcNow };
+            var ws = new Workspace { Id = Guid.NewGuid(), Name = "bench", MaxConcurrentJobs = o.Cap, CreatedAt = DateTime.UtcNow };
             db.Workspaces.Add(ws);
             await db.SaveChangesAsync();
             var ledger = scope.ServiceProvider.GetRequiredService<CreditsLedger>();
@@ -238,6 +239,7 @@ namespace Kiln.Bench.Queue
             await Expect("posted-sum", "SELECT (SELECT posted FROM credit_accounts WHERE workspace_id = @ws) - (SELECT sum(posted_delta) FROM ledger_entries WHERE workspace_id = @ws)", 0);
             await Expect("held-sum", "SELECT coalesce(sum(held_delta), 0) FROM ledger_entries WHERE workspace_id = @ws", 0);
             await Expect("status events", "SELECT count(*) FROM job_events WHERE workspace_id = @ws AND type = 'status'", 2L * expected);
+            await Expect("running counter", "SELECT coalesce((SELECT running FROM workspace_running_jobs WHERE workspace_id = @ws), 0)", 0);
             return problems.Count == 0 ? "ok" : "FAILED: " + string.Join(", ", problems);
         }
 
