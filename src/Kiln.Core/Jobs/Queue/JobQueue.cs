@@ -29,55 +29,7 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
         var now = Now;
         var expires = now.AddSeconds(Options.LeaseSeconds);
         var cap = accounts.Value.DefaultMaxConcurrentJobs;
-        if (db.IsPostgres)
-        {
-            // The candidates are picked by a bounded top-N sort first and locked (SKIP LOCKED) afterwards: a LIMIT above
-            // FOR UPDATE makes PostgreSQL fully sort every queued job on each claim. Rows another claimer committed in
-            // between fail the status recheck after the lock; rows it still holds are skipped.
-            // The cap is enforced by the workspace's running counter, not by the snapshot: `tentative` is what the
-            // snapshot allows; `admitted` upserts the counter with the grant least(wanted, cap − running), which
-            // PostgreSQL computes on the newest counter row after waiting for a concurrent claim's lock, so two claims
-            // can never both take the last slot. Only the first `last_grant` tentative jobs of each workspace start;
-            // the other locked candidates are left queued. Claims for different workspaces never wait on each other.
-            return await db.Jobs.FromSqlInterpolated($"""
-                WITH candidates AS (
-                    SELECT id, workspace_id, priority, run_after FROM jobs
-                    WHERE id IN (
-                        SELECT id FROM jobs WHERE status = 0 AND run_after <= {now}
-                        ORDER BY priority DESC, run_after, id
-                        LIMIT {max * 4})
-                      AND status = 0
-                    FOR UPDATE SKIP LOCKED
-                ), tentative AS (
-                    SELECT * FROM (
-                        SELECT c.id, c.workspace_id, c.priority, c.run_after,
-                            row_number() OVER (PARTITION BY c.workspace_id ORDER BY c.priority DESC, c.run_after, c.id) AS rn,
-                            coalesce(w.max_concurrent_jobs, {cap}) AS cap, coalesce(r.running, 0) AS running
-                        FROM candidates c JOIN workspaces w ON w.id = c.workspace_id
-                        LEFT JOIN workspace_running_jobs r ON r.workspace_id = c.workspace_id
-                    ) x
-                    WHERE rn + running <= cap ORDER BY priority DESC, run_after, id LIMIT {max}
-                ), wanted AS (
-                    SELECT workspace_id, count(*)::int AS n, min(cap) AS cap FROM tentative GROUP BY workspace_id
-                ), admitted AS (
-                    INSERT INTO workspace_running_jobs AS s (workspace_id, running, last_grant)
-                    SELECT workspace_id, least(n, cap), least(n, cap) FROM wanted
-                    ON CONFLICT (workspace_id) DO UPDATE
-                        SET running = s.running + least(excluded.last_grant,
-                                (SELECT coalesce(w.max_concurrent_jobs, {cap}) FROM workspaces w WHERE w.id = s.workspace_id) - s.running),
-                            last_grant = least(excluded.last_grant,
-                                (SELECT coalesce(w.max_concurrent_jobs, {cap}) FROM workspaces w WHERE w.id = s.workspace_id) - s.running)
-                        WHERE s.running < (SELECT coalesce(w.max_concurrent_jobs, {cap}) FROM workspaces w WHERE w.id = s.workspace_id)
-                    RETURNING s.workspace_id, s.last_grant
-                ), chosen AS (
-                    SELECT t.id FROM tentative t JOIN admitted a ON a.workspace_id = t.workspace_id WHERE t.rn <= a.last_grant
-                )
-                UPDATE jobs SET status = 1, attempt = jobs.attempt + 1, lease_token = gen_random_uuid(),
-                    lease_expires_at = {expires}, worker_id = {workerId}, started_at = coalesce(jobs.started_at, {now})
-                FROM chosen WHERE jobs.id = chosen.id
-                RETURNING jobs.*
-                """).IgnoreQueryFilters().AsNoTracking().ToListAsync(ct);
-        }
+        if (db.IsPostgres) return await ClaimPostgresAsync(workerId, max, ct);
 
         // SQLite has one writer at a time, so a claim is a single atomic UPDATE; one job per statement keeps the
         // per-workspace cap exact.
