@@ -55,8 +55,8 @@ public sealed class ConcurrencyCapTests(PostgresServer pg)
                 (await q.SucceedAsync(job, job.LeaseToken!.Value, 1, [], default)).ShouldBeTrue();
         }
 
-        // 2. Steady contention: 8 claimers in a loop (claim → short work → complete) while a sampler counts the
-        // workspace's running jobs in one snapshot after another.
+        // 2. Steady contention: 8 claimers in a loop (claim → short work → complete, or complete-and-claim in one round
+        // trip) while a sampler counts the workspace's running jobs in one snapshot after another.
         var maxSeen = 0;
         var runs = new ConcurrentBag<Guid>();
         using var done = new CancellationTokenSource(TimeSpan.FromSeconds(90));
@@ -85,10 +85,25 @@ public sealed class ConcurrencyCapTests(PostgresServer pg)
                     await Task.Delay(2);
                     continue;
                 }
-                foreach (var job in jobs) runs.Add(job.Id);
-                await Task.Delay(Random.Shared.Next(1, 6));
-                foreach (var job in jobs)
-                    (await queue.SucceedAsync(job, job.LeaseToken!.Value, 1, [], default)).ShouldBeTrue();
+                while (jobs.Count > 0)
+                {
+                    foreach (var job in jobs) runs.Add(job.Id);
+                    await Task.Delay(Random.Shared.Next(1, 6));
+                    if (i % 2 == 0)
+                    {
+                        foreach (var job in jobs)
+                            (await queue.SucceedAsync(job, job.LeaseToken!.Value, 1, [], default)).ShouldBeTrue();
+                        jobs = [];
+                    }
+                    else
+                    {
+                        // Half the claimers refill in the completion's round trip, as the job runner does.
+                        var (succeeded, next) = await queue.SucceedManyAndClaimAsync(
+                            jobs.Select(j => new JobQueue.Completion(j, j.LeaseToken!.Value, 1, [])).ToList(), $"loop-{i}", jobs.Count, default);
+                        succeeded.ShouldAllBe(ok => ok);
+                        jobs = next;
+                    }
+                }
             }
         })).ToList();
         await Task.WhenAll(claimers);
