@@ -98,6 +98,18 @@ namespace Kiln.Bench.Queue
             var (claims, flushes) = await ReadAsync(c, "SELECT count(DISTINCT (worker_id, started_at)), count(DISTINCT finished_at) FROM jobs WHERE status = 2",
                 r => (r.GetInt64(0), r.GetInt64(1)));
             Console.Error.WriteLine($"    {done} jobs in {claims} claims ({(double)done / claims:0.0}/claim) and {flushes} completion statements ({(double)done / flushes:0.0}/statement)");
+            // Where a job's time goes: claim statement start → completion statement start (app clock, both stamped before
+            // the statement), and the gaps between successive claims of one worker.
+            var (runP50, runP99, gapP50) = await ReadAsync(c, """
+                WITH j AS (SELECT worker_id, started_at, finished_at FROM jobs WHERE status = 2),
+                claims AS (SELECT DISTINCT worker_id, started_at FROM j),
+                gaps AS (SELECT started_at - lag(started_at) OVER (PARTITION BY worker_id ORDER BY started_at) AS gap FROM claims)
+                SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) * 1000,
+                       percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) * 1000,
+                       (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM gap)) * 1000 FROM gaps WHERE gap IS NOT NULL)
+                FROM j
+                """, r => (r.GetDouble(0), r.GetDouble(1), r.GetDouble(2)));
+            Console.Error.WriteLine($"    claim→completion p50 {runP50:0.0} ms, p99 {runP99:0.0} ms; gap between a worker's claims p50 {gapP50:0.00} ms");
             var check = await CheckAsync(c, ws, o.Jobs);
             await DropAsync(o, conn);
             return new ThroughputResult(done, seconds, done / seconds, enqueueRate, check);
