@@ -115,7 +115,8 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, Job
     private void Start(Job job)
     {
         var slot = new SlotTicket();
-        var task = Task.Run(async () =>
+        // Registered before it starts: a job that ends at once must not be removed before it was added.
+        var run = new Task<Task>(async () =>
         {
             try { await executor.RunAsync(job, WorkerId, _handBack.Token, slot); }
             catch (Exception ex) { log.LogError(ex, "Job {JobId} runner crashed", job.Id); }
@@ -126,7 +127,8 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, Job
                 if (slot.TryTake()) GiveBack(1);
             }
         });
-        _running[job.Id] = task;
+        _running[job.Id] = run.Unwrap();
+        run.Start(TaskScheduler.Default);
     }
 
     bool IJobSlotRefill.TryBeginRefill()
