@@ -2,7 +2,7 @@
 # Queue benchmark: starts a throwaway PostgreSQL 15 cluster on a free port (default durability: fsync on,
 # synchronous_commit on, full_page_writes on), measures `pgbench -N` on it, then runs Kiln.Bench.Queue, which
 # measures no-op job throughput and enqueue→start latency with 1, 2 and 4 Kiln.Worker processes.
-# Usage: bench/run-queue-bench.sh [--jobs 20000] [--repeats 3] [--workers 1,2,4] [--concurrency 16] [--rate 200] [--latency-seconds 10]
+# Usage: bench/run-queue-bench.sh [--jobs 20000] [--repeats 3] [--workers 1,2,4] [--concurrency 16] [--rate 200] [--latency-seconds 10] [--cap 10000]
 # Environment: PGBIN (default: newest /usr/lib/postgresql/*/bin), PGBENCH_SECONDS (15), KEEP_CLUSTER=1 to keep it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"

@@ -17,7 +17,7 @@ using Npgsql;
 // PostgreSQL. See bench/run-queue-bench.sh (which starts the cluster and measures pgbench first) and bench/RESULTS.md.
 var o = BenchOptions.Parse(args);
 Console.Error.WriteLine($"# queue bench: workers {string.Join(',', o.Workers)}, {o.Concurrency} slots each, {o.Jobs} jobs, " +
-    $"{o.Repeats} repeats, latency at {o.Rate}/s for {o.LatencySeconds} s");
+    $"{o.Repeats} repeats, latency at {o.Rate}/s for {o.LatencySeconds} s, workspace cap {o.Cap}");
 
 var results = new List<RunResult>();
 foreach (var workers in o.Workers)
@@ -41,7 +41,7 @@ return failed ? 2 : 0;
 namespace Kiln.Bench.Queue
 {
     internal sealed record BenchOptions(string Server, int[] Workers, int Repeats, int Jobs, int Concurrency, int Rate, int LatencySeconds,
-        int EnqueueParallelism, string WorkerDll, double? PgbenchTps, string? Out, bool ProposedIndex)
+        int EnqueueParallelism, string WorkerDll, double? PgbenchTps, string? Out, bool ProposedIndex, int Cap)
     {
         public static BenchOptions Parse(string[] args)
         {
@@ -60,7 +60,8 @@ namespace Kiln.Bench.Queue
                 Get("worker-dll", ""),
                 d.TryGetValue("pgbench-tps", out var t) && t.Length > 0 ? double.Parse(t, CultureInfo.InvariantCulture) : null,
                 d.GetValueOrDefault("out"),
-                Get("proposed-index", "false") == "true");
+                Get("proposed-index", "false") == "true",
+                int.Parse(Get("cap", "10000"), CultureInfo.InvariantCulture));
         }
     }
 
@@ -97,6 +98,18 @@ namespace Kiln.Bench.Queue
             var (claims, flushes) = await ReadAsync(c, "SELECT count(DISTINCT (worker_id, started_at)), count(DISTINCT finished_at) FROM jobs WHERE status = 2",
                 r => (r.GetInt64(0), r.GetInt64(1)));
             Console.Error.WriteLine($"    {done} jobs in {claims} claims ({(double)done / claims:0.0}/claim) and {flushes} completion statements ({(double)done / flushes:0.0}/statement)");
+            // Where a job's time goes: claim statement start → completion statement start (app clock, both stamped before
+            // the statement), and the gaps between successive claims of one worker.
+            var (runP50, runP99, gapP50) = await ReadAsync(c, """
+                WITH j AS (SELECT worker_id, started_at, finished_at FROM jobs WHERE status = 2),
+                claims AS (SELECT DISTINCT worker_id, started_at FROM j),
+                gaps AS (SELECT started_at - lag(started_at) OVER (PARTITION BY worker_id ORDER BY started_at) AS gap FROM claims)
+                SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) * 1000,
+                       percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) * 1000,
+                       (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM gap)) * 1000 FROM gaps WHERE gap IS NOT NULL)
+                FROM j
+                """, r => (r.GetDouble(0), r.GetDouble(1), r.GetDouble(2)));
+            Console.Error.WriteLine($"    claim→completion p50 {runP50:0.0} ms, p99 {runP99:0.0} ms; gap between a worker's claims p50 {gapP50:0.00} ms");
             var check = await CheckAsync(c, ws, o.Jobs);
             await DropAsync(o, conn);
             return new ThroughputResult(done, seconds, done / seconds, enqueueRate, check);
@@ -173,7 +186,7 @@ namespace Kiln.Bench.Queue
             var db = scope.ServiceProvider.GetRequiredService<KilnDbContext>();
             await db.Database.MigrateAsync();
             if (o.ProposedIndex) await db.Database.ExecuteSqlRawAsync(ProposedIndexSql);
-            var ws = new Workspace { Id = Guid.NewGuid(), Name = "bench", MaxConcurrentJobs = 10_000, CreatedAt = DateTime.UtcNow };
+            var ws = new Workspace { Id = Guid.NewGuid(), Name = "bench", MaxConcurrentJobs = o.Cap, CreatedAt = DateTime.UtcNow };
             db.Workspaces.Add(ws);
             await db.SaveChangesAsync();
             var ledger = scope.ServiceProvider.GetRequiredService<CreditsLedger>();
@@ -238,6 +251,7 @@ namespace Kiln.Bench.Queue
             await Expect("posted-sum", "SELECT (SELECT posted FROM credit_accounts WHERE workspace_id = @ws) - (SELECT sum(posted_delta) FROM ledger_entries WHERE workspace_id = @ws)", 0);
             await Expect("held-sum", "SELECT coalesce(sum(held_delta), 0) FROM ledger_entries WHERE workspace_id = @ws", 0);
             await Expect("status events", "SELECT count(*) FROM job_events WHERE workspace_id = @ws AND type = 'status'", 2L * expected);
+            await Expect("running counter", "SELECT coalesce((SELECT running FROM workspace_running_jobs WHERE workspace_id = @ws), 0)", 0);
             return problems.Count == 0 ? "ok" : "FAILED: " + string.Join(", ", problems);
         }
 

@@ -136,3 +136,8 @@ internal sealed class WorkerHeartbeatConfiguration : IEntityTypeConfiguration<Wo
         b.Property(x => x.Host).HasMaxLength(200);
     }
 }
+
+internal sealed class WorkspaceRunningJobsConfiguration : IEntityTypeConfiguration<WorkspaceRunningJobs>
+{
+    public void Configure(EntityTypeBuilder<WorkspaceRunningJobs> b) => b.HasKey(x => x.WorkspaceId);
+}

@@ -30,6 +30,7 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
     public DbSet<Artifact> Artifacts => Set<Artifact>();
     public DbSet<Upload> Uploads => Set<Upload>();
     public DbSet<WorkerHeartbeat> WorkerHeartbeats => Set<WorkerHeartbeat>();
+    public DbSet<WorkspaceRunningJobs> WorkspaceRunningJobs => Set<WorkspaceRunningJobs>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 

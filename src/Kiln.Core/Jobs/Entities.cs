@@ -72,3 +72,18 @@ public sealed class WorkerHeartbeat
     public DateTime StartedAt { get; set; }
     public DateTime LastSeenAt { get; set; }
 }
+
+/// <summary>
+/// PostgreSQL's admission counter for a workspace's concurrency cap: how many of its jobs are running. A claim raises
+/// it with a conditional upsert that PostgreSQL re-evaluates on the newest row version after a lock wait, so two
+/// concurrent claims cannot both take the last slot; every transition out of Running lowers it in the same
+/// transaction. <see cref="LastGrant"/> is scratch space: how many slots the latest claim got (RETURNING cannot see
+/// the old value on PostgreSQL 15). SQLite has a single writer, so its claim counts running jobs exactly and does not
+/// use this table.
+/// </summary>
+public sealed class WorkspaceRunningJobs
+{
+    public Guid WorkspaceId { get; set; }
+    public int Running { get; set; }
+    public int LastGrant { get; set; }
+}

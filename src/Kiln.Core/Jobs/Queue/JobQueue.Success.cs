@@ -39,7 +39,23 @@ public sealed partial class JobQueue
             return results;
         }
 
-        var now = Now;
+        return await WithConnectionAsync(async conn =>
+        {
+            await using var cmd = new NpgsqlCommand(SucceedManySql, conn);
+            if (db.Database.CurrentTransaction?.GetDbTransaction() is NpgsqlTransaction tx) cmd.Transaction = tx;
+            AddSucceedParameters(cmd.Parameters, batch, Now);
+            await cmd.PrepareAsync(ct);
+            bool[] results;
+            List<(long, long)> moved;
+            await using (var r = await cmd.ExecuteReaderAsync(ct))
+                (results, moved) = await ReadSucceedResultsAsync(r, batch.Count, ct);
+            CountMoves(moved);
+            return results;
+        }, ct);
+    }
+
+    private static void AddSucceedParameters(NpgsqlParameterCollection p, IReadOnlyList<Completion> batch, DateTime now)
+    {
         var n = batch.Count;
         var ids = new Guid[n]; var leases = new Guid[n]; var costs = new long[n]; var ords = new int[n];
         var aIds = new List<Guid>(); var aJobs = new List<Guid>(); var aNames = new List<string>(); var aTypes = new List<string>();
@@ -56,48 +72,43 @@ public sealed partial class JobQueue
                 aEvents.Add(JsonSerializer.Serialize(new { name = a.Name, contentType = a.ContentType, size = a.Size }, EventJson));
             }
         }
-        var conn = (NpgsqlConnection)db.Database.GetDbConnection();
-        var opened = conn.State != System.Data.ConnectionState.Open;
-        if (opened) await conn.OpenAsync(ct);
-        try
+        p.Add(new NpgsqlParameter<Guid[]>("ids", ids));
+        p.Add(new NpgsqlParameter<Guid[]>("leases", leases));
+        p.Add(new NpgsqlParameter<long[]>("costs", costs));
+        p.Add(new NpgsqlParameter<int[]>("ords", ords));
+        p.Add(new NpgsqlParameter<DateTime>("now", now));
+        p.Add(new NpgsqlParameter<string>("status_json", SucceededEventJson));
+        p.Add(new NpgsqlParameter<Guid[]>("a_ids", [.. aIds]));
+        p.Add(new NpgsqlParameter<Guid[]>("a_jobs", [.. aJobs]));
+        p.Add(new NpgsqlParameter<string[]>("a_names", [.. aNames]));
+        p.Add(new NpgsqlParameter<string[]>("a_types", [.. aTypes]));
+        p.Add(new NpgsqlParameter<long[]>("a_sizes", [.. aSizes]));
+        p.Add(new NpgsqlParameter<string[]>("a_keys", [.. aKeys]));
+        p.Add(new NpgsqlParameter<string[]>("a_shas", [.. aShas]));
+        p.Add(new NpgsqlParameter<string[]>("a_events", [.. aEvents]));
+        p.Add(new NpgsqlParameter<int[]>("a_ord", [.. aOrd]));
+    }
+
+    /// <summary>Reads the batch statement's answer: which completions passed their fence, and the ledger movements.</summary>
+    private static async Task<(bool[], List<(long, long)>)> ReadSucceedResultsAsync(System.Data.Common.DbDataReader r, int n, CancellationToken ct)
+    {
+        var results = new bool[n];
+        var moved = new List<(long Captured, long Released)>();
+        while (await r.ReadAsync(ct))
         {
-            await using var cmd = new NpgsqlCommand(SucceedManySql, conn);
-            if (db.Database.CurrentTransaction?.GetDbTransaction() is NpgsqlTransaction tx) cmd.Transaction = tx;
-            cmd.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", ids));
-            cmd.Parameters.Add(new NpgsqlParameter<Guid[]>("leases", leases));
-            cmd.Parameters.Add(new NpgsqlParameter<long[]>("costs", costs));
-            cmd.Parameters.Add(new NpgsqlParameter<int[]>("ords", ords));
-            cmd.Parameters.Add(new NpgsqlParameter<DateTime>("now", now));
-            cmd.Parameters.Add(new NpgsqlParameter<string>("status_json", SucceededEventJson));
-            cmd.Parameters.Add(new NpgsqlParameter<Guid[]>("a_ids", [.. aIds]));
-            cmd.Parameters.Add(new NpgsqlParameter<Guid[]>("a_jobs", [.. aJobs]));
-            cmd.Parameters.Add(new NpgsqlParameter<string[]>("a_names", [.. aNames]));
-            cmd.Parameters.Add(new NpgsqlParameter<string[]>("a_types", [.. aTypes]));
-            cmd.Parameters.Add(new NpgsqlParameter<long[]>("a_sizes", [.. aSizes]));
-            cmd.Parameters.Add(new NpgsqlParameter<string[]>("a_keys", [.. aKeys]));
-            cmd.Parameters.Add(new NpgsqlParameter<string[]>("a_shas", [.. aShas]));
-            cmd.Parameters.Add(new NpgsqlParameter<string[]>("a_events", [.. aEvents]));
-            cmd.Parameters.Add(new NpgsqlParameter<int[]>("a_ord", [.. aOrd]));
-            var results = new bool[n];
-            var moved = new List<(long Captured, long Released)>();
-            await using (var r = await cmd.ExecuteReaderAsync(ct))
-            {
-                while (await r.ReadAsync(ct))
-                {
-                    results[r.GetInt32(0)] = true;
-                    if (!r.IsDBNull(1)) moved.Add((r.GetInt64(1), r.GetInt64(2)));
-                }
-            }
-            foreach (var (captured, released) in moved)
-            {
-                if (captured > 0) CountLedger("capture", captured);
-                if (released > 0) CountLedger("release", released);
-            }
-            return results;
+            results[r.GetInt32(0)] = true;
+            if (!r.IsDBNull(1)) moved.Add((r.GetInt64(1), r.GetInt64(2)));
         }
-        finally
+        return (results, moved);
+    }
+
+    /// <summary>Metrics for committed ledger movements.</summary>
+    private static void CountMoves(List<(long Captured, long Released)> moved)
+    {
+        foreach (var (captured, released) in moved)
         {
-            if (opened) await conn.CloseAsync();
+            if (captured > 0) CountLedger("capture", captured);
+            if (released > 0) CountLedger("release", released);
         }
     }
 
@@ -138,6 +149,12 @@ public sealed partial class JobQueue
             FROM totals t
             WHERE a.workspace_id = t.workspace_id
             RETURNING a.workspace_id, a.posted, a.held
+        ), freed AS (
+            -- The finished jobs' slots. The scalar subquery makes the account move run first: every path locks the
+            -- account before the counter, so completions cannot deadlock with each other.
+            UPDATE workspace_running_jobs s SET running = s.running - f.n
+            FROM (SELECT workspace_id, count(*)::int AS n FROM done GROUP BY workspace_id) f
+            WHERE s.workspace_id = f.workspace_id AND (SELECT count(*) FROM acct) >= 0
         ), moves AS (
             SELECT r.workspace_id, r.job_id, r.ord, 0 AS sub, 4 AS kind, -r.captured AS posted_delta, -r.captured AS held_delta, 'capture' AS tag
             FROM resolved r WHERE r.captured > 0
@@ -191,6 +208,7 @@ public sealed partial class JobQueue
         await ledger.ResolveHoldAsync(job.Id, cost, ct);
         foreach (var a in artifacts) await events.AppendAsync(job, JobEventTypes.Artifact, new { name = a.Name, contentType = a.ContentType, size = a.Size }, ct);
         await events.AppendAsync(job, JobEventTypes.Status, new { status = "succeeded", percent = 100 }, ct);
+        await LeftRunningAsync(job.WorkspaceId, ct);
         await tx.CommitAsync(ct);
         return true;
     }

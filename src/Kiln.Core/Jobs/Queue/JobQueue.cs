@@ -29,35 +29,7 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
         var now = Now;
         var expires = now.AddSeconds(Options.LeaseSeconds);
         var cap = accounts.Value.DefaultMaxConcurrentJobs;
-        if (db.IsPostgres)
-        {
-            // The candidates are picked by a bounded top-N sort first and locked (SKIP LOCKED) afterwards: a LIMIT above
-            // FOR UPDATE makes PostgreSQL fully sort every queued job on each claim. Rows another claimer committed in
-            // between fail the status recheck after the lock; rows it still holds are skipped.
-            return await db.Jobs.FromSqlInterpolated($"""
-                WITH candidates AS (
-                    SELECT id, workspace_id, priority, run_after FROM jobs
-                    WHERE id IN (
-                        SELECT id FROM jobs WHERE status = 0 AND run_after <= {now}
-                        ORDER BY priority DESC, run_after, id
-                        LIMIT {max * 4})
-                      AND status = 0
-                    FOR UPDATE SKIP LOCKED
-                ), ranked AS (
-                    SELECT c.id, c.priority, c.run_after,
-                        row_number() OVER (PARTITION BY c.workspace_id ORDER BY c.priority DESC, c.run_after, c.id) AS rn,
-                        coalesce(w.max_concurrent_jobs, {cap}) AS cap,
-                        (SELECT count(*) FROM jobs r WHERE r.workspace_id = c.workspace_id AND r.status = 1) AS running
-                    FROM candidates c JOIN workspaces w ON w.id = c.workspace_id
-                ), chosen AS (
-                    SELECT id FROM ranked WHERE rn + running <= cap ORDER BY priority DESC, run_after, id LIMIT {max}
-                )
-                UPDATE jobs SET status = 1, attempt = jobs.attempt + 1, lease_token = gen_random_uuid(),
-                    lease_expires_at = {expires}, worker_id = {workerId}, started_at = coalesce(jobs.started_at, {now})
-                FROM chosen WHERE jobs.id = chosen.id
-                RETURNING jobs.*
-                """).IgnoreQueryFilters().AsNoTracking().ToListAsync(ct);
-        }
+        if (db.IsPostgres) return await ClaimPostgresAsync(workerId, max, ct);
 
         // SQLite has one writer at a time, so a claim is a single atomic UPDATE; one job per statement keeps the
         // per-workspace cap exact.
@@ -125,7 +97,11 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
                 .SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.RunAfter, runAfter)
                 .SetProperty(j => j.LeaseToken, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
                 .SetProperty(j => j.ErrorCode, code).SetProperty(j => j.ErrorMessage, Truncate(message, 2000)), ct) > 0;
-            if (ok) await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", retry = true, code, message, runAfter }, ct);
+            if (ok)
+            {
+                await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", retry = true, code, message, runAfter }, ct);
+                await LeftRunningAsync(job.WorkspaceId, ct);
+            }
         }
         else
         {
@@ -153,7 +129,11 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
             .SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.RunAfter, now).SetProperty(j => j.Attempt, j => j.Attempt - 1)
             .SetProperty(j => j.LeaseToken, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
             .SetProperty(j => j.ProgressStep, "queued"), ct) > 0;
-        if (ok) await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", handedBack = true }, ct);
+        if (ok)
+        {
+            await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", handedBack = true }, ct);
+            await LeftRunningAsync(job.WorkspaceId, ct);
+        }
         if (ok) await tx.CommitAsync(ct); else await tx.RollbackAsync(ct);
         return ok;
     }
@@ -187,7 +167,11 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
                     .SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.RunAfter, runAfter)
                     .SetProperty(j => j.LeaseToken, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
                     .SetProperty(j => j.ErrorCode, "lease_expired").SetProperty(j => j.ProgressStep, "queued"), ct) > 0;
-                if (ok) await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", retry = true, code = "lease_expired", runAfter }, ct);
+                if (ok)
+                {
+                    await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", retry = true, code = "lease_expired", runAfter }, ct);
+                    await LeftRunningAsync(job.WorkspaceId, ct);
+                }
             }
             if (ok) { await tx.CommitAsync(ct); rescued++; } else await tx.RollbackAsync(ct);
         }
@@ -217,7 +201,50 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
         await ledger.ReleaseHoldAsync(job.Id, ct);
         await events.AppendAsync(job, JobEventTypes.Status,
             status == JobStatus.Canceled ? new { status = "canceled" } : new { status = "failed", code, message }, ct);
+        await LeftRunningAsync(job.WorkspaceId, ct);
         return true;
+    }
+
+    /// <summary>
+    /// PostgreSQL: a job of this workspace left Running (in the caller's transaction, after its fenced update), so its
+    /// slot is free again. Called last, after any ledger writes: every path locks job → hold → account → counter, so
+    /// two finishing transactions cannot deadlock on the account and the counter.
+    /// </summary>
+    private async Task LeftRunningAsync(Guid workspaceId, CancellationToken ct)
+    {
+        if (!db.IsPostgres) return;
+        await db.WorkspaceRunningJobs.Where(r => r.WorkspaceId == workspaceId)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Running, r => r.Running - 1), ct);
+    }
+
+    /// <summary>
+    /// PostgreSQL: puts any workspace's running counter that disagrees with its running jobs back in line (a manual
+    /// edit of jobs, or a bug). Counter and jobs change in the same transactions, so one snapshot sees them agree;
+    /// a disagreement is real. It is corrected under the counter's row lock, counting in a snapshot taken after the
+    /// lock, so no claim or completion can slip in between. Returns how many counters were corrected.
+    /// </summary>
+    public async Task<int> RepairRunningCountsAsync(CancellationToken ct)
+    {
+        if (!db.IsPostgres) return 0;
+        var drifted = await db.Database.SqlQuery<Guid>($"""
+            SELECT coalesce(r.workspace_id, j.workspace_id) AS "Value"
+            FROM workspace_running_jobs r
+            FULL JOIN (SELECT workspace_id, count(*) AS n FROM jobs WHERE status = 1 GROUP BY workspace_id) j ON j.workspace_id = r.workspace_id
+            WHERE coalesce(r.running, 0) <> coalesce(j.n, 0)
+            """).ToListAsync(ct);
+        foreach (var ws in drifted)
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await db.Database.ExecuteSqlInterpolatedAsync(
+                $"INSERT INTO workspace_running_jobs (workspace_id, running, last_grant) VALUES ({ws}, 0, 0) ON CONFLICT (workspace_id) DO NOTHING", ct);
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM workspace_running_jobs WHERE workspace_id = {ws} FOR UPDATE", ct);
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                UPDATE workspace_running_jobs SET running = (SELECT count(*) FROM jobs WHERE workspace_id = {ws} AND status = 1)
+                WHERE workspace_id = {ws}
+                """, ct);
+            await tx.CommitAsync(ct);
+        }
+        return drifted.Count;
     }
 
     private static string? Truncate(string? s, int max) => s is null || s.Length <= max ? s : s[..max];

@@ -11,7 +11,9 @@ namespace Kiln.Core.Jobs.Runner;
 /// Group commit for successful attempts: completions that arrive while a flush is running are written together by
 /// the next flush, one statement per workspace (<see cref="JobQueue.SucceedManyAsync"/>). There is no timer — an
 /// idle worker's completion is written at once; a busy worker's completions share round trips and commits. Every
-/// completion keeps its own lease fence and its own answer.
+/// completion keeps its own lease fence and its own answer. On PostgreSQL, when the job runner is attached, the slots
+/// of the completing jobs are refilled in the same round trip and transaction (<see cref="JobQueue.SucceedManyAndClaimAsync"/>),
+/// so a busy worker needs no separate claim statement per batch.
 /// </summary>
 public sealed class CompletionBatcher(IServiceScopeFactory scopes, ILogger<CompletionBatcher> log) : IDisposable
 {
@@ -19,10 +21,14 @@ public sealed class CompletionBatcher(IServiceScopeFactory scopes, ILogger<Compl
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly object _gate = new();
     private Task? _loop;
+    private IJobSlotRefill? _refill;
 
-    public Task<bool> SucceedAsync(Job job, Guid lease, long cost, IReadOnlyList<ArtifactRecord> artifacts)
+    /// <summary>The job runner of this process: completions then refill its slots.</summary>
+    public void Attach(IJobSlotRefill refill) => _refill = refill;
+
+    public Task<bool> SucceedAsync(Job job, Guid lease, long cost, IReadOnlyList<ArtifactRecord> artifacts, SlotTicket? slot = null)
     {
-        var pending = new Pending(new JobQueue.Completion(job, lease, cost, artifacts), new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(new JobQueue.Completion(job, lease, cost, artifacts), new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously), slot);
         lock (_gate) _loop ??= Task.Run(LoopAsync);
         if (!_queue.Writer.TryWrite(pending)) pending.Done.TrySetException(new ObjectDisposedException(nameof(CompletionBatcher)));
         return pending.Done.Task;
@@ -35,41 +41,74 @@ public sealed class CompletionBatcher(IServiceScopeFactory scopes, ILogger<Compl
         while (await reader.WaitToReadAsync())
         {
             while (buffer.Count < MaxBatch && reader.TryRead(out var p)) buffer.Add(p);
-            await Task.WhenAll(buffer.GroupBy(p => p.Completion.Job.WorkspaceId).Select(g => FlushAsync(g.ToList())));
+            await Task.WhenAll(buffer.GroupBy(p => p.Completion.Job.WorkspaceId).Select(g => FlushAsync(g.ToList(), refill: true)));
             buffer.Clear();
         }
     }
 
-    private async Task FlushAsync(List<Pending> group)
+    private async Task FlushAsync(List<Pending> group, bool refill)
     {
+        var slots = 0;
+        var refilling = false;
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            if (group.Count > 1 && !scope.ServiceProvider.GetRequiredService<KilnDbContext>().IsPostgres)
+            var isPostgres = scope.ServiceProvider.GetRequiredService<KilnDbContext>().IsPostgres;
+            if (group.Count > 1 && !isPostgres)
             {
                 // SQLite has no batched statement: one completion (and one answer) at a time, so a failure of one
                 // can never be reported for another that already committed.
-                foreach (var p in group) await FlushAsync([p]);
+                foreach (var p in group) await FlushAsync([p], refill: false);
                 return;
             }
             var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
-            var results = await queue.SucceedManyAsync(group.Select(p => p.Completion).ToList(), CancellationToken.None);
+            var completions = group.Select(p => p.Completion).ToList();
+            bool[] results;
+            if (refill && isPostgres && _refill is { } runner)
+            {
+                foreach (var p in group) if (p.Slot?.TryTake() == true) slots++;
+                refilling = slots > 0 && runner.TryBeginRefill();
+                if (refilling)
+                {
+                    var (succeeded, claimed) = await queue.SucceedManyAndClaimAsync(completions, runner.WorkerId, slots, CancellationToken.None);
+                    results = succeeded;
+                    refilling = false;
+                    runner.EndRefill(claimed, slots);
+                    slots = 0;
+                }
+                else results = await queue.SucceedManyAsync(completions, CancellationToken.None);
+            }
+            else results = await queue.SucceedManyAsync(completions, CancellationToken.None);
             for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(results[i]);
         }
-        catch (PostgresException ex) when (group.Count > 1)
+        catch (PostgresException ex) when (group.Count > 1 || refilling)
         {
-            // The server rejected the statement, so nothing of it was written: complete each on its own, so one bad
+            // The server rejected the batch, so nothing of it was written: complete each on its own, so one bad
             // completion cannot fail the others.
             log.LogWarning(ex, "Batched completion of {Count} jobs failed; completing them one by one", group.Count);
-            foreach (var p in group) await FlushAsync([p]);
+            ReleaseSlots(ref slots, ref refilling);
+            foreach (var p in group) await FlushAsync([p], refill: false);
         }
         catch (Exception ex)
         {
             foreach (var p in group) p.Done.TrySetException(ex);
         }
+        finally
+        {
+            ReleaseSlots(ref slots, ref refilling);
+        }
+    }
+
+    /// <summary>Slots taken over but not refilled go back to the runner.</summary>
+    private void ReleaseSlots(ref int slots, ref bool refilling)
+    {
+        if (refilling) _refill!.EndRefill([], slots);
+        else if (slots > 0) _refill!.ReturnSlots(slots);
+        slots = 0;
+        refilling = false;
     }
 
     public void Dispose() => _queue.Writer.TryComplete();
 
-    private sealed record Pending(JobQueue.Completion Completion, TaskCompletionSource<bool> Done);
+    private sealed record Pending(JobQueue.Completion Completion, TaskCompletionSource<bool> Done, SlotTicket? Slot);
 }
