@@ -54,9 +54,11 @@ public static class GuardedConnector
         SocketException? last = null;
         foreach (var address in permitted)
         {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            Socket? socket = null;
             try
             {
+                // Inside the try: a machine without IPv6 throws here, and the next (IPv4) address should still be tried.
+                socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 await socket.ConnectAsync(new IPEndPoint(address, endpoint.Port), ct);
                 // The peer is what counts, not what was looked up.
                 if (socket.RemoteEndPoint is not IPEndPoint peer || !allowed(peer.Address))
@@ -66,11 +68,11 @@ public static class GuardedConnector
             catch (SocketException e)
             {
                 last = e;
-                socket.Dispose();
+                socket?.Dispose();
             }
             catch
             {
-                socket.Dispose();
+                socket?.Dispose();
                 throw;
             }
         }
