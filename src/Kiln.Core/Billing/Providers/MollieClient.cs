@@ -35,28 +35,20 @@ public sealed class MollieClient(HttpClient http, IOptions<BillingOptions> optio
     /// Canceling an already canceled subscription is an error at Mollie; callers re-read the subscription then.
     /// </summary>
     public Task<Result<JsonElement>> CancelSubscriptionAsync(string customerId, string subscriptionId, CancellationToken ct) =>
-        ProviderHttp.SendAsync(http, "Mollie", () =>
-        {
-            var request = new HttpRequestMessage(HttpMethod.Delete,
-                $"v2/customers/{Uri.EscapeDataString(customerId)}/subscriptions/{Uri.EscapeDataString(subscriptionId)}");
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
-            return request;
-        }, ct);
+        SendAsync(HttpMethod.Delete, $"v2/customers/{Uri.EscapeDataString(customerId)}/subscriptions/{Uri.EscapeDataString(subscriptionId)}", null, null, ct);
 
     private Task<Result<JsonElement>> PostAsync(string path, object body, string idempotencyKey, CancellationToken ct) =>
-        ProviderHttp.SendAsync(http, "Mollie", () =>
-        {
-            var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
-            request.Headers.Add("Idempotency-Key", idempotencyKey);
-            return request;
-        }, ct);
+        SendAsync(HttpMethod.Post, path, body, idempotencyKey, ct);
 
-    private Task<Result<JsonElement>> GetAsync(string path, CancellationToken ct) =>
+    private Task<Result<JsonElement>> GetAsync(string path, CancellationToken ct) => SendAsync(HttpMethod.Get, path, null, null, ct);
+
+    private Task<Result<JsonElement>> SendAsync(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken ct) =>
         ProviderHttp.SendAsync(http, "Mollie", () =>
         {
-            var request = new HttpRequestMessage(HttpMethod.Get, path);
+            var request = new HttpRequestMessage(method, path);
+            if (body is not null) request.Content = JsonContent.Create(body);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+            if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
             return request;
         }, ct);
 }
