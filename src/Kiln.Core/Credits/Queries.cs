@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -25,7 +26,7 @@ public sealed class ListLedgerEntriesQuery(KilnDbContext db)
         var q = db.LedgerEntries.AsNoTracking().Where(e => e.WorkspaceId == workspaceId);
         if (kind is { } k) q = q.Where(e => e.Kind == k);
         var total = await q.CountAsync(ct);
-        var items = await q.OrderByDescending(e => e.Id).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+        var items = await q.OrderByDescending(e => e.Id).Skip(Paging.Skip(page, pageSize)).Take(pageSize).ToListAsync(ct);
         return new LedgerPage(items, page, pageSize, total);
     }
 }

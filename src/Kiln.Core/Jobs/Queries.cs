@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -22,7 +23,7 @@ public sealed class ListJobsQuery(KilnDbContext db)
         if (!string.IsNullOrEmpty(pipeline)) q = q.Where(j => j.PipelineId == pipeline);
         var total = await q.CountAsync(ct);
         var items = await q.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id)
-            .Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+            .Skip(Paging.Skip(page, pageSize)).Take(pageSize).ToListAsync(ct);
         return new JobPage(items, page, pageSize, total);
     }
 }

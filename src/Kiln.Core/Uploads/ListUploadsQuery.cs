@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -17,7 +18,7 @@ public sealed class ListUploadsQuery(KilnDbContext db)
         var total = await query.CountAsync(ct);
         var rows = await query
             .OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id)
-            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Skip(Paging.Skip(page, pageSize)).Take(pageSize)
             .ToListAsync(ct);
         return new UploadPage(rows.Select(UploadDto.From).ToList(), page, pageSize, total);
     }

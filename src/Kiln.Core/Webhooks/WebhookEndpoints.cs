@@ -156,7 +156,7 @@ public sealed class ListWebhookDeliveriesQuery(KilnDbContext db)
         pageSize = Math.Clamp(pageSize, 1, 100);
         var q = db.Set<WebhookDelivery>().AsNoTracking().Where(d => d.EndpointId == endpointId && d.WorkspaceId == workspaceId);
         var total = await q.CountAsync(ct);
-        var items = await q.OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+        var items = await q.OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Skip(Paging.Skip(page, pageSize)).Take(pageSize).ToListAsync(ct);
         return new WebhookDeliveryPage(items, page, pageSize, total);
     }
 }

@@ -61,7 +61,9 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, IServiceProvider se
                 await blobs.DeletePrefixAsync(attemptPrefix, CancellationToken.None);
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException || stop.IsCancellationRequested)
+        // Only our own token means timeout, cancel or hand-back; a library's own cancellation (an HTTP client timing out) is a
+        // failure like any other and goes to the general handler below (retried as transient).
+        catch (Exception) when (stop.IsCancellationRequested)
         {
             await using var scope = scopes.CreateAsyncScope();
             var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();

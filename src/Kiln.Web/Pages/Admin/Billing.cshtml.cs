@@ -22,7 +22,7 @@ public sealed class BillingModel(BillingAdminQueries queries, RetryPaymentEventC
     {
         if (!Me.IsAdmin) return NotFoundPage();
         PageNumber = Math.Max(1, PageNumber);
-        (var rows, Total) = await queries.Events(ParsedStatus(), (PageNumber - 1) * PageSize, PageSize, ct);
+        (var rows, Total) = await queries.Events(ParsedStatus(), Kiln.Core.Common.Paging.Skip(PageNumber, PageSize), PageSize, ct);
         Events = rows;
         Shortfalls = await queries.Shortfalls(!ShowResolved, ct);
         return Page();

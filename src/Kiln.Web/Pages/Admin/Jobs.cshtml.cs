@@ -21,7 +21,7 @@ public sealed class JobsModel(AdminQueries admin) : KilnPageModel
     {
         if (!Me.IsAdmin) return NotFoundPage();
         PageNumber = Math.Max(1, PageNumber);
-        (var rows, Total) = await admin.Jobs(ParsedStatus(), Pipeline, WorkspaceFilter, (PageNumber - 1) * PageSize, PageSize, ct);
+        (var rows, Total) = await admin.Jobs(ParsedStatus(), Pipeline, WorkspaceFilter, Kiln.Core.Common.Paging.Skip(PageNumber, PageSize), PageSize, ct);
         Rows = rows;
         return Page();
     }
