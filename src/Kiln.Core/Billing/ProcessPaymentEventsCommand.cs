@@ -33,7 +33,9 @@ public sealed class ProcessPaymentEventsCommand(KilnDbContext db, PaymentProvide
     public async Task<PaymentEventStatus?> ProcessOneAsync(Guid eventId, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        // Whole milliseconds: the lease doubles as the claim's fence and must compare equal after a database round trip.
         var lease = now + Lease;
+        lease = new DateTime(lease.Ticks - (lease.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
         var claimed = await db.Set<PaymentEvent>()
             .Where(e => e.Id == eventId && ((e.Status == PaymentEventStatus.Pending && e.NextAttemptAt <= now) || (e.Status == PaymentEventStatus.Processing && e.LockedUntil < now)))
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, PaymentEventStatus.Processing).SetProperty(e => e.LockedUntil, lease)
@@ -44,7 +46,7 @@ public sealed class ProcessPaymentEventsCommand(KilnDbContext db, PaymentProvide
         string? error;
         try
         {
-            error = await Apply(evt, ct);
+            error = await Apply(evt, lease, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -52,10 +54,10 @@ public sealed class ProcessPaymentEventsCommand(KilnDbContext db, PaymentProvide
             error = ex.GetType().Name + ": " + ex.Message;
         }
         db.ChangeTracker.Clear();
-        return error is null ? PaymentEventStatus.Processed : await Reschedule(evt, error, ct);
+        return error is null ? PaymentEventStatus.Processed : await Reschedule(evt, lease, error, ct);
     }
 
-    private async Task<string?> Apply(PaymentEvent evt, CancellationToken ct)
+    private async Task<string?> Apply(PaymentEvent evt, DateTime lease, CancellationToken ct)
     {
         var provider = providers.Find(evt.Provider);
         if (!provider.IsSuccess) return provider.Error!.Message;
@@ -72,21 +74,22 @@ public sealed class ProcessPaymentEventsCommand(KilnDbContext db, PaymentProvide
             }
         }
         var now = clock.GetUtcNow().UtcDateTime;
-        // Only the claim holder may finish the event; a lease that ran out and was re-claimed makes this a no-op.
-        await db.Set<PaymentEvent>().Where(e => e.Id == evt.Id && e.Status == PaymentEventStatus.Processing)
+        // Only the claim holder may finish the event (its lease value is its fence): a lease that ran out and was
+        // re-claimed, or a re-delivery that put the event back in the queue, makes this a no-op.
+        await db.Set<PaymentEvent>().Where(e => e.Id == evt.Id && e.Status == PaymentEventStatus.Processing && e.LockedUntil == lease)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, PaymentEventStatus.Processed).SetProperty(e => e.ProcessedAt, now)
                 .SetProperty(e => e.LockedUntil, (DateTime?)null).SetProperty(e => e.LastError, (string?)null), ct);
         await tx.CommitAsync(ct);
         return null;
     }
 
-    private async Task<PaymentEventStatus> Reschedule(PaymentEvent evt, string error, CancellationToken ct)
+    private async Task<PaymentEventStatus> Reschedule(PaymentEvent evt, DateTime lease, string error, CancellationToken ct)
     {
         var attempts = evt.Attempts;
         var status = attempts >= options.Value.MaxEventAttempts ? PaymentEventStatus.Failed : PaymentEventStatus.Pending;
         var next = clock.GetUtcNow().UtcDateTime + Backoff(attempts);
         var message = ReceiveWebhookCommand.Truncate(error, 2000);
-        await db.Set<PaymentEvent>().Where(e => e.Id == evt.Id && e.Status == PaymentEventStatus.Processing)
+        await db.Set<PaymentEvent>().Where(e => e.Id == evt.Id && e.Status == PaymentEventStatus.Processing && e.LockedUntil == lease)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, status).SetProperty(e => e.NextAttemptAt, next)
                 .SetProperty(e => e.LockedUntil, (DateTime?)null).SetProperty(e => e.LastError, message), CancellationToken.None);
         return status;
