@@ -258,11 +258,10 @@ public sealed class JourneyTests(KilnApp app)
         await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "uploading");
         var deleted = s.Page.WaitForResponseAsync(r => r.Request.Method == "DELETE" && r.Url.Contains("/api/uploads/", StringComparison.Ordinal));
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Cancel upload" }).ClickAsync();
-        // The UI asks the server to delete the pending upload. That DELETE currently answers 500 for a pending multipart
-        // upload (reported to the storage owner), so only "never became usable" is asserted here.
-        _ = await deleted;
+        // The UI asks the server to delete the pending upload: it answers 204 and nothing of it is left.
+        (await deleted).Status.ShouldBe(204);
         (await app.WithScope(sp => sp.GetRequiredService<KilnDbContext>().Uploads.AsNoTracking()
-            .CountAsync(u => u.FileName == "first.pdf" && u.Status == UploadStatus.Ready))).ShouldBe(0);
+            .CountAsync(u => u.FileName == "first.pdf"))).ShouldBe(0);
         await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "canceled");
         await s.ShotAsync("upload-canceled");
 
@@ -287,7 +286,6 @@ public sealed class JourneyTests(KilnApp app)
     [Fact]
     public async Task A_pdf_podcast_job_runs_live_and_its_download_matches_storage()
     {
-        if (!app.HasPipeline("pdf-podcast")) Assert.Skip("The pdf-podcast pipeline is not registered in this build yet (it lands with the pipeline branch).");
         await using var s = await BrowserSession.OpenAsync(app, nameof(A_pdf_podcast_job_runs_live_and_its_download_matches_storage));
         await s.SignUpAsync(Email("podcast"));
         await s.GoAsync("/jobs/new");

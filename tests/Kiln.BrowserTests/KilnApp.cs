@@ -67,8 +67,6 @@ public sealed class KilnApp : IAsyncLifetime
         return result.Value ?? throw new InvalidOperationException(result.Error!.Message);
     });
 
-    public bool HasPipeline(string id) => Services.GetRequiredService<PipelineCatalog>().Find(id) is not null;
-
     /// <summary>The web project's folder, so its wwwroot is served exactly as in development.</summary>
     private static string WebProjectDirectory()
     {

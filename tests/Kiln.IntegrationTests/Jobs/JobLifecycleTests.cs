@@ -141,7 +141,7 @@ public sealed class JobLifecycleTests(PostgresServer pg)
         (await user.Client.WaitForJob(running.Id(), "canceled", "succeeded", "failed")).GetProperty("status").GetString().ShouldBe("canceled");
         (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(15));
 
-        ProcessExists(pid).ShouldBeFalse($"child process {pid} survived the cancel");
+        (await ProcessGoneAsync(pid)).ShouldBeTrue($"child process {pid} survived the cancel");
         var balance = await user.Client.Balance();
         balance.GetProperty("available").GetInt64().ShouldBe(25);
         balance.GetProperty("held").GetInt64().ShouldBe(0);
@@ -161,7 +161,7 @@ public sealed class JobLifecycleTests(PostgresServer pg)
         var job = await user.Client.WaitForJob(created.Id(), "failed", "succeeded");
         job.GetProperty("errorCode").GetString().ShouldBe("timeout");
         job.GetProperty("errorMessage").GetString()!.ShouldContain("2 s");
-        ProcessExists(pid).ShouldBeFalse();
+        (await ProcessGoneAsync(pid)).ShouldBeTrue($"child process {pid} survived the failure");
         (await user.Client.Balance()).GetProperty("available").GetInt64().ShouldBe(25);
     }
 
@@ -176,6 +176,14 @@ public sealed class JobLifecycleTests(PostgresServer pg)
             await Task.Delay(100);
         }
         throw new TimeoutException("The sleep pipeline never logged its child process.");
+    }
+
+    /// <summary>Polls for up to 5 s: a killed child may sit in /proc a moment before it is reaped.</summary>
+    private static async Task<bool> ProcessGoneAsync(int pid)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(5); ProcessExists(pid); await Task.Delay(50))
+            if (DateTime.UtcNow > deadline) return false;
+        return true;
     }
 
     internal static bool ProcessExists(int pid)
