@@ -12,16 +12,28 @@ namespace Kiln.Core.Accounts;
 public sealed class CreateAccountCommand(KilnDbContext db, UserManager<KilnUser> users, CreditsLedger ledger,
     IOptions<AccountsOptions> options, TimeProvider clock)
 {
+    public const int MaxDisplayName = 100;
+
+    /// <summary>"Ada's workspace", cut to fit the 200-character column (an email's local part may be up to 64, a long one longer).</summary>
+    internal static string PersonalWorkspaceName(string owner)
+    {
+        const string suffix = "'s workspace";
+        return (owner.Length > 200 - suffix.Length ? owner[..(200 - suffix.Length)] : owner) + suffix;
+    }
+
     public async Task<Result<KilnUser>> Run(string email, string password, string? displayName, bool isAdmin, CancellationToken ct)
     {
         email = email.Trim();
+        displayName = string.IsNullOrWhiteSpace(displayName) ? null : displayName.Trim();
+        if (displayName is { Length: > MaxDisplayName })
+            return Error.Invalid("invalid_display_name", $"Keep the display name under {MaxDisplayName} characters.");
         if (await users.FindByEmailAsync(email) is not null)
             return Error.Conflict("email_taken", "An account with this email already exists. Sign in instead.");
 
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var now = clock.GetUtcNow().UtcDateTime;
-            var workspace = new Workspace { Id = Ids.New(), Name = $"{displayName ?? email.Split('@')[0]}'s workspace", IsPersonal = true, CreatedAt = now };
+            var workspace = new Workspace { Id = Ids.New(), Name = PersonalWorkspaceName(displayName ?? email.Split('@')[0]), IsPersonal = true, CreatedAt = now };
             var user = new KilnUser
             {
                 Id = Ids.New(), UserName = email, Email = email, DisplayName = displayName, IsAdmin = isAdmin, CreatedAt = now,

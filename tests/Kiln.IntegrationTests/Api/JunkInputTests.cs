@@ -47,6 +47,7 @@ public sealed class JunkInputTests(PostgresServer pg)
             (HttpMethod.Post, "/api/auth/login", """{"email":"x","password":"y"}"""),
             (HttpMethod.Post, "/api/auth/refresh", """{"refreshToken":"garbage"}"""),
             (HttpMethod.Post, "/api/auth/register", """{"email":"not-an-email","password":"x"}"""),
+            (HttpMethod.Post, "/api/auth/register", $$"""{"email":"long-{{Guid.NewGuid():N}}@example.com","password":"a long enough password 123","displayName":"{{new string('x', 250)}}"}"""),
             (HttpMethod.Get, "/blobs/ws/x/../../secret?exp=1&sig=abc", null),
             (HttpMethod.Put, "/blobs/anything?exp=abc", "x"),
             (HttpMethod.Post, "/api/webhooks", "null"),
