@@ -82,6 +82,4 @@ public sealed class CompleteSandboxCheckoutCommand(IOptions<BillingOptions> opti
 
     /// <summary>The sandbox wire format (also handy for tests that build events by hand).</summary>
     public static object Event(string type, DateTimeOffset at, object data) => new { type, created = at.ToUnixTimeSeconds(), data };
-
-    internal static string Json(object o) => Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(o));
 }

@@ -116,10 +116,6 @@ public sealed class BillingCustomers(KilnDbContext db, TimeProvider clock)
         db.Set<BillingCustomer>().AsNoTracking().Where(c => c.WorkspaceId == workspaceId && c.Provider == provider)
             .Select(c => c.ProviderCustomerId).FirstOrDefaultAsync(ct);
 
-    public Task<Guid?> FindWorkspace(string provider, string customerId, CancellationToken ct) =>
-        db.Set<BillingCustomer>().AsNoTracking().Where(c => c.Provider == provider && c.ProviderCustomerId == customerId)
-            .Select(c => (Guid?)c.WorkspaceId).FirstOrDefaultAsync(ct);
-
     /// <summary>Returns the stored id, which is the other racer's when it won.</summary>
     public async Task<string> Save(Guid workspaceId, string provider, string customerId, CancellationToken ct)
     {

@@ -60,7 +60,6 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
                     return holdError;
                 }
                 await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued" }, ct);
-                await signal.NotifyInTransactionAsync(db, ct);
                 await tx.CommitAsync(ct);
             }
             catch (DbUpdateException) when (idempotencyKey is not null)

@@ -1,11 +1,8 @@
-using Kiln.Core.Data;
-using Microsoft.EntityFrameworkCore;
-
 namespace Kiln.Core.Jobs.Queue;
 
 /// <summary>
-/// Wakes idle job runners when work arrives. In-process it is a pulse; on PostgreSQL the enqueue also sends
-/// NOTIFY in the enqueuing transaction (delivered on commit), and <see cref="PostgresJobListener"/> turns the
+/// Wakes idle job runners when work arrives. In-process it is a pulse; on PostgreSQL the enqueue statement also
+/// sends NOTIFY through pg_notify (delivered on commit), and <see cref="PostgresJobListener"/> turns the
 /// notification into the same pulse in every other process. Runners still poll, so a lost wake-up only delays.
 /// </summary>
 public sealed class JobSignal
@@ -13,11 +10,6 @@ public sealed class JobSignal
     public const string Channel = "kiln_jobs";
     private readonly object _gate = new();
     private TaskCompletionSource _pulse = NewPulse();
-
-    public async Task NotifyInTransactionAsync(KilnDbContext db, CancellationToken ct)
-    {
-        if (db.IsPostgres) await db.Database.ExecuteSqlRawAsync($"NOTIFY {Channel}", ct);
-    }
 
     public void NotifyLocal()
     {
@@ -35,9 +27,6 @@ public sealed class JobSignal
     /// none: a wake-up that arrives in between then is not lost (it would otherwise wait for the next poll).
     /// </summary>
     public Task Next { get { lock (_gate) return _pulse.Task; } }
-
-    /// <summary>Completes at the next pulse, after <paramref name="timeout"/>, or on cancellation (without throwing).</summary>
-    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => WaitAsync(Next, timeout, ct);
 
     /// <summary>Completes when <paramref name="pulse"/> (from <see cref="Next"/>) fires, after <paramref name="timeout"/>, or on cancellation.</summary>
     public static async Task WaitAsync(Task pulse, TimeSpan timeout, CancellationToken ct)
