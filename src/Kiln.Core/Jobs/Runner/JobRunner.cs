@@ -35,6 +35,8 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, Job
     {
         var concurrency = Math.Max(1, workerOptions.Value.Concurrency);
         log.LogInformation("Job runner {WorkerId} started with {Concurrency} slots", WorkerId, concurrency);
+        var stale = StaleScratch.Delete(workerOptions.Value.ScratchPath, DateTime.UtcNow - StaleScratch.MaxAge);
+        if (stale > 0) log.LogInformation("Removed {Count} scratch directories left by workers that stopped mid-job", stale);
         var rescuer = RescueLoop(stoppingToken);
         var heartbeat = WorkerHeartbeatLoop(concurrency, stoppingToken);
         var poll = TimeSpan.FromSeconds(jobsOptions.Value.PollSeconds);
