@@ -238,12 +238,13 @@ public sealed class JourneyTests(KilnApp app)
         var puts = 0;
         var aborted = 0;
         var slow = true;
+        var firstPhase = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await s.Page.RouteAsync("**/blobs/**", async route =>
         {
             if (slow)
             {
-                // First phase: parts hang long enough for the user to cancel the upload.
-                await Task.Delay(3000);
+                // First phase: parts hang until the user has canceled the upload.
+                await firstPhase.Task.WaitAsync(TimeSpan.FromSeconds(60));
                 try { await route.ContinueAsync(); } catch (PlaywrightException) { }
                 return;
             }
@@ -266,6 +267,7 @@ public sealed class JourneyTests(KilnApp app)
         await s.ShotAsync("upload-canceled");
 
         slow = false;
+        firstPhase.SetResult();
 
         await s.Page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "kilns.pdf", MimeType = "application/pdf", Buffer = pdf });
         await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 60_000 });

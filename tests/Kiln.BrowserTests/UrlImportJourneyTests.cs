@@ -17,12 +17,12 @@ public sealed class UrlImportJourneyTests(KilnApp app)
 
     private static string Email(string tag) => $"{tag}-{Guid.NewGuid():N}"[..20] + "@example.com";
 
-    private static Task<SourceServer> StartSourceAsync() => SourceServer.StartAsync(_ => new()
+    /// <param name="hold">When given, the PDF is only sent once it completes, so the page's busy state can be checked.</param>
+    private static Task<SourceServer> StartSourceAsync(Task? hold = null) => SourceServer.StartAsync(_ => new()
     {
         ["/papers/kilns.pdf"] = async ctx =>
         {
-            // Slow enough for the busy state to be seen.
-            await Task.Delay(1500);
+            if (hold is not null) await hold.WaitAsync(TimeSpan.FromSeconds(60));
             ctx.Response.ContentType = "application/pdf";
             ctx.Response.ContentLength = Pdf.Length;
             await ctx.Response.Body.WriteAsync(Pdf);
@@ -37,7 +37,8 @@ public sealed class UrlImportJourneyTests(KilnApp app)
     [Fact]
     public async Task A_pasted_link_becomes_the_input_of_a_job_that_succeeds()
     {
-        await using var source = await StartSourceAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var source = await StartSourceAsync(release.Task);
         await using var s = await BrowserSession.OpenAsync(app, nameof(A_pasted_link_becomes_the_input_of_a_job_that_succeeds));
         await s.SignUpAsync(Email("link"));
         await s.GoAsync("/jobs/new?pipelineId=pdf-echo");
@@ -67,6 +68,7 @@ public sealed class UrlImportJourneyTests(KilnApp app)
         await Expect(s.Page.Locator("#import-button")).ToHaveAttributeAsync("aria-busy", "true");
         await Expect(s.Page.Locator("#start-button")).ToBeDisabledAsync();
         await s.ShotAsync("link-fetching");
+        release.SetResult();
         await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 60_000 });
         await Expect(s.Page.Locator("#upload-status")).ToHaveTextAsync("kilns.pdf is uploaded and ready (pdf).");
         await Expect(error).ToBeEmptyAsync();
