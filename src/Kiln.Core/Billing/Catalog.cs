@@ -32,10 +32,14 @@ public sealed class BillingCatalog(IOptions<BillingOptions> options)
     public string Provider => _o.Provider;
     public string Currency => _o.Currency;
 
-    public IReadOnlyList<CreditPack> Packs => _o.Packs
+    // Built once on first use (the options are fixed for the process): every upload and job creation looks a plan up.
+    private IReadOnlyList<CreditPack>? _packs;
+    private IReadOnlyList<Plan>? _plans;
+
+    public IReadOnlyList<CreditPack> Packs => _packs ??= _o.Packs
         .Select(p => new CreditPack(p.Id, p.Name ?? $"{p.Credits} credits", p.Credits, p.Price, p.Currency ?? _o.Currency)).ToList();
 
-    public IReadOnlyList<Plan> Plans => _o.Plans
+    public IReadOnlyList<Plan> Plans => _plans ??= _o.Plans
         .Select(p => new Plan(p.Id, p.Name ?? p.Id, p.MonthlyAllowance, p.Price, p.Currency ?? _o.Currency,
             new PlanLimits(p.MaxConcurrentJobs, p.MaxUploadBytes, p.ArtifactRetentionDays, p.AllowedPipelines.ToList()))).ToList();
 
