@@ -73,14 +73,12 @@ public sealed class ListWebhookEndpointsQuery(KilnDbContext db)
     {
         var endpoints = await db.Set<WebhookEndpoint>().AsNoTracking().Where(e => e.WorkspaceId == workspaceId)
             .OrderByDescending(e => e.CreatedAt).ToListAsync(ct);
-        var views = new List<WebhookEndpointView>(endpoints.Count);
-        foreach (var e in endpoints)
-        {
-            var last = await db.Set<WebhookDelivery>().AsNoTracking().Where(d => d.EndpointId == e.Id && d.LastAttemptAt != null)
-                .OrderByDescending(d => d.LastAttemptAt).FirstOrDefaultAsync(ct);
-            views.Add(new WebhookEndpointView(e, last));
-        }
-        return views;
+        var ids = endpoints.Select(e => e.Id).ToList();
+        // Every endpoint's latest attempted delivery in one query, not one per endpoint.
+        var last = (await db.Set<WebhookDelivery>().AsNoTracking().Where(d => ids.Contains(d.EndpointId) && d.LastAttemptAt != null)
+                .GroupBy(d => d.EndpointId).Select(g => g.OrderByDescending(d => d.LastAttemptAt).First()).ToListAsync(ct))
+            .ToDictionary(d => d.EndpointId);
+        return endpoints.Select(e => new WebhookEndpointView(e, last.GetValueOrDefault(e.Id))).ToList();
     }
 
     public Task<WebhookEndpoint?> One(Guid workspaceId, Guid endpointId, CancellationToken ct) =>
