@@ -1,24 +1,34 @@
-using System.Text.Json;
 using Kiln.Core.Common;
 using Kiln.Core.Pipelines;
 
 namespace Kiln.BrowserTests;
 
-/// <summary>A test-only pipeline that takes a PDF, so the upload journey can be tested without any AI pipeline.</summary>
-public sealed class PdfEchoPipeline : IPipeline
+public sealed record PdfEchoOptions
 {
-    public PipelineDescriptor Descriptor { get; } = new("pdf-echo", "PDF echo (test)", "1", "Reports the PDF's facts as Markdown.",
-        ["pdf"], ["facts.md"], JsonDocument.Parse("""{"type":"object","properties":{"title":{"type":"string","default":"Facts"}}}""").RootElement.Clone(), 60);
+    public string Title { get; init; } = "Facts";
+}
 
-    public Result<PipelinePlan> Plan(JsonElement options, IReadOnlyList<InputFacts> inputs) => new PipelinePlan(options, 3);
+/// <summary>A test-only pipeline that takes a PDF, so the upload journey can be tested without any AI pipeline.</summary>
+public sealed class PdfEchoPipeline : Pipeline<PdfEchoOptions>
+{
+    public override string Id => "pdf-echo";
+    public override string Name => "PDF echo (test)";
+    public override string Version => "1";
+    public override string Description => "Reports the PDF's facts as Markdown.";
+    public override IReadOnlyList<InputSlot> Slots { get; } = [new("source", "PDF", ["pdf"])];
+    public override IReadOnlyList<string> Produces => ["facts.md"];
+    public override int DefaultTimeoutSeconds => 60;
+    public override PriceList DefaultPricing { get; } = new(new Dictionary<string, decimal>(), PerJob: 3);
 
-    public async Task<PipelineOutcome> RunAsync(PipelineContext context, CancellationToken ct)
+    public override Result<PipelineQuote> Plan(PdfEchoOptions options, InputSet<InputFacts> inputs) => Quote(options);
+
+    public override async Task<PipelineOutcome> Run(PipelineContext context, PdfEchoOptions options, CancellationToken ct)
     {
-        var input = context.Inputs[0];
+        var input = context.Inputs["source"];
         var path = Path.Combine(context.ScratchDirectory, "facts.md");
-        await File.WriteAllTextAsync(path, $"# Facts\n\n- File: {input.FileName}\n- Size: {new FileInfo(input.Path).Length} bytes\n", ct);
+        await File.WriteAllTextAsync(path, $"# {options.Title}\n\n- File: {input.FileName}\n- Size: {new FileInfo(input.Path).Length} bytes\n- Pages: {input.Facts.Pdf?.Pages}\n", ct);
         await context.Artifacts.AddAsync("facts.md", "text/markdown", path, ct);
-        await context.Reporter.ProgressAsync(100, "done", null, ct);
+        await context.Progress.DoneAsync(ct);
         return new PipelineOutcome();
     }
 }

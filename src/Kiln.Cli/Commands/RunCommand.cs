@@ -11,7 +11,8 @@ using Spectre.Console;
 
 namespace Kiln.Cli.Commands;
 
-/// <summary><c>kiln run &lt;pipeline&gt; &lt;file&gt;</c>: runs a pipeline locally with the same code the worker runs.</summary>
+/// <summary><c>kiln run &lt;pipeline&gt; [file] [--input slot=path]… [-o key=value]…</c>: runs any pipeline locally through the
+/// same <see cref="PipelineHost"/> the worker uses.</summary>
 public static class RunCommand
 {
     public const int ExitOk = 0;
@@ -22,9 +23,18 @@ public static class RunCommand
     public static Command Create(IAnsiConsole console, IDictionary<string, string?>? configOverrides = null)
     {
         var pipelineArg = new Argument<string>("pipeline") { Description = "Pipeline id, e.g. pdf-podcast." };
-        var fileArg = new Argument<FileInfo>("file") { Description = "The input file." };
-        var pages = new Option<string?>("--pages") { Description = "Pages to include, like 1-10 or 3,5-7 (PDF pipelines)." };
-        var audio = new Option<bool>("--audio") { Description = "Also produce narrated audio, where the pipeline supports it." };
+        var fileArg = new Argument<FileInfo?>("file")
+        {
+            Description = "The input file, for a pipeline with one input (same as --input <slot>=<file>).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var inputs = new Option<string[]>("--input", "-i")
+        {
+            Description = "An input as slot=path, e.g. --input voice=talk.mp4 --input background=music.mp3. Repeatable.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var pages = new Option<string?>("--pages") { Description = "Pages to include, like 1-10 or 3,5-7 (PDF pipelines; same as -o pages=…)." };
+        var audio = new Option<bool>("--audio") { Description = "Also produce narrated audio, where the pipeline supports it (same as -o audio=true)." };
         var options = new Option<string[]>("--option", "-o")
         {
             Description = "A pipeline option as key=value; the value is read as JSON when it parses (true, 5, [\"Ada\",\"Ben\"]), else as text. Repeatable.",
@@ -36,17 +46,17 @@ public static class RunCommand
             DefaultValueFactory = _ => new DirectoryInfo("out"),
         };
 
-        var command = new Command("run", "Run a pipeline on a local file and write its artifacts to a directory.")
+        var command = new Command("run", "Run a pipeline on local files and write its artifacts to a directory.")
         {
-            pipelineArg, fileArg, pages, audio, options, output,
+            pipelineArg, fileArg, inputs, pages, audio, options, output,
         };
         command.SetAction((parse, ct) => RunAsync(console, configOverrides, new Request(
-            parse.GetValue(pipelineArg)!, parse.GetValue(fileArg)!, parse.GetValue(pages), parse.GetValue(audio),
+            parse.GetValue(pipelineArg)!, parse.GetValue(fileArg), parse.GetValue(inputs) ?? [], parse.GetValue(pages), parse.GetValue(audio),
             parse.GetValue(options) ?? [], parse.GetValue(output)!), ct));
         return command;
     }
 
-    private sealed record Request(string PipelineId, FileInfo File, string? Pages, bool Audio, string[] Options, DirectoryInfo Out);
+    private sealed record Request(string PipelineId, FileInfo? File, string[] Inputs, string? Pages, bool Audio, string[] Options, DirectoryInfo Out);
 
     private static async Task<int> RunAsync(IAnsiConsole console, IDictionary<string, string?>? configOverrides, Request request, CancellationToken ct)
     {
@@ -57,9 +67,10 @@ public static class RunCommand
             Fail(console, "unknown_pipeline", $"There is no pipeline \"{request.PipelineId}\". Available: {string.Join(", ", catalog.All.Select(p => p.Descriptor.Id).Order())}.");
             return ExitInvalid;
         }
-        if (!request.File.Exists)
+        var files = InputFiles(pipeline.Descriptor, request);
+        if (!files.IsSuccess)
         {
-            Fail(console, "file_not_found", $"The file \"{request.File.FullName}\" does not exist.");
+            Fail(console, files.Error!.Code, files.Error.Message);
             return ExitInvalid;
         }
         var optionsResult = BuildOptions(request);
@@ -74,42 +85,55 @@ public static class RunCommand
         {
             // The same checks and probes as an upload, so a file the web app would refuse is refused here with the same
             // message, and pipelines get the facts the worker would give them.
-            Result<ValidatedContent> validated;
-            try
+            var facts = new List<InputFacts>();
+            foreach (var (slot, file) in files.Value!)
             {
-                validated = await services.GetRequiredService<ContentValidator>().ValidateFileAsync(request.File.FullName, request.File.Name, ct);
+                Result<ValidatedContent> validated;
+                try
+                {
+                    validated = await services.GetRequiredService<ContentValidator>().ValidateFileAsync(file.FullName, file.Name, ct);
+                }
+                catch (ToolNotFoundException ex)
+                {
+                    Fail(console, "unreadable_input", ex.Message);
+                    return ExitInvalid;
+                }
+                if (!validated.IsSuccess)
+                {
+                    Fail(console, validated.Error!.Code, validated.Error.Message);
+                    return ExitInvalid;
+                }
+                facts.Add(InputFacts.From(slot, validated.Value!.Kind, file.Name, validated.Value.Size, validated.Value.MetadataJson));
             }
-            catch (ToolNotFoundException ex)
+            if (SlotBinding.Check(pipeline.Descriptor, facts.Select(f => new OfferedInput(f.Slot, f.Kind, f.FileName)).ToList()) is { } slotError)
             {
-                Fail(console, "unreadable_input", ex.Message);
+                Fail(console, slotError.Code, slotError.Message);
                 return ExitInvalid;
             }
-            if (!validated.IsSuccess)
-            {
-                Fail(console, validated.Error!.Code, validated.Error.Message);
-                return ExitInvalid;
-            }
-            using var metadata = JsonDocument.Parse(validated.Value!.MetadataJson);
-            var facts = new InputFacts(validated.Value.Kind, request.File.Name, validated.Value.Size, metadata.RootElement.Clone());
 
-            var plan = pipeline.Plan(optionsResult.Value, [facts]);
+            var plan = catalog.Plan(pipeline, optionsResult.Value, new InputSet<InputFacts>(facts));
             if (!plan.IsSuccess)
             {
                 Fail(console, plan.Error!.Code, plan.Error.Message);
                 return ExitInvalid;
             }
-            console.MarkupLine($"[bold]{Markup.Escape(pipeline.Descriptor.Name)}[/] on {Markup.Escape(facts.FileName)}: estimated cost [bold]{plan.Value!.EstimatedCost}[/] credit(s).");
+            var names = string.Join(", ", facts.Select(f => f.FileName));
+            console.MarkupLine($"[bold]{Markup.Escape(pipeline.Descriptor.Name)}[/]{(names.Length > 0 ? " on " + Markup.Escape(names) : "")}: estimated cost [bold]{plan.Value!.EstimatedCost}[/] credit(s).");
+            foreach (var line in plan.Value.Estimate.Lines)
+                console.MarkupLine($"  {Markup.Escape(line.Label)}: {line.Quantity:0.##} × {line.UnitPrice:0.###} = {line.Credits}");
 
             var sink = new DirectoryArtifactSink(request.Out.FullName);
+            var pipelineInputs = new InputSet<PipelineInput>(facts.Select((f, i) => new PipelineInput(f.Slot, files.Value[i].File.FullName, f)).ToList());
+            await using var scope = services.CreateAsyncScope();
             var context = new Func<IPipelineReporter, PipelineContext>(reporter => new PipelineContext
             {
                 JobId = Ids.New(),
-                Inputs = [new PipelineInput(request.File.FullName, facts.FileName, facts.Kind, facts.Metadata)],
+                Inputs = pipelineInputs,
                 Options = plan.Value.Options,
                 ScratchDirectory = scratch.FullName,
                 Reporter = reporter,
                 Artifacts = sink,
-                Services = services,
+                Services = scope.ServiceProvider,
             });
 
             PipelineOutcome outcome;
@@ -137,12 +161,35 @@ public static class RunCommand
         }
     }
 
+    /// <summary>The (slot, file) pairs: <c>--input slot=path</c>, plus the positional file for the default slot.</summary>
+    private static Result<List<(string Slot, FileInfo File)>> InputFiles(PipelineDescriptor d, Request request)
+    {
+        var list = new List<(string, FileInfo)>();
+        foreach (var pair in request.Inputs)
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0) return Error.Invalid("invalid_inputs", $"\"{pair}\" is not slot=path. Slots of {d.Id}: {string.Join(", ", d.Slots.Select(s => s.Name))}.");
+            list.Add((pair[..eq].Trim(), new FileInfo(pair[(eq + 1)..])));
+        }
+        if (request.File is { } file)
+        {
+            if (SlotBinding.DefaultSlot(d) is not { } slot)
+                return Error.Invalid("invalid_inputs", d.Slots.Count == 0
+                    ? $"{d.Name} takes no input files."
+                    : $"{d.Name} has several inputs; name them with --input: {string.Join(", ", d.Slots.Select(s => s.Name + "=<file>"))}.");
+            list.Insert(0, (slot.Name, file));
+        }
+        foreach (var (_, f) in list)
+            if (!f.Exists) return Error.Invalid("file_not_found", $"The file \"{f.FullName}\" does not exist.");
+        return list;
+    }
+
     private static async Task<PipelineOutcome> RunWithProgressAsync(IAnsiConsole console, IPipeline pipeline,
         Func<IPipelineReporter, PipelineContext> context, CancellationToken ct)
     {
         // A live bar garbles logs and pipes; fall back to plain lines whenever nobody is watching a terminal.
         if (!console.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
-            return await pipeline.RunAsync(context(new PlainReporter(console)), ct);
+            return await PipelineHost.RunAsync(pipeline, context(new PlainReporter(console)), ct);
 
         return await console.Progress()
             .AutoClear(false)
@@ -150,7 +197,7 @@ public static class RunCommand
             .StartAsync(async progress =>
             {
                 var task = progress.AddTask("starting", maxValue: 100);
-                var outcome = await pipeline.RunAsync(context(new SpectreReporter(console, task)), ct);
+                var outcome = await PipelineHost.RunAsync(pipeline, context(new SpectreReporter(console, task)), ct);
                 task.Value = 100;
                 return outcome;
             });

@@ -33,7 +33,7 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
         var job = new Job
         {
             Id = Ids.New(), WorkspaceId = workspaceId, CreatedByUserId = userId, PipelineId = pipeline.Descriptor.Id,
-            OptionsJson = plan.Options.GetRawText(), InputsJson = JobInput.Serialize(inputs), Status = JobStatus.Queued,
+            OptionsJson = plan.OptionsJson.GetRawText(), InputsJson = JobInput.Serialize(inputs), Status = JobStatus.Queued,
             Priority = Math.Clamp(request.Priority, -10, 10), MaxAttempts = options.Value.MaxAttempts, RunAfter = now,
             TimeoutSeconds = catalog.TimeoutSeconds(pipeline), CostEstimate = plan.EstimatedCost,
             IdempotencyKey = idempotencyKey, CreatedAt = now, ProgressStep = "queued",

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Kiln.Core.Billing;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
@@ -8,11 +7,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Kiln.Core.Jobs;
 
-public sealed record JobPlan(IPipeline Pipeline, PipelinePlan Plan, IReadOnlyList<JobInput> Inputs);
+public sealed record JobPlan(IPipeline Pipeline, PlannedJob Plan, IReadOnlyList<JobInput> Inputs);
 
 /// <summary>
-/// Resolves a request into a pipeline, its validated options and the cost estimate — what both the estimate
-/// endpoint and job creation need, so the number shown before starting is the number held.
+/// Resolves a request into a pipeline, its inputs by slot, validated options and the priced estimate — what both
+/// the estimate endpoint and job creation need, so the number shown before starting is the number held.
 /// </summary>
 public sealed class PlanJobQuery(KilnDbContext db, PipelineCatalog catalog, GetPlanLimitsQuery plans)
 {
@@ -23,33 +22,47 @@ public sealed class PlanJobQuery(KilnDbContext db, PipelineCatalog catalog, GetP
         var pipeline = catalog.Find(request.Pipeline);
         if (pipeline is null)
             return Error.Invalid("unknown_pipeline", $"There is no pipeline called '{request.Pipeline}'.");
-        if (!(await plans.Run(workspaceId, ct)).AllowsPipeline(pipeline.Descriptor.Id))
-            return new Error("plan_pipeline_not_allowed", $"{pipeline.Descriptor.Name} is not included in your plan. See the pricing page to upgrade.", 403);
-        if (request.Options is { } o && o.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null or JsonValueKind.Undefined))
-            return Error.Invalid("invalid_options", "Options must be a JSON object.");
+        var d = pipeline.Descriptor;
+        if (!(await plans.Run(workspaceId, ct)).AllowsPipeline(d.Id))
+            return new Error("plan_pipeline_not_allowed", $"{d.Name} is not included in your plan. See the pricing page to upgrade.", 403);
 
-        var ids = request.Uploads ?? [];
+        if (request.Options is { } o && o.ValueKind is not (System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined))
+            return PipelineErrors.InvalidOptions(null, "type", "Options must be a JSON object.");
+        var (wanted, shapeError) = Requested(d, request);
+        var ids = wanted.Select(w => w.UploadId).Distinct().ToList();
         // Ownership first: a foreign upload id is 404 whatever else is wrong with the request.
         var uploads = ids.Count == 0 ? [] : await db.Uploads.IgnoreQueryFilters().AsNoTracking().Where(u => u.WorkspaceId == workspaceId && ids.Contains(u.Id)).ToListAsync(ct);
         if (ids.Any(id => uploads.All(u => u.Id != id))) return Error.NotFound("Upload");
-        if (ids.Count == 0 && pipeline.Descriptor.AcceptedInputKinds.Count > 0) return Error.Invalid("input_required", "This pipeline needs an input file: upload one first.");
-        if (ids.Count > pipeline.Descriptor.MaxInputs)
-            return Error.Invalid("too_many_inputs", $"{pipeline.Descriptor.Name} takes at most {pipeline.Descriptor.MaxInputs} input(s).");
-        var facts = new List<InputFacts>(ids.Count);
-        foreach (var id in ids)
-        {
-            var upload = uploads.FirstOrDefault(u => u.Id == id);
-            if (upload is null) return Error.NotFound("Upload");
+        if (shapeError is not null) return shapeError;
+        foreach (var upload in uploads)
             if (upload.Status != UploadStatus.Ready)
                 return Error.Invalid("upload_not_ready", $"'{upload.FileName}' is not ready: {upload.RejectMessage ?? "finish the upload first."}");
-            if (!pipeline.Descriptor.AcceptedInputKinds.Contains(upload.Kind ?? ""))
-                return Error.Invalid("unsupported_input", $"{pipeline.Descriptor.Name} does not accept {upload.Kind} files.");
-            var meta = upload.MetadataJson is null ? JsonDocument.Parse("{}").RootElement : JsonDocument.Parse(upload.MetadataJson).RootElement;
-            facts.Add(new InputFacts(upload.Kind!, upload.FileName, upload.Size ?? 0, meta.Clone()));
-        }
 
-        var plan = pipeline.Plan(request.OptionsOrEmpty, facts);
+        var offered = wanted.Select(w => (w.Slot!, Upload: uploads.First(u => u.Id == w.UploadId))).ToList();
+        if (SlotBinding.Check(d, offered.Select(o => new OfferedInput(o.Item1, o.Upload.Kind ?? "", o.Upload.FileName)).ToList()) is { } slotError)
+            return slotError;
+        var facts = new InputSet<InputFacts>(offered.Select(o => InputFacts.From(o.Item1, o.Upload.Kind!, o.Upload.FileName, o.Upload.Size ?? 0, o.Upload.MetadataJson)).ToList());
+
+        var plan = catalog.Plan(pipeline, request.OptionsOrEmpty, facts);
         if (plan.Error is { } error) return error;
-        return new JobPlan(pipeline, plan.Value!, ids.Select(i => new JobInput(i)).ToList());
+        return new JobPlan(pipeline, plan.Value!, wanted);
+    }
+
+    /// <summary>The requested (upload, slot) pairs: <c>inputs</c> by slot, or the <c>uploads</c> shorthand for the default slot.
+    /// A shape error is returned beside the ids, so that ownership is still checked first.</summary>
+    private static (List<JobInput> Inputs, Error? Error) Requested(PipelineDescriptor d, JobRequest request)
+    {
+        var list = new List<JobInput>();
+        foreach (var (slot, ids) in request.Inputs ?? new Dictionary<string, UploadIds>())
+            list.AddRange(ids.Select(id => new JobInput(id, slot)));
+        if (request.Uploads is not { Count: > 0 } shorthand) return (list, null);
+        if (list.Count > 0)
+            return (list, Error.Invalid("invalid_inputs", "Give the inputs either as \"inputs\" by slot or as \"uploads\", not both."));
+        var slotName = SlotBinding.DefaultSlot(d)?.Name;
+        list.AddRange(shorthand.Select(id => new JobInput(id, slotName ?? "")));
+        if (slotName is not null) return (list, null);
+        return (list, d.Slots.Count == 0
+            ? Error.Invalid("unexpected_input", $"{d.Name} takes no input files.")
+            : Error.Invalid("invalid_inputs", $"{d.Name} has several inputs; name them in \"inputs\": {string.Join(", ", d.Slots.Select(s => s.Name))}."));
     }
 }

@@ -25,15 +25,8 @@ public sealed class OpenAiSpeechSynthesizer : ISpeechSynthesizer
     public async Task SynthesizeAsync(string text, int voiceIndex, string outputWavPath, CancellationToken ct)
     {
         var voice = new GeneratedSpeechVoice(_voices[Math.Abs(voiceIndex) % _voices.Length]);
-        BinaryData audio;
-        try
-        {
-            audio = (await _client.GenerateSpeechAsync(text, voice, new SpeechGenerationOptions { ResponseFormat = GeneratedSpeechFormat.Wav }, ct)).Value;
-        }
-        catch (ClientResultException ex)
-        {
-            throw new ToolFailedException("speech API", ex.Status, ex.Message);
-        }
+        // A refused or failed request surfaces as ClientResultException; the pipeline host classifies it by its status.
+        var audio = (await _client.GenerateSpeechAsync(text, voice, new SpeechGenerationOptions { ResponseFormat = GeneratedSpeechFormat.Wav }, ct)).Value;
         await File.WriteAllBytesAsync(outputWavPath, audio.ToArray(), ct);
     }
 }

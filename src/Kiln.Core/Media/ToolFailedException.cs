@@ -1,9 +1,11 @@
 namespace Kiln.Core.Media;
 
 /// <summary>A tool ran but failed. <see cref="Detail"/> is its stderr tail, for logs rather than end users.</summary>
-public sealed class ToolFailedException(string tool, int exitCode, string detail)
+/// <param name="transient">True when running it again may succeed (a busy service), so the job is retried.</param>
+public sealed class ToolFailedException(string tool, int exitCode, string detail, bool transient = false)
     : Exception($"{tool} failed with exit code {exitCode}.")
 {
+    public bool Transient { get; } = transient;
     public string Tool { get; } = tool;
     public int ExitCode { get; } = exitCode;
     public string Detail { get; } = detail;

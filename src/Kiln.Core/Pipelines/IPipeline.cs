@@ -1,61 +1,101 @@
 using System.Text.Json;
 using Kiln.Core.Common;
+using Microsoft.Extensions.Logging;
 
 namespace Kiln.Core.Pipelines;
 
 /// <summary>
-/// A pipeline: a descriptor, option validation with a cost estimate, and the work itself. The worker and the CLI
-/// run the same <see cref="RunAsync"/>; only the <see cref="PipelineContext"/> they pass differs.
+/// What the platform sees of a pipeline. Write pipelines by deriving from <see cref="Pipeline{TOptions}"/>: it
+/// generates the options schema from a typed record, validates options once, and hands <c>Plan</c> and <c>Run</c>
+/// the typed value. The worker and <c>kiln run</c> both run a pipeline through <see cref="PipelineHost"/>.
 /// </summary>
 public interface IPipeline
 {
     PipelineDescriptor Descriptor { get; }
 
-    /// <summary>
-    /// Validates options against the inputs' probed facts and estimates the cost in credits. Returns the
-    /// normalized options (defaults filled in) that the job stores and the run receives.
-    /// </summary>
-    Result<PipelinePlan> Plan(JsonElement options, IReadOnlyList<InputFacts> inputs);
+    /// <summary>Reads and validates options JSON; absent or null options mean all defaults.</summary>
+    Result<object> ParseOptions(JsonElement options);
+
+    /// <summary>Checks the options against the inputs' facts and measures what the job will use (pages, minutes…).
+    /// Inputs have already been checked against the slots. Returns normalized options (defaults filled in).</summary>
+    Result<PipelineQuote> Plan(object options, InputSet<InputFacts> inputs);
+
+    JsonElement SerializeOptions(object options);
 
     Task<PipelineOutcome> RunAsync(PipelineContext context, CancellationToken ct);
 }
 
-/// <param name="OptionsSchema">A JSON Schema (draft 2020-12 subset) of the options; the UI renders a form from it.</param>
-/// <param name="AcceptedInputKinds">Upload kinds accepted: "pdf", "audio", "video", "subtitles", "text", "url".</param>
+/// <param name="OptionsSchema">JSON Schema (draft 2020-12) generated from the options type; the UI renders a form from it.</param>
+/// <param name="Slots">The named inputs the pipeline takes.</param>
+/// <param name="ResourceClass">"light" or "heavy": a worker runs a limited number of heavy jobs at once.</param>
+/// <param name="Pricing">The default prices per meter; an operator overrides them under <c>Kiln:Pipelines:{id}:Pricing</c>.</param>
+/// <param name="RequiredTools">Executables a worker must have on PATH to run this pipeline.</param>
 public sealed record PipelineDescriptor(
     string Id,
     string Name,
     string Version,
     string Description,
-    IReadOnlyList<string> AcceptedInputKinds,
+    IReadOnlyList<InputSlot> Slots,
     IReadOnlyList<string> Produces,
     JsonElement OptionsSchema,
+    PriceList Pricing,
     int DefaultTimeoutSeconds = 1800,
-    int MaxInputs = 1);
+    string ResourceClass = ResourceClasses.Light,
+    IReadOnlyList<string>? RequiredTools = null)
+{
+    /// <summary>Every kind any slot accepts (for the pipeline list and the upload picker).</summary>
+    public IReadOnlyList<string> AcceptedInputKinds => Slots.SelectMany(s => s.Kinds).Distinct(StringComparer.Ordinal).ToList();
 
-/// <summary>What the platform knows about an input before the job runs (from upload validation).</summary>
-/// <param name="Metadata">Probed facts: <c>pages</c> for PDFs, <c>durationSeconds</c> for media.</param>
-public sealed record InputFacts(string Kind, string FileName, long Size, JsonElement Metadata);
+    public InputSlot? Slot(string name) => Slots.FirstOrDefault(s => s.Name == name);
+}
 
-public sealed record PipelinePlan(JsonElement Options, long EstimatedCost);
+public static class ResourceClasses
+{
+    public const string Light = "light";
+    public const string Heavy = "heavy";
+}
+
+/// <summary>A named input. <paramref name="Kinds"/> are upload kinds: pdf, audio, video, subtitles, text, image.</summary>
+public sealed record InputSlot(string Name, string Label, IReadOnlyList<string> Kinds, bool Required = true, int MaxCount = 1, string? Description = null);
+
+/// <summary>The options a job stores (normalized) and what it will use, priced by the catalog.</summary>
+public sealed record PipelineQuote(object Options, IReadOnlyList<Usage> Usage);
+
+/// <summary>How much of a priced meter a job uses, e.g. <c>new Usage("page", 12, "Pages")</c>.</summary>
+public sealed record Usage(string Meter, decimal Quantity, string Label);
 
 /// <param name="ActualCost">Credits to capture; null captures the estimate.</param>
 public sealed record PipelineOutcome(long? ActualCost = null);
 
-/// <summary>An input file on local disk, ready to read.</summary>
-public sealed record PipelineInput(string Path, string FileName, string Kind, JsonElement Metadata);
+/// <summary>An input file on local disk, ready to read, with what was learned when it was uploaded.</summary>
+public sealed record PipelineInput(string Slot, string Path, InputFacts Facts) : ISlotted
+{
+    public string FileName => Facts.FileName;
+    public string Kind => Facts.Kind;
+}
 
 /// <summary>Everything a running pipeline may use.</summary>
 public sealed class PipelineContext
 {
     public required Guid JobId { get; init; }
-    public required IReadOnlyList<PipelineInput> Inputs { get; init; }
-    public required JsonElement Options { get; init; }
-    /// <summary>A private, writable directory deleted after the run.</summary>
+    public Guid WorkspaceId { get; init; }
+    public Guid? UserId { get; init; }
+    public required InputSet<PipelineInput> Inputs { get; init; }
+    /// <summary>The validated, typed options (the pipeline's own options record).</summary>
+    public required object Options { get; init; }
+    /// <summary>A private, writable directory deleted after the attempt.</summary>
     public required string ScratchDirectory { get; init; }
     public required IPipelineReporter Reporter { get; init; }
     public required IArtifactSink Artifacts { get; init; }
+    /// <summary>A DI scope for this attempt only (never the root provider).</summary>
     public required IServiceProvider Services { get; init; }
+    public ILogger Logger { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+    /// <summary>Outputs of finished steps kept with the job, so a retry resumes after them.</summary>
+    public ICheckpointStore Checkpoints { get; init; } = NoCheckpoints.Instance;
+
+    private PipelineProgress? _progress;
+    /// <summary>Step-weighted progress: <c>using var step = context.Progress.Step("tts", 0.6);</c>.</summary>
+    public PipelineProgress Progress => _progress ??= new PipelineProgress(Reporter);
 }
 
 public interface IPipelineReporter

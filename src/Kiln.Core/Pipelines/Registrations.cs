@@ -5,18 +5,32 @@ using Kiln.Core.Pipelines.PdfPodcast;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace Kiln.Core.Pipelines;
 
 public static class PipelineRegistrations
 {
-    /// <summary>All pipelines (singletons), the <see cref="PipelineCatalog"/>, and the media and AI adapters they use.</summary>
+    /// <summary>All built-in pipelines, the <see cref="PipelineCatalog"/>, and the media and AI adapters they use.</summary>
     public static IServiceCollection AddPipelines(this IServiceCollection services, IConfiguration configuration)
     {
+        // The catalog reads each pipeline's operator settings (Kiln:Pipelines:{id}); hosts register configuration already.
+        services.TryAddSingleton(configuration);
         services.AddMedia(configuration);
         services.AddAi(configuration);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPipeline, PdfPodcastPipeline>());
+        services.AddPipeline<PdfPodcastPipeline>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a pipeline (a singleton) in the catalog. The catalog is built and checked when the host starts:
+    /// duplicate ids and unusable schemas stop the start with a message naming the pipeline.
+    /// </summary>
+    public static IServiceCollection AddPipeline<T>(this IServiceCollection services) where T : class, IPipeline
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPipeline, T>());
         services.TryAddSingleton<PipelineCatalog>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PipelineCatalogCheck>());
         return services;
     }
 
@@ -26,10 +40,19 @@ public static class PipelineRegistrations
         services.TryAddSingleton<PipelineCatalog>();
         if (configuration.GetValue("Kiln:Pipelines:Diagnostics", false))
         {
-            services.AddSingleton<IPipeline, NoopPipeline>();
-            services.AddSingleton<IPipeline, SleepPipeline>();
-            services.AddSingleton<IPipeline, FailPipeline>();
+            services.AddPipeline<NoopPipeline>();
+            services.AddPipeline<SleepPipeline>();
+            services.AddPipeline<FailPipeline>();
         }
         return services;
     }
+}
+
+/// <summary>Builds the catalog as the host starts, so a bad pipeline stops the start instead of the first request.</summary>
+internal sealed class PipelineCatalogCheck(PipelineCatalog catalog) : IHostedService
+{
+    // Resolving the catalog (a constructor parameter) is the check.
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    internal PipelineCatalog Catalog => catalog;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

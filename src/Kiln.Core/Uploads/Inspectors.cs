@@ -134,7 +134,7 @@ public static class TextInspector
     public static async Task<Result<ValidatedContent>> InspectAsync(Stream content, FileFamily family, string extension, CancellationToken ct)
     {
         using var reader = new StreamReader(content, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false, bufferSize: 16384);
-        long lines = 0, cues = 0;
+        long lines = 0, cues = 0, characters = 0;
         string? first = null;
         try
         {
@@ -143,6 +143,7 @@ public static class TextInspector
                 if (line.Contains('\0')) return UploadErrors.TypeMismatch("The file is binary, not text.");
                 first ??= line.TrimStart('\uFEFF');
                 lines++;
+                characters += line.Length + 1;
                 if (line.Contains("-->", StringComparison.Ordinal)) cues++;
             }
         }
@@ -152,12 +153,12 @@ public static class TextInspector
         }
 
         if (family == FileFamily.Text)
-            return new ValidatedContent("text", "text/plain; charset=utf-8", JsonSerializer.Serialize(new { lines }));
+            return new ValidatedContent("text", "text/plain; charset=utf-8", JsonSerializer.Serialize(new { lines, characters }));
 
         var vtt = extension.Equals(".vtt", StringComparison.OrdinalIgnoreCase);
         if (vtt && first?.StartsWith("WEBVTT", StringComparison.Ordinal) != true)
             return UploadErrors.TypeMismatch("A WebVTT file must start with 'WEBVTT'.");
         if (cues == 0) return UploadErrors.TypeMismatch("The subtitle file has no cues ('00:00:01,000 --> 00:00:02,000').");
-        return new ValidatedContent("subtitles", vtt ? "text/vtt" : "application/x-subrip", JsonSerializer.Serialize(new { cues }));
+        return new ValidatedContent("subtitles", vtt ? "text/vtt" : "application/x-subrip", JsonSerializer.Serialize(new { cues, characters }));
     }
 }

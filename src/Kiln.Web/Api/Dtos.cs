@@ -21,7 +21,12 @@ public sealed record JobDto(
 
 public sealed record ArtifactDto(Guid Id, string Name, string ContentType, long Size, string Sha256, DateTime CreatedAt, string DownloadUrl);
 
-public sealed record EstimateDto(string Pipeline, long EstimatedCost, long Available, long AvailableAfter, bool Affordable, JsonElement Options);
+/// <param name="Lines">How the estimate is made: quantity × unit price per line, each rounded up to whole credits.</param>
+/// <param name="MinimumApplied">The pipeline's minimum charge, when it raised the total.</param>
+public sealed record EstimateDto(string Pipeline, long EstimatedCost, long Available, long AvailableAfter, bool Affordable, JsonElement Options,
+    IReadOnlyList<PriceLineDto> Lines, long? MinimumApplied);
+
+public sealed record PriceLineDto(string Meter, string Label, decimal Quantity, decimal UnitPrice, long Credits);
 
 public sealed record BalanceDto(long Balance, long Held, long Available);
 

@@ -30,7 +30,9 @@ public static class JobsApi
         if (plan.Error is { } e) return Problems.From(e);
         var b = await balance.Run(user.Workspace, ct);
         var cost = plan.Value!.Plan.EstimatedCost;
-        return Results.Ok(new EstimateDto(plan.Value.Pipeline.Descriptor.Id, cost, b.Available, b.Available - cost, b.Available >= cost, plan.Value.Plan.Options));
+        var estimate = plan.Value.Plan.Estimate;
+        return Results.Ok(new EstimateDto(plan.Value.Pipeline.Descriptor.Id, cost, b.Available, b.Available - cost, b.Available >= cost, plan.Value.Plan.OptionsJson,
+            estimate.Lines.Select(l => new PriceLineDto(l.Meter, l.Label, l.Quantity, l.UnitPrice, l.Credits)).ToList(), estimate.MinimumApplied));
     }
 
     private static async Task<IResult> Create(JobRequest request, CurrentUser user, CreateJobCommand create,

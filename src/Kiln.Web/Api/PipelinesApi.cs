@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Kiln.Core.Pipelines;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Kiln.Web.Api;
 
@@ -6,8 +8,20 @@ public static class PipelinesApi
 {
     public static RouteGroupBuilder MapPipelinesApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/pipelines", (PipelineCatalog catalog) => Results.Ok(catalog.All.OrderBy(p => p.Descriptor.Name).Select(p => p.Descriptor)))
-            .WithTags("Pipelines").WithSummary("The installed pipelines: inputs they accept, what they produce and their options schema.");
+        api.MapGet("/pipelines", List)
+            .WithTags("Pipelines").WithSummary("The installed pipelines: their input slots, what they produce, their options schema and prices.");
         return api;
     }
+
+    private static Ok<List<PipelineDto>> List(PipelineCatalog catalog) =>
+        TypedResults.Ok(catalog.All.OrderBy(p => p.Descriptor.Name, StringComparer.Ordinal).Select(p => PipelineDto.From(p.Descriptor, catalog.Prices(p))).ToList());
+}
+
+/// <param name="Pricing">The prices in force: credits per unit of each meter, a per-job fee and a minimum.</param>
+public sealed record PipelineDto(string Id, string Name, string Version, string Description, IReadOnlyList<InputSlot> Slots,
+    IReadOnlyList<string> AcceptedInputKinds, IReadOnlyList<string> Produces, JsonElement OptionsSchema, PriceList Pricing,
+    string ResourceClass, int DefaultTimeoutSeconds)
+{
+    public static PipelineDto From(PipelineDescriptor d, PriceList prices) =>
+        new(d.Id, d.Name, d.Version, d.Description, d.Slots, d.AcceptedInputKinds, d.Produces, d.OptionsSchema, prices, d.ResourceClass, d.DefaultTimeoutSeconds);
 }

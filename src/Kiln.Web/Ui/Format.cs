@@ -45,6 +45,9 @@ public static class Format
     };
 
     public static string CreditsLabel(long n) => Credits(n) + (n is 1 or -1 ? " credit" : " credits");
+
+    /// <summary>A quantity or unit price without trailing zeros: 12, 0.2, 1.25.</summary>
+    public static string Quantity(decimal n) => n.ToString("#,0.###", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 public static class Csv

@@ -36,17 +36,20 @@ public static class OptionsForm
                 _ => d.ToString(),
             } : null;
             var description = Str(s, "description") ?? (kind == "list" ? "Separate values with commas." : null);
-            fields.Add(new OptionField(p.Name, Str(s, "title") ?? Humanize(p.Name), kind, description, Num(s, "minimum"), Num(s, "maximum"),
+            fields.Add(new OptionField(p.Name, Str(s, "title") ?? Kiln.Core.Pipelines.OptionTitles.Humanize(p.Name), kind, description, Num(s, "minimum"), Num(s, "maximum"),
                 def, choices, required.Contains(p.Name), Str(s, "pattern"), (int?)Num(s, "minItems"), (int?)Num(s, "maxItems")));
         }
         return fields;
     }
 
-    /// <summary>Reads the posted values; empty optional fields are left out so the pipeline applies its defaults.</summary>
-    public static (JsonElement Options, Dictionary<string, string> Errors) Bind(IReadOnlyList<OptionField> fields, Func<string, string?> value)
+    /// <summary>
+    /// Turns the posted text into JSON values of the schema's types; empty optional fields are left out so the pipeline
+    /// applies its defaults. It does not validate: the pipeline's options record does, once, for the form and the API
+    /// alike (a value that is not even a number is passed on as text, and the validation names it).
+    /// </summary>
+    public static JsonElement Bind(IReadOnlyList<OptionField> fields, Func<string, string?> value)
     {
         var obj = new JsonObject();
-        var errors = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var f in fields)
         {
             var raw = value(f.InputName)?.Trim();
@@ -55,66 +58,19 @@ public static class OptionsForm
                 obj[f.Name] = raw is "true" or "on";
                 continue;
             }
-            if (string.IsNullOrEmpty(raw))
+            if (string.IsNullOrEmpty(raw)) continue;
+            obj[f.Name] = f.Kind switch
             {
-                if (f.Required) errors[f.Name] = $"{f.Label} is required.";
-                continue;
-            }
-            switch (f.Kind)
-            {
-                case "integer":
-                    if (!long.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i)) errors[f.Name] = $"{f.Label} must be a whole number.";
-                    else if (Range(f, i) is { } ie) errors[f.Name] = ie;
-                    else obj[f.Name] = i;
-                    break;
-                case "number":
-                    if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var n)) errors[f.Name] = $"{f.Label} must be a number.";
-                    else if (Range(f, n) is { } ne) errors[f.Name] = ne;
-                    else obj[f.Name] = n;
-                    break;
-                case "enum":
-                    if (!f.Choices.Contains(raw)) errors[f.Name] = $"Choose one of: {string.Join(", ", f.Choices)}.";
-                    else obj[f.Name] = raw;
-                    break;
-                case "list":
-                    var items = raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                    if (f.MinItems is { } lo && items.Length < lo || f.MaxItems is { } hi && items.Length > hi)
-                        errors[f.Name] = f.MinItems == f.MaxItems ? $"{f.Label}: give exactly {f.MinItems} values, separated by commas."
-                            : $"{f.Label}: give between {f.MinItems ?? 0} and {f.MaxItems?.ToString(CultureInfo.InvariantCulture) ?? "any number of"} values.";
-                    else obj[f.Name] = new JsonArray(items.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray());
-                    break;
-                default:
-                    if (f.Pattern is not null && !Matches(f.Pattern, raw)) errors[f.Name] = $"{f.Label} is not in the expected format.";
-                    else obj[f.Name] = raw;
-                    break;
-            }
+                "integer" when long.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i) => i,
+                "number" when double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) => n,
+                "list" => new JsonArray(raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(i => (JsonNode?)JsonValue.Create(i)).ToArray()),
+                _ => raw,
+            };
         }
-        return (JsonSerializer.SerializeToElement(obj), errors);
+        return JsonSerializer.SerializeToElement(obj);
     }
-
-    private static bool Matches(string pattern, string value)
-    {
-        try { return System.Text.RegularExpressions.Regex.IsMatch(value, pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(100)); }
-        catch (ArgumentException) { return true; } // a pattern .NET cannot parse is left to the pipeline's own validation
-        catch (System.Text.RegularExpressions.RegexMatchTimeoutException) { return false; }
-    }
-
-    private static string? Range(OptionField f, double v) =>
-        f.Min is { } min && v < min ? $"{f.Label} must be at least {min.ToString(CultureInfo.InvariantCulture)}."
-        : f.Max is { } max && v > max ? $"{f.Label} must be at most {max.ToString(CultureInfo.InvariantCulture)}." : null;
 
     private static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     private static double? Num(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
-
-    private static string Humanize(string name)
-    {
-        var chars = new List<char>();
-        foreach (var c in name)
-        {
-            if (char.IsUpper(c) && chars.Count > 0) chars.Add(' ');
-            chars.Add(chars.Count == 0 ? char.ToUpperInvariant(c) : c is '_' or '-' ? ' ' : char.ToLowerInvariant(c));
-        }
-        return new string(chars.ToArray());
-    }
 }

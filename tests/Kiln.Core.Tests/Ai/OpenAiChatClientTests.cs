@@ -43,14 +43,10 @@ public sealed class OpenAiChatClientTests
         services.GetRequiredService<IChatClient>().ShouldBeOfType<OpenAiChatClient>();
         using var dir = new TempDir();
         var pdf = TestPdf.Write(dir.File("h.pdf"), PdfPodcastPipelineTests.HandbookPages());
-        var pipeline = services.GetRequiredService<PipelineCatalog>().Find(PdfPodcastPipeline.Id)!;
+        var pipeline = services.GetRequiredService<PipelineCatalog>().Find(PdfPodcastPipeline.PipelineId)!;
 
-        await pipeline.RunAsync(new PipelineContext
-        {
-            JobId = Guid.NewGuid(), Inputs = [new PipelineInput(pdf, "h.pdf", "pdf", Json.Pages(4))],
-            Options = Json.Parse("""{"hosts":["Ada","Ben"]}"""), ScratchDirectory = Directory.CreateDirectory(dir.File("scratch")).FullName,
-            Reporter = new RecordingReporter(), Artifacts = new CopyingArtifactSink(dir.File("out")), Services = services,
-        }, TestContext.Current.CancellationToken);
+        await PipelineHost.RunAsync(pipeline, PipelineTesting.Context(pipeline, services, """{"hosts":["Ada","Ben"]}""", dir.File("scratch"),
+            new RecordingReporter(), new CopyingArtifactSink(dir.File("out")), PipelineTesting.PdfInput(pdf, 4)), TestContext.Current.CancellationToken);
 
         server.Requests.Count.ShouldBe(2);
         server.Requests.First().GetProperty("messages")[1].GetProperty("content").GetString()!.ShouldContain("insulated chamber");
@@ -67,11 +63,9 @@ public sealed class OpenAiChatClientTests
         using var services = Services.Build(new Dictionary<string, string?> { ["Kiln:Ai:Provider"] = "openai", ["Kiln:Ai:BaseUrl"] = server.BaseUrl });
         using var dir = new TempDir();
         var pdf = TestPdf.Write(dir.File("h.pdf"), ["Some text for a chapter that is long enough to matter."]);
-        var ex = await Should.ThrowAsync<PipelineException>(() => services.GetRequiredService<PipelineCatalog>().Find(PdfPodcastPipeline.Id)!.RunAsync(new PipelineContext
-        {
-            JobId = Guid.NewGuid(), Inputs = [new PipelineInput(pdf, "h.pdf", "pdf", Json.Pages(1))], Options = default,
-            ScratchDirectory = dir.Path, Reporter = new RecordingReporter(), Artifacts = new CopyingArtifactSink(dir.File("out")), Services = services,
-        }, TestContext.Current.CancellationToken));
+        var pipeline = services.GetRequiredService<PipelineCatalog>().Find(PdfPodcastPipeline.PipelineId)!;
+        var ex = await Should.ThrowAsync<PipelineException>(() => PipelineHost.RunAsync(pipeline, PipelineTesting.Context(pipeline, services, null, dir.File("scratch"),
+            new RecordingReporter(), new CopyingArtifactSink(dir.File("out")), PipelineTesting.PdfInput(pdf, 1)), TestContext.Current.CancellationToken));
         ex.Code.ShouldBe("ai_failed");
         ex.Transient.ShouldBeTrue();
     }

@@ -73,7 +73,7 @@ public sealed class RunCommandTests : IDisposable
         _output.ToString().ShouldContain("Available: pdf-podcast");
         (await Kiln("run", "pdf-podcast", _dir.File("missing.pdf"))).ShouldBe(RunCommand.ExitInvalid);
         (await Kiln("run", "pdf-podcast", txt)).ShouldBe(RunCommand.ExitInvalid);
-        _output.ToString().ShouldContain("exactly one PDF");
+        _output.ToString().ShouldContain("does not accept text files");
     }
 
     /// <summary>The CLI runs the upload checks: what the web app would refuse, <c>kiln run</c> refuses with the same message.</summary>

@@ -57,3 +57,30 @@ public static class Json
 
     public static JsonElement Pages(int pages) => Parse($$"""{"pages":{{pages}}}""");
 }
+
+/// <summary>Builds what the platform gives a pipeline: typed options (validated as the API validates them), inputs by slot, a context.</summary>
+public static class PipelineTesting
+{
+    public static InputFacts Pdf(int? pages, string slot = "source", string name = "doc.pdf") =>
+        InputFacts.From(slot, "pdf", name, 1234, pages is null ? "{}" : $$"""{"pages":{{pages}}}""");
+
+    public static object Options(IPipeline pipeline, string? json)
+    {
+        var parsed = pipeline.ParseOptions(json is null ? default : Json.Parse(json));
+        return parsed.Value ?? throw new InvalidOperationException($"{parsed.Error!.Code}: {parsed.Error.Message}");
+    }
+
+    public static PipelineContext Context(IPipeline pipeline, IServiceProvider services, string? optionsJson, string scratch,
+        IPipelineReporter reporter, IArtifactSink sink, params PipelineInput[] inputs) => new()
+    {
+        JobId = Guid.NewGuid(),
+        Inputs = new InputSet<PipelineInput>(inputs),
+        Options = Options(pipeline, optionsJson),
+        ScratchDirectory = Directory.CreateDirectory(scratch).FullName,
+        Reporter = reporter,
+        Artifacts = sink,
+        Services = services,
+    };
+
+    public static PipelineInput PdfInput(string path, int? pages, string slot = "source") => new(slot, path, Pdf(pages, slot, Path.GetFileName(path)));
+}

@@ -76,8 +76,10 @@ public sealed class BadInputTests(PostgresServer pg)
         await (await user.Client.PostAsync("/api/jobs", Json("{\"pipeline\":5}"))).Problem(HttpStatusCode.BadRequest, "invalid_request_body");
         await (await user.Client.PostAsync("/api/uploads", Json("[]"))).Problem(HttpStatusCode.BadRequest, "invalid_request_body");
         await (await user.Client.PostAsync("/api/jobs", Json("""{"pipeline":"nope"}"""))).Problem(HttpStatusCode.BadRequest, "unknown_pipeline");
-        await (await user.Client.PostAsync("/api/jobs", Json("""{"pipeline":"noop","options":[1,2]}"""))).Problem(HttpStatusCode.BadRequest, "invalid_options");
-        await (await user.Client.PostAsync("/api/jobs", Json("""{"pipeline":"sleep","options":{"seconds":0}}"""))).Problem(HttpStatusCode.BadRequest, "invalid_options");
+        await (await user.Client.PostAsync("/api/jobs", Json("""{"pipeline":"noop","options":[1,2]}"""))).Problem(HttpStatusCode.UnprocessableEntity, "invalid_options");
+        await (await user.Client.PostAsync("/api/jobs", Json("""{"pipeline":"sleep","options":{"seconds":0}}"""))).Problem(HttpStatusCode.UnprocessableEntity, "invalid_options");
+        await (await user.Client.PostAsync("/api/jobs", Json("""{"pipeline":"sleep","options":{"sconds":3}}"""))).Problem(HttpStatusCode.UnprocessableEntity, "invalid_options");
+        await (await user.Client.PostAsync("/api/jobs", Json($$$"""{"pipeline":"noop","inputs":{"source":"{{{pdf}}}"}}"""))).Problem(HttpStatusCode.BadRequest, "unexpected_input");
         await (await user.Client.PostAsync("/api/jobs", Json($$"""{"pipeline":"noop","uploads":["{{Guid.NewGuid()}}"]}"""))).Problem(HttpStatusCode.NotFound, "not_found");
         await (await user.Client.PostAsync("/api/jobs", Json("""{"pipeline":"noop","options":{"cost":1000}}"""))).Problem(HttpStatusCode.PaymentRequired, "insufficient_credits");
         if (await HasPipeline(user, "pdf-podcast"))

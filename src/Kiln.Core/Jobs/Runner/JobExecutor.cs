@@ -14,8 +14,8 @@ using Microsoft.Extensions.Options;
 namespace Kiln.Core.Jobs.Runner;
 
 /// <summary>Runs one claimed attempt of a job: inputs in, pipeline, artifacts out, fenced completion.</summary>
-public sealed class JobExecutor(IServiceScopeFactory scopes, IServiceProvider services, PipelineCatalog catalog, IBlobStore blobs, CompletionBatcher completions,
-    IOptions<WorkerOptions> workerOptions, IOptions<JobsOptions> jobsOptions, ILogger<JobExecutor> log)
+public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog catalog, IBlobStore blobs, CompletionBatcher completions,
+    IOptions<WorkerOptions> workerOptions, IOptions<JobsOptions> jobsOptions, ILoggerFactory loggers, ILogger<JobExecutor> log)
 {
     /// <param name="slot">The runner's slot this attempt holds; on success the completion batcher may take it over and refill it.</param>
     public async Task RunAsync(Job job, string workerId, CancellationToken handBack, SlotTicket? slot = null)
@@ -39,20 +39,28 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, IServiceProvider se
             Directory.CreateDirectory(scratch);
             if (job.TimeoutSeconds > 0) stop.CancelAfter(TimeSpan.FromSeconds(job.TimeoutSeconds));
 
+            // Stored options were validated when the job was created; a pipeline whose options changed shape since
+            // then refuses them here with the same readable error.
+            var options = pipeline.ParseOptions(JsonDocument.Parse(job.OptionsJson).RootElement);
+            if (options.Error is { } optionsError) throw new PipelineException(optionsError.Code, optionsError.Message);
             await using var reporter = new QueueReporter(scopes, job, lease);
-            var inputs = job.InputsJson is "[]" ? [] : await DownloadInputsAsync(job, scratch, stop.Token);
+            await using var attemptScope = scopes.CreateAsyncScope();
+            var inputs = job.InputsJson is "[]" ? InputSet<PipelineInput>.Empty : await DownloadInputsAsync(job, pipeline.Descriptor, scratch, stop.Token);
             var context = new PipelineContext
             {
-                JobId = job.Id, Inputs = inputs, Options = JsonDocument.Parse(job.OptionsJson).RootElement.Clone(),
-                ScratchDirectory = scratch, Reporter = reporter, Artifacts = artifacts, Services = services,
+                JobId = job.Id, WorkspaceId = job.WorkspaceId, UserId = job.CreatedByUserId, Inputs = inputs, Options = options.Value!,
+                ScratchDirectory = scratch, Reporter = reporter, Artifacts = artifacts, Services = attemptScope.ServiceProvider,
+                Logger = loggers.CreateLogger($"Kiln.Pipelines.{job.PipelineId}"),
+                Checkpoints = new BlobCheckpointStore(blobs, job.WorkspaceId, job.Id),
             };
-            var outcome = await pipeline.RunAsync(context, stop.Token);
+            var outcome = await PipelineHost.RunAsync(pipeline, context, stop.Token);
 
             if (await completions.SucceedAsync(job, lease, outcome.ActualCost ?? job.CostEstimate, artifacts.Records, slot))
             {
                 outcomeLabel = "succeeded";
                 for (var a = 1; a < job.Attempt; a++)
                     await blobs.DeletePrefixAsync($"{BlobKeys.JobPrefix(job.WorkspaceId, job.Id)}a{a}/", CancellationToken.None);
+                await blobs.DeletePrefixAsync($"{BlobKeys.JobPrefix(job.WorkspaceId, job.Id)}checkpoints/", CancellationToken.None);
             }
             else
             {
@@ -121,8 +129,9 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, IServiceProvider se
         }
     }
 
-    private async Task<List<PipelineInput>> DownloadInputsAsync(Job job, string scratch, CancellationToken ct)
+    private async Task<InputSet<PipelineInput>> DownloadInputsAsync(Job job, PipelineDescriptor descriptor, string scratch, CancellationToken ct)
     {
+        var defaultSlot = SlotBinding.DefaultSlot(descriptor)?.Name ?? "";
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<KilnDbContext>();
         var inputs = new List<PipelineInput>();
@@ -137,10 +146,10 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, IServiceProvider se
             await using (var source = await blobs.OpenReadAsync(upload.BlobKey, ct))
             await using (var file = File.Create(path))
                 await source.CopyToAsync(file, ct);
-            var meta = JsonDocument.Parse(upload.MetadataJson ?? "{}").RootElement.Clone();
-            inputs.Add(new PipelineInput(path, upload.FileName, upload.Kind ?? "", meta));
+            var slot = input.Slot ?? defaultSlot;
+            inputs.Add(new PipelineInput(slot, path, InputFacts.From(slot, upload.Kind ?? "", upload.FileName, upload.Size ?? 0, upload.MetadataJson)));
         }
-        return inputs;
+        return new InputSet<PipelineInput>(inputs);
     }
 
     private void TryDelete(string dir)

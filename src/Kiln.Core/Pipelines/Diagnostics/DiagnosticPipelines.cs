@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Kiln.Core.Common;
 
 namespace Kiln.Core.Pipelines.Diagnostics;
@@ -7,51 +8,60 @@ namespace Kiln.Core.Pipelines.Diagnostics;
 /// <summary>
 /// Pipelines for operators to smoke-test an installation and for the queue's tests and benchmarks: they need no
 /// input and exercise success, long runs with a child process, and failure. Enabled by
-/// <c>Kiln:Pipelines:Diagnostics=true</c>.
+/// <c>Kiln:Pipelines:Diagnostics=true</c>. Their price is the <c>cost</c> option (one credit per unit).
 /// </summary>
-internal static class DiagnosticOptions
+public abstract class DiagnosticPipeline<TOptions> : Pipeline<TOptions> where TOptions : DiagnosticOptions, new()
 {
-    public static JsonElement Schema(string json) => JsonDocument.Parse(json).RootElement.Clone();
+    public override string Version => "1";
+    public override IReadOnlyList<InputSlot> Slots => [];
+    public override PriceList DefaultPricing { get; } = new(new Dictionary<string, decimal> { ["credit"] = 1 });
+    public override Result<PipelineQuote> Plan(TOptions options, InputSet<InputFacts> inputs) => Quote(options, new Usage("credit", options.Cost, "Test credits"));
+}
 
-    public static Result<PipelinePlan> Plan(JsonElement options, long cost, params string[] allowed)
-    {
-        foreach (var p in options.EnumerateObject())
-            if (!allowed.Contains(p.Name)) return Error.Invalid("invalid_options", $"Unknown option '{p.Name}'.");
-        if (options.TryGetProperty("cost", out var c) && (c.ValueKind != JsonValueKind.Number || !c.TryGetInt64(out cost) || cost < 0 || cost > 1_000_000))
-            return Error.Invalid("invalid_options", "'cost' must be a whole number of credits between 0 and 1000000.");
-        return new PipelinePlan(options, cost);
-    }
+public abstract record DiagnosticOptions
+{
+    [Description("What the job costs, in credits."), Range(0, 1_000_000)]
+    public abstract long Cost { get; init; }
+}
+
+public sealed record NoopOptions : DiagnosticOptions
+{
+    public override long Cost { get; init; } = 1;
 }
 
 /// <summary>Does nothing and succeeds: the queue's throughput benchmark runs it.</summary>
-public sealed class NoopPipeline : IPipeline
+public sealed class NoopPipeline : DiagnosticPipeline<NoopOptions>
 {
-    public PipelineDescriptor Descriptor { get; } = new("noop", "No-op", "1", "Succeeds at once. For smoke tests and benchmarks.",
-        [], [], DiagnosticOptions.Schema("""{"type":"object","properties":{"cost":{"type":"integer","minimum":0,"default":1}}}"""), 60, 0);
+    public override string Id => "noop";
+    public override string Name => "No-op";
+    public override string Description => "Succeeds at once. For smoke tests and benchmarks.";
+    public override int DefaultTimeoutSeconds => 60;
 
-    public Result<PipelinePlan> Plan(JsonElement options, IReadOnlyList<InputFacts> inputs) => DiagnosticOptions.Plan(options, 1, "cost");
+    public override Task<PipelineOutcome> Run(PipelineContext context, NoopOptions options, CancellationToken ct) => Task.FromResult(new PipelineOutcome());
+}
 
-    public Task<PipelineOutcome> RunAsync(PipelineContext context, CancellationToken ct) => Task.FromResult(new PipelineOutcome());
+public sealed record SleepOptions : DiagnosticOptions
+{
+    [Range(1, 3600)]
+    public int Seconds { get; init; } = 5;
+    public override long Cost { get; init; } = 2;
+    [Description("Credits to capture instead of the estimate."), Range(0, long.MaxValue)]
+    public long? ActualCost { get; init; }
 }
 
 /// <summary>Runs `sleep` as a child process for a while, reporting progress, then writes a small artifact.</summary>
-public sealed class SleepPipeline : IPipeline
+public sealed class SleepPipeline : DiagnosticPipeline<SleepOptions>
 {
-    public PipelineDescriptor Descriptor { get; } = new("sleep", "Sleep", "1", "Waits in a child process, reporting progress. For testing cancel and recovery.",
-        [], ["sleep.txt"], DiagnosticOptions.Schema("""{"type":"object","properties":{"seconds":{"type":"integer","minimum":1,"maximum":3600,"default":5},"cost":{"type":"integer","minimum":0,"default":2},"actualCost":{"type":"integer","minimum":0}}}"""), 3600, 0);
+    public override string Id => "sleep";
+    public override string Name => "Sleep";
+    public override string Description => "Waits in a child process, reporting progress. For testing cancel and recovery.";
+    public override IReadOnlyList<string> Produces => ["sleep.txt"];
+    public override int DefaultTimeoutSeconds => 3600;
+    public override IReadOnlyList<string> RequiredTools => ["sleep"];
 
-    public Result<PipelinePlan> Plan(JsonElement options, IReadOnlyList<InputFacts> inputs)
+    public override async Task<PipelineOutcome> Run(PipelineContext context, SleepOptions options, CancellationToken ct)
     {
-        if (options.TryGetProperty("seconds", out var s) && (s.ValueKind != JsonValueKind.Number || !s.TryGetInt32(out var v) || v is < 1 or > 3600))
-            return Error.Invalid("invalid_options", "'seconds' must be between 1 and 3600.");
-        if (options.TryGetProperty("actualCost", out var a) && (a.ValueKind != JsonValueKind.Number || !a.TryGetInt64(out var actual) || actual < 0))
-            return Error.Invalid("invalid_options", "'actualCost' must be a whole number of credits, 0 or more.");
-        return DiagnosticOptions.Plan(options, 2, "seconds", "cost", "actualCost");
-    }
-
-    public async Task<PipelineOutcome> RunAsync(PipelineContext context, CancellationToken ct)
-    {
-        var seconds = context.Options.TryGetProperty("seconds", out var s) ? s.GetInt32() : 5;
+        var seconds = options.Seconds;
         var psi = new ProcessStartInfo("sleep", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)) { UseShellExecute = false };
         using var child = Process.Start(psi) ?? throw new PipelineException("tool_missing", "`sleep` could not be started.");
         await context.Reporter.LogAsync($"child process {child.Id} started", ct);
@@ -78,22 +88,28 @@ public sealed class SleepPipeline : IPipeline
         await File.WriteAllTextAsync(path, $"slept {seconds} s\n", ct);
         await context.Artifacts.AddAsync("sleep.txt", "text/plain", path, ct);
         await context.Reporter.ProgressAsync(100, "done", null, ct);
-        return new PipelineOutcome(context.Options.TryGetProperty("actualCost", out var a) ? a.GetInt64() : null);
+        return new PipelineOutcome(options.ActualCost);
     }
 }
 
-/// <summary>Fails half way with a readable message (transient when asked, to exercise retries).</summary>
-public sealed class FailPipeline : IPipeline
+public sealed record FailOptions : DiagnosticOptions
 {
-    public PipelineDescriptor Descriptor { get; } = new("fail", "Fail", "1", "Fails half way. For testing failure handling.",
-        [], [], DiagnosticOptions.Schema("""{"type":"object","properties":{"transient":{"type":"boolean","default":false},"cost":{"type":"integer","minimum":0,"default":1}}}"""), 60, 0);
+    [Description("Fail with a transient error (retried) instead of a permanent one.")]
+    public bool Transient { get; init; }
+    public override long Cost { get; init; } = 1;
+}
 
-    public Result<PipelinePlan> Plan(JsonElement options, IReadOnlyList<InputFacts> inputs) => DiagnosticOptions.Plan(options, 1, "transient", "cost");
+/// <summary>Fails half way with a readable message (transient when asked, to exercise retries).</summary>
+public sealed class FailPipeline : DiagnosticPipeline<FailOptions>
+{
+    public override string Id => "fail";
+    public override string Name => "Fail";
+    public override string Description => "Fails half way. For testing failure handling.";
+    public override int DefaultTimeoutSeconds => 60;
 
-    public async Task<PipelineOutcome> RunAsync(PipelineContext context, CancellationToken ct)
+    public override async Task<PipelineOutcome> Run(PipelineContext context, FailOptions options, CancellationToken ct)
     {
         await context.Reporter.ProgressAsync(50, "working", "half way", ct);
-        var transient = context.Options.TryGetProperty("transient", out var t) && t.ValueKind == JsonValueKind.True;
-        throw new PipelineException("step_failed", "The 'working' step failed: the diagnostic pipeline always fails here.", transient);
+        throw new PipelineException("step_failed", "The 'working' step failed: the diagnostic pipeline always fails here.", options.Transient);
     }
 }

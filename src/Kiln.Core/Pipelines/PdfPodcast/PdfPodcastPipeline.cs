@@ -11,113 +11,102 @@ namespace Kiln.Core.Pipelines.PdfPodcast;
 /// PDF → cleaned text → chapters → two-host script (→ narrated MP3). See README.md for the artifacts and the
 /// script.json schema.
 /// </summary>
-public sealed class PdfPodcastPipeline(IPdfTools pdf, IAudioTools audio, ISpeechSynthesizer speech, IChatClient chat) : IPipeline
+public sealed class PdfPodcastPipeline(IPdfTools pdf, IAudioTools audio, ISpeechSynthesizer speech, IChatClient chat) : Pipeline<PdfPodcastOptions>
 {
-    public const string Id = "pdf-podcast";
-
-    /// <summary>Cost rule: one credit per started block of <see cref="PagesPerCredit"/> selected pages, at least
-    /// <see cref="MinimumCredits"/>; narration adds one credit per started block of <see cref="AudioPagesPerCredit"/> pages.</summary>
-    public const int PagesPerCredit = 5;
-    public const int MinimumCredits = 1;
-    public const int AudioPagesPerCredit = 10;
+    public const string PipelineId = "pdf-podcast";
 
     // Fewer letters than this across the whole selection means there is no text layer (a scan) rather than a short text.
     private const int MinLetters = 20;
 
-    public PipelineDescriptor Descriptor { get; } = new(
-        Id,
-        "PDF to podcast",
-        "1.0.0",
-        "Turns a PDF into a two-host podcast script per chapter, optionally narrated as an MP3.",
-        ["pdf"],
-        ["script.json", "script.md", "chapters.txt", "podcast.mp3"],
-        PdfPodcastOptions.Schema,
-        DefaultTimeoutSeconds: 3600,
-        MaxInputs: 1);
+    public override string Id => PipelineId;
+    public override string Name => "PDF to podcast";
+    public override string Description => "Turns a PDF into a two-host podcast script per chapter, optionally narrated as an MP3.";
+    public override IReadOnlyList<InputSlot> Slots { get; } = [new("source", "PDF", ["pdf"])];
+    public override IReadOnlyList<string> Produces => ["script.json", "script.md", "chapters.txt", "podcast.mp3"];
+    public override int DefaultTimeoutSeconds => 3600;
+    public override IReadOnlyList<string> RequiredTools => ["pdftotext", "pdfinfo", "ffmpeg"];
 
-    public static long EstimateCost(int pages, bool withAudio) =>
-        Math.Max(MinimumCredits, CeilDiv(pages, PagesPerCredit)) + (withAudio ? CeilDiv(pages, AudioPagesPerCredit) : 0);
+    /// <summary>One credit per started block of five selected pages; narration adds one per started block of ten.</summary>
+    public override PriceList DefaultPricing { get; } = new(new Dictionary<string, decimal> { ["page"] = 0.2m, ["narratedPage"] = 0.1m }, Minimum: 1);
 
-    public Result<PipelinePlan> Plan(JsonElement options, IReadOnlyList<InputFacts> inputs)
+    protected override Error? Validate(PdfPodcastOptions options)
     {
-        var parsed = PdfPodcastOptions.Parse(options);
-        if (!parsed.IsSuccess) return parsed.Error!;
-        if (inputs.Count != 1 || inputs[0].Kind != "pdf")
-            return Error.Invalid("invalid_inputs", "This pipeline takes exactly one PDF file.");
-        if (PageCount(inputs[0].Metadata) is not { } pageCount)
-            return Error.Invalid("invalid_inputs", "The PDF's page count is unknown; upload it again so it can be inspected.");
-        var selection = PageRange.Parse(parsed.Value!.Pages, pageCount);
-        if (!selection.IsSuccess) return selection.Error!;
-        var normalized = parsed.Value with { Pages = selection.Value!.ToString() };
-        return new PipelinePlan(normalized.ToJson(), EstimateCost(selection.Value.Count, normalized.Audio));
+        var names = options.Hosts.Select(h => h.Trim()).ToArray();
+        if (names.Any(n => n.Contains(':', StringComparison.Ordinal) || n.Contains('|', StringComparison.Ordinal)))
+            return InvalidOption("hosts", $"Host names must be at most {PdfPodcastOptions.MaxHostNameLength} characters and contain no ':' or '|'.");
+        if (string.Equals(names[0], names[1], StringComparison.OrdinalIgnoreCase))
+            return InvalidOption("hosts", "The two hosts need different names.");
+        return null;
     }
 
-    public async Task<PipelineOutcome> RunAsync(PipelineContext context, CancellationToken ct)
+    public override Result<PipelineQuote> Plan(PdfPodcastOptions options, InputSet<InputFacts> inputs)
     {
-        var parsed = PdfPodcastOptions.Parse(context.Options);
-        if (!parsed.IsSuccess) throw new PipelineException(parsed.Error!.Code, parsed.Error.Message);
-        if (context.Inputs.Count != 1 || context.Inputs[0].Kind != "pdf")
-            throw new PipelineException("invalid_inputs", "This pipeline takes exactly one PDF file.");
-        try
-        {
-            await RunCoreAsync(context, context.Inputs[0], parsed.Value!, ct);
-            return new PipelineOutcome();
-        }
-        catch (ToolNotFoundException ex)
-        {
-            throw new PipelineException("tool_missing", $"The server cannot run this job: {ex.Message}", inner: ex);
-        }
-        catch (ToolTimeoutException ex)
-        {
-            throw new PipelineException("tool_timeout", $"Processing took too long ({ex.Tool}).", transient: true, inner: ex);
-        }
-        catch (ToolFailedException ex) when (ex.Tool is "pdftotext" or "pdfinfo")
-        {
-            throw new PipelineException("pdf_unreadable", "This PDF could not be read; it may be damaged or password-protected.", inner: ex);
-        }
-        catch (ToolFailedException ex)
-        {
-            // Speech APIs fail for rate limits and outages, which a retry fixes; local tools fail the same way again.
-            throw new PipelineException("tool_failed", $"Producing the output failed ({ex.Tool}).", transient: ex.Tool == "speech API", inner: ex);
-        }
+        if (inputs["source"].Pdf is not { Pages: > 0 } facts)
+            return Error.Invalid("invalid_inputs", "The PDF's page count is unknown; upload it again so it can be inspected.");
+        var selection = PageRange.Parse(options.Pages, facts.Pages);
+        if (!selection.IsSuccess) return selection.Error! with { Extensions = new Dictionary<string, object?> { ["field"] = "pages" } };
+        var normalized = options with { Pages = selection.Value!.ToString(), Hosts = [.. options.Hosts.Select(h => h.Trim())] };
+        var pages = selection.Value.Count;
+        return normalized.Audio
+            ? Quote(normalized, new Usage("page", pages, "Pages"), new Usage("narratedPage", pages, "Narrated pages"))
+            : Quote(normalized, new Usage("page", pages, "Pages"));
+    }
+
+    public override async Task<PipelineOutcome> Run(PipelineContext context, PdfPodcastOptions options, CancellationToken ct)
+    {
+        await RunCoreAsync(context, context.Inputs["source"], options, ct);
+        return new PipelineOutcome();
     }
 
     private async Task RunCoreAsync(PipelineContext context, PipelineInput input, PdfPodcastOptions options, CancellationToken ct)
     {
         var report = context.Reporter;
-        await report.ProgressAsync(2, "extract", "Reading the PDF", ct);
-        var info = await pdf.GetInfoAsync(input.Path, ct);
-        var selection = PageRange.Parse(options.Pages, PageCount(input.Metadata) ?? info.Pages);
-        if (!selection.IsSuccess) throw new PipelineException(selection.Error!.Code, selection.Error.Message);
-        var title = info.Title ?? Path.GetFileNameWithoutExtension(input.FileName);
-
+        var progress = context.Progress;
+        PdfInfo info;
         var pages = new List<(int Page, string Text)>();
-        foreach (var (first, last) in selection.Value!.Ranges)
+        PageSelection selection;
+        using (var step = progress.Step("extract", 0.25))
         {
-            var texts = await pdf.ExtractPagesAsync(input.Path, first, last, ct);
-            pages.AddRange(texts.Select((t, i) => (first + i, t)));
-            await report.ProgressAsync(5 + 20 * pages.Count / selection.Value.Count, "extract", $"Extracted {pages.Count} of {selection.Value.Count} pages", ct);
+            await step.StartAsync("Reading the PDF", ct);
+            try
+            {
+                info = await pdf.GetInfoAsync(input.Path, ct);
+                var selected = PageRange.Parse(options.Pages, input.Facts.Pdf is { Pages: > 0 } f ? f.Pages : info.Pages);
+                if (!selected.IsSuccess) throw new PipelineException(selected.Error!.Code, selected.Error.Message);
+                selection = selected.Value!;
+                foreach (var (first, last) in selection.Ranges)
+                {
+                    var texts = await pdf.ExtractPagesAsync(input.Path, first, last, ct);
+                    pages.AddRange(texts.Select((t, i) => (first + i, t)));
+                    await step.ReportAsync(pages.Count, selection.Count, $"Extracted {pages.Count} of {selection.Count} pages", ct);
+                }
+            }
+            catch (ToolFailedException ex)
+            {
+                throw new PipelineException("pdf_unreadable", "This PDF could not be read; it may be damaged or password-protected.", inner: ex);
+            }
         }
+        var title = info.Title ?? Path.GetFileNameWithoutExtension(input.FileName);
         if (pages.Sum(p => p.Text.Count(char.IsLetter)) < MinLetters)
             throw new PipelineException("no_text", "This PDF has no extractable text (is it a scan?). Run it through OCR first, then upload it again.");
 
-        await report.ProgressAsync(27, "clean", "Cleaning the text", ct);
+        using (var step = progress.Step("clean", 0.05)) await step.StartAsync("Cleaning the text", ct);
         var lines = TextCleaner.Clean(pages);
         await report.LogAsync($"Extracted {pages.Count} pages, {lines.Sum(l => l.Text.Length)} characters after cleanup.", ct);
 
-        await report.ProgressAsync(32, "chapters", "Finding chapters", ct);
+        using (var step = progress.Step("chapters", 0.05)) await step.StartAsync("Finding chapters", ct);
         var outline = await pdf.GetOutlineAsync(input.Path, ct);
         var chapters = ChapterSplitter.Split(lines, outline, options.MaxChapters);
         if (chapters.Count == 0)
             throw new PipelineException("no_text", "This PDF has no extractable text (is it a scan?). Run it through OCR first, then upload it again.");
         await report.LogAsync($"Found {chapters.Count} chapter(s): {string.Join("; ", chapters.Select(c => c.Title))}", ct);
 
-        var scriptEnd = options.Audio ? 65 : 92;
         var writer = new ScriptWriter(chat);
         var scriptChapters = new List<ScriptChapter>();
+        using var scriptStep = progress.Step("script", options.Audio ? 0.3 : 0.6);
         foreach (var chapter in chapters)
         {
-            await report.ProgressAsync(35 + (scriptEnd - 35) * (chapter.Index - 1) / chapters.Count, "script", $"Writing chapter {chapter.Index} of {chapters.Count}", ct);
+            await scriptStep.ReportAsync(chapter.Index - 1, chapters.Count, $"Writing chapter {chapter.Index} of {chapters.Count}", ct);
             IReadOnlyList<ScriptTurn> turns;
             try
             {
@@ -131,7 +120,8 @@ public sealed class PdfPodcastPipeline(IPdfTools pdf, IAudioTools audio, ISpeech
             if (chapter.Index == chapters.Count) turns = [.. turns, .. ScriptWriter.Outro(title, options)];
             scriptChapters.Add(new ScriptChapter(chapter.Index, chapter.Title, new PageSpan(chapter.FirstPage, chapter.LastPage), turns));
         }
-        var script = new PodcastScript(title, Id, Descriptor.Version, options.Hosts, scriptChapters);
+        scriptStep.Dispose();
+        var script = new PodcastScript(title, Id, Version, options.Hosts, scriptChapters);
 
         var outDir = Directory.CreateDirectory(Path.Combine(context.ScratchDirectory, "out")).FullName;
         await AddTextAsync(context, outDir, "script.json", "application/json", script.ToJson(), ct);
@@ -139,12 +129,13 @@ public sealed class PdfPodcastPipeline(IPdfTools pdf, IAudioTools audio, ISpeech
         await AddTextAsync(context, outDir, "chapters.txt", "text/plain", ChaptersText(title, chapters), ct);
 
         if (options.Audio)
-            await NarrateAsync(context, script, outDir, scriptEnd, ct);
-        await report.ProgressAsync(100, "done", "Finished", ct);
+            await NarrateAsync(context, script, outDir, ct);
+        await progress.DoneAsync(ct);
     }
 
-    private async Task NarrateAsync(PipelineContext context, PodcastScript script, string outDir, int startPercent, CancellationToken ct)
+    private async Task NarrateAsync(PipelineContext context, PodcastScript script, string outDir, CancellationToken ct)
     {
+        using var step = context.Progress.Step("audio", 0.35);
         var ttsDir = Directory.CreateDirectory(Path.Combine(context.ScratchDirectory, "tts")).FullName;
         var turns = script.Chapters.SelectMany(c => c.Turns).Where(t => t.Text.Any(char.IsLetterOrDigit)).ToList();
         await context.Reporter.LogAsync($"Narrating {turns.Count} turns with {speech.Name}.", ct);
@@ -152,13 +143,13 @@ public sealed class PdfPodcastPipeline(IPdfTools pdf, IAudioTools audio, ISpeech
         for (var i = 0; i < turns.Count; i++)
         {
             if (i % 5 == 0)
-                await context.Reporter.ProgressAsync(startPercent + (95 - startPercent) * i / turns.Count, "audio", $"Narrating turn {i + 1} of {turns.Count}", ct);
+                await step.ReportAsync(i, turns.Count + 1, $"Narrating turn {i + 1} of {turns.Count}", ct);
             var wav = Path.Combine(ttsDir, $"{i:D5}.wav");
             var voice = string.Equals(turns[i].Speaker, script.Hosts[0], StringComparison.Ordinal) ? 0 : 1;
             await speech.SynthesizeAsync(turns[i].Text, voice, wav, ct);
             wavs.Add(wav);
         }
-        await context.Reporter.ProgressAsync(95, "audio", "Encoding the MP3", ct);
+        await step.ReportAsync(turns.Count, turns.Count + 1, "Encoding the MP3", ct);
         var mp3 = Path.Combine(outDir, "podcast.mp3");
         await audio.ConcatToMp3Async(wavs, mp3, ct);
         var seconds = await audio.GetDurationSecondsAsync(mp3, ct);
@@ -183,10 +174,4 @@ public sealed class PdfPodcastPipeline(IPdfTools pdf, IAudioTools audio, ISpeech
         }
         return sb.ToString().TrimEnd() + "\n";
     }
-
-    private static int? PageCount(JsonElement metadata) =>
-        metadata.ValueKind == JsonValueKind.Object && metadata.TryGetProperty("pages", out var p)
-            && p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var n) && n > 0 ? n : null;
-
-    private static int CeilDiv(int a, int b) => (a + b - 1) / b;
 }

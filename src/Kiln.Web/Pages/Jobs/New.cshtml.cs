@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Kiln.Web.Pages.Jobs;
 
-public sealed record Estimate(long Cost, long Available, bool Affordable)
+public sealed record Estimate(long Cost, long Available, bool Affordable, IReadOnlyList<PriceLine> Lines, long? MinimumApplied)
 {
     public long After => Available - Cost;
 }
@@ -52,17 +52,14 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
         if (!Load()) return NotFoundPage();
         foreach (var f in Fields) if (f.Default is not null) Values[f.InputName] = f.Default;
         RequestKey = Guid.NewGuid().ToString("N");
-        var (options, _) = OptionsForm.Bind(Fields, n => Values.GetValueOrDefault(n));
-        await EstimateAsync(options, ct);
+        await EstimateAsync(OptionsForm.Bind(Fields, n => Values.GetValueOrDefault(n)), ct);
         return Page();
     }
 
     public async Task<IActionResult> OnPostEstimateAsync(CancellationToken ct)
     {
         if (!Load()) return NotFoundPage();
-        var (options, ok) = BindPosted();
-        if (ok) await EstimateAsync(options, ct);
-        else Available = (await balance.Run(Workspace, ct)).Available;
+        await EstimateAsync(BindPosted(), ct);
         return Page();
     }
 
@@ -70,20 +67,18 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
     public async Task<IActionResult> OnPostImportAsync(CancellationToken ct)
     {
         if (!Load()) return NotFoundPage();
-        var (options, ok) = BindPosted();
+        var options = BindPosted();
         // Enter in any field without JavaScript presses the first button, which is this one: with no link it is an estimate.
         if (NeedsUpload && !string.IsNullOrWhiteSpace(SourceUrl)) await ImportAsync(ct);
-        if (ok) await EstimateAsync(options, ct);
-        else Available = (await balance.Run(Workspace, ct)).Available;
+        await EstimateAsync(options, ct);
         return Page();
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         if (!Load()) return NotFoundPage();
-        var (options, ok) = BindPosted();
+        var options = BindPosted();
         Available = (await balance.Run(Workspace, ct)).Available;
-        if (!ok) return Page();
         // A pasted link that was never fetched: fetch it now rather than asking for a second click.
         if (NeedsUpload && UploadId is null && !string.IsNullOrWhiteSpace(SourceUrl) && !await ImportAsync(ct))
         {
@@ -95,14 +90,14 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
             FormError = "Upload a file or paste a link to one first.";
             return Page();
         }
-        var request = new JobRequest(Pipeline!.Id, UploadId is { } u ? [u] : [], options);
+        var request = JobRequestFor(options);
         var key = RequestKey is { Length: > 0 and <= 64 } k ? $"ui:{k}" : null;
         var result = await create.Run(Workspace, Me.UserId, request, key, ct);
         if (result.Error is { } e)
         {
             await EstimateAsync(options, ct);
             if (e.Code == "insufficient_credits") InsufficientMessage = e.Message;
-            else (FormError, FormErrorCode) = (e.Message, e.Code);
+            else ShowError(e);
             return Page();
         }
         TempData["Flash"] = "Job started. Its cost is held until it finishes.";
@@ -135,21 +130,37 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
         return true;
     }
 
-    private (JsonElement Options, bool Ok) BindPosted()
+    private JsonElement BindPosted()
     {
         foreach (var f in Fields) if (Request.Form[f.InputName].ToString() is { Length: > 0 } v) Values[f.InputName] = v;
-        var (options, errors) = OptionsForm.Bind(Fields, n => Request.Form[n].ToString());
-        FieldErrors = errors;
-        if (errors.Count > 0) FormError = "Fix the highlighted options.";
-        return (options, errors.Count == 0);
+        return OptionsForm.Bind(Fields, n => Request.Form[n].ToString());
+    }
+
+    /// <summary>An error about one option is shown beside that field; any other above the form.</summary>
+    private void ShowError(Kiln.Core.Common.Error e)
+    {
+        if (e.Extensions?.GetValueOrDefault("field") is string field && Fields.Any(f => f.Name == field))
+        {
+            FieldErrors[field] = e.Message;
+            (FormError, FormErrorCode) = ("Fix the highlighted options.", e.Code);
+        }
+        else (FormError, FormErrorCode) = (e.Message, e.Code);
     }
 
     private async Task EstimateAsync(JsonElement options, CancellationToken ct)
     {
         Available = (await balance.Run(Workspace, ct)).Available;
         if (NeedsUpload && UploadId is null) return;
-        var plan = await planner.Run(Workspace, new JobRequest(Pipeline!.Id, UploadId is { } u ? [u] : [], options), ct);
-        if (plan.Error is { } e && FormError is null) (FormError, FormErrorCode) = (e.Message, e.Code);
-        else Estimate = new Estimate(plan.Value!.Plan.EstimatedCost, Available, Available >= plan.Value.Plan.EstimatedCost);
+        var plan = await planner.Run(Workspace, JobRequestFor(options), ct);
+        if (plan.Error is { } e) { if (FormError is null) ShowError(e); }
+        else
+        {
+            var estimate = plan.Value!.Plan.Estimate;
+            Estimate = new Estimate(estimate.Total, Available, Available >= estimate.Total, estimate.Lines, estimate.MinimumApplied);
+        }
     }
+
+    private JobRequest JobRequestFor(JsonElement options) =>
+        new(Pipeline!.Id, null, options, Inputs: UploadId is { } u && SlotBinding.DefaultSlot(Pipeline) is { } slot
+            ? new Dictionary<string, UploadIds> { [slot.Name] = u } : null);
 }

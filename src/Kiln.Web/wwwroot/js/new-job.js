@@ -36,7 +36,17 @@ if (form) {
     return ok;
   };
 
+  const setLines = (lines, minimum) => {
+    const list = $('estimate-lines');
+    if (!list) return;
+    const num = (n) => Number(n).toLocaleString('en-US', { maximumFractionDigits: 3 });
+    const credits = (n) => `${num(n)} ${Math.abs(n) === 1 ? 'credit' : 'credits'}`;
+    list.replaceChildren(...(lines ?? []).map((l) => Object.assign(document.createElement('li'), { textContent: `${l.label}: ${num(l.quantity)} × ${num(l.unitPrice)} = ${credits(l.credits)}` })));
+    if (minimum != null) list.append(Object.assign(document.createElement('li'), { textContent: `Minimum charge: ${credits(minimum)}` }));
+  };
+
   const setEstimate = (cost, available, after, message, error) => {
+    if (error === 'invalid') setLines([]);
     $('estimate-cost').textContent = cost;
     $('estimate-available').textContent = available;
     $('estimate-after').textContent = after;
@@ -59,6 +69,7 @@ if (form) {
     try {
       const e = await api('POST', '/api/jobs/estimate', { pipeline, uploads: uploadId?.value ? [uploadId.value] : [], options: options() });
       if (mine !== seq) return;
+      setLines(e.lines, e.minimumApplied);
       const fmt = (n) => `${n.toLocaleString('en-US')} ${Math.abs(n) === 1 ? 'credit' : 'credits'}`;
       if (e.affordable) setEstimate(fmt(e.estimatedCost), fmt(e.available), fmt(e.availableAfter), 'The estimate is held when the job starts; unused credits are released when it ends.');
       else setEstimate(fmt(e.estimatedCost), fmt(e.available), fmt(e.availableAfter), `Not enough credits: this job needs ${e.estimatedCost} but ${e.available} are available.`, 'credits');

@@ -11,7 +11,7 @@ public sealed class PdfPodcastPipelineTests : IDisposable
 {
     private readonly ServiceProvider _services = Services.Build();
     private readonly TempDir _dir = new();
-    private IPipeline Pipeline => _services.GetRequiredService<PipelineCatalog>().Find(PdfPodcastPipeline.Id)!;
+    private IPipeline Pipeline => _services.GetRequiredService<PipelineCatalog>().Find(PdfPodcastPipeline.PipelineId)!;
 
     public void Dispose()
     {
@@ -30,16 +30,8 @@ public sealed class PdfPodcastPipelineTests : IDisposable
             + "A glaze that runs too much can fuse a pot to the kiln shelf.\n4",
     ];
 
-    private PipelineContext Context(string pdfPath, string optionsJson, IPipelineReporter reporter, CopyingArtifactSink sink, int? pages = null) => new()
-    {
-        JobId = Guid.NewGuid(),
-        Inputs = [new PipelineInput(pdfPath, Path.GetFileName(pdfPath), "pdf", pages is null ? Json.Parse("{}") : Json.Pages(pages.Value))],
-        Options = Json.Parse(optionsJson),
-        ScratchDirectory = Directory.CreateDirectory(_dir.File($"scratch-{Guid.NewGuid():N}")).FullName,
-        Reporter = reporter,
-        Artifacts = sink,
-        Services = _services,
-    };
+    private PipelineContext Context(string pdfPath, string optionsJson, IPipelineReporter reporter, CopyingArtifactSink sink, int? pages = null) =>
+        PipelineTesting.Context(Pipeline, _services, optionsJson, _dir.File($"scratch-{Guid.NewGuid():N}"), reporter, sink, PipelineTesting.PdfInput(pdfPath, pages));
 
     [Fact]
     public async Task Turns_a_generated_pdf_into_script_artifacts()
@@ -47,9 +39,9 @@ public sealed class PdfPodcastPipelineTests : IDisposable
         var pdf = TestPdf.Write(_dir.File("handbook.pdf"), HandbookPages(), title: "The Kiln Handbook");
         var reporter = new RecordingReporter();
         var sink = new CopyingArtifactSink(_dir.File("out"));
-        var plan = Pipeline.Plan(Json.Parse("""{"hosts":["Ada","Ben"]}"""), [new InputFacts("pdf", "handbook.pdf", 1, Json.Pages(4))]);
+        var plan = _services.GetRequiredService<PipelineCatalog>().Plan(Pipeline, Json.Parse("""{"hosts":["Ada","Ben"]}"""), new([PipelineTesting.Pdf(4)]));
 
-        var outcome = await Pipeline.RunAsync(Context(pdf, plan.Value!.Options.GetRawText(), reporter, sink, 4), TestContext.Current.CancellationToken);
+        var outcome = await PipelineHost.RunAsync(Pipeline, Context(pdf, plan.Value!.OptionsJson.GetRawText(), reporter, sink, 4), TestContext.Current.CancellationToken);
 
         outcome.ActualCost.ShouldBeNull();
         sink.Added.Select(a => a.Name).ShouldBe(["script.json", "script.md", "chapters.txt"]);
@@ -85,7 +77,7 @@ public sealed class PdfPodcastPipelineTests : IDisposable
     {
         var pdf = TestPdf.Write(_dir.File("outline.pdf"), HandbookPages(), outline: [("Getting Started", 1), ("All About Glazes", 3)]);
         var sink = new CopyingArtifactSink(_dir.File("out2"));
-        await Pipeline.RunAsync(Context(pdf, """{"pages":"2-4"}""", new RecordingReporter(), sink), TestContext.Current.CancellationToken);
+        await PipelineHost.RunAsync(Pipeline, Context(pdf, """{"pages":"2-4"}""", new RecordingReporter(), sink), TestContext.Current.CancellationToken);
         var script = PodcastScript.FromJson(await File.ReadAllTextAsync(_dir.File("out2/script.json"), TestContext.Current.CancellationToken))!;
         script.Title.ShouldBe("outline");
         script.Chapters.Select(c => c.Title).ShouldBe(["All About Glazes"]);
@@ -98,7 +90,7 @@ public sealed class PdfPodcastPipelineTests : IDisposable
     {
         var pdf = TestPdf.Write(_dir.File("scan.pdf"), ["", ""]);
         var ex = await Should.ThrowAsync<PipelineException>(() =>
-            Pipeline.RunAsync(Context(pdf, "{}", new RecordingReporter(), new CopyingArtifactSink(_dir.File("o"))), TestContext.Current.CancellationToken));
+            PipelineHost.RunAsync(Pipeline, Context(pdf, "{}", new RecordingReporter(), new CopyingArtifactSink(_dir.File("o"))), TestContext.Current.CancellationToken));
         ex.Code.ShouldBe("no_text");
         ex.Transient.ShouldBeFalse();
         ex.Message.ShouldContain("scan");
@@ -110,7 +102,7 @@ public sealed class PdfPodcastPipelineTests : IDisposable
         var path = _dir.File("broken.pdf");
         await File.WriteAllTextAsync(path, "%PDF-1.4\nnothing else", TestContext.Current.CancellationToken);
         var ex = await Should.ThrowAsync<PipelineException>(() =>
-            Pipeline.RunAsync(Context(path, "{}", new RecordingReporter(), new CopyingArtifactSink(_dir.File("o"))), TestContext.Current.CancellationToken));
+            PipelineHost.RunAsync(Pipeline, Context(path, "{}", new RecordingReporter(), new CopyingArtifactSink(_dir.File("o"))), TestContext.Current.CancellationToken));
         ex.Code.ShouldBe("pdf_unreadable");
         ex.Message.ShouldNotContain(_dir.Path);
     }
@@ -121,7 +113,7 @@ public sealed class PdfPodcastPipelineTests : IDisposable
         var pdf = TestPdf.Write(_dir.File("short.pdf"), HandbookPages()[..1]);
         var sink = new CopyingArtifactSink(_dir.File("audio-out"));
         var reporter = new RecordingReporter();
-        await Pipeline.RunAsync(Context(pdf, """{"audio":true,"maxChapters":1}""", reporter, sink, 1), TestContext.Current.CancellationToken);
+        await PipelineHost.RunAsync(Pipeline, Context(pdf, """{"audio":true,"maxChapters":1}""", reporter, sink, 1), TestContext.Current.CancellationToken);
 
         sink.Added.ShouldContain(("podcast.mp3", "audio/mpeg"));
         var seconds = await new AudioTools(new ProcessRunner()).GetDurationSecondsAsync(_dir.File("audio-out/podcast.mp3"), TestContext.Current.CancellationToken);
@@ -138,7 +130,7 @@ public sealed class PdfPodcastPipelineTests : IDisposable
         var reporter = new CancellingReporter("audio", cts);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         await Should.ThrowAsync<OperationCanceledException>(() =>
-            Pipeline.RunAsync(Context(pdf, """{"audio":true}""", reporter, new CopyingArtifactSink(_dir.File("c"))), cts.Token));
+            PipelineHost.RunAsync(Pipeline, Context(pdf, """{"audio":true}""", reporter, new CopyingArtifactSink(_dir.File("c"))), cts.Token));
         sw.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10));
     }
 

@@ -13,7 +13,11 @@ public sealed class PdfPodcastPlanTests : IDisposable
 
     public void Dispose() => _services.Dispose();
 
-    private static InputFacts Pdf(int pages) => new("pdf", "doc.pdf", 1234, Json.Pages(pages));
+    private PipelineCatalog Catalog => _services.GetRequiredService<PipelineCatalog>();
+
+    private static InputSet<InputFacts> Pdf(int pages) => new([PipelineTesting.Pdf(pages)]);
+
+    private Kiln.Core.Common.Result<PlannedJob> Plan(JsonElement options, InputSet<InputFacts> inputs) => Catalog.Plan(Pipeline, options, inputs);
 
     [Theory]
     [InlineData(1, false, 1)]
@@ -25,25 +29,26 @@ public sealed class PdfPodcastPlanTests : IDisposable
     [InlineData(23, true, 8)]
     public void Estimates_from_the_selected_page_count(int pages, bool audio, long expected)
     {
-        PdfPodcastPipeline.EstimateCost(pages, audio).ShouldBe(expected);
-        var plan = Pipeline.Plan(Json.Parse($$"""{"audio":{{(audio ? "true" : "false")}}}"""), [Pdf(pages)]);
+        var plan = Plan(Json.Parse($$"""{"audio":{{(audio ? "true" : "false")}}}"""), Pdf(pages));
         plan.Value!.EstimatedCost.ShouldBe(expected);
+        plan.Value.Estimate.Lines.Sum(l => l.Credits).ShouldBe(expected);
+        plan.Value.Estimate.Lines.Select(l => l.Meter).ShouldBe(audio ? ["page", "narratedPage"] : ["page"]);
     }
 
     [Fact]
     public void Page_selection_drives_the_estimate_and_defaults_are_filled_in()
     {
-        var plan = Pipeline.Plan(Json.Parse("""{"pages":" 3, 5-7 ,20-30"}"""), [Pdf(40)]);
+        var plan = Plan(Json.Parse("""{"pages":" 3, 5-7 ,20-30"}"""), Pdf(40));
         plan.IsSuccess.ShouldBeTrue(plan.Error?.Message);
-        plan.Value!.EstimatedCost.ShouldBe(PdfPodcastPipeline.EstimateCost(15, false));
-        plan.Value.Options.GetRawText().ShouldBe("""{"pages":"3,5-7,20-30","hosts":["Alex","Sam"],"style":"conversational","audio":false,"maxChapters":12}""");
+        plan.Value!.EstimatedCost.ShouldBe(3);
+        plan.Value.OptionsJson.GetRawText().ShouldBe("""{"pages":"3,5-7,20-30","hosts":["Alex","Sam"],"style":"conversational","audio":false,"maxChapters":12}""");
     }
 
     [Fact]
     public void Absent_options_mean_all_pages()
     {
-        var plan = Pipeline.Plan(default, [Pdf(11)]);
-        plan.Value!.Options.GetProperty("pages").GetString().ShouldBe("1-11");
+        var plan = Plan(default, Pdf(11));
+        plan.Value!.OptionsJson.GetProperty("pages").GetString().ShouldBe("1-11");
         plan.Value.EstimatedCost.ShouldBe(3);
     }
 
@@ -65,19 +70,50 @@ public sealed class PdfPodcastPlanTests : IDisposable
     [InlineData("""[1,2]""", "invalid_options")]
     public void Rejects_bad_options(string options, string code)
     {
-        var plan = Pipeline.Plan(Json.Parse(options), [Pdf(8)]);
+        var plan = Plan(Json.Parse(options), Pdf(8));
         plan.IsSuccess.ShouldBeFalse();
         plan.Error!.Code.ShouldBe(code);
         plan.Error.Message.ShouldNotBeNullOrWhiteSpace();
     }
 
     [Fact]
-    public void Requires_exactly_one_pdf_with_a_page_count()
+    public void Requires_one_pdf_with_a_page_count()
     {
-        Pipeline.Plan(default, []).Error!.Code.ShouldBe("invalid_inputs");
-        Pipeline.Plan(default, [Pdf(2), Pdf(3)]).Error!.Code.ShouldBe("invalid_inputs");
-        Pipeline.Plan(default, [new InputFacts("audio", "a.mp3", 1, Json.Parse("{}"))]).Error!.Code.ShouldBe("invalid_inputs");
-        Pipeline.Plan(default, [new InputFacts("pdf", "a.pdf", 1, Json.Parse("{}"))]).Error!.Code.ShouldBe("invalid_inputs");
+        var d = Pipeline.Descriptor;
+        SlotBinding.Check(d, [])!.Code.ShouldBe("input_required");
+        SlotBinding.Check(d, [new("source", "pdf", "a.pdf"), new("source", "pdf", "b.pdf")])!.Code.ShouldBe("too_many_inputs");
+        SlotBinding.Check(d, [new("source", "audio", "a.mp3")])!.Code.ShouldBe("unsupported_input");
+        SlotBinding.Check(d, [new("cover", "pdf", "a.pdf")])!.Code.ShouldBe("unknown_slot");
+        SlotBinding.Check(d, [new("source", "pdf", "a.pdf")]).ShouldBeNull();
+        Plan(default, new([PipelineTesting.Pdf(null)])).Error!.Code.ShouldBe("invalid_inputs");
+    }
+
+    [Theory]
+    [InlineData("""{"maxChapters":51}""", "maxChapters", "rule")]
+    [InlineData("""{"maxChapters":"x"}""", "maxChapters", "type")]
+    [InlineData("""{"colour":"blue"}""", "colour", "unknown")]
+    [InlineData("""{"hosts":["Same","same"]}""", "hosts", "rule")]
+    public void Invalid_options_name_the_field_and_the_rule(string options, string field, string rule)
+    {
+        var error = Plan(Json.Parse(options), Pdf(8)).Error!;
+        error.Status.ShouldBe(422);
+        error.Extensions!["field"].ShouldBe(field);
+        error.Extensions["rule"].ShouldBe(rule);
+        error.Message.ShouldNotBeNullOrWhiteSpace();
+    }
+
+    [Fact]
+    public void Operator_prices_override_the_defaults()
+    {
+        using var services = Services.Build(new Dictionary<string, string?>
+        {
+            ["Kiln:Pipelines:pdf-podcast:Pricing:Units:page"] = "1",
+            ["Kiln:Pipelines:pdf-podcast:Pricing:Minimum"] = "20",
+        });
+        var catalog = services.GetRequiredService<PipelineCatalog>();
+        var pipeline = catalog.Find("pdf-podcast")!;
+        catalog.Plan(pipeline, default, Pdf(12)).Value!.EstimatedCost.ShouldBe(20);
+        catalog.Plan(pipeline, default, Pdf(30)).Value!.Estimate.Lines.Single().ShouldBe(new PriceLine("page", "Pages", 30, 1, 30));
     }
 
     [Fact]
