@@ -1,6 +1,7 @@
 using Kiln.Core.Pipelines.Diagnostics;
 using Kiln.Core.Ai;
 using Kiln.Core.Media;
+using Kiln.Core.Pipelines.PdfAudiobook;
 using Kiln.Core.Pipelines.PdfPodcast;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +20,7 @@ public static class PipelineRegistrations
         services.AddMedia(configuration);
         services.AddAi(configuration);
         services.AddPipeline<PdfPodcastPipeline>();
+        services.AddPipeline<PdfAudiobookPipeline>();
         return services;
     }
 

@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Kiln.Core.Media;
+
+namespace Kiln.Core.Pipelines.PdfAudiobook;
+
+/// <summary>One narrated chapter: its title and WAV, and where it starts and ends in the book.</summary>
+public sealed record NarratedChapter(int Index, string Title, string WavPath, double Start, double End);
+
+/// <summary>
+/// Turns narrated chapter WAVs into the book: one WAV with a pause between chapters, normalized to audiobook loudness
+/// (−18 LUFS integrated, true peak ≤ −3 dBTP, two-pass <c>loudnorm</c>), an M4B with chapter marks and cover art,
+/// and one MP3 per chapter cut from the normalized book so every chapter sounds the same.
+/// </summary>
+public sealed class AudiobookAssembler(IProcessRunner runner)
+{
+    public const double TargetLufs = -18;
+    public const double TargetTruePeak = -3;
+    private const double GapSeconds = 1.2;
+    private const int SampleRate = 44100;
+    private static readonly TimeSpan Long = TimeSpan.FromHours(2);
+
+    /// <summary>Joins the chapters with a pause after each; returns the book WAV and each chapter's span in it.</summary>
+    public async Task<(string Wav, IReadOnlyList<NarratedChapter> Chapters)> JoinAsync(IReadOnlyList<(int Index, string Title, string Wav)> chapters, string dir, CancellationToken ct)
+    {
+        var gap = Path.Combine(dir, "gap.wav");
+        await Ffmpeg(ct, "-f", "lavfi", "-i", $"anullsrc=r={SampleRate}:cl=mono", "-t", Num(GapSeconds), "-ar", Num(SampleRate), "-ac", "1", "-c:a", "pcm_s16le", gap);
+        var list = new StringBuilder();
+        var spans = new List<NarratedChapter>();
+        var at = 0.0;
+        foreach (var (index, title, wav) in chapters)
+        {
+            var seconds = await DurationAsync(wav, ct);
+            spans.Add(new NarratedChapter(index, title, wav, at, at + seconds));
+            at += seconds + GapSeconds;
+            list.Append("file '").Append(Escape(wav)).Append("'\nfile '").Append(Escape(gap)).Append("'\n");
+        }
+        var listFile = Path.Combine(dir, "book.concat.txt");
+        await File.WriteAllTextAsync(listFile, list.ToString(), ct);
+        var book = Path.Combine(dir, "book-raw.wav");
+        // Resampled on the way in: chapter WAVs from different engines may differ in rate and channels.
+        await Ffmpeg(ct, "-f", "concat", "-safe", "0", "-i", listFile, "-ar", Num(SampleRate), "-ac", "1", "-c:a", "pcm_s16le", book);
+        return (book, spans);
+    }
+
+    /// <summary>Applies the reading speed and normalizes loudness in two passes (measure, then linear correction).</summary>
+    public async Task<string> NormalizeAsync(string wav, double speed, string dir, CancellationToken ct)
+    {
+        var tempo = Math.Abs(speed - 1) < 0.001 ? "" : $"atempo={Num(speed)},";
+        var measureFilter = $"{tempo}loudnorm=I={Num(TargetLufs)}:TP={Num(TargetTruePeak)}:LRA=11:print_format=json";
+        var measured = await runner.RunAsync(new ProcessSpec("ffmpeg", ["-nostdin", "-hide_banner", "-i", wav, "-af", measureFilter, "-f", "null", "-"])
+            { Timeout = Long, InstallHint = "install ffmpeg" }, ct);
+        ToolFailedException.EnsureSuccess(measured, "ffmpeg");
+        var json = measured.Stderr[measured.Stderr.LastIndexOf('{')..(measured.Stderr.LastIndexOf('}') + 1)];
+        using var doc = JsonDocument.Parse(json);
+        string M(string name) => doc.RootElement.GetProperty(name).GetString()!;
+        var apply = $"{tempo}loudnorm=I={Num(TargetLufs)}:TP={Num(TargetTruePeak)}:LRA=11:measured_I={M("input_i")}:measured_TP={M("input_tp")}"
+            + $":measured_LRA={M("input_lra")}:measured_thresh={M("input_thresh")}:offset={M("target_offset")}:linear=true";
+        var output = Path.Combine(dir, "book.wav");
+        // loudnorm works at 192 kHz internally; -ar brings it back. A limiter after it keeps the true peak under the
+        // ceiling when the linear gain alone would overshoot (quiet speech with sharp consonants).
+        await Ffmpeg(ct, "-i", wav, "-af", $"{apply},aresample={SampleRate},alimiter=limit={Num(Math.Pow(10, (TargetTruePeak - 0.5) / 20))}:level=false",
+            "-ar", Num(SampleRate), "-ac", "1", "-c:a", "pcm_s16le", output);
+        return output;
+    }
+
+    /// <summary>An M4B (AAC in MP4, "M4B " brand) with a chapter atom per chapter, the title and author, and the cover.</summary>
+    public async Task WriteM4bAsync(string wav, IReadOnlyList<NarratedChapter> chapters, double speed, string title, string? author, string? coverPng, string output, CancellationToken ct)
+    {
+        var meta = new StringBuilder(";FFMETADATA1\n").Append("title=").Append(MetaEscape(title)).Append('\n');
+        if (author is not null) meta.Append("artist=").Append(MetaEscape(author)).Append('\n');
+        meta.Append("genre=Audiobook\n");
+        foreach (var c in chapters)
+            meta.Append("[CHAPTER]\nTIMEBASE=1/1000\nSTART=").Append(Ms(c.Start / speed)).Append("\nEND=").Append(Ms(c.End / speed))
+                .Append("\ntitle=").Append(MetaEscape(c.Title)).Append('\n');
+        var metaFile = output + ".ffmeta";
+        await File.WriteAllTextAsync(metaFile, meta.ToString(), ct);
+        var args = new List<string> { "-i", wav, "-i", metaFile };
+        if (coverPng is not null) args.AddRange(["-i", coverPng]);
+        args.AddRange(["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]);
+        if (coverPng is not null) args.AddRange(["-map", "2:v", "-c:v", "png", "-disposition:v", "attached_pic"]);
+        args.AddRange(["-c:a", "aac", "-b:a", "64k", "-brand", "M4B ", "-f", "mp4", output]);
+        await Ffmpeg(ct, [.. args]);
+        File.Delete(metaFile);
+    }
+
+    /// <summary>Cuts one chapter out of the normalized book as an MP3 with its title tag.</summary>
+    public Task WriteChapterMp3Async(string wav, NarratedChapter chapter, double speed, string bookTitle, string output, CancellationToken ct) =>
+        Ffmpeg(ct, "-ss", Num(chapter.Start / speed), "-to", Num(chapter.End / speed), "-i", wav, "-c:a", "libmp3lame", "-q:a", "5", "-id3v2_version", "3",
+            "-metadata", $"title={chapter.Title}", "-metadata", $"album={bookTitle}", "-metadata", $"track={chapter.Index}", output);
+
+    /// <summary>The first page rendered as a square-ish PNG for the cover, or null when it cannot be rendered.</summary>
+    public async Task<string?> RenderCoverAsync(string pdf, string dir, CancellationToken ct)
+    {
+        var stem = Path.Combine(dir, "cover");
+        var result = await runner.RunAsync(new ProcessSpec("pdftoppm", ["-png", "-f", "1", "-l", "1", "-singlefile", "-scale-to", "1400", pdf, stem])
+            { Timeout = TimeSpan.FromMinutes(1), InstallHint = "install poppler-utils" }, ct);
+        return result.Succeeded && File.Exists(stem + ".png") ? stem + ".png" : null;
+    }
+
+    public async Task<double> DurationAsync(string path, CancellationToken ct)
+    {
+        var result = ToolFailedException.EnsureSuccess(await runner.RunAsync(new ProcessSpec("ffprobe",
+            ["-v", "error", "-show_entries", "format=duration", "-of", "default=noprint_wrappers=1:nokey=1", path]) { Timeout = TimeSpan.FromMinutes(1) }, ct), "ffprobe");
+        return double.Parse(result.Stdout.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
+
+    private async Task Ffmpeg(CancellationToken ct, params string[] args) =>
+        ToolFailedException.EnsureSuccess(await runner.RunAsync(new ProcessSpec("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", .. args])
+            { Timeout = Long, InstallHint = "install ffmpeg" }, ct), "ffmpeg");
+
+    private static string Num(double v) => v.ToString("0.######", CultureInfo.InvariantCulture);
+    private static string Ms(double seconds) => ((long)Math.Round(seconds * 1000)).ToString(CultureInfo.InvariantCulture);
+    private static string Escape(string path) => Path.GetFullPath(path).Replace("'", "'\\''", StringComparison.Ordinal);
+    private static string MetaEscape(string s) => new StringBuilder(s).Replace("\\", "\\\\").Replace("=", "\\=").Replace(";", "\\;").Replace("#", "\\#").Replace("\n", " ").ToString();
+}
