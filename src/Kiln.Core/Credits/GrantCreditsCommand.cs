@@ -1,0 +1,11 @@
+using Kiln.Core.Common;
+using Kiln.Core.Data;
+
+namespace Kiln.Core.Credits;
+
+/// <summary>Grants a workspace credits (a positive amount) with a reason the workspace sees in its ledger.</summary>
+public sealed class GrantCreditsCommand(KilnDbContext db, CreditsLedger ledger)
+{
+    public Task<Result<LedgerEntry>> Run(CreditMoveRequest request, Guid? actorUserId, CancellationToken ct) =>
+        OperatorCreditMove.Run(db, ledger, LedgerEntryKind.Grant, request, actorUserId, ct);
+}
