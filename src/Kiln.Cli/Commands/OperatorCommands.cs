@@ -89,7 +89,7 @@ public static class OperatorCommands
             }
             var n = parse.GetValue(amount);
             var result = await scope.ServiceProvider.GetRequiredService<GrantCreditsCommand>()
-                .Run(new CreditMoveRequest(id.Value, n, parse.GetValue(reason), parse.GetValue(requestId)), null, ct);
+                .Run(Caller.Console, new CreditMoveRequest(id.Value, n, parse.GetValue(reason), parse.GetValue(requestId)), ct);
             if (result.Error is { } e)
             {
                 console.MarkupLineInterpolated($"[red]{e.Code}[/]: {e.Message}");

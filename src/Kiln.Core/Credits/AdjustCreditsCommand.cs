@@ -1,3 +1,4 @@
+using Kiln.Core.Accounts;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
 
@@ -6,6 +7,6 @@ namespace Kiln.Core.Credits;
 /// <summary>Corrects a workspace's balance up or down (never below what its running jobs hold) with a reason.</summary>
 public sealed class AdjustCreditsCommand(KilnDbContext db, CreditsLedger ledger)
 {
-    public Task<Result<LedgerEntry>> Run(CreditMoveRequest request, Guid? actorUserId, CancellationToken ct) =>
-        OperatorCreditMove.Run(db, ledger, LedgerEntryKind.Adjustment, request, actorUserId, ct);
+    public Task<Result<LedgerEntry>> Run(Caller caller, CreditMoveRequest request, CancellationToken ct) =>
+        OperatorCreditMove.Run(db, ledger, LedgerEntryKind.Adjustment, caller, request, ct);
 }

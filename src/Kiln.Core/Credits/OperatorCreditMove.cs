@@ -1,3 +1,4 @@
+using Kiln.Core.Accounts;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Microsoft.EntityFrameworkCore;
@@ -20,9 +21,10 @@ public static class OperatorCreditMove
     public const long MaxAmount = 1_000_000_000;
     private const string KeyPrefix = "admin:";
 
-    internal static async Task<Result<LedgerEntry>> Run(KilnDbContext db, CreditsLedger ledger, LedgerEntryKind kind, CreditMoveRequest r,
-        Guid? actorUserId, CancellationToken ct)
+    internal static async Task<Result<LedgerEntry>> Run(KilnDbContext db, CreditsLedger ledger, LedgerEntryKind kind, Caller caller,
+        CreditMoveRequest r, CancellationToken ct)
     {
+        if (caller.RequireOperator() is { } forbidden) return forbidden;
         var reason = r.Reason?.Trim();
         if (string.IsNullOrEmpty(reason)) return Error.Invalid("reason_required", "Give a reason; it is shown in the workspace's ledger.");
         if (reason.Length > MaxReasonLength) return Error.Invalid("invalid_reason", $"Keep the reason to {MaxReasonLength} characters.");
@@ -35,6 +37,6 @@ public static class OperatorCreditMove
         if (requestId.Length > MaxRequestIdLength)
             return Error.Invalid("invalid_request_id", $"A request id has at most {MaxRequestIdLength} characters.");
         if (!await db.Workspaces.AnyAsync(w => w.Id == r.WorkspaceId, ct)) return Error.NotFound("Workspace");
-        return await ledger.PostAsync(r.WorkspaceId, kind, r.Amount, KeyPrefix + requestId, reason, actorUserId, ct);
+        return await ledger.PostAsync(r.WorkspaceId, kind, r.Amount, KeyPrefix + requestId, reason, caller.UserId, ct);
     }
 }

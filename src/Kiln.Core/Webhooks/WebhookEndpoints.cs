@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Kiln.Core.Accounts;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Microsoft.EntityFrameworkCore;
@@ -12,6 +13,8 @@ public sealed record WebhookDeliveryPage(IReadOnlyList<WebhookDelivery> Items, i
 
 public static class WebhookErrors
 {
+    /// <summary>The endpoints and their secrets are the workspace's integration: owners and admins only.</summary>
+    public const string Manage = "manage webhooks";
     public static Error EndpointNotFound => Error.NotFound("Webhook endpoint");
     public static Error DeliveryNotFound => Error.NotFound("Webhook delivery");
     public static Error Disabled => Error.Conflict("webhook_disabled", "This endpoint is disabled; enable it again once it is fixed.");
@@ -20,8 +23,10 @@ public static class WebhookErrors
 /// <summary>Registers an endpoint: validates the URL and the event types, and makes a Standard Webhooks secret.</summary>
 public sealed class CreateWebhookEndpointCommand(KilnDbContext db, TimeProvider clock, IOptions<WebhookOptions> options)
 {
-    public async Task<Result<CreatedWebhookEndpoint>> Run(Guid workspaceId, string url, string? description, IReadOnlyCollection<string>? eventTypes, CancellationToken ct)
+    public async Task<Result<CreatedWebhookEndpoint>> Run(Caller caller, string url, string? description, IReadOnlyCollection<string>? eventTypes, CancellationToken ct)
     {
+        if (caller.RequireAdmin(WebhookErrors.Manage) is { } forbidden) return forbidden;
+        var workspaceId = caller.Workspace;
         if (ValidateUrl(url, options.Value.AllowHttp, options.Value.AllowPrivateUrls) is { } urlError) return urlError;
         description = string.IsNullOrWhiteSpace(description) ? null : description.Trim();
         if (description is { Length: > 500 }) return Error.Invalid("invalid_description", "Keep the description under 500 characters.");
@@ -69,8 +74,10 @@ public sealed class CreateWebhookEndpointCommand(KilnDbContext db, TimeProvider 
 
 public sealed class ListWebhookEndpointsQuery(KilnDbContext db)
 {
-    public async Task<List<WebhookEndpointView>> Run(Guid workspaceId, CancellationToken ct)
+    public async Task<Result<List<WebhookEndpointView>>> Run(Caller caller, CancellationToken ct)
     {
+        if (caller.RequireAdmin(WebhookErrors.Manage) is { } forbidden) return forbidden;
+        var workspaceId = caller.Workspace;
         var endpoints = await db.Set<WebhookEndpoint>().AsNoTracking().Where(e => e.WorkspaceId == workspaceId)
             .OrderByDescending(e => e.CreatedAt).ToListAsync(ct);
         var ids = endpoints.Select(e => e.Id).ToList();
@@ -80,16 +87,15 @@ public sealed class ListWebhookEndpointsQuery(KilnDbContext db)
             .ToDictionary(d => d.EndpointId);
         return endpoints.Select(e => new WebhookEndpointView(e, last.GetValueOrDefault(e.Id))).ToList();
     }
-
-    public Task<WebhookEndpoint?> One(Guid workspaceId, Guid endpointId, CancellationToken ct) =>
-        db.Set<WebhookEndpoint>().AsNoTracking().FirstOrDefaultAsync(e => e.Id == endpointId && e.WorkspaceId == workspaceId, ct);
 }
 
 /// <summary>Deletes an endpoint and its delivery history; nothing more is sent to it.</summary>
 public sealed class DeleteWebhookEndpointCommand(KilnDbContext db)
 {
-    public async Task<Result<WebhookEndpoint>> Run(Guid workspaceId, Guid endpointId, CancellationToken ct)
+    public async Task<Result<WebhookEndpoint>> Run(Caller caller, Guid endpointId, CancellationToken ct)
     {
+        if (caller.RequireAdmin(WebhookErrors.Manage) is { } forbidden) return forbidden;
+        var workspaceId = caller.Workspace;
         var endpoint = await db.Set<WebhookEndpoint>().FirstOrDefaultAsync(e => e.Id == endpointId && e.WorkspaceId == workspaceId, ct);
         if (endpoint is null) return WebhookErrors.EndpointNotFound;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -109,8 +115,10 @@ public sealed class DeleteWebhookEndpointCommand(KilnDbContext db)
 /// </summary>
 public sealed class EnableWebhookEndpointCommand(KilnDbContext db)
 {
-    public async Task<Result<WebhookEndpoint>> Run(Guid workspaceId, Guid endpointId, CancellationToken ct)
+    public async Task<Result<WebhookEndpoint>> Run(Caller caller, Guid endpointId, CancellationToken ct)
     {
+        if (caller.RequireAdmin(WebhookErrors.Manage) is { } forbidden) return forbidden;
+        var workspaceId = caller.Workspace;
         var endpoint = await db.Set<WebhookEndpoint>().FirstOrDefaultAsync(e => e.Id == endpointId && e.WorkspaceId == workspaceId, ct);
         if (endpoint is null) return WebhookErrors.EndpointNotFound;
         if (endpoint.Enabled) return endpoint;
@@ -125,8 +133,10 @@ public sealed class EnableWebhookEndpointCommand(KilnDbContext db)
 /// <summary>Queues a <c>webhook.test</c> message to one endpoint; the dispatcher sends it within about a second.</summary>
 public sealed class SendTestWebhookCommand(KilnDbContext db, TimeProvider clock)
 {
-    public async Task<Result<WebhookDelivery>> Run(Guid workspaceId, Guid endpointId, CancellationToken ct)
+    public async Task<Result<WebhookDelivery>> Run(Caller caller, Guid endpointId, CancellationToken ct)
     {
+        if (caller.RequireAdmin(WebhookErrors.Manage) is { } forbidden) return forbidden;
+        var workspaceId = caller.Workspace;
         var endpoint = await db.Set<WebhookEndpoint>().AsNoTracking().FirstOrDefaultAsync(e => e.Id == endpointId && e.WorkspaceId == workspaceId, ct);
         if (endpoint is null) return WebhookErrors.EndpointNotFound;
         if (!endpoint.Enabled) return WebhookErrors.Disabled;
@@ -147,8 +157,10 @@ public sealed class SendTestWebhookCommand(KilnDbContext db, TimeProvider clock)
 
 public sealed class ListWebhookDeliveriesQuery(KilnDbContext db)
 {
-    public async Task<Result<WebhookDeliveryPage>> Run(Guid workspaceId, Guid endpointId, int page, int pageSize, CancellationToken ct)
+    public async Task<Result<WebhookDeliveryPage>> Run(Caller caller, Guid endpointId, int page, int pageSize, CancellationToken ct)
     {
+        if (caller.RequireAdmin(WebhookErrors.Manage) is { } forbidden) return forbidden;
+        var workspaceId = caller.Workspace;
         if (!await db.Set<WebhookEndpoint>().AnyAsync(e => e.Id == endpointId && e.WorkspaceId == workspaceId, ct)) return WebhookErrors.EndpointNotFound;
         page = Math.Max(1, page);
         pageSize = Math.Clamp(pageSize, 1, 100);
@@ -162,8 +174,10 @@ public sealed class ListWebhookDeliveriesQuery(KilnDbContext db)
 /// <summary>Sends a failed delivery once more, now (the same message id and body; a fresh timestamp and signature).</summary>
 public sealed class RetryWebhookDeliveryCommand(KilnDbContext db, TimeProvider clock)
 {
-    public async Task<Result<WebhookDelivery>> Run(Guid workspaceId, Guid endpointId, Guid deliveryId, CancellationToken ct)
+    public async Task<Result<WebhookDelivery>> Run(Caller caller, Guid endpointId, Guid deliveryId, CancellationToken ct)
     {
+        if (caller.RequireAdmin(WebhookErrors.Manage) is { } forbidden) return forbidden;
+        var workspaceId = caller.Workspace;
         var endpoint = await db.Set<WebhookEndpoint>().AsNoTracking().FirstOrDefaultAsync(e => e.Id == endpointId && e.WorkspaceId == workspaceId, ct);
         if (endpoint is null) return WebhookErrors.EndpointNotFound;
         var delivery = await db.Set<WebhookDelivery>().AsNoTracking()

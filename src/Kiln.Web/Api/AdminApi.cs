@@ -17,10 +17,10 @@ public static class AdminApi
     {
         var admin = api.MapGroup("/admin").WithTags("Admin").RequireAuthorization(KilnPolicies.Admin);
         admin.MapPost("/credits/grant", async (AdjustCreditsRequest r, CurrentUser user, GrantCreditsCommand grant, CancellationToken ct) =>
-                Problems.Map(await grant.Run(r.ToCommand(), user.UserId, ct), e => Results.Ok(LedgerEntryDto.From(e))))
+                Problems.Map(await grant.Run(user.Caller, r.ToCommand(), ct), e => Results.Ok(LedgerEntryDto.From(e))))
             .WithSummary("Grant credits to a workspace, with a reason. RequestId (at most 100 characters) makes a retry a no-op.");
         admin.MapPost("/credits/adjust", async (AdjustCreditsRequest r, CurrentUser user, AdjustCreditsCommand adjust, CancellationToken ct) =>
-                Problems.Map(await adjust.Run(r.ToCommand(), user.UserId, ct), e => Results.Ok(LedgerEntryDto.From(e))))
+                Problems.Map(await adjust.Run(user.Caller, r.ToCommand(), ct), e => Results.Ok(LedgerEntryDto.From(e))))
             .WithSummary("Adjust a workspace's balance up or down, with a reason. RequestId (at most 100 characters) makes a retry a no-op.");
         admin.MapGet("/workspaces", async (AdminQueries q, CancellationToken ct) => Results.Ok(await q.Workspaces(ct)))
             .WithSummary("All workspaces with their balances.");

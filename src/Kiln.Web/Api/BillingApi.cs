@@ -54,10 +54,8 @@ public static class BillingApi
 
         billing.MapPost("/subscription/cancel", async (CurrentUser user, CancelSubscriptionCommand cancel, CancellationToken ct) =>
         {
-            if (user.WorkspaceId is not { } ws) return Problems.From(NoWorkspace);
-            // API keys act as members: they use the workspace, they do not administer it.
-            var role = user.IsApiKey ? WorkspaceRole.Member : user.Role ?? WorkspaceRole.Member;
-            return Problems.Map(await cancel.Run(ws, role, ct), o => Results.Ok(o.Subscription));
+            if (user.WorkspaceId is null) return Problems.From(NoWorkspace);
+            return Problems.Map(await cancel.Run(user.Caller, ct), o => Results.Ok(o.Subscription));
         }).WithSummary("Cancel the subscription where the provider has no portal (subscription cancelVia = kiln: Mollie, sandbox). "
             + "Owners and admins. Renewals stop; the plan and its allowance run to the current period end. Canceling again answers the same.");
 

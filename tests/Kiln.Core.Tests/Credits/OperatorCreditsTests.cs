@@ -11,6 +11,7 @@ public sealed class OperatorCreditsTests : IDisposable
     private readonly TestDb _db = new();
     private readonly ManualTime _clock = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
     private readonly Guid _workspace = Guid.CreateVersion7();
+    private static readonly Caller Operator = new(Guid.NewGuid(), null, WorkspaceRole.Member, IsOperator: true);
 
     public OperatorCreditsTests()
     {
@@ -37,7 +38,7 @@ public sealed class OperatorCreditsTests : IDisposable
             var (grant, _, db) = New();
             await using (db)
             {
-                var entry = (await grant.Run(new(_workspace, 10, "  Support  ", "ticket-42"), null, ct)).Value!;
+                var entry = (await grant.Run(Operator, new(_workspace, 10, "  Support  ", "ticket-42"), ct)).Value!;
                 entry.PostedAfter.ShouldBe(10);
                 entry.Reason.ShouldBe("Support");
                 entry.IdempotencyKey.ShouldBe("admin:ticket-42");
@@ -54,10 +55,10 @@ public sealed class OperatorCreditsTests : IDisposable
         var (grant, adjust, db) = New();
         await using var _ = db;
         var longest = new string('r', OperatorCreditMove.MaxRequestIdLength);
-        (await grant.Run(new(_workspace, 10, "Support", longest + "x"), null, ct)).Error!.Code.ShouldBe("invalid_request_id");
-        (await adjust.Run(new(_workspace, 10, "Support", longest + "x"), null, ct)).Error!.Code.ShouldBe("invalid_request_id");
+        (await grant.Run(Operator, new(_workspace, 10, "Support", longest + "x"), ct)).Error!.Code.ShouldBe("invalid_request_id");
+        (await adjust.Run(Operator, new(_workspace, 10, "Support", longest + "x"), ct)).Error!.Code.ShouldBe("invalid_request_id");
         (await db.LedgerEntries.IgnoreQueryFilters().CountAsync(ct)).ShouldBe(0);
-        (await grant.Run(new(_workspace, 10, "Support", longest), null, ct)).IsSuccess.ShouldBeTrue();
+        (await grant.Run(Operator, new(_workspace, 10, "Support", longest), ct)).IsSuccess.ShouldBeTrue();
     }
 
     [Theory]
@@ -68,7 +69,7 @@ public sealed class OperatorCreditsTests : IDisposable
     {
         var (grant, _, db) = New();
         await using var _ = db;
-        (await grant.Run(new(_workspace, amount, "Support", null), null, TestContext.Current.CancellationToken)).Error!.Code.ShouldBe(code);
+        (await grant.Run(Operator, new(_workspace, amount, "Support", null), TestContext.Current.CancellationToken)).Error!.Code.ShouldBe(code);
     }
 
     [Fact]
@@ -77,12 +78,13 @@ public sealed class OperatorCreditsTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var (grant, adjust, db) = New();
         await using var _ = db;
-        (await grant.Run(new(_workspace, 10, "  ", null), null, ct)).Error!.Code.ShouldBe("reason_required");
-        (await grant.Run(new(_workspace, 10, new string('x', 501), null), null, ct)).Error!.Code.ShouldBe("invalid_reason");
-        (await grant.Run(new(Guid.NewGuid(), 10, "x", null), null, ct)).Error!.Code.ShouldBe("not_found");
-        (await adjust.Run(new(_workspace, 0, "x", null), null, ct)).Error!.Code.ShouldBe("invalid_amount");
-        (await adjust.Run(new(_workspace, -1, "x", null), null, ct)).Error!.Code.ShouldBe("balance_would_be_negative");
-        (await grant.Run(new(_workspace, 10, "x", null), null, ct)).IsSuccess.ShouldBeTrue();
-        (await adjust.Run(new(_workspace, -4, "Correction", null), null, ct)).Value!.PostedAfter.ShouldBe(6);
+        (await grant.Run(Operator, new(_workspace, 10, "  ", null), ct)).Error!.Code.ShouldBe("reason_required");
+        (await grant.Run(Operator, new(_workspace, 10, new string('x', 501), null), ct)).Error!.Code.ShouldBe("invalid_reason");
+        (await grant.Run(Operator, new(Guid.NewGuid(), 10, "x", null), ct)).Error!.Code.ShouldBe("not_found");
+        (await adjust.Run(Operator, new(_workspace, 0, "x", null), ct)).Error!.Code.ShouldBe("invalid_amount");
+        (await adjust.Run(Operator, new(_workspace, -1, "x", null), ct)).Error!.Code.ShouldBe("balance_would_be_negative");
+        (await grant.Run(Operator, new(_workspace, 10, "x", null), ct)).IsSuccess.ShouldBeTrue();
+        (await grant.Run(new Caller(Guid.NewGuid(), _workspace, WorkspaceRole.Owner), new(_workspace, 10, "x", null), ct)).Error!.Code.ShouldBe("forbidden");
+        (await adjust.Run(Operator, new(_workspace, -4, "Correction", null), ct)).Value!.PostedAfter.ShouldBe(6);
     }
 }

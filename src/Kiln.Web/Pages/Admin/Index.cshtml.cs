@@ -49,7 +49,7 @@ public sealed class IndexModel(AdminQueries admin, GrantCreditsCommand grant, Ad
             var isGrant = Grant.Kind != "adjustment";
             // The form's request id makes a double submit (or a browser retry) a no-op instead of a double grant.
             var request = new CreditMoveRequest(Grant.WorkspaceId!.Value, Grant.Amount!.Value, Grant.Reason, Grant.RequestId);
-            var result = isGrant ? await grant.Run(request, Me.UserId, ct) : await adjust.Run(request, Me.UserId, ct);
+            var result = isGrant ? await grant.Run(Me.Caller, request, ct) : await adjust.Run(Me.Caller, request, ct);
             if (result.Error is { } e) ModelState.AddModelError(FieldOf(e), e.Message);
             else
             {
