@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Kiln.Web.Pages.Admin;
 
-/// <summary>The operator console. Non-admins get the 404 page: the console's existence is not advertised.</summary>
+/// <summary>The operator console. Non-operators get the 404 page from <see cref="Infrastructure.OperatorsOnly"/>, like every page in /Admin.</summary>
 public sealed class IndexModel(AdminQueries admin, GrantCreditsCommand grant, AdjustCreditsCommand adjust, KilnDbContext db, RetryJobCommand retry,
     TenantScope tenant) : KilnPageModel
 {
@@ -34,7 +34,6 @@ public sealed class IndexModel(AdminQueries admin, GrantCreditsCommand grant, Ad
 
     public async Task<IActionResult> OnGetAsync(Guid? workspace, CancellationToken ct)
     {
-        if (!Me.IsAdmin) return NotFoundPage();
         Grant.WorkspaceId = workspace;
         Grant.RequestId = Ids.New().ToString("N");
         await LoadAsync(ct);
@@ -43,7 +42,6 @@ public sealed class IndexModel(AdminQueries admin, GrantCreditsCommand grant, Ad
 
     public async Task<IActionResult> OnPostGrantAsync(CancellationToken ct)
     {
-        if (!Me.IsAdmin) return NotFoundPage();
         if (ModelState.IsValid)
         {
             var isGrant = Grant.Kind != "adjustment";
@@ -64,7 +62,6 @@ public sealed class IndexModel(AdminQueries admin, GrantCreditsCommand grant, Ad
     /// <summary>Runs a failed job again as a new job held against the job's own workspace (a double click creates one job).</summary>
     public async Task<IActionResult> OnPostRetryAsync(Guid jobId, CancellationToken ct)
     {
-        if (!Me.IsAdmin) return NotFoundPage();
         var job = await db.Jobs.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId, ct);
         if (job is null) return NotFoundPage();
         // Planning reads the job's uploads through the tenant filter; act as the job's workspace for this request only.
