@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Kiln.Cli.Infrastructure;
 using Kiln.Core.Accounts;
-using Kiln.Core.Common;
 using Kiln.Core.Credits;
 using Kiln.Core.Data;
 using Microsoft.AspNetCore.Identity;
@@ -83,20 +82,14 @@ public static class OperatorCommands
                             where u.NormalizedEmail == normalized && w.IsPersonal && m.Role == WorkspaceRole.Owner
                             select (Guid?)w.Id).FirstOrDefaultAsync(ct);
             }
-            if (id is null || !await db.Workspaces.AnyAsync(w => w.Id == id, ct))
+            if (id is null)
             {
                 console.MarkupLineInterpolated($"[red]not_found[/]: no workspace matches '{target}'.");
                 return 2;
             }
             var n = parse.GetValue(amount);
-            if (n <= 0)
-            {
-                console.MarkupLine("[red]invalid_amount[/]: a grant is a positive number of credits.");
-                return 2;
-            }
-            var ledger = scope.ServiceProvider.GetRequiredService<CreditsLedger>();
-            var key = $"admin:{parse.GetValue(requestId) ?? Ids.New().ToString("N")}";
-            var result = await ledger.PostAsync(id.Value, LedgerEntryKind.Grant, n, key, parse.GetValue(reason), null, ct);
+            var result = await scope.ServiceProvider.GetRequiredService<GrantCreditsCommand>()
+                .Run(Caller.Console, new CreditMoveRequest(id.Value, n, parse.GetValue(reason), parse.GetValue(requestId)), ct);
             if (result.Error is { } e)
             {
                 console.MarkupLineInterpolated($"[red]{e.Code}[/]: {e.Message}");

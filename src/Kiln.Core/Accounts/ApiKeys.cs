@@ -18,16 +18,17 @@ public static class ApiKeyFormat
 
 public sealed class CreateApiKeyCommand(KilnDbContext db, TimeProvider clock)
 {
-    public async Task<Result<CreatedApiKey>> Run(Guid workspaceId, Guid? userId, string name, CancellationToken ct)
+    public async Task<Result<CreatedApiKey>> Run(Caller caller, string name, CancellationToken ct)
     {
+        if (caller.RequireAdmin("manage API keys") is { } forbidden) return forbidden;
         name = name.Trim();
         if (name.Length is 0 or > 200) return Error.Invalid("invalid_name", "Give the key a name of 1 to 200 characters.");
         var prefix = Ids.Token(6)[..8];
         var secret = $"{ApiKeyFormat.Scheme}{prefix}_{Ids.Token(24)}";
         var key = new ApiKey
         {
-            Id = Ids.New(), WorkspaceId = workspaceId, Name = name, Prefix = $"{ApiKeyFormat.Scheme}{prefix}", Hash = ApiKeyFormat.Hash(secret),
-            CreatedByUserId = userId, CreatedAt = clock.GetUtcNow().UtcDateTime,
+            Id = Ids.New(), WorkspaceId = caller.Workspace, Name = name, Prefix = $"{ApiKeyFormat.Scheme}{prefix}", Hash = ApiKeyFormat.Hash(secret),
+            CreatedByUserId = caller.UserId, CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
         db.ApiKeys.Add(key);
         await db.SaveChangesAsync(ct);
@@ -37,8 +38,10 @@ public sealed class CreateApiKeyCommand(KilnDbContext db, TimeProvider clock)
 
 public sealed class RevokeApiKeyCommand(KilnDbContext db, TimeProvider clock)
 {
-    public async Task<Result<ApiKey>> Run(Guid workspaceId, Guid keyId, CancellationToken ct)
+    public async Task<Result<ApiKey>> Run(Caller caller, Guid keyId, CancellationToken ct)
     {
+        if (caller.RequireAdmin("manage API keys") is { } forbidden) return forbidden;
+        var workspaceId = caller.Workspace;
         var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId && k.WorkspaceId == workspaceId, ct);
         if (key is null) return Error.NotFound("API key");
         key.RevokedAt ??= clock.GetUtcNow().UtcDateTime;

@@ -22,13 +22,14 @@ public sealed class ListMembersQuery(KilnDbContext db)
 /// </summary>
 public sealed class ManageMembersCommand(KilnDbContext db, TimeProvider clock)
 {
-    private static readonly Error Forbidden = new("forbidden", "Only workspace owners and admins manage members.", 403);
-    private static readonly Error OwnersOnly = new("forbidden", "Only owners grant, change or remove the owner role.", 403);
+    private const string Manage = "manage members";
+    private static readonly Error OwnersOnly = Error.Forbidden("forbidden", "Only owners grant, change or remove the owner role.");
 
-    public async Task<Result<MemberView>> Add(Guid workspaceId, WorkspaceRole actorRole, string email, WorkspaceRole role, CancellationToken ct)
+    public async Task<Result<MemberView>> Add(Caller caller, string email, WorkspaceRole role, CancellationToken ct)
     {
-        if (actorRole < WorkspaceRole.Admin) return Forbidden;
-        if (role == WorkspaceRole.Owner && actorRole != WorkspaceRole.Owner) return OwnersOnly;
+        if (caller.RequireAdmin(Manage) is { } forbidden) return forbidden;
+        if (role == WorkspaceRole.Owner && caller.Role != WorkspaceRole.Owner) return OwnersOnly;
+        var workspaceId = caller.Workspace;
         var normalized = (email ?? "").Trim().ToUpperInvariant();
         var user = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalized, ct);
         if (user is null) return Error.Invalid("user_not_found", "There is no Kiln account with this email. Ask them to sign up first, then add them.");
@@ -40,12 +41,13 @@ public sealed class ManageMembersCommand(KilnDbContext db, TimeProvider clock)
         return new MemberView(user.Id, user.Email, user.DisplayName, role, member.CreatedAt);
     }
 
-    public async Task<Result<MemberView>> ChangeRole(Guid workspaceId, WorkspaceRole actorRole, Guid userId, WorkspaceRole role, CancellationToken ct)
+    public async Task<Result<MemberView>> ChangeRole(Caller caller, Guid userId, WorkspaceRole role, CancellationToken ct)
     {
-        if (actorRole < WorkspaceRole.Admin) return Forbidden;
+        if (caller.RequireAdmin(Manage) is { } forbidden) return forbidden;
+        var workspaceId = caller.Workspace;
         var member = await db.WorkspaceMembers.FirstOrDefaultAsync(m => m.WorkspaceId == workspaceId && m.UserId == userId, ct);
         if (member is null) return Error.NotFound("Member");
-        if ((member.Role == WorkspaceRole.Owner || role == WorkspaceRole.Owner) && actorRole != WorkspaceRole.Owner) return OwnersOnly;
+        if ((member.Role == WorkspaceRole.Owner || role == WorkspaceRole.Owner) && caller.Role != WorkspaceRole.Owner) return OwnersOnly;
         if (member.Role == WorkspaceRole.Owner && role != WorkspaceRole.Owner && await IsLastOwner(workspaceId, ct))
             return Error.Conflict("last_owner", "A workspace needs at least one owner: make someone else owner first.");
         member.Role = role;
@@ -54,13 +56,15 @@ public sealed class ManageMembersCommand(KilnDbContext db, TimeProvider clock)
         return new MemberView(user.Id, user.Email, user.DisplayName, role, member.CreatedAt);
     }
 
-    public async Task<Result<bool>> Remove(Guid workspaceId, WorkspaceRole actorRole, Guid actorUserId, Guid userId, CancellationToken ct)
+    public async Task<Result<bool>> Remove(Caller caller, Guid userId, CancellationToken ct)
     {
         // Anyone may leave; removing others takes an admin.
-        if (userId != actorUserId && actorRole < WorkspaceRole.Admin) return Forbidden;
+        var leaving = caller.UserId == userId;
+        if (!leaving && caller.RequireAdmin(Manage) is { } forbidden) return forbidden;
+        var workspaceId = caller.Workspace;
         var member = await db.WorkspaceMembers.FirstOrDefaultAsync(m => m.WorkspaceId == workspaceId && m.UserId == userId, ct);
         if (member is null) return Error.NotFound("Member");
-        if (member.Role == WorkspaceRole.Owner && userId != actorUserId && actorRole != WorkspaceRole.Owner) return OwnersOnly;
+        if (member.Role == WorkspaceRole.Owner && !leaving && caller.Role != WorkspaceRole.Owner) return OwnersOnly;
         if (member.Role == WorkspaceRole.Owner && await IsLastOwner(workspaceId, ct))
             return Error.Conflict("last_owner", "A workspace needs at least one owner: make someone else owner first.");
         db.WorkspaceMembers.Remove(member);

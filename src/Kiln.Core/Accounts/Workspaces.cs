@@ -29,8 +29,10 @@ public sealed class GetMembershipQuery(KilnDbContext db)
 
 public sealed class RenameWorkspaceCommand(KilnDbContext db)
 {
-    public async Task<Result<Workspace>> Run(Guid workspaceId, string name, CancellationToken ct)
+    public async Task<Result<Workspace>> Run(Caller caller, string name, CancellationToken ct)
     {
+        if (caller.RequireAdmin("rename the workspace") is { } forbidden) return forbidden;
+        var workspaceId = caller.Workspace;
         name = name.Trim();
         if (name.Length is 0 or > 200) return Error.Invalid("invalid_name", "A workspace name has 1 to 200 characters.");
         var w = await db.Workspaces.FirstOrDefaultAsync(x => x.Id == workspaceId, ct);

@@ -18,9 +18,10 @@ public sealed record CancelSubscriptionOutcome(SubscriptionView Subscription, bo
 /// </summary>
 public sealed class CancelSubscriptionCommand(KilnDbContext db, PaymentProviders providers, BillingFactApplier applier, GetSubscriptionQuery view)
 {
-    public async Task<Result<CancelSubscriptionOutcome>> Run(Guid workspaceId, WorkspaceRole actorRole, CancellationToken ct)
+    public async Task<Result<CancelSubscriptionOutcome>> Run(Caller caller, CancellationToken ct)
     {
-        if (actorRole < WorkspaceRole.Admin) return BillingErrors.CancelForbidden;
+        if (!caller.Administers) return BillingErrors.CancelForbidden;
+        var workspaceId = caller.Workspace;
         var live = (await db.Set<Subscription>().AsNoTracking().Where(s => s.WorkspaceId == workspaceId).ToListAsync(ct)).Where(s => s.IsLive).ToList();
         if (live.Count == 0) return BillingErrors.NoSubscription;
         var renewing = live.Where(s => !s.CancelAtPeriodEnd).OrderByDescending(s => s.CurrentPeriodEnd).FirstOrDefault();

@@ -11,6 +11,7 @@ public sealed record Error(string Code, string Message, int Status = 400)
     public static Error NotFound(string what) => new("not_found", $"{what} was not found.", 404);
     public static Error Invalid(string code, string message) => new(code, message, 400);
     public static Error Conflict(string code, string message) => new(code, message, 409);
+    public static Error Forbidden(string code, string message) => new(code, message, 403);
     public static Error InsufficientCredits(long needed, long available) =>
         new("insufficient_credits", $"This job needs {needed} credits but only {available} are available.", 402)
         {

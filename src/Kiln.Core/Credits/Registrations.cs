@@ -7,6 +7,8 @@ public static class Registrations
     public static IServiceCollection AddCredits(this IServiceCollection services)
     {
         services.AddScoped<CreditsLedger>();
+        services.AddScoped<GrantCreditsCommand>();
+        services.AddScoped<AdjustCreditsCommand>();
         services.AddScoped<GetBalanceQuery>();
         services.AddScoped<ListLedgerEntriesQuery>();
         return services;

@@ -66,16 +66,11 @@ public static class AccountsApi
         keys.MapGet("/", async (CurrentUser user, ListApiKeysQuery q, CancellationToken ct) =>
             Results.Ok((await q.Run(user.Workspace, ct)).Select(k => ApiKeyDto.From(k)))).WithSummary("List the workspace's API keys (never the secrets).");
         keys.MapPost("/", async (CreateApiKeyRequest r, CurrentUser user, CreateApiKeyCommand create, CancellationToken ct) =>
-        {
-            if (user.Role < WorkspaceRole.Admin) return Problems.From(new Error("forbidden", "Only workspace owners and admins manage API keys.", 403));
-            return Problems.Map(await create.Run(user.Workspace, user.UserId, r.Name ?? "", ct),
-                k => Results.Created($"/api/api-keys/{k.Key.Id}", ApiKeyDto.From(k.Key, k.Secret)));
-        }).WithSummary("Create an API key. The key is in the response once and never again.");
+                Problems.Map(await create.Run(user.Caller, r.Name ?? "", ct), k => Results.Created($"/api/api-keys/{k.Key.Id}", ApiKeyDto.From(k.Key, k.Secret))))
+            .WithSummary("Create an API key (owners and admins). The key is in the response once and never again.");
         keys.MapDelete("/{id:guid}", async (Guid id, CurrentUser user, RevokeApiKeyCommand revoke, CancellationToken ct) =>
-        {
-            if (user.Role < WorkspaceRole.Admin) return Problems.From(new Error("forbidden", "Only workspace owners and admins manage API keys.", 403));
-            return Problems.Map(await revoke.Run(user.Workspace, id, ct), k => Results.Ok(ApiKeyDto.From(k)));
-        }).WithSummary("Revoke an API key; it stops working at once.");
+                Problems.Map(await revoke.Run(user.Caller, id, ct), k => Results.Ok(ApiKeyDto.From(k))))
+            .WithSummary("Revoke an API key (owners and admins); it stops working at once.");
         return api;
     }
 }

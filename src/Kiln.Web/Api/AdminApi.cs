@@ -1,14 +1,14 @@
 using Kiln.Core.Credits;
-using Kiln.Core.Data;
 using Kiln.Core.Jobs;
-using Kiln.Core.Common;
 using Kiln.Web.Infrastructure;
 using Kiln.Web.Queries;
-using Microsoft.EntityFrameworkCore;
 
 namespace Kiln.Web.Api;
 
-public sealed record AdjustCreditsRequest(Guid WorkspaceId, long Amount, string Reason, string? RequestId);
+public sealed record AdjustCreditsRequest(Guid WorkspaceId, long Amount, string Reason, string? RequestId)
+{
+    public CreditMoveRequest ToCommand() => new(WorkspaceId, Amount, Reason, RequestId);
+}
 
 /// <summary>Operator endpoints (global admins only).</summary>
 public static class AdminApi
@@ -16,10 +16,12 @@ public static class AdminApi
     public static RouteGroupBuilder MapAdminApi(this RouteGroupBuilder api)
     {
         var admin = api.MapGroup("/admin").WithTags("Admin").RequireAuthorization(KilnPolicies.Admin);
-        admin.MapPost("/credits/grant", (AdjustCreditsRequest r, CurrentUser user, CreditsLedger ledger, KilnDbContext db, CancellationToken ct) =>
-            Move(r, LedgerEntryKind.Grant, user, ledger, db, ct)).WithSummary("Grant credits to a workspace, with a reason. RequestId makes a retry a no-op.");
-        admin.MapPost("/credits/adjust", (AdjustCreditsRequest r, CurrentUser user, CreditsLedger ledger, KilnDbContext db, CancellationToken ct) =>
-            Move(r, LedgerEntryKind.Adjustment, user, ledger, db, ct)).WithSummary("Adjust a workspace's balance up or down, with a reason.");
+        admin.MapPost("/credits/grant", async (AdjustCreditsRequest r, CurrentUser user, GrantCreditsCommand grant, CancellationToken ct) =>
+                Problems.Map(await grant.Run(user.Caller, r.ToCommand(), ct), e => Results.Ok(LedgerEntryDto.From(e))))
+            .WithSummary("Grant credits to a workspace, with a reason. RequestId (at most 100 characters) makes a retry a no-op.");
+        admin.MapPost("/credits/adjust", async (AdjustCreditsRequest r, CurrentUser user, AdjustCreditsCommand adjust, CancellationToken ct) =>
+                Problems.Map(await adjust.Run(user.Caller, r.ToCommand(), ct), e => Results.Ok(LedgerEntryDto.From(e))))
+            .WithSummary("Adjust a workspace's balance up or down, with a reason. RequestId (at most 100 characters) makes a retry a no-op.");
         admin.MapGet("/workspaces", async (AdminQueries q, CancellationToken ct) => Results.Ok(await q.Workspaces(ct)))
             .WithSummary("All workspaces with their balances.");
         admin.MapPost("/jobs/{id:guid}/retry", async (Guid id, CurrentUser user, RetryJobCommand retry, CancellationToken ct) =>
@@ -32,16 +34,5 @@ public static class AdminApi
             Workers = await q.Workers(ct),
         })).WithSummary("Jobs by status, the jobs ready and waiting, and the live workers.");
         return api;
-    }
-
-    private static async Task<IResult> Move(AdjustCreditsRequest r, LedgerEntryKind kind, CurrentUser user, CreditsLedger ledger, KilnDbContext db, CancellationToken ct)
-    {
-        if (!await db.Workspaces.AnyAsync(w => w.Id == r.WorkspaceId, ct)) return Problems.NotFound("Workspace");
-        if (string.IsNullOrWhiteSpace(r.Reason)) return Problems.From(Error.Invalid("reason_required", "Give a reason; it is shown in the workspace's ledger."));
-        if (r.Amount == 0 || (kind == LedgerEntryKind.Grant && r.Amount < 0))
-            return Problems.From(Error.Invalid("invalid_amount", kind == LedgerEntryKind.Grant ? "A grant is a positive number of credits." : "An adjustment is a non-zero number of credits."));
-        var key = $"admin:{(r.RequestId is { Length: > 0 and <= 100 } id ? id : Ids.New().ToString("N"))}";
-        var result = await ledger.PostAsync(r.WorkspaceId, kind, r.Amount, key, r.Reason.Trim(), user.UserId, ct);
-        return Problems.Map(result, e => Results.Ok(LedgerEntryDto.From(e)));
     }
 }

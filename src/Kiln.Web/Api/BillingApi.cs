@@ -35,34 +35,25 @@ public static class BillingApi
     {
         var billing = api.MapGroup("/billing").WithTags("Billing");
 
-        billing.MapPost("/checkout", async (CheckoutRequestDto r, ITenantScope tenant, ClaimsPrincipal user, CreateCheckoutCommand checkout, CancellationToken ct) =>
+        billing.MapPost("/checkout", async (CheckoutRequestDto r, CurrentUser me, ClaimsPrincipal user, CreateCheckoutCommand checkout, CancellationToken ct) =>
         {
-            if (tenant.WorkspaceId is not { } ws) return Problems.From(NoWorkspace);
-            var result = await checkout.Run(ws, r.Kind ?? "", r.ItemId ?? "", user.FindFirstValue(ClaimTypes.Email), ct);
+            var result = await checkout.Run(me.Workspace, r.Kind ?? "", r.ItemId ?? "", user.FindFirstValue(ClaimTypes.Email), ct);
             return Problems.Map(result, c => Results.Ok(new CheckoutDto(c.RedirectUrl, c.Provider)));
         }).WithSummary("Start a checkout for a pack or plan; redirect the payer to the returned url.");
 
-        billing.MapPost("/portal", async (ITenantScope tenant, CreatePortalCommand portal, CancellationToken ct) =>
-        {
-            if (tenant.WorkspaceId is not { } ws) return Problems.From(NoWorkspace);
-            return Problems.Map(await portal.Run(ws, ct), url => Results.Ok(new PortalDto(url)));
-        }).WithSummary("A provider-hosted page to manage the subscription and payment method.");
+        billing.MapPost("/portal", async (CurrentUser me, CreatePortalCommand portal, CancellationToken ct) =>
+            Problems.Map(await portal.Run(me.Workspace, ct), url => Results.Ok(new PortalDto(url))))
+            .WithSummary("A provider-hosted page to manage the subscription and payment method.");
 
-        billing.MapGet("/subscription", async (ITenantScope tenant, GetSubscriptionQuery q, CancellationToken ct) =>
-            tenant.WorkspaceId is { } ws ? Results.Ok(await q.Run(ws, ct)) : Problems.From(NoWorkspace))
+        billing.MapGet("/subscription", async (CurrentUser me, GetSubscriptionQuery q, CancellationToken ct) => Results.Ok(await q.Run(me.Workspace, ct)))
             .WithSummary("The workspace's plan, subscription status, renewal date, allowance left and plan limits.");
 
         billing.MapPost("/subscription/cancel", async (CurrentUser user, CancelSubscriptionCommand cancel, CancellationToken ct) =>
-        {
-            if (user.WorkspaceId is not { } ws) return Problems.From(NoWorkspace);
-            // API keys act as members: they use the workspace, they do not administer it.
-            var role = user.IsApiKey ? WorkspaceRole.Member : user.Role ?? WorkspaceRole.Member;
-            return Problems.Map(await cancel.Run(ws, role, ct), o => Results.Ok(o.Subscription));
-        }).WithSummary("Cancel the subscription where the provider has no portal (subscription cancelVia = kiln: Mollie, sandbox). "
+            Problems.Map(await cancel.Run(user.Caller, ct), o => Results.Ok(o.Subscription)))
+            .WithSummary("Cancel the subscription where the provider has no portal (subscription cancelVia = kiln: Mollie, sandbox). "
             + "Owners and admins. Renewals stop; the plan and its allowance run to the current period end. Canceling again answers the same.");
 
-        billing.MapGet("/payments", async (ITenantScope tenant, ListPaymentsQuery q, int? take, CancellationToken ct) =>
-            tenant.WorkspaceId is { } ws ? Results.Ok(await q.Run(ws, take ?? 50, ct)) : Problems.From(NoWorkspace))
+        billing.MapGet("/payments", async (CurrentUser me, ListPaymentsQuery q, int? take, CancellationToken ct) => Results.Ok(await q.Run(me.Workspace, take ?? 50, ct)))
             .WithSummary("Payment history, newest first, with receipt or invoice links.");
         return api;
     }
@@ -135,6 +126,5 @@ public static class BillingApi
         return buffer.ToArray();
     }
 
-    private static readonly Error NoWorkspace = new("no_workspace", "Select a workspace first.", 400);
     private static readonly Error TooLarge = new("payload_too_large", "The webhook body is larger than 1 MiB.", 413);
 }

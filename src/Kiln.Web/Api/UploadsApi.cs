@@ -17,7 +17,7 @@ public sealed record ImportUploadBody(string? Url);
 
 public static class UploadsApi
 {
-    /// <summary>Maps <c>/uploads</c> under an authenticated group (the caller's workspace comes from <see cref="ITenantScope"/>).</summary>
+    /// <summary>Maps <c>/uploads</c> under an authenticated group (its <see cref="WorkspaceRequired"/> filter guarantees the caller a workspace).</summary>
     public static RouteGroupBuilder MapUploadsApi(this RouteGroupBuilder api)
     {
         var g = api.MapGroup("/uploads").WithTags("Uploads");
@@ -94,9 +94,9 @@ public static class UploadsApi
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(CreateUploadRequest body, ITenantScope tenant, ClaimsPrincipal user, CreateUploadCommand command, LinkGenerator links, HttpContext http, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(CreateUploadRequest body, CurrentUser me, ClaimsPrincipal user, CreateUploadCommand command, LinkGenerator links, HttpContext http, CancellationToken ct)
     {
-        if (tenant.WorkspaceId is not { } workspaceId) return Results.Unauthorized();
+        var workspaceId = me.Workspace;
         Guid? userId = Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var u) ? u : null;
         var result = await command.ExecuteAsync(workspaceId, userId, body, ct);
         if (!result.IsSuccess) return Problems.From(result.Error!);
@@ -104,29 +104,29 @@ public static class UploadsApi
         return Results.Created(links.GetPathByName(http, "GetUpload", new { id = created.Id }), created);
     }
 
-    private static async Task<IResult> CompleteAsync(Guid id, [FromBody] CompleteUploadBody? body, ITenantScope tenant, CompleteUploadCommand command, CancellationToken ct)
+    private static async Task<IResult> CompleteAsync(Guid id, [FromBody] CompleteUploadBody? body, CurrentUser me, CompleteUploadCommand command, CancellationToken ct)
     {
-        if (tenant.WorkspaceId is not { } workspaceId) return Results.Unauthorized();
+        var workspaceId = me.Workspace;
         return ToResult(await command.ExecuteAsync(workspaceId, id, body?.Parts, ct));
     }
 
-    private static async Task<IResult> ImportAsync(ImportUploadBody body, ITenantScope tenant, ClaimsPrincipal user, ImportUploadFromUrlCommand command, LinkGenerator links, HttpContext http, CancellationToken ct)
+    private static async Task<IResult> ImportAsync(ImportUploadBody body, CurrentUser me, ClaimsPrincipal user, ImportUploadFromUrlCommand command, LinkGenerator links, HttpContext http, CancellationToken ct)
     {
-        if (tenant.WorkspaceId is not { } workspaceId) return Results.Unauthorized();
+        var workspaceId = me.Workspace;
         Guid? userId = Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var u) ? u : null;
         var result = await command.ExecuteAsync(workspaceId, userId, body.Url, ct);
         return Problems.Map(result, upload => Results.Created(links.GetPathByName(http, "GetUpload", new { id = upload.Id }), upload));
     }
 
-    private static async Task<IResult> GetAsync(Guid id, ITenantScope tenant, GetUploadQuery query, CancellationToken ct)
+    private static async Task<IResult> GetAsync(Guid id, CurrentUser me, GetUploadQuery query, CancellationToken ct)
     {
-        if (tenant.WorkspaceId is not { } workspaceId) return Results.Unauthorized();
+        var workspaceId = me.Workspace;
         return ToResult(await query.ExecuteAsync(workspaceId, id, ct));
     }
 
-    private static async Task<IResult> ListAsync(ITenantScope tenant, ListUploadsQuery query, CancellationToken ct, int? page = null, int? pageSize = null, string? status = null)
+    private static async Task<IResult> ListAsync(CurrentUser me, ListUploadsQuery query, CancellationToken ct, int? page = null, int? pageSize = null, string? status = null)
     {
-        if (tenant.WorkspaceId is not { } workspaceId) return Results.Unauthorized();
+        var workspaceId = me.Workspace;
         UploadStatus? filter = null;
         if (!string.IsNullOrEmpty(status))
         {
@@ -137,9 +137,9 @@ public static class UploadsApi
         return Results.Ok(await query.ExecuteAsync(workspaceId, page ?? 1, pageSize ?? 50, filter, ct));
     }
 
-    private static async Task<IResult> DeleteAsync(Guid id, ITenantScope tenant, DeleteUploadCommand command, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(Guid id, CurrentUser me, DeleteUploadCommand command, CancellationToken ct)
     {
-        if (tenant.WorkspaceId is not { } workspaceId) return Results.Unauthorized();
+        var workspaceId = me.Workspace;
         var result = await command.ExecuteAsync(workspaceId, id, ct);
         return result.IsSuccess ? Results.NoContent() : Problems.From(result.Error!);
     }

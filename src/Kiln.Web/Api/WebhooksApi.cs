@@ -32,34 +32,30 @@ public static class WebhooksApi
 {
     public static RouteGroupBuilder MapWebhooksApi(this RouteGroupBuilder api)
     {
-        var hooks = api.MapGroup("/webhooks").WithTags("Webhooks")
-            .AddEndpointFilter(async (ctx, next) =>
-                (ctx.HttpContext.RequestServices.GetRequiredService<CurrentUser>().Role ?? WorkspaceRole.Member) < WorkspaceRole.Admin
-                    ? Problems.From(new Error("forbidden", "Only workspace owners and admins manage webhooks.", 403))
-                    : await next(ctx));
+        var hooks = api.MapGroup("/webhooks").WithTags("Webhooks");
 
         hooks.MapGet("/", async (CurrentUser user, ListWebhookEndpointsQuery q, CancellationToken ct) =>
-                Results.Ok((await q.Run(user.Workspace, ct)).Select(v => WebhookEndpointDto.From(v.Endpoint, v.LastDelivery))))
+                Problems.Map(await q.Run(user.Caller, ct), list => Results.Ok(list.Select(v => WebhookEndpointDto.From(v.Endpoint, v.LastDelivery)))))
             .WithSummary("List the workspace's webhook endpoints with their last delivery (never the secrets).");
         hooks.MapPost("/", async (CreateWebhookRequest r, CurrentUser user, CreateWebhookEndpointCommand create, CancellationToken ct) =>
-                Problems.Map(await create.Run(user.Workspace, r.Url ?? "", r.Description, r.Events, ct),
+                Problems.Map(await create.Run(user.Caller, r.Url ?? "", r.Description, r.Events, ct),
                     c => Results.Created($"/api/webhooks/{c.Endpoint.Id}", WebhookEndpointDto.From(c.Endpoint, secret: c.Secret))))
             .WithSummary($"Register an HTTPS endpoint for job events ({string.Join(", ", WebhookEventTypes.Subscribable)}). The signing secret (whsec_…) is in the response once and never again.");
         hooks.MapDelete("/{id:guid}", async (Guid id, CurrentUser user, DeleteWebhookEndpointCommand delete, CancellationToken ct) =>
-                Problems.Map(await delete.Run(user.Workspace, id, ct), _ => Results.NoContent()))
+                Problems.Map(await delete.Run(user.Caller, id, ct), _ => Results.NoContent()))
             .WithSummary("Delete an endpoint and its delivery history; nothing more is sent to it.");
         hooks.MapPost("/{id:guid}/enable", async (Guid id, CurrentUser user, EnableWebhookEndpointCommand enable, CancellationToken ct) =>
-                Problems.Map(await enable.Run(user.Workspace, id, ct), e => Results.Ok(WebhookEndpointDto.From(e))))
+                Problems.Map(await enable.Run(user.Caller, id, ct), e => Results.Ok(WebhookEndpointDto.From(e))))
             .WithSummary("Turn a disabled endpoint (failing too long, or answered 410 Gone) back on; new events are sent to it again.");
         hooks.MapPost("/{id:guid}/test", async (Guid id, CurrentUser user, SendTestWebhookCommand test, CancellationToken ct) =>
-                Problems.Map(await test.Run(user.Workspace, id, ct), d => Results.Accepted($"/api/webhooks/{id}/deliveries", WebhookDeliveryDto.From(d))))
+                Problems.Map(await test.Run(user.Caller, id, ct), d => Results.Accepted($"/api/webhooks/{id}/deliveries", WebhookDeliveryDto.From(d))))
             .WithSummary("Queue a webhook.test event to the endpoint; it is sent within about a second.");
         hooks.MapGet("/{id:guid}/deliveries", async (Guid id, int? page, int? pageSize, CurrentUser user, ListWebhookDeliveriesQuery q, CancellationToken ct) =>
-                Problems.Map(await q.Run(user.Workspace, id, page ?? 1, pageSize ?? 20, ct),
+                Problems.Map(await q.Run(user.Caller, id, page ?? 1, pageSize ?? 20, ct),
                     p => Results.Ok(new Paged<WebhookDeliveryDto>(p.Items.Select(WebhookDeliveryDto.From).ToList(), p.Page, p.PageSize, p.Total))))
             .WithSummary("The endpoint's deliveries, newest first, with status, attempts, last HTTP status and error.");
         hooks.MapPost("/{id:guid}/deliveries/{deliveryId:guid}/retry", async (Guid id, Guid deliveryId, CurrentUser user, RetryWebhookDeliveryCommand retry, CancellationToken ct) =>
-                Problems.Map(await retry.Run(user.Workspace, id, deliveryId, ct), d => Results.Accepted($"/api/webhooks/{id}/deliveries", WebhookDeliveryDto.From(d))))
+                Problems.Map(await retry.Run(user.Caller, id, deliveryId, ct), d => Results.Accepted($"/api/webhooks/{id}/deliveries", WebhookDeliveryDto.From(d))))
             .WithSummary("Send a failed delivery again now (same webhook-id and body, fresh timestamp and signature).");
         return api;
     }

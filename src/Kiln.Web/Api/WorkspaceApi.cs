@@ -19,24 +19,22 @@ public static class WorkspaceApi
     {
         var ws = api.MapGroup("/workspace").WithTags("Workspace");
         ws.MapPut("/", async (RenameWorkspaceRequest r, CurrentUser user, RenameWorkspaceCommand rename, CancellationToken ct) =>
-        {
-            if (user.Role < WorkspaceRole.Admin) return Problems.From(new Error("forbidden", "Only workspace owners and admins rename the workspace.", 403));
-            return Problems.Map(await rename.Run(user.Workspace, r.Name ?? "", ct), w => Results.Ok(new { w.Id, w.Name }));
-        }).WithSummary("Rename the current workspace.");
+            Problems.Map(await rename.Run(user.Caller, r.Name ?? "", ct), w => Results.Ok(new { w.Id, w.Name })))
+            .WithSummary("Rename the current workspace (owners and admins).");
         ws.MapGet("/members", async (CurrentUser user, ListMembersQuery q, CancellationToken ct) =>
             Results.Ok((await q.Run(user.Workspace, ct)).Select(MemberDto.From))).WithSummary("The workspace's members and their roles.");
         ws.MapPost("/members", async (AddMemberRequest r, CurrentUser user, ManageMembersCommand members, CancellationToken ct) =>
         {
             if (!TryRole(r.Role ?? "member", out var role)) return BadRole();
-            return Problems.Map(await members.Add(user.Workspace, Actor(user), r.Email ?? "", role, ct), m => Results.Created($"/api/workspace/members/{m.UserId}", MemberDto.From(m)));
+            return Problems.Map(await members.Add(user.Caller, r.Email ?? "", role, ct), m => Results.Created($"/api/workspace/members/{m.UserId}", MemberDto.From(m)));
         }).WithSummary("Add an existing Kiln account to the workspace by email (owner, admin or member).");
         ws.MapPut("/members/{userId:guid}", async (Guid userId, ChangeRoleRequest r, CurrentUser user, ManageMembersCommand members, CancellationToken ct) =>
         {
             if (!TryRole(r.Role ?? "", out var role)) return BadRole();
-            return Problems.Map(await members.ChangeRole(user.Workspace, Actor(user), userId, role, ct), m => Results.Ok(MemberDto.From(m)));
+            return Problems.Map(await members.ChangeRole(user.Caller, userId, role, ct), m => Results.Ok(MemberDto.From(m)));
         }).WithSummary("Change a member's role; the workspace always keeps an owner.");
         ws.MapDelete("/members/{userId:guid}", async (Guid userId, CurrentUser user, ManageMembersCommand members, CancellationToken ct) =>
-            Problems.Map(await members.Remove(user.Workspace, Actor(user), user.UserId ?? Guid.Empty, userId, ct), _ => Results.NoContent()))
+            Problems.Map(await members.Remove(user.Caller, userId, ct), _ => Results.NoContent()))
             .WithSummary("Remove a member (or leave the workspace yourself).");
 
         api.MapPost("/workspaces/{id:guid}/switch", async (Guid id, CurrentUser user, SwitchWorkspaceCommand switcher, CancellationToken ct) =>
@@ -46,9 +44,6 @@ public static class WorkspaceApi
         }).WithTags("Workspace").WithSummary("Act in another workspace you are a member of.");
         return api;
     }
-
-    // API keys act as members: they use the workspace, they do not administer it.
-    private static WorkspaceRole Actor(CurrentUser user) => user.IsApiKey ? WorkspaceRole.Member : user.Role ?? WorkspaceRole.Member;
 
     private static bool TryRole(string s, out WorkspaceRole role) =>
         Enum.TryParse(s, ignoreCase: true, out role) && !int.TryParse(s, out _) && Enum.IsDefined(role);

@@ -21,6 +21,12 @@ public sealed class CurrentUser
     public bool IsApiKey { get; set; }
 
     public Guid Workspace => WorkspaceId ?? throw new InvalidOperationException("No workspace on this request.");
+
+    /// <summary>
+    /// The caller that Core use cases check roles against — built here and nowhere else. API keys act as members:
+    /// they use the workspace, they do not administer it. The operator flag is the user row's, read on this request.
+    /// </summary>
+    public Caller Caller => new(UserId, WorkspaceId, IsApiKey ? WorkspaceRole.Member : Role ?? WorkspaceRole.Member, IsOperator: IsAdmin && !IsApiKey);
 }
 
 /// <summary>

@@ -17,6 +17,7 @@ public static class UiRegistrations
             o.Conventions.AuthorizeFolder("/Credits");
             o.Conventions.AuthorizeFolder("/Workspace");
             o.Conventions.AuthorizeFolder("/Admin");
+            o.Conventions.AddFolderApplicationModelConvention("/Admin", page => page.Filters.Add(new OperatorsOnly()));
             o.Conventions.AuthorizeFolder("/Billing");
         });
         services.AddAntiforgery(o =>

@@ -36,10 +36,7 @@ public static class WebPipeline
 
         var api = app.MapGroup("/api").RequireAuthorization()
             .AddEndpointFilter<CookieAntiforgeryFilter>()
-            .AddEndpointFilter(async (ctx, next) =>
-                ctx.HttpContext.RequestServices.GetRequiredService<CurrentUser>().WorkspaceId is null
-                    ? Problems.From(new Core.Common.Error("no_workspace", "You are not a member of any workspace.", 403))
-                    : await next(ctx));
+            .AddEndpointFilter<WorkspaceRequired>();
         api.MapAccountsApi();
         api.MapWorkspaceApi();
         api.MapCreditsApi();

@@ -1,5 +1,6 @@
 using Kiln.Web.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.Mvc.ViewFeatures;
 
@@ -16,10 +17,13 @@ public abstract class KilnPageModel : PageModel
     /// The product's 404 page with a 404 status. Foreign ids get this too — never 403 — so an id from another
     /// workspace reveals nothing about whether it exists.
     /// </summary>
-    protected IActionResult NotFoundPage() => new PartialViewResult
+    protected IActionResult NotFoundPage() => NotFoundResult(MetadataProvider, ModelState);
+
+    /// <summary>The 404 page for filters that answer before a page model runs.</summary>
+    public static IActionResult NotFoundResult(IModelMetadataProvider metadata, ModelStateDictionary modelState) => new PartialViewResult
     {
         ViewName = "_NotFound",
         StatusCode = StatusCodes.Status404NotFound,
-        ViewData = new ViewDataDictionary(MetadataProvider, ModelState) { ["Title"] = "Not found" },
+        ViewData = new ViewDataDictionary(metadata, modelState) { ["Title"] = "Not found" },
     };
 }

@@ -64,26 +64,28 @@ public sealed class KilnTestHost : WebApplicationFactory<Program>
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
     }
 
+    /// <summary>Every test user's password.</summary>
+    public const string Password = "correct horse battery";
+
     public KilnDbContext NewDbContext() => DataRegistrations.CreateContext(Database);
 
     /// <summary>Signs up a new user through the API and returns a client authenticated with their bearer token.</summary>
     public async Task<TestUser> SignUpAsync(string? email = null, bool admin = false)
     {
         email ??= $"user-{Guid.NewGuid():N}@example.test";
-        const string password = "correct horse battery";
         var anon = CreateClient();
         if (admin)
         {
             await using var scope = Services.CreateAsyncScope();
-            var result = await scope.ServiceProvider.GetRequiredService<CreateAccountCommand>().Run(email, password, null, isAdmin: true, CancellationToken.None);
+            var result = await scope.ServiceProvider.GetRequiredService<CreateAccountCommand>().Run(email, Password, null, isAdmin: true, CancellationToken.None);
             result.IsSuccess.ShouldBeTrue(result.Error?.Message);
         }
         else
         {
-            var reg = await anon.PostAsJsonAsync("/api/auth/register", new { email, password });
+            var reg = await anon.PostAsJsonAsync("/api/auth/register", new { email, password = Password });
             reg.StatusCode.ShouldBe(System.Net.HttpStatusCode.Created, await reg.Content.ReadAsStringAsync());
         }
-        var login = await anon.PostAsJsonAsync("/api/auth/login", new { email, password });
+        var login = await anon.PostAsJsonAsync("/api/auth/login", new { email, password = Password });
         login.EnsureSuccessStatusCode();
         var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
         var client = CreateClient();

@@ -20,7 +20,6 @@ public sealed class BillingModel(BillingAdminQueries queries, RetryPaymentEventC
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        if (!Me.IsAdmin) return NotFoundPage();
         PageNumber = Math.Max(1, PageNumber);
         (var rows, Total) = await queries.Events(ParsedStatus(), Kiln.Core.Common.Paging.Skip(PageNumber, PageSize), PageSize, ct);
         Events = rows;
@@ -31,7 +30,6 @@ public sealed class BillingModel(BillingAdminQueries queries, RetryPaymentEventC
     /// <summary>Puts the event back in the queue; the payment worker picks it up within seconds.</summary>
     public async Task<IActionResult> OnPostRetryAsync(Guid eventId, string? returnTo, CancellationToken ct)
     {
-        if (!Me.IsAdmin) return NotFoundPage();
         var r = await retry.Run(eventId, ct);
         if (r.Error is { Status: 404 }) return NotFoundPage();
         TempData["Flash"] = r.Error is { } e ? $"Could not retry: {e.Message}" : $"Event {r.Value!.EventId} is queued for another attempt.";
@@ -41,7 +39,6 @@ public sealed class BillingModel(BillingAdminQueries queries, RetryPaymentEventC
 
     public async Task<IActionResult> OnPostResolveAsync(Guid shortfallId, CancellationToken ct)
     {
-        if (!Me.IsAdmin) return NotFoundPage();
         var r = await resolve.Run(shortfallId, ct);
         if (r.Error is not null) return NotFoundPage();
         TempData["Flash"] = $"Shortfall of {r.Value!.Shortfall} credits marked as resolved.";

@@ -18,7 +18,6 @@ public sealed class BillingEventModel(BillingAdminQueries queries) : KilnPageMod
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct)
     {
-        if (!Me.IsAdmin) return NotFoundPage();
         if (await queries.Event(id, ct) is not { } e) return NotFoundPage();
         Event = e;
         (Payload, IsJson) = Pretty(e.Payload);

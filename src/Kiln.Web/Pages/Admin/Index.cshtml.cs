@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Kiln.Core.Common;
 using Kiln.Core.Credits;
 using Kiln.Core.Data;
 using Kiln.Core.Jobs;
@@ -8,15 +9,16 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Kiln.Web.Pages.Admin;
 
-/// <summary>The operator console. Non-admins get the 404 page: the console's existence is not advertised.</summary>
-public sealed class IndexModel(AdminQueries admin, CreditsLedger ledger, KilnDbContext db, RetryJobCommand retry, TenantScope tenant) : KilnPageModel
+/// <summary>The operator console. Non-operators get the 404 page from <see cref="Infrastructure.OperatorsOnly"/>, like every page in /Admin.</summary>
+public sealed class IndexModel(AdminQueries admin, GrantCreditsCommand grant, AdjustCreditsCommand adjust, KilnDbContext db, RetryJobCommand retry,
+    TenantScope tenant) : KilnPageModel
 {
     public sealed class GrantInput
     {
         [Required(ErrorMessage = "Choose a workspace.")] public Guid? WorkspaceId { get; set; }
-        [Required(ErrorMessage = "Enter an amount."), Range(-1_000_000_000, 1_000_000_000)] public long? Amount { get; set; }
+        [Required(ErrorMessage = "Enter an amount.")] public long? Amount { get; set; }
         public string Kind { get; set; } = "grant";
-        [Required(ErrorMessage = "Give a reason; the workspace sees it in its ledger."), MaxLength(500)] public string? Reason { get; set; }
+        public string? Reason { get; set; }
         public string? RequestId { get; set; }
     }
 
@@ -32,29 +34,24 @@ public sealed class IndexModel(AdminQueries admin, CreditsLedger ledger, KilnDbC
 
     public async Task<IActionResult> OnGetAsync(Guid? workspace, CancellationToken ct)
     {
-        if (!Me.IsAdmin) return NotFoundPage();
         Grant.WorkspaceId = workspace;
-        Grant.RequestId = Guid.NewGuid().ToString("N");
+        Grant.RequestId = Ids.New().ToString("N");
         await LoadAsync(ct);
         return Page();
     }
 
     public async Task<IActionResult> OnPostGrantAsync(CancellationToken ct)
     {
-        if (!Me.IsAdmin) return NotFoundPage();
-        var kind = Grant.Kind == "adjustment" ? LedgerEntryKind.Adjustment : LedgerEntryKind.Grant;
-        if (Grant.Amount is 0 || (kind == LedgerEntryKind.Grant && Grant.Amount < 0))
-            ModelState.AddModelError("Grant.Amount", kind == LedgerEntryKind.Grant ? "A grant is a positive number of credits." : "An adjustment is a non-zero number of credits.");
-        if (Grant.WorkspaceId is { } w && !await db.Workspaces.AnyAsync(x => x.Id == w, ct)) ModelState.AddModelError("Grant.WorkspaceId", "That workspace does not exist.");
         if (ModelState.IsValid)
         {
+            var isGrant = Grant.Kind != "adjustment";
             // The form's request id makes a double submit (or a browser retry) a no-op instead of a double grant.
-            var key = $"admin:{(Grant.RequestId is { Length: > 0 and <= 64 } r ? r : Guid.NewGuid().ToString("N"))}";
-            var result = await ledger.PostAsync(Grant.WorkspaceId!.Value, kind, Grant.Amount!.Value, key, Grant.Reason!.Trim(), Me.UserId, ct);
-            if (result.Error is { } e) ModelState.AddModelError("Grant.Amount", e.Message);
+            var request = new CreditMoveRequest(Grant.WorkspaceId!.Value, Grant.Amount!.Value, Grant.Reason, Grant.RequestId);
+            var result = isGrant ? await grant.Run(Me.Caller, request, ct) : await adjust.Run(Me.Caller, request, ct);
+            if (result.Error is { } e) ModelState.AddModelError(FieldOf(e), e.Message);
             else
             {
-                TempData["Flash"] = $"{(kind == LedgerEntryKind.Grant ? "Granted" : "Adjusted by")} {Grant.Amount} credits. New balance: {result.Value!.PostedAfter}.";
+                TempData["Flash"] = $"{(isGrant ? "Granted" : "Adjusted by")} {Grant.Amount} credits. New balance: {result.Value!.PostedAfter}.";
                 return Redirect("/admin");
             }
         }
@@ -65,7 +62,6 @@ public sealed class IndexModel(AdminQueries admin, CreditsLedger ledger, KilnDbC
     /// <summary>Runs a failed job again as a new job held against the job's own workspace (a double click creates one job).</summary>
     public async Task<IActionResult> OnPostRetryAsync(Guid jobId, CancellationToken ct)
     {
-        if (!Me.IsAdmin) return NotFoundPage();
         var job = await db.Jobs.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId, ct);
         if (job is null) return NotFoundPage();
         // Planning reads the job's uploads through the tenant filter; act as the job's workspace for this request only.
@@ -74,6 +70,14 @@ public sealed class IndexModel(AdminQueries admin, CreditsLedger ledger, KilnDbC
         TempData["Flash"] = result.Error is { } e ? $"Could not retry: {e.Message}" : $"Retry queued as job {result.Value!.Job.Id.ToString()[..8]}.";
         return Redirect("/admin#failed");
     }
+
+    private static string FieldOf(Error e) => e.Code switch
+    {
+        "not_found" => "Grant.WorkspaceId",
+        "reason_required" or "invalid_reason" => "Grant.Reason",
+        "invalid_request_id" => "",
+        _ => "Grant.Amount",
+    };
 
     private async Task LoadAsync(CancellationToken ct)
     {

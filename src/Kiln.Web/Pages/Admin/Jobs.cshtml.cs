@@ -19,7 +19,6 @@ public sealed class JobsModel(AdminQueries admin) : KilnPageModel
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        if (!Me.IsAdmin) return NotFoundPage();
         PageNumber = Math.Max(1, PageNumber);
         (var rows, Total) = await admin.Jobs(ParsedStatus(), Pipeline, WorkspaceFilter, Kiln.Core.Common.Paging.Skip(PageNumber, PageSize), PageSize, ct);
         Rows = rows;
@@ -29,7 +28,6 @@ public sealed class JobsModel(AdminQueries admin) : KilnPageModel
     /// <summary>Job history as CSV, written in batches; capped at 100,000 rows.</summary>
     public async Task<IActionResult> OnGetCsvAsync(CancellationToken ct)
     {
-        if (!Me.IsAdmin) return NotFoundPage();
         Response.ContentType = "text/csv; charset=utf-8";
         Response.Headers.ContentDisposition = $"attachment; filename=\"kiln-jobs-{DateTime.UtcNow:yyyyMMdd}.csv\"";
         await Response.WriteAsync(Csv.Line("id", "workspace_id", "workspace", "pipeline", "status", "attempt", "cost_estimate", "cost_actual",

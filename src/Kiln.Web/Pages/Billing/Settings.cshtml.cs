@@ -15,7 +15,7 @@ public sealed class SettingsModel(GetSubscriptionQuery subscription, ListPayment
     public SubscriptionView Subscription { get; private set; } = null!;
     public IReadOnlyList<PaymentView> Payments { get; private set; } = [];
     public string? Error { get; private set; }
-    public bool CanManage => Me.Role >= WorkspaceRole.Admin;
+    public bool CanManage => Me.Caller.Administers;
 
     public async Task OnGetAsync(CancellationToken ct)
     {
@@ -32,7 +32,7 @@ public sealed class SettingsModel(GetSubscriptionQuery subscription, ListPayment
 
     public async Task<IActionResult> OnPostCancelAsync(CancellationToken ct)
     {
-        var r = await cancel.Run(Workspace, Me.Role ?? WorkspaceRole.Member, ct);
+        var r = await cancel.Run(Me.Caller, ct);
         if (r.Error is { } e) return await ShowError(e.Message, ct);
         var s = r.Value!.Subscription;
         var until = s.CurrentPeriodEnd is { } end ? $" until {Format.Utc(end)}" : " until the end of the paid period";

@@ -15,7 +15,8 @@ public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery 
     public IReadOnlyList<ApiKey> Keys { get; private set; } = [];
     /// <summary>A newly created key's secret: shown in this one response and never again.</summary>
     public string? NewSecret { get; private set; }
-    public bool CanManage => Me.Role >= WorkspaceRole.Admin;
+    /// <summary>What the page offers; the use cases check the role themselves.</summary>
+    public bool CanManage => Me.Caller.Administers;
     public Guid? CurrentUserId => Me.UserId;
 
     [BindProperty, Required(ErrorMessage = "Give the workspace a name."), MaxLength(200)] public string? Name { get; set; }
@@ -40,10 +41,10 @@ public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery 
 
     public async Task<IActionResult> OnPostRenameAsync(CancellationToken ct)
     {
-        if (!CanManage) return Forbidden();
         if (ModelState.IsValid)
         {
-            var r = await rename.Run(Workspace, Name!, ct);
+            var r = await rename.Run(Me.Caller, Name!, ct);
+            if (Refused(r.Error) is { } refused) return refused;
             if (r.Error is { } e) ModelState.AddModelError(nameof(Name), e.Message);
             else { TempData["Flash"] = "Workspace renamed."; return Redirect("/workspace"); }
         }
@@ -53,9 +54,9 @@ public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery 
 
     public async Task<IActionResult> OnPostCreateKeyAsync(CancellationToken ct)
     {
-        if (!CanManage) return Forbidden();
         ModelState.Remove(nameof(Name));
-        var r = await createKey.Run(Workspace, Me.UserId, KeyName ?? "", ct);
+        var r = await createKey.Run(Me.Caller, KeyName ?? "", ct);
+        if (Refused(r.Error) is { } refused) return refused;
         if (r.Error is { } e) ModelState.AddModelError(nameof(KeyName), e.Message);
         else { NewSecret = r.Value!.Secret; KeyName = null; }
         await LoadAsync(ct);
@@ -64,8 +65,8 @@ public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery 
 
     public async Task<IActionResult> OnPostRevokeKeyAsync(Guid keyId, CancellationToken ct)
     {
-        if (!CanManage) return Forbidden();
-        var r = await revokeKey.Run(Workspace, keyId, ct);
+        var r = await revokeKey.Run(Me.Caller, keyId, ct);
+        if (Refused(r.Error) is { } refused) return refused;
         if (r.Error is { Status: 404 }) return NotFoundPage();
         TempData["Flash"] = $"API key “{r.Value!.Name}” revoked; it stops working at once.";
         return Redirect("/workspace");
@@ -73,16 +74,16 @@ public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery 
 
     public async Task<IActionResult> OnPostAddMemberAsync(CancellationToken ct)
     {
-        if (!CanManage) return Forbidden();
-        var r = await members.Add(Workspace, Me.Role!.Value, MemberEmail ?? "", MemberRole, ct);
+        var r = await members.Add(Me.Caller, MemberEmail ?? "", MemberRole, ct);
+        if (Refused(r.Error) is { } refused) return refused;
         TempData["Flash"] = r.Error is { } e ? e.Message : $"{r.Value!.Email} is now a {r.Value.Role.ToString().ToLowerInvariant()} of this workspace.";
         return Redirect("/workspace#members");
     }
 
     public async Task<IActionResult> OnPostRemoveMemberAsync(Guid userId, CancellationToken ct)
     {
-        if (!CanManage && userId != Me.UserId) return Forbidden();
-        var r = await members.Remove(Workspace, Me.Role!.Value, Me.UserId!.Value, userId, ct);
+        var r = await members.Remove(Me.Caller, userId, ct);
+        if (Refused(r.Error) is { } refused) return refused;
         if (r.Error is { Status: 404 }) return NotFoundPage();
         TempData["Flash"] = r.Error is { } e ? e.Message : userId == Me.UserId ? "You left the workspace." : "Member removed.";
         return Redirect(userId == Me.UserId && r.Error is null ? "/dashboard" : "/workspace#members");
@@ -90,9 +91,9 @@ public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery 
 
     public async Task<IActionResult> OnPostCreateWebhookAsync(CancellationToken ct)
     {
-        if (!CanManage) return Forbidden();
         ModelState.Clear();
-        var r = await webhookActions.Create.Run(Workspace, WebhookUrl ?? "", WebhookDescription, WebhookEvents, ct);
+        var r = await webhookActions.Create.Run(Me.Caller, WebhookUrl ?? "", WebhookDescription, WebhookEvents, ct);
+        if (Refused(r.Error) is { } refused) return refused;
         if (r.Error is { } e)
             ModelState.AddModelError(e.Code == "invalid_event_types" ? nameof(WebhookEvents) : e.Code == "invalid_description" ? nameof(WebhookDescription) : nameof(WebhookUrl), e.Message);
         else
@@ -108,8 +109,8 @@ public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery 
 
     public async Task<IActionResult> OnPostDeleteWebhookAsync(Guid webhookId, CancellationToken ct)
     {
-        if (!CanManage) return Forbidden();
-        var r = await webhookActions.Delete.Run(Workspace, webhookId, ct);
+        var r = await webhookActions.Delete.Run(Me.Caller, webhookId, ct);
+        if (Refused(r.Error) is { } refused) return refused;
         if (r.Error is { Status: 404 }) return NotFoundPage();
         TempData["Flash"] = $"Webhook endpoint {r.Value!.Url} deleted; nothing more is sent to it.";
         return Redirect("/workspace#webhooks");
@@ -117,8 +118,8 @@ public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery 
 
     public async Task<IActionResult> OnPostTestWebhookAsync(Guid webhookId, CancellationToken ct)
     {
-        if (!CanManage) return Forbidden();
-        var r = await webhookActions.Test.Run(Workspace, webhookId, ct);
+        var r = await webhookActions.Test.Run(Me.Caller, webhookId, ct);
+        if (Refused(r.Error) is { } refused) return refused;
         if (r.Error is { Status: 404 }) return NotFoundPage();
         TempData["Flash"] = r.Error is { } e ? e.Message : "Test event queued; it is sent within a few seconds. Reload to see the result.";
         return Redirect($"/workspace?webhook={webhookId}#webhook-deliveries");
@@ -126,8 +127,8 @@ public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery 
 
     public async Task<IActionResult> OnPostEnableWebhookAsync(Guid webhookId, CancellationToken ct)
     {
-        if (!CanManage) return Forbidden();
-        var r = await webhookActions.Enable.Run(Workspace, webhookId, ct);
+        var r = await webhookActions.Enable.Run(Me.Caller, webhookId, ct);
+        if (Refused(r.Error) is { } refused) return refused;
         if (r.Error is { Status: 404 }) return NotFoundPage();
         TempData["Flash"] = $"Webhook endpoint {r.Value!.Url} is enabled again; new events are sent to it.";
         return Redirect("/workspace#webhooks");
@@ -135,16 +136,18 @@ public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery 
 
     public async Task<IActionResult> OnPostRetryDeliveryAsync(Guid webhookId, Guid deliveryId, CancellationToken ct)
     {
-        if (!CanManage) return Forbidden();
-        var r = await webhookActions.Retry.Run(Workspace, webhookId, deliveryId, ct);
+        var r = await webhookActions.Retry.Run(Me.Caller, webhookId, deliveryId, ct);
+        if (Refused(r.Error) is { } refused) return refused;
         if (r.Error is { Status: 404 }) return NotFoundPage();
         TempData["Flash"] = r.Error is { } e ? e.Message : "Delivery queued again; it is sent within a few seconds. Reload to see the result.";
         return Redirect($"/workspace?webhook={webhookId}#webhook-deliveries");
     }
 
-    private RedirectResult Forbidden()
+    /// <summary>A use case refused the caller's role: say why on the workspace page.</summary>
+    private RedirectResult? Refused(Kiln.Core.Common.Error? error)
     {
-        TempData["Flash"] = "Only workspace owners and admins can change this.";
+        if (error is not { Code: "forbidden" }) return null;
+        TempData["Flash"] = error.Message;
         return Redirect("/workspace");
     }
 
@@ -154,10 +157,11 @@ public sealed class IndexModel(GetMembershipQuery memberships, ListMembersQuery 
         if (!keepName) Name = Current?.Workspace.Name;
         Members = await listMembers.Run(Workspace, ct);
         Keys = await keys.Run(Workspace, ct);
-        if (!CanManage) return;
-        Webhooks = await webhookActions.List.Run(Workspace, ct);
+        // Members are refused the webhooks (their secrets are the workspace's integration): the section stays empty.
+        if ((await webhookActions.List.Run(Me.Caller, ct)).Value is not { } webhooks) return;
+        Webhooks = webhooks;
         SelectedWebhook = Webhooks.Select(w => w.Endpoint).FirstOrDefault(w => w.Id == WebhookId) ?? (Webhooks.Count > 0 ? Webhooks[0].Endpoint : null);
-        if (SelectedWebhook is not null && (await webhookActions.Deliveries.Run(Workspace, SelectedWebhook.Id, 1, 10, ct)).Value is { } page)
+        if (SelectedWebhook is not null && (await webhookActions.Deliveries.Run(Me.Caller, SelectedWebhook.Id, 1, 10, ct)).Value is { } page)
         {
             Deliveries = page.Items;
             DeliveriesTotal = page.Total;
