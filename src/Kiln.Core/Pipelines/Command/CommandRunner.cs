@@ -180,6 +180,8 @@ public sealed class CommandRunner(CommandRunnerOptions? options = null, ILogger<
         // Whatever the command left running in its group (a background child) goes with it.
         Posix.KillGroup(pgid, Posix.SIGKILL);
         await DrainAsync(stdoutTask, stderrTask);
+        // A process that left the group may still write: from here on its lines are ignored, so the state is settled.
+        lock (state) state.Closed = true;
         var exitCode = process.ExitCode;
 
         if (state.CallbackFailure is { } failure && !ct.IsCancellationRequested) failure.Throw();
@@ -282,6 +284,7 @@ public sealed class CommandRunner(CommandRunnerOptions? options = null, ILogger<
         var limits = state.Definition.Limits;
         while (await reader.ReadLineAsync(CancellationToken.None) is var (line, truncated))
         {
+            lock (state) if (state.Closed) return;
             if (state.CallbackFailure is not null || state.Refusal is not null) continue; // drain so the command is not blocked on a full pipe
             try
             {
@@ -300,7 +303,7 @@ public sealed class CommandRunner(CommandRunnerOptions? options = null, ILogger<
                             await state.Events.LogAsync($"… further log lines are left out (limit {limits.MaxLogLines}).", ct);
                         break;
                     case ErrorMessage e:
-                        state.Error ??= new CommandError(e.Code, e.Message, e.Transient);
+                        lock (state) if (!state.Closed) state.Error ??= new CommandError(e.Code, e.Message, e.Transient);
                         break;
                     case ArtifactMessage a:
                         var refusal = state.Artifacts.Count >= limits.MaxArtifacts
@@ -310,10 +313,10 @@ public sealed class CommandRunner(CommandRunnerOptions? options = null, ILogger<
                                 : CheckArtifact(a, state.Scratch, limits, out var why) is null ? why : null;
                         if (refusal is not null)
                         {
-                            state.Refusal = new CommandError(CommandErrorCodes.ArtifactRefused, refusal);
+                            lock (state) if (!state.Closed) state.Refusal = new CommandError(CommandErrorCodes.ArtifactRefused, refusal);
                             await state.Abort.CancelAsync();
                         }
-                        else state.Artifacts.Add(a);
+                        else lock (state) if (!state.Closed) state.Artifacts.Add(a);
                         break;
                 }
             }
@@ -445,5 +448,6 @@ public sealed class CommandRunner(CommandRunnerOptions? options = null, ILogger<
         public CommandError? Error { get; set; }
         public CommandError? Refusal { get; set; }
         public ExceptionDispatchInfo? CallbackFailure { get; set; }
+        public bool Closed { get; set; }
     }
 }
