@@ -1,3 +1,4 @@
+using Kiln.Core.Pipelines.Command;
 using Kiln.Core.Pipelines.Diagnostics;
 using Kiln.Core.Ai;
 using Kiln.Core.Media;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Kiln.Core.Pipelines;
 
@@ -21,6 +23,23 @@ public static class PipelineRegistrations
         services.AddAi(configuration);
         services.AddPipeline<PdfPodcastPipeline>();
         services.AddPipeline<PdfAudiobookPipeline>();
+        services.AddCommandPipelines(configuration);
+        return services;
+    }
+
+    /// <summary>
+    /// The operator's command pipelines (<c>Kiln:CommandPipelines:{id}</c>). A bad definition stops the start with every
+    /// problem listed; an id that clashes with a built-in pipeline is caught by the catalog.
+    /// </summary>
+    public static IServiceCollection AddCommandPipelines(this IServiceCollection services, IConfiguration configuration)
+    {
+        var definitions = CommandPipelineConfiguration.Load(configuration);
+        if (definitions.Count == 0) return services;
+        services.TryAddSingleton(sp => new CommandRunner(null, sp.GetService<ILogger<CommandRunner>>()));
+        foreach (var definition in definitions)
+            services.AddSingleton<IPipeline>(sp => new CommandPipeline(definition, sp.GetRequiredService<CommandRunner>()));
+        services.TryAddSingleton<PipelineCatalog>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PipelineCatalogCheck>());
         return services;
     }
 
