@@ -21,7 +21,7 @@ var options = new PdfPodcastOptions(null, "Alex", "Sam", PdfPodcastOptions.Conve
 var writer = new ScriptWriter(new ExtractiveChatClient());
 var ct = CancellationToken.None;
 
-Console.WriteLine("| PDF | pages | outline (top level / all) | chapters found | turns | bad turns | TOC | dots | page no. | licence | sentences | bad sentences | TOC | dots | page no. | licence |");
+Console.WriteLine("| PDF | pages | outline (top level / all) | chapters found (max 50 / podcast max 12) | turns | bad turns | TOC | dots | page no. | licence | sentences | bad sentences | TOC | dots | page no. | licence |");
 Console.WriteLine("|-----|------:|------:|------:|------:|------:|---:|---:|---:|---:|------:|------:|---:|---:|---:|---:|");
 foreach (var path in args.Skip(1))
 {
@@ -32,6 +32,7 @@ foreach (var path in args.Skip(1))
     var lines = TextCleaner.Clean(pages);
     var outline = await pdf.GetOutlineAsync(path, ct);
     var chapters = ChapterSplitter.Split(lines, outline, options.MaxChapters);
+    var unmerged = ChapterSplitter.Split(lines, outline, 50);
     var title = info.Title ?? name;
 
     var scriptChapters = new List<ScriptChapter>();
@@ -61,8 +62,8 @@ foreach (var path in args.Skip(1))
 
     var top = outline.Count == 0 ? 0 : outline.Count(o => o.Level == outline.Min(x => x.Level));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {name} | {info.Pages} | {top} / {outline.Count} | {chapters.Count} | {turnTexts.Count} | {Pct(t.Bad, turnTexts.Count)} | {t.Toc} | {t.Dots} | {t.PageNo} | {t.Licence} | {sentences.Count} | {Pct(s.Bad, sentences.Count)} | {s.Toc} | {s.Dots} | {s.PageNo} | {s.Licence} |"));
-    Console.Error.WriteLine($"{name}: chapters: {string.Join(" | ", chapters.Select(c => $"{c.Index}. {c.Title} [{c.FirstPage}-{c.LastPage}]"))}");
+        $"| {name} | {info.Pages} | {top} / {outline.Count} | {unmerged.Count} / {chapters.Count} | {turnTexts.Count} | {Pct(t.Bad, turnTexts.Count)} | {t.Toc} | {t.Dots} | {t.PageNo} | {t.Licence} | {sentences.Count} | {Pct(s.Bad, sentences.Count)} | {s.Toc} | {s.Dots} | {s.PageNo} | {s.Licence} |"));
+    Console.Error.WriteLine($"{name}: chapters: {string.Join(" | ", unmerged.Select(c => $"{c.Index}. {c.Title} [{c.FirstPage}-{c.LastPage}]"))}");
 }
 return 0;
 

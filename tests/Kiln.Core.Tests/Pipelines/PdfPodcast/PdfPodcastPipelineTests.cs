@@ -57,7 +57,7 @@ public sealed class PdfPodcastPipelineTests : IDisposable
         script.Title.ShouldBe("The Kiln Handbook");
         script.Pipeline.ShouldBe("pdf-podcast");
         script.Hosts.ShouldBe(["Ada", "Ben"]);
-        script.Chapters.Select(c => (c.Title, c.Pages)).ShouldBe([("1 Introduction", new PageSpan(1, 2)), ("2 Glazes and Colour", new PageSpan(3, 4))]);
+        script.Chapters.Select(c => (c.Title, c.Pages)).ShouldBe([("Introduction", new PageSpan(1, 2)), ("Glazes and Colour", new PageSpan(3, 4))]);
         script.Chapters.SelectMany(c => c.Turns).ShouldAllBe(t => t.Speaker == "Ada" || t.Speaker == "Ben");
         var allText = string.Join(' ', script.Chapters.SelectMany(c => c.Turns).Select(t => t.Text));
         allText.ShouldContain("kiln");

@@ -1,10 +1,9 @@
-using Kiln.Core.Pipelines.PdfPodcast;
+using Kiln.Core.Pipelines.Text;
+namespace Kiln.Core.Tests.Pipelines.Text;
 
-namespace Kiln.Core.Tests.Pipelines.PdfPodcast;
-
-public sealed class TextCleanerTests
+public sealed class DocumentCleanerTests
 {
-    private static string Prose(params string[] pages) => TextCleaner.ToProse(TextCleaner.Clean(pages));
+    private static string Prose(params string[] pages) => DocumentCleaner.ToProse(DocumentCleaner.Clean(pages).Lines);
 
     [Fact]
     public void Joins_words_hyphenated_across_lines()
@@ -59,7 +58,7 @@ public sealed class TextCleanerTests
     public void Removes_page_number_lines(string pageNumber)
     {
         Prose($"Some body text.\n{pageNumber}").ShouldBe("Some body text.");
-        TextCleaner.IsPageNumber(pageNumber).ShouldBeTrue();
+        DocumentCleaner.IsPageNumber(pageNumber).ShouldBeTrue();
     }
 
     [Fact]
@@ -77,7 +76,7 @@ public sealed class TextCleanerTests
     [Fact]
     public void Tracks_the_page_of_each_line()
     {
-        var lines = TextCleaner.Clean(["alpha", "beta"], firstPage: 7);
+        var lines = DocumentCleaner.Clean(["alpha", "beta"], firstPage: 7).Lines;
         lines.Where(l => l.Text.Length > 0).Select(l => (l.Page, l.Text)).ShouldBe([(7, "alpha"), (8, "beta")]);
     }
 }
