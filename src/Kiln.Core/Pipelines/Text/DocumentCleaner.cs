@@ -185,10 +185,14 @@ public static partial class DocumentCleaner
     {
         var result = new List<string>(lines.Count);
         var inToc = false;
+        // Whether the last non-empty line was kept (an entry dropped already must not take the line above it along).
+        int lastSeen = -1, lastKept = -1;
         for (var i = 0; i < lines.Count; i++)
         {
             var line = lines[i];
             if (line.Length == 0) { result.Add(line); continue; }
+            var keptLast = lastSeen >= 0 && lastSeen == lastKept;
+            lastSeen = i;
             if (ContentsHeading().IsMatch(line) && line.Length < 30 && lines.Skip(i + 1).Take(8).Any(l => IsTocLine(l) || IsBareNumber(l)))
             {
                 inToc = true;
@@ -198,7 +202,7 @@ public static partial class DocumentCleaner
             {
                 // pdftotext sometimes puts an entry's leaders on a line of their own: the entry above goes too.
                 var prev = result.FindLastIndex(l => l.Length > 0);
-                if (prev >= 0 && result[prev].Length < 90) result.RemoveAt(prev);
+                if (prev >= 0 && keptLast && result[prev].Length < 90) result.RemoveAt(prev);
                 inToc = true;
                 continue;
             }
@@ -216,6 +220,7 @@ public static partial class DocumentCleaner
                     if (next is { } t && IsTitleLike(lines[t]) && after is { } a && lines[a].Length > 50)
                     {
                         inToc = false;
+                        lastKept = i;
                         result.Add(line);
                     }
                     continue;
@@ -224,6 +229,7 @@ public static partial class DocumentCleaner
                     continue;
                 inToc = false;
             }
+            lastKept = i;
             result.Add(DotRun().Replace(line, " ").Trim());
         }
         return result;
@@ -487,7 +493,7 @@ public static partial class DocumentCleaner
     private static partial Regex NoticeSentence();
 
     // Typical source lines: statements ending in ';' or braces, preprocessor lines, comments, assignments.
-    [GeneratedRegex(@"^(?:#\s*(?:include|define|if|ifdef|ifndef|endif|else)\b|/\*|\*/|//|\{|\}|.*[;{]\s*$|.*\)\s*;\s*(?:/\*.*)?$|\w+\s*\(.*\)\s*\{?$|(?:int|void|char|unsigned|long|static|const|struct|return|if|for|while)\b.*[;(){}])")]
+    [GeneratedRegex(@"^(?:#\s*(?:include|define|if|ifdef|ifndef|endif|else)\b|/\*|\*/|//|\{|\}|.*[;{]\s*$|.*\)\s*;\s*(?:/\*.*)?$|\w+\s*\(.*\)\s*\{?$|(?:int|void|char|unsigned|long|static|const|struct|return|if|for|while)\b.*[;(){}]|(?:int|void|char|unsigned|long|static|const|struct)\s+\**\w+.*[,;)]\s*$)")]
     private static partial Regex CodeLine();
 
     [GeneratedRegex(@"\d+")]

@@ -65,8 +65,10 @@ public sealed class PdfPodcastPipelineTests : IDisposable
 
         var markdown = await File.ReadAllTextAsync(_dir.File("out/script.md"), TestContext.Current.CancellationToken);
         markdown.ShouldStartWith("# The Kiln Handbook");
-        markdown.ShouldContain("## 2 Glazes and Colour (pages 3–4)");
-        markdown.ShouldContain("Let's dig into Glazes and Colour.");
+        markdown.ShouldContain("## 2. Glazes and Colour (pages 3–4)");
+        markdown.ShouldContain("Glazes and Colour");
+        script.Chapters.SelectMany(c => c.Turns.Skip(c.Index == 1 ? 2 : 0).SkipLast(c.Index == script.Chapters.Count ? 2 : 0))
+            .ShouldAllBe(t => t.Pages != null);
         markdown.ShouldContain("**Ada:**");
 
         var chapters = await File.ReadAllTextAsync(_dir.File("out/chapters.txt"), TestContext.Current.CancellationToken);
