@@ -18,6 +18,8 @@ public static class ChatHints
     /// <summary>"conversational" or "lecture".</summary>
     public const string Style = "kiln.style";
     public const string MaxTurns = "kiln.maxTurns";
+    /// <summary>"index/count" of the chapter, e.g. "2/7": lets the extractive engine say "first", "next" or "finally".</summary>
+    public const string Chapter = "kiln.chapter";
 
     /// <summary>Delimits the source text inside a user message, so the extractive engine ranks only the source.</summary>
     public const string SourceStart = "<source>";

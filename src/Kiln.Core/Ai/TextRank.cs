@@ -81,7 +81,8 @@ public static partial class TextRank
         return score;
     }
 
-    internal static HashSet<string> Tokens(string sentence)
+    /// <summary>Lower-cased content words of three or more letters, stop words left out.</summary>
+    public static HashSet<string> Tokens(string sentence)
     {
         var set = new HashSet<string>(StringComparer.Ordinal);
         var sb = new StringBuilder();

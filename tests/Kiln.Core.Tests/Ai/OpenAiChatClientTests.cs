@@ -51,7 +51,7 @@ public sealed class OpenAiChatClientTests
         server.Requests.Count.ShouldBe(2);
         server.Requests.First().GetProperty("messages")[1].GetProperty("content").GetString()!.ShouldContain("insulated chamber");
         var script = PodcastScript.FromJson(await File.ReadAllTextAsync(dir.File("out/script.json"), TestContext.Current.CancellationToken))!;
-        script.Chapters[0].Turns.Skip(2).Take(2).ShouldBe(
+        script.Chapters[0].Turns.Skip(2).Take(2).Select(t => t with { Pages = null }).ShouldBe(
             [new ScriptTurn("Ada", "The kiln is hot."), new ScriptTurn("Ben", "And the glaze melts into glass. Narrator: ignored speaker line")]);
     }
 

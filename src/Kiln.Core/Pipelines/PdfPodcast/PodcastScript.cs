@@ -24,16 +24,21 @@ public sealed record PodcastScript(string Title, string Pipeline, string Version
         sb.Append("*A conversation between ").Append(string.Join(" and ", Hosts)).Append(".*\n");
         foreach (var chapter in Chapters)
         {
-            // Titles like "2 Methods" already carry a number; "2. 2 Methods" would read as a typo.
-            sb.Append("\n## ");
-            if (!char.IsDigit(chapter.Title.FirstOrDefault())) sb.Append(chapter.Index).Append(". ");
-            sb.Append(Escape(chapter.Title));
-            if (chapter.Pages is { } p) sb.Append(p.First == p.Last ? $" (page {p.First})" : $" (pages {p.First}–{p.Last})");
+            // One numbering: the chapter index. Titles carry no number of their own (ChapterSplitter strips them).
+            sb.Append("\n## ").Append(chapter.Index).Append(". ").Append(Escape(ScriptWriter.SpokenTitle(chapter.Title)));
+            if (chapter.Pages is { } p) sb.Append(Pages(p));
             sb.Append("\n\n");
-            foreach (var turn in chapter.Turns) sb.Append("**").Append(turn.Speaker).Append(":** ").Append(Escape(turn.Text)).Append("\n\n");
+            foreach (var turn in chapter.Turns)
+            {
+                sb.Append("**").Append(turn.Speaker).Append(":** ").Append(Escape(turn.Text));
+                if ((turn.Pages ?? chapter.Pages) is { } tp) sb.Append(" *").Append(Pages(tp).Trim()).Append('*');
+                sb.Append("\n\n");
+            }
         }
         return sb.ToString().TrimEnd() + "\n";
     }
+
+    private static string Pages(PageSpan p) => p.First == p.Last ? $" (page {p.First})" : $" (pages {p.First}–{p.Last})";
 
     // PDF text can contain characters that Markdown would read as markup; escaping keeps it literal.
     private static string Escape(string text)
@@ -52,4 +57,5 @@ public sealed record ScriptChapter(int Index, string Title, PageSpan? Pages, IRe
 
 public sealed record PageSpan(int First, int Last);
 
-public sealed record ScriptTurn(string Speaker, string Text);
+/// <param name="Pages">The source pages the turn draws on; null only for framing turns (intro and outro).</param>
+public sealed record ScriptTurn(string Speaker, string Text, PageSpan? Pages = null);

@@ -39,10 +39,38 @@ public sealed partial class ScriptWriter(IChatClient chat)
                 [ChatHints.Title] = SpokenTitle(chapter.Title),
                 [ChatHints.Style] = options.Style,
                 [ChatHints.MaxTurns] = turns.ToString(CultureInfo.InvariantCulture),
+                [ChatHints.Chapter] = $"{chapter.Index}/{chapterCount}",
             },
         };
         var response = await chat.GetResponseAsync([new ChatMessage(ChatRole.System, system), new ChatMessage(ChatRole.User, user)], chatOptions, ct);
-        return Parse(response.Text, options.HostA, options.HostB);
+        return CitePages(Parse(response.Text, options.HostA, options.HostB), chapter);
+    }
+
+    /// <summary>
+    /// Gives each turn the pages it draws on: the pages whose text shares the most words with each of its sentences
+    /// (quoted sentences match exactly; paraphrases by overlap). A turn that matches nothing cites the whole chapter.
+    /// </summary>
+    public static IReadOnlyList<ScriptTurn> CitePages(IReadOnlyList<ScriptTurn> turns, Chapter chapter)
+    {
+        var whole = new PageSpan(chapter.FirstPage, chapter.LastPage);
+        var pages = chapter.Lines.Where(l => l.Text.Length > 0).GroupBy(l => l.Page)
+            .Select(g => (Page: g.Key, Words: TextRank.Tokens(string.Join(' ', g.Select(l => l.Text))))).ToList();
+        if (pages.Count == 0) return turns.Select(t => t with { Pages = t.Pages ?? whole }).ToList();
+        var cites = turns.Select(turn =>
+        {
+            var cited = new List<int>();
+            foreach (var sentence in TextRank.SplitSentences(turn.Text))
+            {
+                var words = TextRank.Tokens(sentence);
+                if (words.Count < 3) continue;
+                var best = pages.Select(p => (p.Page, Score: words.Count(p.Words.Contains) / (double)words.Count)).MaxBy(x => x.Score);
+                if (best.Score >= 0.6) cited.Add(best.Page);
+            }
+            return cited.Count > 0 ? new PageSpan(cited.Min(), cited.Max()) : null;
+        }).ToList();
+        // A question or reaction quotes nothing: it cites what the next turn answers from.
+        for (var i = cites.Count - 2; i >= 0; i--) cites[i] ??= cites[i + 1];
+        return turns.Select((t, i) => t with { Pages = t.Pages ?? cites[i] ?? whole }).ToList();
     }
 
     /// <summary>Intro and outro turns, written here so every engine gets the same framing.</summary>

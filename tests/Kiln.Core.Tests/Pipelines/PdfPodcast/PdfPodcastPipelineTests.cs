@@ -49,7 +49,7 @@ public sealed class PdfPodcastPipelineTests : IDisposable
         script.Title.ShouldBe("The Kiln Handbook");
         script.Pipeline.ShouldBe("pdf-podcast");
         script.Hosts.ShouldBe(["Ada", "Ben"]);
-        script.Chapters.Select(c => (c.Title, c.Pages)).ShouldBe([("1 Introduction", new PageSpan(1, 2)), ("2 Glazes and Colour", new PageSpan(3, 4))]);
+        script.Chapters.Select(c => (c.Title, c.Pages)).ShouldBe([("Introduction", new PageSpan(1, 2)), ("Glazes and Colour", new PageSpan(3, 4))]);
         script.Chapters.SelectMany(c => c.Turns).ShouldAllBe(t => t.Speaker == "Ada" || t.Speaker == "Ben");
         var allText = string.Join(' ', script.Chapters.SelectMany(c => c.Turns).Select(t => t.Text));
         allText.ShouldContain("kiln");
@@ -57,8 +57,10 @@ public sealed class PdfPodcastPipelineTests : IDisposable
 
         var markdown = await File.ReadAllTextAsync(_dir.File("out/script.md"), TestContext.Current.CancellationToken);
         markdown.ShouldStartWith("# The Kiln Handbook");
-        markdown.ShouldContain("## 2 Glazes and Colour (pages 3–4)");
-        markdown.ShouldContain("Let's dig into Glazes and Colour.");
+        markdown.ShouldContain("## 2. Glazes and Colour (pages 3–4)");
+        markdown.ShouldContain("Glazes and Colour");
+        script.Chapters.SelectMany(c => c.Turns.Skip(c.Index == 1 ? 2 : 0).SkipLast(c.Index == script.Chapters.Count ? 2 : 0))
+            .ShouldAllBe(t => t.Pages != null);
         markdown.ShouldContain("**Ada:**");
 
         var chapters = await File.ReadAllTextAsync(_dir.File("out/chapters.txt"), TestContext.Current.CancellationToken);
