@@ -32,6 +32,9 @@ public interface IAudioTools
 
     /// <summary>Integrated loudness and true peak of a media file, as ffmpeg's ebur128 filter measures them.</summary>
     Task<LoudnessMeasurement> MeasureLoudnessAsync(string path, CancellationToken ct);
+
+    /// <summary>Normalizes one file to <paramref name="target"/>; the output's extension picks the format (.wav PCM, .mp3).</summary>
+    Task NormalizeAsync(string input, string output, LoudnessTarget target, CancellationToken ct);
 }
 
 public sealed partial class AudioTools(IProcessRunner runner) : IAudioTools
@@ -57,7 +60,7 @@ public sealed partial class AudioTools(IProcessRunner runner) : IAudioTools
         {
             // Join first (PCM, one rate, so engines with different rates mix), then normalize.
             await FfmpegAsync(["-f", "concat", "-safe", "0", "-i", listFile, "-ac", "1", "-ar", Inv(SampleRate), "-c:a", "pcm_s16le", joined], ct);
-            await NormalizeToMp3Async(joined, outputMp3Path, target, ct);
+            await NormalizeAsync(joined, outputMp3Path, target, ct);
         }
         finally
         {
@@ -72,13 +75,14 @@ public sealed partial class AudioTools(IProcessRunner runner) : IAudioTools
     /// −20.8 LUFS with peaks at −2.3 dBTP), so the gain it needs breaks the peak ceiling, loudnorm falls back to its
     /// dynamic mode, and short files came out more than 1 LU off target.
     /// </summary>
-    private async Task NormalizeToMp3Async(string input, string outputMp3Path, LoudnessTarget target, CancellationToken ct)
+    public async Task NormalizeAsync(string input, string output, LoudnessTarget target, CancellationToken ct)
     {
+        string[] codec = output.EndsWith(".wav", StringComparison.OrdinalIgnoreCase) ? ["-c:a", "pcm_s16le"] : ["-c:a", "libmp3lame", "-b:a", "96k"];
         var measured = await MeasureLoudnessAsync(input, ct);
         if (double.IsInfinity(measured.IntegratedLufs) || measured.IntegratedLufs < -70)
         {
             // Silence: nothing to normalize.
-            await FfmpegAsync(["-i", input, "-ar", Inv(SampleRate), "-ac", "1", "-c:a", "libmp3lame", "-b:a", "96k", outputMp3Path], ct);
+            await FfmpegAsync(["-i", input, "-ar", Inv(SampleRate), "-ac", "1", .. codec, output], ct);
             return;
         }
         var gain = target.IntegratedLufs - measured.IntegratedLufs;
@@ -87,8 +91,8 @@ public sealed partial class AudioTools(IProcessRunner runner) : IAudioTools
         {
             var limit = Math.Clamp(Math.Pow(10, ceiling / 20), 0.0625, 1);
             var filter = $"aresample=192000,volume={Inv(Math.Round(gain, 2))}dB,alimiter=limit={Inv(Math.Round(limit, 4))}:attack=1:release=50:level=false,aresample={Inv(SampleRate)}";
-            await FfmpegAsync(["-i", input, "-af", filter, "-ar", Inv(SampleRate), "-ac", "1", "-c:a", "libmp3lame", "-b:a", "96k", outputMp3Path], ct);
-            var result = await MeasureLoudnessAsync(outputMp3Path, ct);
+            await FfmpegAsync(["-i", input, "-af", filter, "-ar", Inv(SampleRate), "-ac", "1", .. codec, output], ct);
+            var result = await MeasureLoudnessAsync(output, ct);
             if (target.IsMet(result, 0.5)) return;
             gain += target.IntegratedLufs - result.IntegratedLufs;
             if (result.TruePeakDbtp > target.TruePeakDbtp) ceiling -= result.TruePeakDbtp - target.TruePeakDbtp + 0.2;

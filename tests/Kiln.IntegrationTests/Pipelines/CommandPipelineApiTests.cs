@@ -73,7 +73,9 @@ public sealed class CommandPipelineApiTests(PostgresServer pg)
         var artifacts = await (await user.Client.GetAsync($"/api/jobs/{job.Id()}/artifacts")).Json(HttpStatusCode.OK);
         var stats = artifacts.EnumerateArray().Single(a => a.GetProperty("name").GetString() == "stats.json");
         var json = JsonDocument.Parse(await user.Client.GetByteArrayAsync(stats.GetProperty("downloadUrl").GetString())).RootElement;
-        json.GetRawText().ShouldContain("kiln", Case.Insensitive);
+        json.GetProperty("words").GetInt32().ShouldBe(20 * 13, json.GetRawText()); // numbers are not words
+        json.GetProperty("sentences").GetInt32().ShouldBe(40, json.GetRawText());
+        json.GetProperty("keywords").EnumerateArray().Select(k => k.GetProperty("word").GetString()).ShouldBe(["clay", "fire", "glass", "glazes", "high"], json.GetRawText()); // the keywords=5 option reached the command; ties are alphabetical
         (await user.Client.Balance()).GetProperty("available").GetInt64().ShouldBe(23);
         await using var db = host.NewDbContext();
         await DbAssertions.LedgerBalances(db);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Kiln.Core.Media;
 
 namespace Kiln.Core.Pipelines.PdfAudiobook;
@@ -10,13 +9,11 @@ public sealed record NarratedChapter(int Index, string Title, string WavPath, do
 
 /// <summary>
 /// Turns narrated chapter WAVs into the book: one WAV with a pause between chapters, normalized to audiobook loudness
-/// (−18 LUFS integrated, true peak ≤ −3 dBTP, two-pass <c>loudnorm</c>), an M4B with chapter marks and cover art,
+/// (−18 LUFS integrated, true peak ≤ −3 dBTP), an M4B with chapter marks and cover art,
 /// and one MP3 per chapter cut from the normalized book so every chapter sounds the same.
 /// </summary>
-public sealed class AudiobookAssembler(IProcessRunner runner)
+public sealed class AudiobookAssembler(IProcessRunner runner, IAudioTools audio)
 {
-    public const double TargetLufs = -18;
-    public const double TargetTruePeak = -3;
     private const double GapSeconds = 1.2;
     private const int SampleRate = 44100;
     private static readonly TimeSpan Long = TimeSpan.FromHours(2);
@@ -44,24 +41,18 @@ public sealed class AudiobookAssembler(IProcessRunner runner)
         return (book, spans);
     }
 
-    /// <summary>Applies the reading speed and normalizes loudness in two passes (measure, then linear correction).</summary>
+    /// <summary>Applies the reading speed, then normalizes to audiobook loudness (the shared <see cref="IAudioTools.NormalizeAsync"/>).</summary>
     public async Task<string> NormalizeAsync(string wav, double speed, string dir, CancellationToken ct)
     {
-        var tempo = Math.Abs(speed - 1) < 0.001 ? "" : $"atempo={Num(speed)},";
-        var measureFilter = $"{tempo}loudnorm=I={Num(TargetLufs)}:TP={Num(TargetTruePeak)}:LRA=11:print_format=json";
-        var measured = await runner.RunAsync(new ProcessSpec("ffmpeg", ["-nostdin", "-hide_banner", "-i", wav, "-af", measureFilter, "-f", "null", "-"])
-            { Timeout = Long, InstallHint = "install ffmpeg" }, ct);
-        ToolFailedException.EnsureSuccess(measured, "ffmpeg");
-        var json = measured.Stderr[measured.Stderr.LastIndexOf('{')..(measured.Stderr.LastIndexOf('}') + 1)];
-        using var doc = JsonDocument.Parse(json);
-        string M(string name) => doc.RootElement.GetProperty(name).GetString()!;
-        var apply = $"{tempo}loudnorm=I={Num(TargetLufs)}:TP={Num(TargetTruePeak)}:LRA=11:measured_I={M("input_i")}:measured_TP={M("input_tp")}"
-            + $":measured_LRA={M("input_lra")}:measured_thresh={M("input_thresh")}:offset={M("target_offset")}:linear=true";
+        if (Math.Abs(speed - 1) >= 0.001)
+        {
+            var paced = Path.Combine(dir, "book-paced.wav");
+            await Ffmpeg(ct, "-i", wav, "-af", $"atempo={Num(speed)}", "-ar", Num(SampleRate), "-ac", "1", "-c:a", "pcm_s16le", paced);
+            wav = paced;
+        }
         var output = Path.Combine(dir, "book.wav");
-        // loudnorm works at 192 kHz internally; -ar brings it back. A limiter after it keeps the true peak under the
-        // ceiling when the linear gain alone would overshoot (quiet speech with sharp consonants).
-        await Ffmpeg(ct, "-i", wav, "-af", $"{apply},aresample={SampleRate},alimiter=limit={Num(Math.Pow(10, (TargetTruePeak - 0.5) / 20))}:level=false",
-            "-ar", Num(SampleRate), "-ac", "1", "-c:a", "pcm_s16le", output);
+        // The master keeps a decibel more headroom than the target: AAC and MP3 encoding raise inter-sample peaks.
+        await audio.NormalizeAsync(wav, output, LoudnessTarget.Audiobook with { TruePeakDbtp = LoudnessTarget.Audiobook.TruePeakDbtp - 1 }, ct);
         return output;
     }
 

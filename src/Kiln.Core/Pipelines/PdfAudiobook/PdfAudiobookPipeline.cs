@@ -12,7 +12,7 @@ namespace Kiln.Core.Pipelines.PdfAudiobook;
 /// PDF (page range) → cleaned text → chapters (outline, else headings) → narration per chapter (checkpointed) →
 /// one M4B with chapter marks and cover, an MP3 per chapter, chapters.json and the cleaned text.
 /// </summary>
-public sealed partial class PdfAudiobookPipeline(IPdfTools pdf, ISpeechSynthesizer speech, IProcessRunner runner) : Pipeline<PdfAudiobookOptions>
+public sealed partial class PdfAudiobookPipeline(IPdfTools pdf, ISpeechSynthesizer speech, IProcessRunner runner, IAudioTools audio) : Pipeline<PdfAudiobookOptions>
 {
     public const string PipelineId = "pdf-audiobook";
     // A paid voice is priced by the minute; before the run, minutes are estimated from pages.
@@ -53,7 +53,7 @@ public sealed partial class PdfAudiobookPipeline(IPdfTools pdf, ISpeechSynthesiz
         var progress = context.Progress;
         var work = Directory.CreateDirectory(Path.Combine(context.ScratchDirectory, "work")).FullName;
         var outDir = Directory.CreateDirectory(Path.Combine(context.ScratchDirectory, "out")).FullName;
-        var assembler = new AudiobookAssembler(runner);
+        var assembler = new AudiobookAssembler(runner, audio);
 
         PdfInfo info;
         var pages = new List<(int Page, string Text)>();

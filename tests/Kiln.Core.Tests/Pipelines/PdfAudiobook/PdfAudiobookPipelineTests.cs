@@ -40,9 +40,12 @@ public sealed class PdfAudiobookPipelineTests : IDisposable
         info.RootElement.GetProperty("chapters").EnumerateArray().Select(c => c.GetProperty("tags").GetProperty("title").GetString()).ShouldBe(["Getting Started", "All About Glazes"]);
         info.RootElement.GetProperty("format").GetProperty("tags").GetProperty("title").GetString().ShouldBe("The Kiln Handbook");
 
-        var (lufs, peak) = await Loudness(_dir.File("out/book.m4b"), ct);
-        lufs.ShouldBeInRange(-19, -17);
-        peak.ShouldBeLessThanOrEqualTo(-3);
+        foreach (var file in new[] { "book.m4b", "chapter-01.mp3", "chapter-02.mp3" })
+        {
+            var (lufs, peak) = await Loudness(_dir.File("out/" + file), ct);
+            lufs.ShouldBeInRange(-19, -17, file);
+            peak.ShouldBeLessThanOrEqualTo(-3, file);
+        }
 
         var chapters = JsonDocument.Parse(await File.ReadAllTextAsync(_dir.File("out/chapters.json"), ct)).RootElement.GetProperty("chapters");
         chapters.GetArrayLength().ShouldBe(2);
