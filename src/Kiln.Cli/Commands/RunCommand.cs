@@ -144,6 +144,9 @@ public static class RunCommand
             catch (PipelineException ex)
             {
                 Fail(console, ex.Code, ex.Message);
+                // The CLI's user is the operator: the tool's own words help here, where a web user must not see them.
+                if (ex.InnerException is ToolFailedException tool && !string.IsNullOrWhiteSpace(tool.Detail))
+                    console.MarkupLine($"[grey]{Markup.Escape(tool.Tool)}: {Markup.Escape(tool.Detail)}[/]");
                 return ExitFailed;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -112,11 +112,12 @@ public sealed partial class AudioTools(IProcessRunner runner) : IAudioTools
 
     public async Task<LoudnessMeasurement> MeasureLoudnessAsync(string path, CancellationToken ct)
     {
-        var result = await FfmpegAsync(["-nostats", "-i", path, "-af", "ebur128=peak=true", "-f", "null", "-"], ct);
+        var result = await FfmpegAsync(["-nostats", "-i", path, "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"], ct);
         return ParseEbur128(result.Stderr) ?? throw new ToolFailedException("ffmpeg", 0, "no ebur128 summary in ffmpeg output");
     }
 
-    /// <summary>Reads the summary ebur128 prints last: "Integrated loudness: I: -16.1 LUFS" and "True peak: Peak: -1.4 dBFS".</summary>
+    /// <summary>Reads the summary ebur128 prints last (per-frame lines go to the verbose log level, so an hour of audio does not
+    /// overflow the captured stderr and cut the summary off): "Integrated loudness: I: -16.1 LUFS" and "True peak: Peak: -1.4 dBFS".</summary>
     internal static LoudnessMeasurement? ParseEbur128(string stderr)
     {
         var summary = stderr.LastIndexOf("Summary:", StringComparison.Ordinal);

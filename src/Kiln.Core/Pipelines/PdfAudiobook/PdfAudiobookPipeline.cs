@@ -129,6 +129,10 @@ public sealed partial class PdfAudiobookPipeline(IPdfTools pdf, ISpeechSynthesiz
             var cover = await assembler.RenderCoverAsync(input.Path, work, ct);
             var m4b = Path.Combine(outDir, "book.m4b");
             await assembler.WriteM4bAsync(bookWav, spans, options.Speed, title, null, cover, m4b, ct);
+            var loudness = await audio.MeasureLoudnessAsync(m4b, ct);
+            var length = TimeSpan.FromSeconds(Math.Round(await assembler.DurationAsync(m4b, ct)));
+            await context.Reporter.LogAsync(string.Create(CultureInfo.InvariantCulture,
+                $"book.m4b: {length:g} long, {loudness.IntegratedLufs:0.0} LUFS, true peak {loudness.TruePeakDbtp:0.0} dBTP."), ct);
             await context.Artifacts.AddAsync("book.m4b", "audio/mp4", m4b, ct);
             if (options.ChapterMp3s)
                 foreach (var c in spans)
@@ -168,6 +172,8 @@ public sealed partial class PdfAudiobookPipeline(IPdfTools pdf, ISpeechSynthesiz
     internal static IEnumerable<string> Chunks(string heading, string text)
     {
         yield return heading;
+        // List bullets on their own line would be read as "bullet": a list item is read as a sentence of its own.
+        text = DoubledStop().Replace(Bullet().Replace(text, ". "), "$1 ").TrimStart('.', ' ');
         var current = new StringBuilder();
         foreach (var sentence in Sentence().Split(text.Replace('\n', ' ')).Select(s => s.Trim()).Where(s => s.Length > 0))
         {
@@ -190,6 +196,12 @@ public sealed partial class PdfAudiobookPipeline(IPdfTools pdf, ISpeechSynthesiz
         }
         if (current.Length > 0) yield return current.ToString();
     }
+
+    [GeneratedRegex(@"([:;,.!?])\s*\.\s")]
+    private static partial Regex DoubledStop();
+
+    [GeneratedRegex(@"\s*[•▪◦‣∙]\s*")]
+    private static partial Regex Bullet();
 
     [GeneratedRegex(@"(?<=[.!?])\s+(?=[A-Z0-9""'(])")]
     private static partial Regex Sentence();

@@ -103,6 +103,12 @@ public sealed class PdfAudiobookPipelineTests : IDisposable
         string.Join(' ', chunks.Skip(1)).ShouldBe(text);
     }
 
+    [Fact]
+    public void List_bullets_are_read_as_pauses_not_as_words()
+    {
+        PdfAudiobookPipeline.Chunks("H.", "This proposes: •\n\nA standard way.\n\n•\n\nA second way").Skip(1).ShouldBe(["This proposes: A standard way. A second way"]);
+    }
+
     private static PipelineContext WithCheckpoints(PipelineContext c, ICheckpointStore store) => new()
     {
         JobId = c.JobId, Inputs = c.Inputs, Options = c.Options, ScratchDirectory = c.ScratchDirectory, Reporter = c.Reporter,
