@@ -4,12 +4,14 @@ using Kiln.Core.Billing;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Kiln.Web.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Kiln.Web.Api;
 
 public sealed record CheckoutRequestDto(string Kind, string ItemId);
 public sealed record CheckoutDto(Uri Url, string Provider);
 public sealed record PortalDto(Uri Url);
+public sealed record PaymentWebhookReceiptDto(bool Received, bool Duplicate);
 public sealed record PaymentEventDto(Guid Id, string Provider, string EventId, string Type, string Status, int Attempts, DateTime ReceivedAt,
     DateTime NextAttemptAt, DateTime? ProcessedAt, string? LastError, string? Payload)
 {
@@ -26,7 +28,7 @@ public static class BillingApi
     /// <summary>The public price list; map on an anonymous group.</summary>
     public static RouteGroupBuilder MapBillingCatalogApi(this RouteGroupBuilder anonymous)
     {
-        anonymous.MapGet("/billing/catalog", (BillingCatalog catalog) => Results.Ok(catalog.View())).WithTags("Billing")
+        anonymous.MapGet("/billing/catalog", (BillingCatalog catalog) => TypedResults.Ok(catalog.View())).WithTags("Billing")
             .WithSummary("Credit packs and plans with prices (minor units), allowances and limits, and the active payment provider.");
         return anonymous;
     }
@@ -38,22 +40,26 @@ public static class BillingApi
         billing.MapPost("/checkout", async (CheckoutRequestDto r, CurrentUser me, ClaimsPrincipal user, CreateCheckoutCommand checkout, CancellationToken ct) =>
         {
             var result = await checkout.Run(me.Workspace, r.Kind ?? "", r.ItemId ?? "", user.FindFirstValue(ClaimTypes.Email), ct);
-            return Problems.Map(result, c => Results.Ok(new CheckoutDto(c.RedirectUrl, c.Provider)));
-        }).WithSummary("Start a checkout for a pack or plan; redirect the payer to the returned url.");
+            return Problems.Map(result, c => TypedResults.Ok(new CheckoutDto(c.RedirectUrl, c.Provider)));
+        }).WithSummary("Start a checkout for a pack or plan; redirect the payer to the returned url.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status502BadGateway);
 
         billing.MapPost("/portal", async (CurrentUser me, CreatePortalCommand portal, CancellationToken ct) =>
-            Problems.Map(await portal.Run(me.Workspace, ct), url => Results.Ok(new PortalDto(url))))
-            .WithSummary("A provider-hosted page to manage the subscription and payment method.");
+            Problems.Map(await portal.Run(me.Workspace, ct), url => TypedResults.Ok(new PortalDto(url))))
+            .WithSummary("A provider-hosted page to manage the subscription and payment method.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status502BadGateway);
 
-        billing.MapGet("/subscription", async (CurrentUser me, GetSubscriptionQuery q, CancellationToken ct) => Results.Ok(await q.Run(me.Workspace, ct)))
+        billing.MapGet("/subscription", async (CurrentUser me, GetSubscriptionQuery q, CancellationToken ct) => TypedResults.Ok(await q.Run(me.Workspace, ct)))
             .WithSummary("The workspace's plan, subscription status, renewal date, allowance left and plan limits.");
 
         billing.MapPost("/subscription/cancel", async (CurrentUser user, CancelSubscriptionCommand cancel, CancellationToken ct) =>
-            Problems.Map(await cancel.Run(user.Caller, ct), o => Results.Ok(o.Subscription)))
+            Problems.Map(await cancel.Run(user.Caller, ct), o => TypedResults.Ok(o.Subscription)))
             .WithSummary("Cancel the subscription where the provider has no portal (subscription cancelVia = kiln: Mollie, sandbox). "
-            + "Owners and admins. Renewals stop; the plan and its allowance run to the current period end. Canceling again answers the same.");
+            + "Owners and admins. Renewals stop; the plan and its allowance run to the current period end. Canceling again answers the same.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status502BadGateway);
 
-        billing.MapGet("/payments", async (CurrentUser me, ListPaymentsQuery q, int? take, CancellationToken ct) => Results.Ok(await q.Run(me.Workspace, take ?? 50, ct)))
+        billing.MapGet("/payments", async (CurrentUser me, ListPaymentsQuery q, int? take, CancellationToken ct) => TypedResults.Ok(await q.Run(me.Workspace, take ?? 50, ct)))
             .WithSummary("Payment history, newest first, with receipt or invoice links.");
         return api;
     }
@@ -62,7 +68,7 @@ public static class BillingApi
     public static RouteGroupBuilder MapBillingAdminApi(this RouteGroupBuilder admin)
     {
         var billing = admin.MapGroup("/billing").WithTags("Admin");
-        billing.MapGet("/events", async (ListPaymentEventsQuery q, string? status, int? take, bool? payload, CancellationToken ct) =>
+        billing.MapGet("/events", async Task<Results<Ok<IEnumerable<PaymentEventDto>>, ProblemHttpResult>> (ListPaymentEventsQuery q, string? status, int? take, bool? payload, CancellationToken ct) =>
         {
             PaymentEventStatus? s = null;
             if (!string.IsNullOrEmpty(status))
@@ -72,20 +78,23 @@ public static class BillingApi
                 s = parsed;
             }
             var events = await q.Run(s, take ?? 100, ct);
-            return Results.Ok(events.Select(e => PaymentEventDto.From(e, payload ?? false)));
-        }).WithSummary("Webhook inbox: status, attempts, next attempt and last error (payload on request).");
+            return TypedResults.Ok(events.Select(e => PaymentEventDto.From(e, payload ?? false)));
+        }).WithSummary("Webhook inbox: status, attempts, next attempt and last error (payload on request).")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
 
         billing.MapPost("/events/{id:guid}/retry", async (Guid id, RetryPaymentEventCommand retry, CancellationToken ct) =>
-            Problems.Map(await retry.Run(id, ct), e => Results.Ok(PaymentEventDto.From(e, false))))
-            .WithSummary("Queue a failed or waiting payment event for processing now.");
+            Problems.Map(await retry.Run(id, ct), e => TypedResults.Ok(PaymentEventDto.From(e, false))))
+            .WithSummary("Queue a failed or waiting payment event for processing now.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         billing.MapGet("/shortfalls", async (ListCreditShortfallsQuery q, bool? unresolved, CancellationToken ct) =>
-            Results.Ok(await q.Run(unresolved ?? true, ct)))
+            TypedResults.Ok(await q.Run(unresolved ?? true, ct)))
             .WithSummary("Refunds that could not claw back all their credits because they were already spent.");
 
         billing.MapPost("/shortfalls/{id:guid}/resolve", async (Guid id, ResolveCreditShortfallCommand resolve, CancellationToken ct) =>
-            Problems.Map(await resolve.Run(id, ct), Results.Ok))
-            .WithSummary("Mark a refund shortfall as settled or written off.");
+            Problems.Map(await resolve.Run(id, ct), TypedResults.Ok))
+            .WithSummary("Mark a refund shortfall as settled or written off.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return admin;
     }
 
@@ -97,19 +106,21 @@ public static class BillingApi
         {
             hooks.MapPost($"/{provider}", (HttpRequest request, ReceiveWebhookCommand intake, CancellationToken ct) => Receive(provider, request, intake, ct))
                 .WithSummary($"{char.ToUpperInvariant(provider[0])}{provider[1..]} webhook: verified on the raw body, stored once, processed by the worker.")
-                .DisableAntiforgery();
+                .DisableAntiforgery()
+                .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+                .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         }
         return app;
     }
 
-    private static async Task<IResult> Receive(string provider, HttpRequest request, ReceiveWebhookCommand intake, CancellationToken ct)
+    private static async Task<Results<Ok<PaymentWebhookReceiptDto>, ProblemHttpResult>> Receive(string provider, HttpRequest request, ReceiveWebhookCommand intake, CancellationToken ct)
     {
         if (request.ContentLength > MaxWebhookBytes) return Problems.From(TooLarge);
         var body = await ReadCapped(request.Body, ct);
         if (body is null) return Problems.From(TooLarge);
         var headers = request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var result = await intake.Run(provider, body, headers, ct);
-        return Problems.Map(result, r => Results.Ok(new { received = true, duplicate = r.Duplicate }));
+        return Problems.Map(result, r => TypedResults.Ok(new PaymentWebhookReceiptDto(true, r.Duplicate)));
     }
 
     // Reads the exact bytes that were signed; re-serialized JSON would not verify.
