@@ -53,7 +53,7 @@ public static class WebPipeline
         api.MapGroup("/admin").RequireAuthorization(KilnPolicies.Admin).MapBillingAdminApi();
 
         app.MapBlobEndpoints();
-        app.MapWebhooks();
+        app.MapPaymentWebhooks();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
         {
