@@ -28,7 +28,7 @@ public sealed class JourneyTests(KilnApp app)
         await s.Page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
 
         // Workspace settings: an API key is shown once, works, and stops working when revoked.
-        await s.GoAsync("/workspace");
+        await s.GoAsync("/workspace/api-keys");
         await s.Page.GetByLabel("Key name").FillAsync("CI");
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
         var key = await s.Page.Locator("#new-key-value").InputValueAsync();
@@ -37,7 +37,7 @@ public sealed class JourneyTests(KilnApp app)
         await s.MobileShotAsync("workspace");
         var withKey = new Dictionary<string, string> { ["Authorization"] = "Bearer " + key };
         (await s.Page.APIRequest.GetAsync("/api/credits", new() { Headers = withKey })).Status.ShouldBe(200);
-        await s.GoAsync("/workspace");
+        await s.GoAsync("/workspace/api-keys");
         (await s.Page.Locator("#new-key-value").CountAsync()).ShouldBe(0);
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Revoke key CI" }).ClickAsync();
         await Expect(s.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("revoked");
@@ -46,6 +46,7 @@ public sealed class JourneyTests(KilnApp app)
         // Members: add a colleague by email, then remove them again.
         var colleague = Email("colleague");
         await app.CreateUserAsync(colleague, BrowserSession.Password, isAdmin: false);
+        await s.GoAsync("/workspace/members");
         await s.Page.GetByLabel("Add a member by email").FillAsync(colleague);
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Add", Exact = true }).ClickAsync();
         await Expect(s.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("is now a member");

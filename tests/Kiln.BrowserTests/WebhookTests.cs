@@ -21,7 +21,7 @@ public sealed class WebhookTests(KilnApp app)
         receiver.Respond = (_, _) => (200, "{}");
         await using var s = await BrowserSession.OpenAsync(app, nameof(An_owner_adds_an_endpoint_sees_the_secret_once_and_a_test_event_is_delivered), javaScript: false);
         await s.SignUpAsync($"hooks-{Guid.NewGuid():N}"[..20] + "@example.com");
-        await s.GoAsync("/workspace#webhooks");
+        await s.GoAsync("/workspace/webhooks");
         await Expect(s.Page.GetByRole(AriaRole.Heading, new() { Name = "Webhooks", Exact = true })).ToBeVisibleAsync();
         await Expect(s.Page.GetByText("No webhook endpoints yet.")).ToBeVisibleAsync();
 
@@ -43,7 +43,7 @@ public sealed class WebhookTests(KilnApp app)
         await s.ShotAsync("webhook-created");
 
         // The secret is not shown again.
-        await s.GoAsync("/workspace#webhooks");
+        await s.GoAsync("/workspace/webhooks");
         (await s.Page.Locator("#new-webhook-secret").CountAsync()).ShouldBe(0);
 
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Send a test event to " + url }).ClickAsync();
@@ -71,7 +71,7 @@ public sealed class WebhookTests(KilnApp app)
         // An endpoint Kiln disabled (here: as if it had answered 410 Gone) offers Enable instead of Send test.
         await app.WithScope(sp => sp.GetRequiredService<KilnDbContext>().Set<WebhookEndpoint>().IgnoreQueryFilters().Where(e => e.Url == url)
             .ExecuteUpdateAsync(u => u.SetProperty(e => e.Enabled, false).SetProperty(e => e.DisabledReason, "The endpoint answered 410 Gone.")));
-        await s.GoAsync("/workspace#webhooks");
+        await s.GoAsync("/workspace/webhooks");
         await Expect(s.Page.Locator("#webhook-endpoints")).ToContainTextAsync("410 Gone");
         await Expect(s.Page.GetByRole(AriaRole.Button, new() { Name = "Send a test event to " + url })).ToHaveCountAsync(0);
         await s.ShotAsync("webhook-disabled");

@@ -3,6 +3,7 @@ using Kiln.Core.Credits;
 using Kiln.Core.Jobs;
 using Kiln.Core.Storage;
 using Kiln.Web.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Kiln.Web.Api;
@@ -12,40 +13,52 @@ public static class JobsApi
     public static RouteGroupBuilder MapJobsApi(this RouteGroupBuilder api)
     {
         var jobs = api.MapGroup("/jobs").WithTags("Jobs");
-        jobs.MapPost("/estimate", Estimate).WithSummary("Validate a job request and return its cost estimate and the balance after it.");
-        jobs.MapPost("/", Create).WithSummary("Create a job. Holds its estimated cost; answers 402 insufficient_credits and creates nothing when the balance is short. Send Idempotency-Key to make retries safe.");
-        jobs.MapGet("/", List).WithSummary("List the workspace's jobs, newest first, filtered by status and pipeline.");
-        jobs.MapGet("/{id:guid}", Get).WithSummary("Get one job.");
-        jobs.MapPost("/{id:guid}/cancel", Cancel).WithSummary("Cancel a queued or running job; its hold is released.");
-        jobs.MapPost("/{id:guid}/retry", Retry).WithSummary("Run a failed or canceled job again as a new job (same inputs and options, a new hold).");
-        jobs.MapGet("/{id:guid}/events", Events).WithSummary("Stream the job's events as Server-Sent Events; resumes after Last-Event-ID.");
-        jobs.MapGet("/{id:guid}/artifacts", Artifacts).WithSummary("List the job's artifacts with short-lived signed download URLs.");
-        jobs.MapGet("/{id:guid}/artifacts/{artifactId:guid}/download", Download).WithSummary("Redirect to a short-lived signed download URL of one artifact.");
+        jobs.MapPost("/estimate", Estimate).WithSummary("Validate a job request and return its cost estimate and the balance after it.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        jobs.MapPost("/", Create).WithSummary("Create a job. Holds its estimated cost; answers 402 insufficient_credits and creates nothing when the balance is short. Send Idempotency-Key to make retries safe.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status402PaymentRequired).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        jobs.MapGet("/", List).WithSummary("List the workspace's jobs, newest first, filtered by status and pipeline.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        jobs.MapGet("/{id:guid}", Get).WithSummary("Get one job.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapPost("/{id:guid}/cancel", Cancel).WithSummary("Cancel a queued or running job; its hold is released.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        jobs.MapPost("/{id:guid}/retry", Retry).WithSummary("Run a failed or canceled job again as a new job (same inputs and options, a new hold).")
+            .ProducesProblem(StatusCodes.Status402PaymentRequired).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        jobs.MapGet("/{id:guid}/events", Events).WithSummary("Stream the job's events as Server-Sent Events; resumes after Last-Event-ID.")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream") // written to the response as it happens, so no typed result
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{id:guid}/artifacts", Artifacts).WithSummary("List the job's artifacts with short-lived signed download URLs.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{id:guid}/artifacts/{artifactId:guid}/download", Download).WithSummary("Redirect to a short-lived signed download URL of one artifact.")
+            .Produces(StatusCodes.Status302Found) // RedirectHttpResult declares no metadata of its own
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 
-    private static async Task<IResult> Estimate(JobRequest request, CurrentUser user, PlanJobQuery planner, GetBalanceQuery balance, CancellationToken ct)
+    private static async Task<Results<Ok<EstimateDto>, ProblemHttpResult>> Estimate(JobRequest request, CurrentUser user, PlanJobQuery planner, GetBalanceQuery balance, CancellationToken ct)
     {
         var plan = await planner.Run(user.Workspace, request, ct);
         if (plan.Error is { } e) return Problems.From(e);
         var b = await balance.Run(user.Workspace, ct);
         var cost = plan.Value!.Plan.EstimatedCost;
         var estimate = plan.Value.Plan.Estimate;
-        return Results.Ok(new EstimateDto(plan.Value.Pipeline.Descriptor.Id, cost, b.Available, b.Available - cost, b.Available >= cost, plan.Value.Plan.OptionsJson,
+        return TypedResults.Ok(new EstimateDto(plan.Value.Pipeline.Descriptor.Id, cost, b.Available, b.Available - cost, b.Available >= cost, plan.Value.Plan.OptionsJson,
             estimate.Lines.Select(l => new PriceLineDto(l.Meter, l.Label, l.Quantity, l.UnitPrice, l.Credits)).ToList(), estimate.MinimumApplied));
     }
 
-    private static async Task<IResult> Create(JobRequest request, CurrentUser user, CreateJobCommand create,
+    private static async Task<Results<Created<JobDto>, Ok<JobDto>, ProblemHttpResult>> Create(JobRequest request, CurrentUser user, CreateJobCommand create,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken ct)
     {
         var result = await create.Run(user.Workspace, user.UserId, request, idempotencyKey, ct);
         if (result.Error is { } e) return Problems.From(e);
         var dto = JobDto.From(result.Value!.Job);
         if (!result.Value.Existing) KilnMetricsWeb.JobCreated(dto.Pipeline);
-        return result.Value.Existing ? Results.Ok(dto) : Results.Created($"/api/jobs/{dto.Id}", dto);
+        return result.Value.Existing ? TypedResults.Ok(dto) : TypedResults.Created($"/api/jobs/{dto.Id}", dto);
     }
 
-    private static async Task<IResult> List(CurrentUser user, ListJobsQuery query, string? status, string? pipeline, int? page, int? pageSize, CancellationToken ct)
+    private static async Task<Results<Ok<Paged<JobDto>>, ProblemHttpResult>> List(CurrentUser user, ListJobsQuery query, string? status, string? pipeline, int? page, int? pageSize, CancellationToken ct)
     {
         JobStatus? s = null;
         if (!string.IsNullOrEmpty(status))
@@ -55,30 +68,30 @@ public static class JobsApi
             s = parsed;
         }
         var p = await query.Run(user.Workspace, s, pipeline, page ?? 1, pageSize ?? 20, ct);
-        return Results.Ok(new Paged<JobDto>(p.Items.Select(JobDto.From).ToList(), p.Page, p.PageSize, p.Total));
+        return TypedResults.Ok(new Paged<JobDto>(p.Items.Select(JobDto.From).ToList(), p.Page, p.PageSize, p.Total));
     }
 
-    private static async Task<IResult> Get(Guid id, CurrentUser user, GetJobQuery query, CancellationToken ct) =>
-        await query.Run(user.Workspace, id, ct) is { } job ? Results.Ok(JobDto.From(job)) : Problems.NotFound("Job");
+    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Get(Guid id, CurrentUser user, GetJobQuery query, CancellationToken ct) =>
+        await query.Run(user.Workspace, id, ct) is { } job ? TypedResults.Ok(JobDto.From(job)) : Problems.NotFound("Job");
 
-    private static async Task<IResult> Cancel(Guid id, CurrentUser user, CancelJobCommand cancel, CancellationToken ct) =>
-        Problems.Map(await cancel.Run(user.Workspace, id, ct), j => Results.Ok(JobDto.From(j)));
+    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Cancel(Guid id, CurrentUser user, CancelJobCommand cancel, CancellationToken ct) =>
+        Problems.Map(await cancel.Run(user.Workspace, id, ct), j => TypedResults.Ok(JobDto.From(j)));
 
-    private static async Task<IResult> Retry(Guid id, CurrentUser user, RetryJobCommand retry, CancellationToken ct) =>
-        Problems.Map(await retry.Run(user.Workspace, id, user.UserId, ct), c => Results.Created($"/api/jobs/{c.Job.Id}", JobDto.From(c.Job)));
+    private static async Task<Results<Created<JobDto>, ProblemHttpResult>> Retry(Guid id, CurrentUser user, RetryJobCommand retry, CancellationToken ct) =>
+        Problems.Map(await retry.Run(user.Workspace, id, user.UserId, ct), c => TypedResults.Created($"/api/jobs/{c.Job.Id}", JobDto.From(c.Job)));
 
-    private static async Task<IResult> Artifacts(Guid id, CurrentUser user, GetJobQuery jobs, ListArtifactsQuery artifacts, IBlobStore blobs, CancellationToken ct)
+    private static async Task<Results<Ok<List<ArtifactDto>>, ProblemHttpResult>> Artifacts(Guid id, CurrentUser user, GetJobQuery jobs, ListArtifactsQuery artifacts, IBlobStore blobs, CancellationToken ct)
     {
         if (await jobs.Run(user.Workspace, id, ct) is null) return Problems.NotFound("Job");
         var list = await artifacts.Run(user.Workspace, id, ct);
-        return Results.Ok(list.Select(a => new ArtifactDto(a.Id, a.Name, a.ContentType, a.Size, a.Sha256, a.CreatedAt,
+        return TypedResults.Ok(list.Select(a => new ArtifactDto(a.Id, a.Name, a.ContentType, a.Size, a.Sha256, a.CreatedAt,
             blobs.GetDownloadUrl(a.BlobKey, a.Name, a.ContentType, TimeSpan.FromMinutes(15)).AbsoluteUri)).ToList());
     }
 
-    private static async Task<IResult> Download(Guid id, Guid artifactId, CurrentUser user, ListArtifactsQuery artifacts, IBlobStore blobs, CancellationToken ct)
+    private static async Task<Results<RedirectHttpResult, ProblemHttpResult>> Download(Guid id, Guid artifactId, CurrentUser user, ListArtifactsQuery artifacts, IBlobStore blobs, CancellationToken ct)
     {
         var a = await artifacts.One(user.Workspace, id, artifactId, ct);
-        return a is null ? Problems.NotFound("Artifact") : Results.Redirect(blobs.GetDownloadUrl(a.BlobKey, a.Name, a.ContentType, TimeSpan.FromMinutes(5)).AbsoluteUri);
+        return a is null ? Problems.NotFound("Artifact") : TypedResults.Redirect(blobs.GetDownloadUrl(a.BlobKey, a.Name, a.ContentType, TimeSpan.FromMinutes(5)).AbsoluteUri);
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using Kiln.Core.Accounts;
 using Kiln.Core.Common;
 using Kiln.Core.Webhooks;
 using Kiln.Web.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Kiln.Web.Api;
 
@@ -35,28 +36,34 @@ public static class WebhooksApi
         var hooks = api.MapGroup("/webhooks").WithTags("Webhooks");
 
         hooks.MapGet("/", async (CurrentUser user, ListWebhookEndpointsQuery q, CancellationToken ct) =>
-                Problems.Map(await q.Run(user.Caller, ct), list => Results.Ok(list.Select(v => WebhookEndpointDto.From(v.Endpoint, v.LastDelivery)))))
+                Problems.Map(await q.Run(user.Caller, ct), list => TypedResults.Ok(list.Select(v => WebhookEndpointDto.From(v.Endpoint, v.LastDelivery)))))
             .WithSummary("List the workspace's webhook endpoints with their last delivery (never the secrets).");
         hooks.MapPost("/", async (CreateWebhookRequest r, CurrentUser user, CreateWebhookEndpointCommand create, CancellationToken ct) =>
                 Problems.Map(await create.Run(user.Caller, r.Url ?? "", r.Description, r.Events, ct),
-                    c => Results.Created($"/api/webhooks/{c.Endpoint.Id}", WebhookEndpointDto.From(c.Endpoint, secret: c.Secret))))
-            .WithSummary($"Register an HTTPS endpoint for job events ({string.Join(", ", WebhookEventTypes.Subscribable)}). The signing secret (whsec_…) is in the response once and never again.");
+                    c => TypedResults.Created($"/api/webhooks/{c.Endpoint.Id}", WebhookEndpointDto.From(c.Endpoint, secret: c.Secret))))
+            .WithSummary($"Register an HTTPS endpoint for job events ({string.Join(", ", WebhookEventTypes.Subscribable)}). The signing secret (whsec_…) is in the response once and never again.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         hooks.MapDelete("/{id:guid}", async (Guid id, CurrentUser user, DeleteWebhookEndpointCommand delete, CancellationToken ct) =>
-                Problems.Map(await delete.Run(user.Caller, id, ct), _ => Results.NoContent()))
-            .WithSummary("Delete an endpoint and its delivery history; nothing more is sent to it.");
+                Problems.Map(await delete.Run(user.Caller, id, ct), _ => TypedResults.NoContent()))
+            .WithSummary("Delete an endpoint and its delivery history; nothing more is sent to it.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         hooks.MapPost("/{id:guid}/enable", async (Guid id, CurrentUser user, EnableWebhookEndpointCommand enable, CancellationToken ct) =>
-                Problems.Map(await enable.Run(user.Caller, id, ct), e => Results.Ok(WebhookEndpointDto.From(e))))
-            .WithSummary("Turn a disabled endpoint (failing too long, or answered 410 Gone) back on; new events are sent to it again.");
+                Problems.Map(await enable.Run(user.Caller, id, ct), e => TypedResults.Ok(WebhookEndpointDto.From(e))))
+            .WithSummary("Turn a disabled endpoint (failing too long, or answered 410 Gone) back on; new events are sent to it again.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         hooks.MapPost("/{id:guid}/test", async (Guid id, CurrentUser user, SendTestWebhookCommand test, CancellationToken ct) =>
-                Problems.Map(await test.Run(user.Caller, id, ct), d => Results.Accepted($"/api/webhooks/{id}/deliveries", WebhookDeliveryDto.From(d))))
-            .WithSummary("Queue a webhook.test event to the endpoint; it is sent within about a second.");
+                Problems.Map(await test.Run(user.Caller, id, ct), d => TypedResults.Accepted($"/api/webhooks/{id}/deliveries", WebhookDeliveryDto.From(d))))
+            .WithSummary("Queue a webhook.test event to the endpoint; it is sent within about a second.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         hooks.MapGet("/{id:guid}/deliveries", async (Guid id, int? page, int? pageSize, CurrentUser user, ListWebhookDeliveriesQuery q, CancellationToken ct) =>
                 Problems.Map(await q.Run(user.Caller, id, page ?? 1, pageSize ?? 20, ct),
-                    p => Results.Ok(new Paged<WebhookDeliveryDto>(p.Items.Select(WebhookDeliveryDto.From).ToList(), p.Page, p.PageSize, p.Total))))
-            .WithSummary("The endpoint's deliveries, newest first, with status, attempts, last HTTP status and error.");
+                    p => TypedResults.Ok(new Paged<WebhookDeliveryDto>(p.Items.Select(WebhookDeliveryDto.From).ToList(), p.Page, p.PageSize, p.Total))))
+            .WithSummary("The endpoint's deliveries, newest first, with status, attempts, last HTTP status and error.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         hooks.MapPost("/{id:guid}/deliveries/{deliveryId:guid}/retry", async (Guid id, Guid deliveryId, CurrentUser user, RetryWebhookDeliveryCommand retry, CancellationToken ct) =>
-                Problems.Map(await retry.Run(user.Caller, id, deliveryId, ct), d => Results.Accepted($"/api/webhooks/{id}/deliveries", WebhookDeliveryDto.From(d))))
-            .WithSummary("Send a failed delivery again now (same webhook-id and body, fresh timestamp and signature).");
+                Problems.Map(await retry.Run(user.Caller, id, deliveryId, ct), d => TypedResults.Accepted($"/api/webhooks/{id}/deliveries", WebhookDeliveryDto.From(d))))
+            .WithSummary("Send a failed delivery again now (same webhook-id and body, fresh timestamp and signature).")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 }

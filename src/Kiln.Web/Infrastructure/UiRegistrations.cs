@@ -31,7 +31,6 @@ public static class UiRegistrations
         services.AddSingleton(sp => new ContentSecurityPolicy(ConnectSources(builder.Configuration), FormTargets(builder.Configuration)));
         services.AddScoped<Queries.UsageQueries>();
         services.AddScoped<Queries.BillingAdminQueries>();
-        services.AddScoped<Pages.Workspace.WebhookActions>();
         return builder;
     }
 

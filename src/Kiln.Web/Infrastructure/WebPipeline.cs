@@ -34,9 +34,13 @@ public static class WebPipeline
         anonymous.MapAuthApi();
         anonymous.MapBillingCatalogApi();
 
+        // Every authenticated endpoint can answer 401 (no or a bad credential) and 403 (no workspace, a role the use
+        // case refuses, a failed antiforgery check), all as problem details: say so once, for the OpenAPI document.
         var api = app.MapGroup("/api").RequireAuthorization()
             .AddEndpointFilter<CookieAntiforgeryFilter>()
-            .AddEndpointFilter<WorkspaceRequired>();
+            .AddEndpointFilter<WorkspaceRequired>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapAccountsApi();
         api.MapWorkspaceApi();
         api.MapCreditsApi();
@@ -49,7 +53,7 @@ public static class WebPipeline
         api.MapGroup("/admin").RequireAuthorization(KilnPolicies.Admin).MapBillingAdminApi();
 
         app.MapBlobEndpoints();
-        app.MapWebhooks();
+        app.MapPaymentWebhooks();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
         {
