@@ -58,7 +58,8 @@ public sealed class AiProviderOptions
     public double MaxRetryAfterSeconds { get; set; } = 60;
     /// <summary>Anthropic requires a limit on the answer; used when the caller sets none.</summary>
     public int MaxOutputTokens { get; set; } = 4096;
-    /// <summary>Prices per model (<c>Prices:{model}:InputPerMillion</c> / <c>OutputPerMillion</c>) for the cost estimate.</summary>
+    /// <summary>Prices per model (<c>Prices:{model}:InputPerMillion</c> / <c>OutputPerMillion</c>) for the cost estimate;
+    /// a ':' in a model name is written '_' here (<c>Prices:llama3.1_8b</c>).</summary>
     public Dictionary<string, AiModelPrice> Prices { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
 

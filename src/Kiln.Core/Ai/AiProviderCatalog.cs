@@ -91,8 +91,11 @@ public sealed class AiProviderCatalog : IAiProviders, IDisposable
         return _clients.GetOrAdd((info.Name, model), key => new Lazy<IChatClient>(() => Build(info, _options[info.Name], key.Item2))).Value;
     }
 
+    /// <remarks>Configuration keys cannot hold ':', so a model such as <c>llama3.1:8b</c> is priced under <c>llama3.1_8b</c>.</remarks>
     public AiModelPrice? PriceOf(string provider, string model) =>
-        _options.TryGetValue(provider, out var o) && o.Prices.TryGetValue(model, out var price) ? price : null;
+        !_options.TryGetValue(provider, out var o) ? null
+        : o.Prices.FirstOrDefault(p => string.Equals(p.Key, model, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(p.Key, model.Replace(':', '_'), StringComparison.OrdinalIgnoreCase)).Value;
 
     private IChatClient Build(AiProviderInfo info, AiProviderOptions options, string model)
     {

@@ -290,6 +290,19 @@ public sealed class AiProviderTests
     }
 
     [Fact]
+    public void Prices_are_found_for_model_names_that_configuration_cannot_spell()
+    {
+        using var services = Build("openai", "http://127.0.0.1:9/v1",
+            ("Kiln:Ai:Providers:p:Models:2", "llama3.1:8b"), ("Kiln:Ai:Providers:p:Prices:llama3.1_8b:InputPerMillion", "0.5"),
+            ("Kiln:Ai:Providers:p:Prices:MODEL-A:OutputPerMillion", "2"));
+        var providers = services.GetRequiredService<IAiProviders>();
+        providers.PriceOf("p", "llama3.1:8b")!.InputPerMillion.ShouldBe(0.5m);
+        providers.PriceOf("p", "model-a")!.OutputPerMillion.ShouldBe(2m);
+        providers.PriceOf("p", "model-b").ShouldBeNull();
+        providers.GetChatClient("p", "llama3.1:8b").ShouldNotBeNull();
+    }
+
+    [Fact]
     public async Task Calls_outside_a_scope_are_not_recorded_into_it()
     {
         await using var server = await FakeOpenAiServer.StartAsync();
