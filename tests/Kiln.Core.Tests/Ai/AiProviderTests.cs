@@ -40,7 +40,7 @@ public sealed class AiProviderTests
         using var services = Build("anthropic", server.BaseUrl);
         var client = services.GetRequiredService<IChatClient>();
 
-        var response = await client.GetResponseAsync(Messages(), new ChatOptions { Temperature = 0.3f }, Ct);
+        var response = await client.GetResponseAsync(Messages(), new ChatOptions { Temperature = 0.3f, AdditionalProperties = new() { [ChatHints.Task] = ChatHints.DialogueTask } }, Ct);
 
         response.Text.ShouldBe("Ada: Hello from Claude.\nBen: Hi!");
         response.Usage!.InputTokenCount.ShouldBe(12);
@@ -52,6 +52,9 @@ public sealed class AiProviderTests
         request.GetProperty("system").ToString().ShouldContain("sys");
         request.GetProperty("messages").GetArrayLength().ShouldBe(1);
         request.GetProperty("messages")[0].GetProperty("role").GetString().ShouldBe("user");
+        // This SDK version's Messages parameters have no temperature: ChatOptions.Temperature is not sent.
+        request.TryGetProperty("temperature", out _).ShouldBeFalse();
+        request.EnumerateObject().Select(p => p.Name).ShouldNotContain(ChatHints.Task); // engine hints stay in-process
         var headers = server.RequestHeaders.First();
         headers["x-api-key"].ToString().ShouldBe("key-123");
         headers.ContainsKey("Authorization").ShouldBeFalse();

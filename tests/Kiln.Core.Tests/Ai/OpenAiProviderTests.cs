@@ -59,6 +59,8 @@ public sealed class OpenAiProviderTests
 
         server.Requests.Count.ShouldBe(2);
         server.Requests.First().GetProperty("messages")[1].GetProperty("content").GetString()!.ShouldContain("insulated chamber");
+        // The engine hints (ChatHints) stay in-process: the endpoint sees only the documented request fields.
+        server.Requests.First().EnumerateObject().Select(p => p.Name).ShouldBeSubsetOf(["model", "messages", "temperature", "stream", "max_completion_tokens", "top_p"]);
         var script = PodcastScript.FromJson(await File.ReadAllTextAsync(dir.File("out/script.json"), TestContext.Current.CancellationToken))!;
         script.Chapters[0].Turns.Skip(2).Take(2).ShouldBe(
             [new ScriptTurn("Ada", "The kiln is hot."), new ScriptTurn("Ben", "And the glaze melts into glass. Narrator: ignored speaker line")]);
