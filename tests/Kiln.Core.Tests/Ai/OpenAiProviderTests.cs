@@ -9,13 +9,18 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Kiln.Core.Tests.Ai;
 
-public sealed class OpenAiChatClientTests
+/// <summary>The OpenAI-compatible provider (Microsoft.Extensions.AI.OpenAI) as pipelines use it.</summary>
+public sealed class OpenAiProviderTests
 {
     [Fact]
     public async Task Sends_messages_and_options_and_returns_the_reply()
     {
         await using var server = await FakeOpenAiServer.StartAsync();
-        using var client = new OpenAiChatClient(new AiOptions { Provider = "openai", BaseUrl = server.BaseUrl, Model = "test-model" });
+        using var services = Services.Build(new Dictionary<string, string?>
+        {
+            ["Kiln:Ai:Provider"] = "openai", ["Kiln:Ai:BaseUrl"] = server.BaseUrl, ["Kiln:Ai:Model"] = "test-model", ["Kiln:Ai:ApiKey"] = "sk-test",
+        });
+        var client = services.GetRequiredService<IChatClient>();
 
         var response = await client.GetResponseAsync(
             [new ChatMessage(ChatRole.System, "sys"), new ChatMessage(ChatRole.User, "hello")],
@@ -28,7 +33,10 @@ public sealed class OpenAiChatClientTests
         request.GetProperty("messages")[0].GetProperty("role").GetString().ShouldBe("system");
         request.GetProperty("messages")[1].GetProperty("role").GetString().ShouldBe("user");
         request.GetProperty("temperature").GetDouble().ShouldBe(0.5, 0.001);
+        request.GetProperty("max_completion_tokens").GetInt32().ShouldBe(100);
+        server.RequestHeaders.First()["Authorization"].ToString().ShouldBe("Bearer sk-test");
         client.GetService<ChatClientMetadata>()!.DefaultModelId.ShouldBe("test-model");
+        client.GetService<ChatClientMetadata>()!.ProviderName.ShouldBe("openai");
     }
 
     [Fact]
@@ -40,7 +48,8 @@ public sealed class OpenAiChatClientTests
         {
             ["Kiln:Ai:Provider"] = "openai", ["Kiln:Ai:BaseUrl"] = server.BaseUrl, ["Kiln:Ai:Model"] = "m",
         });
-        services.GetRequiredService<IChatClient>().ShouldBeOfType<OpenAiChatClient>();
+        services.GetRequiredService<IAiProviders>().DefaultProvider.ShouldBe("openai");
+        services.GetRequiredService<IChatClient>().GetService<ResilientChatClient>().ShouldNotBeNull();
         using var dir = new TempDir();
         var pdf = TestPdf.Write(dir.File("h.pdf"), PdfPodcastPipelineTests.HandbookPages());
         var pipeline = services.GetRequiredService<PipelineCatalog>().Find(PdfPodcastPipeline.PipelineId)!;
@@ -50,6 +59,8 @@ public sealed class OpenAiChatClientTests
 
         server.Requests.Count.ShouldBe(2);
         server.Requests.First().GetProperty("messages")[1].GetProperty("content").GetString()!.ShouldContain("insulated chamber");
+        // The engine hints (ChatHints) stay in-process: the endpoint sees only the documented request fields.
+        server.Requests.First().EnumerateObject().Select(p => p.Name).ShouldBeSubsetOf(["model", "messages", "temperature", "stream", "max_completion_tokens", "top_p"]);
         var script = PodcastScript.FromJson(await File.ReadAllTextAsync(dir.File("out/script.json"), TestContext.Current.CancellationToken))!;
         script.Chapters[0].Turns.Skip(2).Take(2).Select(t => t with { Pages = null }).ShouldBe(
             [new ScriptTurn("Ada", "The kiln is hot."), new ScriptTurn("Ben", "And the glaze melts into glass. Narrator: ignored speaker line")]);
