@@ -66,19 +66,22 @@ public sealed class OpenAiProviderTests
             [new ScriptTurn("Ada", "The kiln is hot."), new ScriptTurn("Ben", "And the glaze melts into glass. Narrator: ignored speaker line")]);
     }
 
-    [Fact]
-    public async Task Endpoint_failures_become_transient_pipeline_errors()
+    [Theory]
+    [InlineData(400, "provider_rejected", false)]
+    [InlineData(401, "provider_rejected", false)]
+    [InlineData(503, "provider_unavailable", true)]
+    public async Task Endpoint_failures_are_permanent_or_transient_by_their_status(int status, string code, bool transient)
     {
         await using var server = await FakeOpenAiServer.StartAsync();
-        server.StatusCode = 400;
+        server.StatusCode = status;
         using var services = Services.Build(new Dictionary<string, string?> { ["Kiln:Ai:Provider"] = "openai", ["Kiln:Ai:BaseUrl"] = server.BaseUrl });
         using var dir = new TempDir();
         var pdf = TestPdf.Write(dir.File("h.pdf"), ["Some text for a chapter that is long enough to matter."]);
         var pipeline = services.GetRequiredService<PipelineCatalog>().Find(PdfPodcastPipeline.PipelineId)!;
         var ex = await Should.ThrowAsync<PipelineException>(() => PipelineHost.RunAsync(pipeline, PipelineTesting.Context(pipeline, services, null, dir.File("scratch"),
             new RecordingReporter(), new CopyingArtifactSink(dir.File("out")), PipelineTesting.PdfInput(pdf, 1)), TestContext.Current.CancellationToken));
-        ex.Code.ShouldBe("ai_failed");
-        ex.Transient.ShouldBeTrue();
+        ex.Code.ShouldBe(code);
+        ex.Transient.ShouldBe(transient);
     }
 
     [Fact]

@@ -112,7 +112,9 @@ public sealed class PdfPodcastPipeline(IPdfTools pdf, IAudioTools audio, ISpeech
             {
                 turns = await writer.WriteChapterAsync(chapter, chapters.Count, options, ct);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException and not PipelineException)
+            // Provider failures are classified by the host by their HTTP status (429/5xx retried, other 4xx not); anything
+            // else the engine throws is treated as a passing failure.
+            catch (Exception ex) when (ex is not OperationCanceledException and not PipelineException and not HttpRequestException and not TimeoutException)
             {
                 throw new PipelineException("ai_failed", "The text engine did not answer; the job will be retried.", transient: true, inner: ex);
             }
