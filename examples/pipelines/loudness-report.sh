@@ -1,7 +1,7 @@
 #!/bin/bash
 # Loudness report for an audio or video file: integrated loudness (LUFS), loudness range (LU) and true peak
 # (dBTP), measured with ffmpeg's EBU R128 filter, compared with a target. A Kiln command pipeline: it speaks the
-# JSON-lines protocol on stdout (docs/command-pipelines.md) and writes report.json and report.md.
+# JSON-lines protocol on stdout (docs/pipelines.md, "Command pipelines") and writes report.json and report.md.
 #
 #   loudness-report.sh INPUT OUTPUT_DIR [--target=-16] [--max-peak=-1]
 #

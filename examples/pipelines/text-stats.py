@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Text statistics for a plain-text or Markdown document: words, sentences, paragraphs, reading time and the top
 keywords (stop words left out). A Kiln command pipeline: it speaks the JSON-lines protocol on stdout
-(docs/command-pipelines.md) and writes stats.json and stats.md. Python 3 standard library only.
+(docs/pipelines.md, "Command pipelines") and writes stats.json and stats.md. Python 3 standard library only.
 
     text-stats.py INPUT OUTPUT_DIR [--keywords=10] [--wpm=230] [--language=en|de] [--format=auto|text|markdown]
 """

@@ -71,6 +71,8 @@ public sealed class WorkerHeartbeat
     public int Capacity { get; set; }
     public DateTime StartedAt { get; set; }
     public DateTime LastSeenAt { get; set; }
+    /// <summary>Space-separated ids of the pipelines this worker can run (its tools are present); null from older workers.</summary>
+    public string? Pipelines { get; set; }
 }
 
 /// <summary>

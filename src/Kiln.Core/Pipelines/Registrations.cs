@@ -21,6 +21,7 @@ public static class PipelineRegistrations
         services.TryAddSingleton(configuration);
         services.AddMedia(configuration);
         services.AddAi(configuration);
+        services.TryAddSingleton<WorkerCapabilities>();
         services.AddPipeline<PdfPodcastPipeline>();
         services.AddPipeline<PdfAudiobookPipeline>();
         services.AddCommandPipelines(configuration);

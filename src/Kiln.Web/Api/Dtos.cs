@@ -10,6 +10,9 @@ public sealed record JobDto(
     string? ErrorCode, string? ErrorMessage, JsonElement Options, IReadOnlyList<Guid> Uploads,
     DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, bool CancelRequested)
 {
+    /// <summary>For a queued job that no live worker can run: what it is waiting for.</summary>
+    public string? WaitingFor { get; init; }
+
     public static JobDto From(Job j) => new(
         j.Id, j.PipelineId, StatusName(j.Status), j.Priority, j.Attempt, j.MaxAttempts, j.ProgressPercent, j.ProgressStep,
         j.ProgressMessage, j.CostEstimate, j.CostActual, j.ErrorCode, j.ErrorMessage,

@@ -71,8 +71,10 @@ public static class JobsApi
         return TypedResults.Ok(new Paged<JobDto>(p.Items.Select(JobDto.From).ToList(), p.Page, p.PageSize, p.Total));
     }
 
-    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Get(Guid id, CurrentUser user, GetJobQuery query, CancellationToken ct) =>
-        await query.Run(user.Workspace, id, ct) is { } job ? TypedResults.Ok(JobDto.From(job)) : Problems.NotFound("Job");
+    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Get(Guid id, CurrentUser user, GetJobQuery query, GetWorkerWaitQuery wait, CancellationToken ct) =>
+        await query.Run(user.Workspace, id, ct) is { } job
+            ? TypedResults.Ok(JobDto.From(job) with { WaitingFor = await wait.Run(job, ct) })
+            : Problems.NotFound("Job");
 
     private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Cancel(Guid id, CurrentUser user, CancelJobCommand cancel, CancellationToken ct) =>
         Problems.Map(await cancel.Run(user.Workspace, id, ct), j => TypedResults.Ok(JobDto.From(j)));

@@ -73,6 +73,10 @@ public sealed partial class JobQueue
         p.Add(new NpgsqlParameter<int>("max", max));
         p.Add(new NpgsqlParameter<int>("cap", accounts.Value.DefaultMaxConcurrentJobs));
         p.Add(new NpgsqlParameter<string>("worker", workerId));
+        // A worker claims only what it can run (WorkerCapabilities); a job no live worker can run stays queued.
+        var claimable = Claimable;
+        p.Add(new NpgsqlParameter<bool>("any", claimable is null));
+        p.Add(new NpgsqlParameter<string[]>("pipelines", claimable ?? []));
     }
 
     private static async Task<List<Job>> ReadJobsAsync(DbDataReader r, CancellationToken ct)
@@ -107,7 +111,7 @@ public sealed partial class JobQueue
         WITH candidates AS (
             SELECT id, workspace_id, priority, run_after FROM jobs
             WHERE id IN (
-                SELECT id FROM jobs WHERE status = 0 AND run_after <= @now
+                SELECT id FROM jobs WHERE status = 0 AND run_after <= @now AND (@any OR pipeline_id = ANY(@pipelines))
                 ORDER BY priority DESC, run_after, id
                 LIMIT @scan)
               AND status = 0

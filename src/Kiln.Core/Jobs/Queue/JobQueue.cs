@@ -16,11 +16,15 @@ public sealed record ArtifactRecord(string Name, string ContentType, long Size, 
 /// a worker whose lease expired (and whose job another worker took over) matches no row, so it can neither
 /// complete nor corrupt the job. Methods return false when the fence rejected the write.
 /// </summary>
+/// <param name="capabilities">The pipelines this process can run; claims take only their jobs (absent: any pipeline).</param>
 public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, JobEvents events, IOptions<JobsOptions> options,
-    IOptions<Accounts.AccountsOptions> accounts, TimeProvider clock)
+    IOptions<Accounts.AccountsOptions> accounts, TimeProvider clock, Pipelines.WorkerCapabilities? capabilities = null)
 {
     private JobsOptions Options => options.Value;
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>The pipeline ids this process may claim, or null for any.</summary>
+    private string[]? Claimable => capabilities?.Pipelines.ToArray();
 
     /// <summary>Claims up to <paramref name="max"/> runnable jobs, highest priority first, within workspace caps.</summary>
     public async Task<List<Job>> ClaimAsync(string workerId, int max, CancellationToken ct)
@@ -30,6 +34,7 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
         var expires = now.AddSeconds(Options.LeaseSeconds);
         var cap = accounts.Value.DefaultMaxConcurrentJobs;
         if (db.IsPostgres) return await ClaimPostgresAsync(workerId, max, ct);
+        var runnable = JsonSerializer.Serialize(Claimable);
 
         // SQLite has one writer at a time, so a claim is a single atomic UPDATE; one job per statement keeps the
         // per-workspace cap exact.
@@ -43,6 +48,7 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
                 WHERE id = (
                     SELECT j.id FROM jobs j JOIN workspaces w ON w.id = j.workspace_id
                     WHERE j.status = 0 AND j.run_after <= {now}
+                      AND (j.pipeline_id IN (SELECT value FROM json_each({runnable})) OR {runnable} = 'null')
                       AND (SELECT count(*) FROM jobs r WHERE r.workspace_id = j.workspace_id AND r.status = 1) < coalesce(w.max_concurrent_jobs, {cap})
                     ORDER BY j.priority DESC, j.run_after, j.id
                     LIMIT 1)

@@ -207,14 +207,15 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, Job
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<Data.KilnDbContext>();
                 var now = DateTime.UtcNow;
+                var pipelines = scope.ServiceProvider.GetService<Pipelines.WorkerCapabilities>() is { } caps ? string.Join(' ', caps.Pipelines) : null;
                 var n = await db.WorkerHeartbeats.Where(w => w.WorkerId == WorkerId)
-                    .ExecuteUpdateAsync(s => s.SetProperty(w => w.LastSeenAt, now).SetProperty(w => w.Running, _running.Count), ct);
+                    .ExecuteUpdateAsync(s => s.SetProperty(w => w.LastSeenAt, now).SetProperty(w => w.Running, _running.Count).SetProperty(w => w.Pipelines, pipelines), ct);
                 if (n == 0)
                 {
                     db.WorkerHeartbeats.Add(new WorkerHeartbeat
                     {
                         WorkerId = WorkerId, Host = Environment.MachineName, Capacity = capacity, Running = _running.Count,
-                        StartedAt = started, LastSeenAt = now,
+                        StartedAt = started, LastSeenAt = now, Pipelines = pipelines,
                     });
                     await db.SaveChangesAsync(ct);
                 }

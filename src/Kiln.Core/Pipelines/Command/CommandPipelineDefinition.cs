@@ -3,7 +3,7 @@ namespace Kiln.Core.Pipelines.Command;
 /// <summary>
 /// A pipeline an operator registers in configuration under <c>Kiln:CommandPipelines:{id}</c>: an executable and
 /// an argument template, run by <see cref="CommandRunner"/> in a sandbox and speaking the JSON-lines protocol on
-/// stdout (see docs/command-pipelines.md). Load and validate a set with <see cref="CommandPipelineConfiguration.Load"/>.
+/// stdout (see docs/pipelines.md, "Command pipelines"). Load and validate a set with <see cref="CommandPipelineConfiguration.Load"/>.
 /// </summary>
 public sealed class CommandPipelineDefinition
 {

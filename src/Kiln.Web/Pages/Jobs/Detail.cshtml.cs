@@ -12,7 +12,7 @@ namespace Kiln.Web.Pages.Jobs;
 public sealed record ArtifactView(Artifact Artifact, string Preview, IHtmlContent? Html, string? Text);
 
 public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifactsQuery artifacts, CancelJobCommand cancel,
-    RetryJobCommand retry, UsageQueries usage, IBlobStore blobs) : KilnPageModel
+    RetryJobCommand retry, UsageQueries usage, IBlobStore blobs, GetWorkerWaitQuery workerWait) : KilnPageModel
 {
     private const int PreviewBytes = 256 * 1024;
     // Raw HTML in Markdown is disabled: artifacts are model output, and rendering it verbatim would be stored XSS.
@@ -25,6 +25,8 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
     public IReadOnlyList<string> Log { get; private set; } = [];
     public long LastEventId { get; private set; }
     public IReadOnlyList<ArtifactView> Artifacts { get; private set; } = [];
+    /// <summary>Why a queued job is not starting, when no live worker can run its pipeline.</summary>
+    public string? WaitingFor { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct)
     {
@@ -48,6 +50,7 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
         var job = await jobs.Run(Workspace, id, ct);
         if (job is null) return NotFoundPage();
         Job = job;
+        WaitingFor = await workerWait.Run(job, ct);
         Costs = await usage.CostsOf(job, ct);
         var views = new List<ArtifactView>();
         foreach (var a in await artifacts.Run(Workspace, id, ct)) views.Add(await PreviewAsync(a, ct));

@@ -1,0 +1,42 @@
+using System.Net;
+using System.Net.Http.Json;
+using Kiln.IntegrationTests.Infrastructure;
+
+namespace Kiln.IntegrationTests.Pipelines;
+
+/// <summary>
+/// A worker claims only the pipelines whose tools it has: a job for a pipeline no live worker can run stays queued and
+/// says what it waits for, instead of failing; the worker goes on running everything else.
+/// </summary>
+public sealed class WorkerCapabilityTests(PostgresServer pg)
+{
+    [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_job_no_worker_can_run_waits_and_says_why(string provider)
+    {
+        await using var host = await KilnTestHost.StartAsync(provider, pg, overrides: new Dictionary<string, string?>
+        {
+            ["Kiln:CommandPipelines:needs-tool:Name"] = "Needs a tool",
+            ["Kiln:CommandPipelines:needs-tool:Executable"] = "/opt/kiln-test-missing/tool",
+            ["Kiln:CommandPipelines:needs-tool:Price:Credits"] = "1",
+        });
+        var user = await host.SignUpAsync();
+
+        var waiting = await (await user.Client.PostAsJsonAsync("/api/jobs", new { pipeline = "needs-tool" })).Json(HttpStatusCode.Created);
+        var noop = await (await user.Client.CreateJob("noop")).Json(HttpStatusCode.Created);
+        (await user.Client.WaitForJob(noop.Id(), "succeeded", "failed")).GetProperty("status").GetString().ShouldBe("succeeded");
+
+        string? reason = null;
+        for (var i = 0; i < 100 && reason is null; i++)
+        {
+            var job = await (await user.Client.GetAsync($"/api/jobs/{waiting.Id()}")).Json(HttpStatusCode.OK);
+            job.GetProperty("status").GetString().ShouldBe("queued");
+            reason = job.TryGetProperty("waitingFor", out var w) && w.ValueKind == System.Text.Json.JsonValueKind.String ? w.GetString() : null;
+            if (reason is null || !reason.Contains("Needs a tool", StringComparison.Ordinal)) { reason = null; await Task.Delay(100); }
+        }
+        reason.ShouldNotBeNull().ShouldContain("Waiting for a worker that can run Needs a tool");
+        var browser = await PageClient.SignInAsync(host, user.Email);
+        (await browser.Client.GetStringAsync($"/jobs/{waiting.Id()}")).ShouldContain("Waiting for a worker that can run Needs a tool");
+        (await (await user.Client.GetAsync($"/api/jobs/{noop.Id()}")).Json(HttpStatusCode.OK)).TryGetProperty("waitingFor", out var none).ShouldBeTrue();
+        none.ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
+    }
+}
