@@ -26,13 +26,15 @@ public static class Registrations
         return services;
     }
 
-    /// <summary>The job runner: claims and runs jobs in this process.</summary>
+    /// <summary>The job runner (claims and runs jobs in this process), the lease rescuer and the worker heartbeat.</summary>
     public static IServiceCollection AddJobRunner(this IServiceCollection services)
     {
         services.AddSingleton<CompletionBatcher>();
         services.AddSingleton<JobExecutor>();
         services.AddSingleton<JobRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        services.AddHostedService<LeaseRescuer>();
+        services.AddHostedService<WorkerHeartbeatService>();
         return services;
     }
 }

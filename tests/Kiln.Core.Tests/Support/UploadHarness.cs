@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kiln.Core.Tests.Support;
 
@@ -31,7 +32,7 @@ public sealed class UploadHarness : IDisposable
     public TestDb Db { get; } = new();
     public IBlobStore Store { get; }
     public UploadOptions Options { get; }
-    public ManualTime Time { get; } = new(DateTimeOffset.UtcNow);
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
     public Guid WorkspaceId { get; } = Ids.New();
     public string TempPath => Options.TempPath!;
 
