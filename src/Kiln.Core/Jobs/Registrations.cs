@@ -10,8 +10,8 @@ public static class Registrations
     /// <summary>Job use cases (create, cancel, queries) — needed by every host.</summary>
     public static IServiceCollection AddJobs(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<JobsOptions>(configuration.GetSection("Kiln:Jobs"));
-        services.Configure<WorkerOptions>(configuration.GetSection("Kiln:Worker"));
+        services.Configure<JobsOptions>(configuration.GetSection(JobsOptions.Section));
+        services.Configure<WorkerOptions>(configuration.GetSection(WorkerOptions.Section));
         services.AddSingleton<JobSignal>();
         services.AddScoped<JobEvents>();
         services.AddScoped<JobQueue>();
