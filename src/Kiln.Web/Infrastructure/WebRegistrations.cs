@@ -9,6 +9,7 @@ using Kiln.Core.Jobs;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using Kiln.Core.Common;
 
 namespace Kiln.Web.Infrastructure;
 
@@ -84,7 +85,7 @@ public static class WebRegistrations
         });
         services.ConfigureHttpJsonOptions(o =>
         {
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower));
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(EnumNames.Policy));
         });
         services.AddOpenApi();
         services.AddHealthChecks()

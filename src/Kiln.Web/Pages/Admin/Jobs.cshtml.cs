@@ -3,6 +3,7 @@ using Kiln.Core.Jobs;
 using Kiln.Web.Queries;
 using Kiln.Web.Ui;
 using Microsoft.AspNetCore.Mvc;
+using Kiln.Core.Common;
 
 namespace Kiln.Web.Pages.Admin;
 
@@ -49,7 +50,7 @@ public sealed class JobsModel(AdminQueries admin, TimeProvider time) : KilnPageM
     }
 
     public JobStatus? ParsedStatus() =>
-        Enum.TryParse<JobStatus>(Status, ignoreCase: true, out var s) && Jobs.IndexModel.Statuses.Contains(Status) ? s : null;
+        EnumNames.TryParse<JobStatus>(Status, out var s) && Jobs.IndexModel.Statuses.Contains(Status) ? s : null;
 
     public string Query(int page, string? handler = null)
     {
