@@ -71,7 +71,7 @@ public sealed class UploadHarness : IDisposable
     public async Task<(CreatedUpload Created, List<CompletedPart> Parts)> UploadAsync(string fileName, byte[] bytes, long? declaredSize = null)
     {
         await using var db = Context();
-        var created = await Create(db).ExecuteAsync(WorkspaceId, null, new CreateUploadRequest(fileName, declaredSize ?? bytes.Length, null), CancellationToken.None);
+        var created = await Create(db).Run(WorkspaceId, null, new CreateUploadRequest(fileName, declaredSize ?? bytes.Length, null), CancellationToken.None);
         created.Error.ShouldBeNull();
         var parts = new List<CompletedPart>();
         foreach (var target in created.Value!.Parts)
@@ -87,7 +87,7 @@ public sealed class UploadHarness : IDisposable
     {
         var (created, parts) = await UploadAsync(fileName, bytes);
         await using var db = Context();
-        return await Complete(db).ExecuteAsync(WorkspaceId, created.Id, sendETags ? parts : null, CancellationToken.None);
+        return await Complete(db).Run(WorkspaceId, created.Id, sendETags ? parts : null, CancellationToken.None);
     }
 
     public async Task<string> SendAsync(UploadPartTarget target, ReadOnlyMemory<byte> body)
