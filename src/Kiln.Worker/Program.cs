@@ -11,8 +11,9 @@ var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.ClearProviders();
 builder.Logging.AddJsonConsole(o => { o.IncludeScopes = true; o.UseUtcTimestamp = true; });
 builder.Services.AddKilnWorker(builder.Configuration);
-builder.Services.Configure<HostOptions>(o =>
-    o.ShutdownTimeout = TimeSpan.FromSeconds(builder.Configuration.GetValue("Kiln:Worker:ShutdownGraceSeconds", 20) + 20));
+// The host waits for the grace period plus the runner's hand-back (up to 15 s) and a little slack.
+builder.Services.AddOptions<HostOptions>().Configure<IOptions<WorkerOptions>>((o, worker) =>
+    o.ShutdownTimeout = TimeSpan.FromSeconds(worker.Value.ShutdownGraceSeconds + 20));
 
 var host = builder.Build();
 if (host.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)

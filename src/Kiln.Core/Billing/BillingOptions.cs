@@ -73,6 +73,8 @@ public sealed class BillingOptions
     public MollieOptions Mollie { get; set; } = new();
     public PaddleOptions Paddle { get; set; } = new();
     public SandboxOptions Sandbox { get; set; } = new();
+    /// <summary>Below this many available credits the UI shows a "buy credits" banner; 0 or less turns it off.</summary>
+    public long LowCreditThreshold { get; set; } = 5;
 
     // Applied after binding only when the operator configured none: the binder appends to pre-filled lists.
     internal static void ApplyDefaults(BillingOptions o)

@@ -1,5 +1,5 @@
+using Kiln.Core.Common;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Kiln.Core.Billing;
@@ -8,34 +8,24 @@ namespace Kiln.Core.Billing;
 /// Drains the webhook inbox, ends canceled subscriptions whose paid period is over (providers that do not announce it)
 /// and expires finished allowance periods. Safe to run in several workers at once.
 /// </summary>
-public sealed class PaymentEventsWorker(IServiceScopeFactory scopes, TimeProvider clock, ILogger<PaymentEventsWorker> log) : BackgroundService
+public sealed class PaymentEventsWorker(IServiceScopeFactory scopes, TimeProvider clock, ILogger<PaymentEventsWorker> log)
+    : ScopedLoop(scopes, clock, log)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private static readonly TimeSpan ExpiryInterval = TimeSpan.FromMinutes(5);
+    private DateTimeOffset _lastExpiry = DateTimeOffset.MinValue;
+
+    protected override string Name => "Payment event loop";
+    protected override TimeSpan IdleDelay => TimeSpan.FromSeconds(2);
+
+    protected override async Task<bool> RunAsync(IServiceProvider services, CancellationToken ct)
     {
-        var lastExpiry = DateTimeOffset.MinValue;
-        while (!stoppingToken.IsCancellationRequested)
+        var busy = await services.GetRequiredService<ProcessPaymentEventsCommand>().Run(20, ct) > 0;
+        if (Time.GetUtcNow() - _lastExpiry > ExpiryInterval)
         {
-            var busy = false;
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                busy = await scope.ServiceProvider.GetRequiredService<ProcessPaymentEventsCommand>().Run(20, stoppingToken) > 0;
-                if (clock.GetUtcNow() - lastExpiry > TimeSpan.FromMinutes(5))
-                {
-                    await scope.ServiceProvider.GetRequiredService<EndLapsedSubscriptionsCommand>().Run(stoppingToken);
-                    await scope.ServiceProvider.GetRequiredService<ExpireAllowancesCommand>().Run(stoppingToken);
-                    lastExpiry = clock.GetUtcNow();
-                }
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                log.LogError(ex, "Payment event loop failed");
-            }
-            if (!busy)
-            {
-                try { await Task.Delay(TimeSpan.FromSeconds(2), clock, stoppingToken); }
-                catch (OperationCanceledException) { break; }
-            }
+            await services.GetRequiredService<EndLapsedSubscriptionsCommand>().Run(ct);
+            await services.GetRequiredService<ExpireAllowancesCommand>().Run(ct);
+            _lastExpiry = Time.GetUtcNow();
         }
+        return busy;
     }
 }

@@ -111,7 +111,7 @@ public sealed class RetryPaymentEventCommand(KilnDbContext db, TimeProvider cloc
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, PaymentEventStatus.Pending).SetProperty(e => e.NextAttemptAt, now), ct);
         var evt = await db.Set<PaymentEvent>().AsNoTracking().FirstOrDefaultAsync(e => e.Id == eventId, ct);
         if (evt is null) return Error.NotFound("Payment event");
-        if (updated == 0) return Error.Conflict("event_not_retryable", $"The event is {evt.Status.ToString().ToLowerInvariant()} and cannot be retried.");
+        if (updated == 0) return Error.Conflict("event_not_retryable", $"The event is {evt.Status.WireName()} and cannot be retried.");
         return evt;
     }
 }

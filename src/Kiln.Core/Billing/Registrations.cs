@@ -47,27 +47,28 @@ public static class Registrations
         services.AddScoped<BillingCustomers>();
 
         // Providers are registered from configuration read now: a provider without secrets must not accept webhooks.
-        var stripe = section.GetSection("Stripe");
-        if (!string.IsNullOrEmpty(stripe["SecretKey"]))
+        var configured = section.Get<BillingOptions>() ?? new BillingOptions();
+        if (!string.IsNullOrEmpty(configured.Stripe.SecretKey))
         {
             services.AddHttpClient<StripeClient>((sp, c) => c.BaseAddress = sp.GetRequiredService<IOptions<BillingOptions>>().Value.Stripe.ApiBase);
             services.AddScoped<IPaymentProvider, StripeProvider>();
         }
-        if (!string.IsNullOrEmpty(section["Mollie:ApiKey"]))
+        if (!string.IsNullOrEmpty(configured.Mollie.ApiKey))
         {
             services.AddHttpClient<MollieClient>((sp, c) => c.BaseAddress = sp.GetRequiredService<IOptions<BillingOptions>>().Value.Mollie.ApiBase);
             services.AddScoped<IPaymentProvider, MollieProvider>();
         }
-        if (!string.IsNullOrEmpty(section["Paddle:ApiKey"]))
+        if (!string.IsNullOrEmpty(configured.Paddle.ApiKey))
         {
             services.AddHttpClient<PaddleClient>((sp, c) => c.BaseAddress = sp.GetRequiredService<IOptions<BillingOptions>>().Value.Paddle.ApiBase);
             services.AddScoped<IPaymentProvider, PaddleProvider>();
         }
-        if (!string.IsNullOrEmpty(section["Sandbox:Secret"]))
+        if (!string.IsNullOrEmpty(configured.Sandbox.Secret))
         {
             // The sandbox "pays" without money: refuse to start a production host with it unless explicitly allowed.
+            // (The environment name is the host's own setting, not a Kiln option.)
             var environment = configuration[HostDefaults.EnvironmentKey];
-            if (string.Equals(environment, Environments.Production, StringComparison.OrdinalIgnoreCase) && !section.GetValue<bool>("Sandbox:AllowInProduction"))
+            if (string.Equals(environment, Environments.Production, StringComparison.OrdinalIgnoreCase) && !configured.Sandbox.AllowInProduction)
                 throw new InvalidOperationException(
                     "Kiln:Billing:Sandbox:Secret is set in Production. Remove it, or set Kiln:Billing:Sandbox:AllowInProduction=true for a demo installation.");
             services.AddScoped<IPaymentProvider, SandboxProvider>();

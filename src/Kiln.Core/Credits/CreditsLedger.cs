@@ -115,7 +115,7 @@ public sealed class CreditsLedger(KilnDbContext db, TimeProvider clock)
         };
         db.LedgerEntries.Add(entry);
         await db.SaveChangesAsync(ct);
-        var kindTag = new KeyValuePair<string, object?>("kind", kind.ToString().ToLowerInvariant());
+        var kindTag = new KeyValuePair<string, object?>("kind", kind.WireName());
         KilnMetrics.LedgerMovements.Add(1, kindTag);
         KilnMetrics.LedgerCredits.Add(Math.Abs(postedDelta != 0 ? postedDelta : heldDelta), kindTag);
         return entry;

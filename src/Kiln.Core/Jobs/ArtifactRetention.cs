@@ -1,9 +1,9 @@
 using Kiln.Core.Billing;
+using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Kiln.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Kiln.Core.Jobs;
@@ -39,25 +39,19 @@ public sealed class DeleteExpiredArtifactsCommand(KilnDbContext db, IBlobStore b
     }
 }
 
-public sealed class ArtifactRetentionService(IServiceScopeFactory scopes, ILogger<ArtifactRetentionService> log) : BackgroundService
+/// <summary>Runs <see cref="DeleteExpiredArtifactsCommand"/>: every minute while there is a backlog, else every 30 minutes.</summary>
+public sealed class ArtifactRetentionService(IServiceScopeFactory scopes, TimeProvider clock, ILogger<ArtifactRetentionService> log)
+    : ScopedLoop(scopes, clock, log)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string Name => "Artifact retention sweep";
+    protected override TimeSpan BusyDelay => TimeSpan.FromMinutes(1);
+    protected override TimeSpan IdleDelay => TimeSpan.FromMinutes(30);
+    protected override TimeSpan ErrorDelay => TimeSpan.FromMinutes(5);
+
+    protected override async Task<bool> RunAsync(IServiceProvider services, CancellationToken ct)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var n = await scope.ServiceProvider.GetRequiredService<DeleteExpiredArtifactsCommand>().Run(500, stoppingToken);
-                if (n > 0) log.LogInformation("Deleted {Count} artifact(s) past their plan's retention", n);
-                await Task.Delay(TimeSpan.FromMinutes(n > 0 ? 1 : 30), stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
-            catch (Exception ex)
-            {
-                log.LogError(ex, "Artifact retention sweep failed");
-                await Task.Delay(TimeSpan.FromMinutes(5), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
+        var n = await services.GetRequiredService<DeleteExpiredArtifactsCommand>().Run(500, ct);
+        if (n > 0) Log.LogInformation("Deleted {Count} artifact(s) past their plan's retention", n);
+        return n > 0;
     }
 }

@@ -16,7 +16,7 @@ public sealed class CancelJobCommand(KilnDbContext db, CreditsLedger ledger, Job
         var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId && j.WorkspaceId == workspaceId, ct);
         if (job is null) return Error.NotFound("Job");
         if (job.Status == JobStatus.Canceled) return job;
-        if (job.IsFinished) return Error.Conflict("job_finished", $"This job already {job.Status.ToString().ToLowerInvariant()}; there is nothing to cancel.");
+        if (job.IsFinished) return Error.Conflict("job_finished", $"This job already {job.Status.WireName()}; there is nothing to cancel.");
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;

@@ -1,8 +1,12 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Kiln.Core.Jobs;
 
 /// <summary>Bound from <c>Kiln:Jobs</c>.</summary>
 public sealed class JobsOptions
 {
+    public const string Section = "Kiln:Jobs";
+
     /// <summary>How long a claim lasts without a heartbeat; a worker killed mid-job is rescued after this.</summary>
     public int LeaseSeconds { get; set; } = 15;
     /// <summary>How often a running job renews its lease and checks for a cancel request.</summary>
@@ -20,6 +24,12 @@ public sealed class JobsOptions
 /// <summary>Bound from <c>Kiln:Worker</c>.</summary>
 public sealed class WorkerOptions
 {
+    public const string Section = "Kiln:Worker";
+
+    /// <summary>The section bound now, for hosts that decide at registration time (e.g. whether to run the runner).</summary>
+    public static WorkerOptions From(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<WorkerOptions>() ?? new WorkerOptions();
+
     /// <summary>Run the job runner in this process (on by default in embedded mode, off for web-only replicas).</summary>
     public bool Enabled { get; set; } = true;
     public int Concurrency { get; set; } = 2;

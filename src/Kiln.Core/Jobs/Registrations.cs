@@ -10,8 +10,8 @@ public static class Registrations
     /// <summary>Job use cases (create, cancel, queries) — needed by every host.</summary>
     public static IServiceCollection AddJobs(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<JobsOptions>(configuration.GetSection("Kiln:Jobs"));
-        services.Configure<WorkerOptions>(configuration.GetSection("Kiln:Worker"));
+        services.Configure<JobsOptions>(configuration.GetSection(JobsOptions.Section));
+        services.Configure<WorkerOptions>(configuration.GetSection(WorkerOptions.Section));
         services.AddSingleton<JobSignal>();
         services.AddScoped<JobEvents>();
         services.AddScoped<JobQueue>();
@@ -27,13 +27,15 @@ public static class Registrations
         return services;
     }
 
-    /// <summary>The job runner: claims and runs jobs in this process.</summary>
+    /// <summary>The job runner (claims and runs jobs in this process), the lease rescuer and the worker heartbeat.</summary>
     public static IServiceCollection AddJobRunner(this IServiceCollection services)
     {
         services.AddSingleton<CompletionBatcher>();
         services.AddSingleton<JobExecutor>();
         services.AddSingleton<JobRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        services.AddHostedService<LeaseRescuer>();
+        services.AddHostedService<WorkerHeartbeatService>();
         return services;
     }
 }

@@ -13,7 +13,7 @@ public static class StorageRegistrations
         services.Configure<BlobStoreOptions>(configuration.GetSection("Kiln:Storage"));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new LocalDiskBlobStore(sp.GetRequiredService<IOptions<BlobStoreOptions>>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new S3BlobStore(sp.GetRequiredService<IOptions<BlobStoreOptions>>()));
+        services.AddSingleton(sp => new S3BlobStore(sp.GetRequiredService<IOptions<BlobStoreOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<IOptions<BlobStoreOptions>>().Value.Provider == BlobStoreProvider.S3
             ? sp.GetRequiredService<S3BlobStore>()
             : sp.GetRequiredService<LocalDiskBlobStore>());

@@ -16,10 +16,13 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     private readonly string _bucket;
     private readonly Protocol _protocol;
 
-    public S3BlobStore(IOptions<BlobStoreOptions> options) : this(options.Value.S3) { }
+    private readonly TimeProvider _time;
 
-    public S3BlobStore(S3StoreOptions options)
+    public S3BlobStore(IOptions<BlobStoreOptions> options, TimeProvider time) : this(options.Value.S3, time) { }
+
+    public S3BlobStore(S3StoreOptions options, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         var config = new AmazonS3Config
         {
             ForcePathStyle = options.ForcePathStyle,
@@ -260,7 +263,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         BucketName = _bucket,
         Key = key,
         Verb = verb,
-        Expires = DateTime.UtcNow.Add(lifetime),
+        Expires = _time.GetUtcNow().UtcDateTime.Add(lifetime),
         Protocol = _protocol,
     };
 

@@ -14,7 +14,7 @@ public sealed class CreateUploadCommand(KilnDbContext db, IBlobStore store, Time
 {
     private const int MaxParts = 10_000;
 
-    public async Task<Result<CreatedUpload>> ExecuteAsync(Guid workspaceId, Guid? userId, CreateUploadRequest request, CancellationToken ct)
+    public async Task<Result<CreatedUpload>> Run(Guid workspaceId, Guid? userId, CreateUploadRequest request, CancellationToken ct)
     {
         var o = options.Value;
         var fileName = FileTypes.Sanitize(request.FileName);

@@ -7,7 +7,7 @@ namespace Kiln.Core.Uploads;
 
 public sealed class DeleteUploadCommand(KilnDbContext db, IBlobStore store)
 {
-    public async Task<Result<Guid>> ExecuteAsync(Guid workspaceId, Guid uploadId, CancellationToken ct)
+    public async Task<Result<Guid>> Run(Guid workspaceId, Guid uploadId, CancellationToken ct)
     {
         var upload = await db.Uploads.FirstOrDefaultAsync(u => u.Id == uploadId && u.WorkspaceId == workspaceId, ct);
         if (upload is null) return UploadErrors.NotFound();

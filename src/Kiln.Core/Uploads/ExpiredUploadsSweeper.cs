@@ -1,8 +1,8 @@
+using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Kiln.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -70,24 +70,14 @@ public sealed class ExpiredUploadsSweeper(KilnDbContext db, IBlobStore store, Ti
     }
 }
 
-/// <summary>Runs <see cref="ExpiredUploadsSweeper"/> every <see cref="UploadOptions.SweepInterval"/>.</summary>
-public sealed class UploadSweepService(IServiceScopeFactory scopes, TimeProvider time, IOptions<UploadOptions> options, ILogger<UploadSweepService> log) : BackgroundService
+/// <summary>Runs <see cref="ExpiredUploadsSweeper"/> at start and then every <see cref="UploadOptions.SweepInterval"/>.</summary>
+public sealed class UploadSweepService(IServiceScopeFactory scopes, TimeProvider time, IOptions<UploadOptions> options, ILogger<UploadSweepService> log)
+    : ScopedLoop(scopes, time, log)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
-        do
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<ExpiredUploadsSweeper>().SweepAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogError(e, "Upload sweep failed");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override string Name => "Upload sweep";
+    protected override TimeSpan IdleDelay => options.Value.SweepInterval;
+    protected override TimeSpan BusyDelay => options.Value.SweepInterval;
+
+    protected override async Task<bool> RunAsync(IServiceProvider services, CancellationToken ct) =>
+        await services.GetRequiredService<ExpiredUploadsSweeper>().SweepAsync(ct) > 0;
 }

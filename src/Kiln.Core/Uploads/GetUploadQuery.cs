@@ -6,7 +6,7 @@ namespace Kiln.Core.Uploads;
 
 public sealed class GetUploadQuery(KilnDbContext db)
 {
-    public async Task<Result<UploadDto>> ExecuteAsync(Guid workspaceId, Guid uploadId, CancellationToken ct)
+    public async Task<Result<UploadDto>> Run(Guid workspaceId, Guid uploadId, CancellationToken ct)
     {
         // Explicit workspace filter on top of the tenant query filter: a foreign id is indistinguishable from a missing one.
         var upload = await db.Uploads.AsNoTracking().FirstOrDefaultAsync(u => u.Id == uploadId && u.WorkspaceId == workspaceId, ct);

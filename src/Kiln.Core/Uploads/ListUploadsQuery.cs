@@ -9,7 +9,7 @@ public sealed class ListUploadsQuery(KilnDbContext db)
     public const int MaxPageSize = 200;
 
     /// <summary>Newest first. <paramref name="page"/> is 1-based; out-of-range values are clamped.</summary>
-    public async Task<UploadPage> ExecuteAsync(Guid workspaceId, int page, int pageSize, UploadStatus? status, CancellationToken ct)
+    public async Task<UploadPage> Run(Guid workspaceId, int page, int pageSize, UploadStatus? status, CancellationToken ct)
     {
         page = Math.Max(1, page);
         pageSize = Math.Clamp(pageSize, 1, MaxPageSize);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Kiln.Core.Storage;
+using Kiln.Core.Common;
 
 namespace Kiln.Core.Uploads;
 
@@ -31,7 +32,7 @@ public sealed record UploadDto(
     public static UploadDto From(Upload u) => new(
         u.Id,
         u.FileName,
-        u.Status.ToString().ToLowerInvariant(),
+        u.Status.WireName(),
         u.Kind,
         u.ContentType,
         u.DeclaredSize,

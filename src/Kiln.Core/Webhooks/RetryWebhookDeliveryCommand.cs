@@ -23,7 +23,7 @@ public sealed class RetryWebhookDeliveryCommand(KilnDbContext db, TimeProvider c
             .Where(d => d.Id == deliveryId && (d.Status == WebhookDeliveryStatus.Failed || d.Status == WebhookDeliveryStatus.Pending))
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, WebhookDeliveryStatus.Pending).SetProperty(d => d.NextAttemptAt, now), ct);
         if (updated == 0)
-            return Error.Conflict("delivery_not_retryable", $"The delivery is {delivery.Status.ToString().ToLowerInvariant()} and cannot be retried.");
+            return Error.Conflict("delivery_not_retryable", $"The delivery is {delivery.Status.WireName()} and cannot be retried.");
         return await db.Set<WebhookDelivery>().AsNoTracking().FirstAsync(d => d.Id == deliveryId, ct);
     }
 }

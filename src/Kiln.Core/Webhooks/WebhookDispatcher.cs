@@ -1,5 +1,5 @@
+using Kiln.Core.Common;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -32,26 +32,12 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes)
 }
 
 /// <summary>Runs <see cref="WebhookDispatcher"/> in a loop. Safe in several processes at once (claims and inserts are conditional).</summary>
-public sealed class WebhookWorker(WebhookDispatcher dispatcher, TimeProvider clock, IOptions<WebhookOptions> options, ILogger<WebhookWorker> log) : BackgroundService
+public sealed class WebhookWorker(WebhookDispatcher dispatcher, IServiceScopeFactory scopes, TimeProvider clock, IOptions<WebhookOptions> options,
+    ILogger<WebhookWorker> log) : ScopedLoop(scopes, clock, log)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var busy = false;
-            try
-            {
-                busy = await dispatcher.RunOnceAsync(stoppingToken) > 0;
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                log.LogError(ex, "Webhook loop failed");
-            }
-            if (!busy)
-            {
-                try { await Task.Delay(TimeSpan.FromSeconds(options.Value.PollSeconds), clock, stoppingToken); }
-                catch (OperationCanceledException) { break; }
-            }
-        }
-    }
+    protected override string Name => "Webhook loop";
+    protected override TimeSpan IdleDelay => TimeSpan.FromSeconds(options.Value.PollSeconds);
+
+    /// <summary>The dispatcher opens a scope per delivery; the pass's own scope stays unused.</summary>
+    protected override async Task<bool> RunAsync(IServiceProvider services, CancellationToken ct) => await dispatcher.RunOnceAsync(ct) > 0;
 }

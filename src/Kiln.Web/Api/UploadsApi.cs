@@ -74,7 +74,7 @@ public static class UploadsApi
     {
         var workspaceId = me.Workspace;
         Guid? userId = Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var u) ? u : null;
-        var result = await command.ExecuteAsync(workspaceId, userId, body, ct);
+        var result = await command.Run(workspaceId, userId, body, ct);
         if (!result.IsSuccess) return Problems.From(result.Error!);
         var created = result.Value!;
         return TypedResults.Created(links.GetPathByName(http, "GetUpload", new { id = created.Id }), created);
@@ -83,21 +83,21 @@ public static class UploadsApi
     private static async Task<Results<Ok<UploadDto>, ProblemHttpResult>> CompleteAsync(Guid id, [FromBody] CompleteUploadBody? body, CurrentUser me, CompleteUploadCommand command, CancellationToken ct)
     {
         var workspaceId = me.Workspace;
-        return ToResult(await command.ExecuteAsync(workspaceId, id, body?.Parts, ct));
+        return ToResult(await command.Run(workspaceId, id, body?.Parts, ct));
     }
 
     private static async Task<Results<Created<UploadDto>, ProblemHttpResult>> ImportAsync(ImportUploadBody body, CurrentUser me, ClaimsPrincipal user, ImportUploadFromUrlCommand command, LinkGenerator links, HttpContext http, CancellationToken ct)
     {
         var workspaceId = me.Workspace;
         Guid? userId = Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var u) ? u : null;
-        var result = await command.ExecuteAsync(workspaceId, userId, body.Url, ct);
+        var result = await command.Run(workspaceId, userId, body.Url, ct);
         return Problems.Map(result, upload => TypedResults.Created(links.GetPathByName(http, "GetUpload", new { id = upload.Id }), upload));
     }
 
     private static async Task<Results<Ok<UploadDto>, ProblemHttpResult>> GetAsync(Guid id, CurrentUser me, GetUploadQuery query, CancellationToken ct)
     {
         var workspaceId = me.Workspace;
-        return ToResult(await query.ExecuteAsync(workspaceId, id, ct));
+        return ToResult(await query.Run(workspaceId, id, ct));
     }
 
     private static async Task<Results<Ok<UploadPage>, ProblemHttpResult>> ListAsync(CurrentUser me, ListUploadsQuery query, CancellationToken ct, int? page = null, int? pageSize = null, string? status = null)
@@ -110,13 +110,13 @@ public static class UploadsApi
                 return Problems.From(Error.Invalid("invalid_status", "status must be one of: pending, ready, rejected."));
             filter = parsed;
         }
-        return TypedResults.Ok(await query.ExecuteAsync(workspaceId, page ?? 1, pageSize ?? 50, filter, ct));
+        return TypedResults.Ok(await query.Run(workspaceId, page ?? 1, pageSize ?? 50, filter, ct));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, CurrentUser me, DeleteUploadCommand command, CancellationToken ct)
     {
         var workspaceId = me.Workspace;
-        var result = await command.ExecuteAsync(workspaceId, id, ct);
+        var result = await command.Run(workspaceId, id, ct);
         return result.IsSuccess ? TypedResults.NoContent() : Problems.From(result.Error!);
     }
 

@@ -21,9 +21,11 @@ public sealed class PrometheusMetrics : IDisposable
     private readonly ConcurrentDictionary<(string Name, string Labels), double> _counters = new();
     private readonly ConcurrentDictionary<(string Name, string Labels), Histogram> _histograms = new();
     private readonly ConcurrentDictionary<string, string> _help = new();
+    private readonly TimeProvider _time;
 
-    public PrometheusMetrics()
+    public PrometheusMetrics(TimeProvider time)
     {
+        _time = time;
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name == KilnMetrics.MeterName
@@ -72,8 +74,8 @@ public sealed class PrometheusMetrics : IDisposable
             .Select(g => new { g.Key.PipelineId, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
         sb.Append("# HELP kiln_jobs Jobs in the database by pipeline and status.\n# TYPE kiln_jobs gauge\n");
         foreach (var j in jobs)
-            sb.Append(CultureInfo.InvariantCulture, $"kiln_jobs{{pipeline=\"{Escape(j.PipelineId)}\",status=\"{j.Status.ToString().ToLowerInvariant()}\"}} {j.Count}\n");
-        var now = DateTime.UtcNow;
+            sb.Append(CultureInfo.InvariantCulture, $"kiln_jobs{{pipeline=\"{Escape(j.PipelineId)}\",status=\"{j.Status.WireName()}\"}} {j.Count}\n");
+        var now = _time.GetUtcNow().UtcDateTime;
         var depth = await db.Jobs.IgnoreQueryFilters().CountAsync(j => j.Status == Core.Jobs.JobStatus.Queued && j.RunAfter <= now, ct);
         sb.Append(CultureInfo.InvariantCulture, $"# HELP kiln_queue_depth Jobs ready to run and waiting for a worker.\n# TYPE kiln_queue_depth gauge\nkiln_queue_depth {depth}\n");
 

@@ -1,5 +1,7 @@
+using Kiln.Core.Billing;
 using Kiln.Core.Storage;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 
 namespace Kiln.Web.Infrastructure;
 
@@ -28,7 +30,8 @@ public static class UiRegistrations
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
-        services.AddSingleton(sp => new ContentSecurityPolicy(ConnectSources(builder.Configuration), FormTargets(builder.Configuration)));
+        services.AddSingleton(sp => new ContentSecurityPolicy(
+            ConnectSources(sp.GetRequiredService<IOptions<BlobStoreOptions>>().Value), FormTargets(sp.GetRequiredService<IOptions<BillingOptions>>().Value)));
         services.AddScoped<Queries.UsageQueries>();
         services.AddScoped<Queries.BillingAdminQueries>();
         return builder;
@@ -73,8 +76,8 @@ public static class UiRegistrations
     }
 
     /// <summary>form-action also governs where a form's redirect may go, so the checkout page of the payment provider must be listed.</summary>
-    private static string FormTargets(ConfigurationManager config) =>
-        (config["Kiln:Billing:Provider"] ?? "none").Trim().ToLowerInvariant() switch
+    private static string FormTargets(BillingOptions billing) =>
+        billing.Provider switch
         {
             "stripe" => "'self' https://checkout.stripe.com https://billing.stripe.com",
             "mollie" => "'self' https://www.mollie.com https://my.mollie.com",
@@ -82,14 +85,14 @@ public static class UiRegistrations
             _ => "'self'",
         };
 
-    private static string ConnectSources(ConfigurationManager config)
+    private static string ConnectSources(BlobStoreOptions storage)
     {
         // Browsers PUT upload parts straight to S3 when it is the store, so its origin must be allowed too.
         var sources = "'self'";
-        if (config.GetValue<BlobStoreProvider>("Kiln:Storage:Provider") == BlobStoreProvider.S3)
+        if (storage.Provider == BlobStoreProvider.S3)
         {
-            var url = config["Kiln:Storage:S3:ServiceUrl"];
-            var region = config["Kiln:Storage:S3:Region"] ?? "us-east-1";
+            var url = storage.S3.ServiceUrl;
+            var region = storage.S3.Region;
             sources += Uri.TryCreate(url, UriKind.Absolute, out var u) ? $" {u.GetLeftPart(UriPartial.Authority)}" : $" https://*.s3.{region}.amazonaws.com https://s3.{region}.amazonaws.com";
         }
         return sources;

@@ -9,6 +9,7 @@ using Kiln.Core.Jobs;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using Kiln.Core.Common;
 
 namespace Kiln.Web.Infrastructure;
 
@@ -29,7 +30,7 @@ public static class WebRegistrations
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
 
         services.AddKilnCore(config);
-        if (config.GetValue("Kiln:Worker:Enabled", true)) services.AddKilnBackgroundWork();
+        if (WorkerOptions.From(config).Enabled) services.AddKilnBackgroundWork();
 
         services.AddKilnIdentity()
             .AddSignInManager()
@@ -84,7 +85,7 @@ public static class WebRegistrations
         });
         services.ConfigureHttpJsonOptions(o =>
         {
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower));
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(EnumNames.Policy));
         });
         services.AddOpenApi();
         services.AddHealthChecks()
@@ -101,7 +102,7 @@ public static class WebRegistrations
                 await Problems.From(new Core.Common.Error("rate_limited", "Too many requests; slow down and retry after the Retry-After delay.", 429))
                     .ExecuteAsync(ctx.HttpContext);
             };
-            var permits = config.GetValue("Kiln:RateLimit:PermitsPerMinute", 600);
+            var permits = RateLimitOptions.From(config).PermitsPerMinute;
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
             {
                 var key = http.User.FindFirstValue(KilnClaims.Workspace) ?? http.User.FindFirstValue(ClaimTypes.NameIdentifier);

@@ -2,6 +2,7 @@ using Kiln.Core.Credits;
 using Kiln.Core.Data;
 using Kiln.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
+using Kiln.Core.Common;
 
 namespace Kiln.Web.Queries;
 
@@ -31,7 +32,7 @@ public sealed class UsageQueries(KilnDbContext db, TimeProvider clock)
         if (hold is null) return new JobCosts(job.CostEstimate, null, null, null, "none");
         var resolved = hold.Status != HoldStatus.Open;
         var captured = resolved ? hold.Captured ?? 0 : (long?)null;
-        return new JobCosts(job.CostEstimate, hold.Amount, captured, resolved ? hold.Amount - captured : null, hold.Status.ToString().ToLowerInvariant());
+        return new JobCosts(job.CostEstimate, hold.Amount, captured, resolved ? hold.Amount - captured : null, hold.Status.WireName());
     }
 
     internal static IReadOnlyList<DayValue> Fill(DateOnly today, int days, IReadOnlyDictionary<DateOnly, long> values) =>

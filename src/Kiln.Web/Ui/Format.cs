@@ -1,11 +1,12 @@
 using System.Globalization;
 using Kiln.Core.Jobs;
+using Kiln.Core.Common;
 
 namespace Kiln.Web.Ui;
 
 public static class Format
 {
-    public static string Status(JobStatus s) => s.ToString().ToLowerInvariant();
+    public static string Status(JobStatus s) => s.WireName();
 
     public static string Bytes(long b) => b switch
     {
@@ -48,17 +49,4 @@ public static class Format
 
     /// <summary>A quantity or unit price without trailing zeros: 12, 0.2, 1.25.</summary>
     public static string Quantity(decimal n) => n.ToString("#,0.###", System.Globalization.CultureInfo.InvariantCulture);
-}
-
-public static class Csv
-{
-    public static string Field(object? v)
-    {
-        var s = Convert.ToString(v, CultureInfo.InvariantCulture) ?? "";
-        // A leading =, +, - or @ would run as a formula in spreadsheet apps.
-        if (s.Length > 0 && "=+-@".Contains(s[0], StringComparison.Ordinal) && !long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)) s = "'" + s;
-        return s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
-    }
-
-    public static string Line(params object?[] fields) => string.Join(',', fields.Select(Field)) + "\r\n";
 }

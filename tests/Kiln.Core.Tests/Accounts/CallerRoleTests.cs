@@ -3,6 +3,7 @@ using Kiln.Core.Tests.Support;
 using Kiln.Core.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kiln.Core.Tests.Accounts;
 
@@ -10,7 +11,7 @@ namespace Kiln.Core.Tests.Accounts;
 public sealed class CallerRoleTests : IDisposable
 {
     private readonly TestDb _db = new();
-    private readonly ManualTime _clock = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
     private readonly Guid _workspace = Guid.CreateVersion7();
     private readonly Guid _ownerId = Guid.CreateVersion7();
     private readonly Guid _memberId = Guid.CreateVersion7();

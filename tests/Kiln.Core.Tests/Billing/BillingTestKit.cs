@@ -9,14 +9,9 @@ using Kiln.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kiln.Core.Tests.Billing;
-
-public sealed class ManualClock(DateTimeOffset now) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = now;
-    public override DateTimeOffset GetUtcNow() => Now;
-}
 
 /// <summary>A migrated SQLite file per test plus hand-wired billing use cases (one set per DbContext).</summary>
 public sealed class BillingTestKit : IAsyncDisposable
@@ -25,7 +20,7 @@ public sealed class BillingTestKit : IAsyncDisposable
     private readonly string _file = Path.Combine(Path.GetTempPath(), $"kiln-billing-{Guid.NewGuid():N}.db");
     private readonly List<KilnDbContext> _contexts = [];
 
-    public ManualClock Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
     public IOptions<BillingOptions> Options { get; }
     public BillingCatalog Catalog { get; }
     public Guid WorkspaceId { get; } = Guid.CreateVersion7();

@@ -5,6 +5,7 @@ using Kiln.Core.Common;
 using Kiln.Core.Billing.Providers;
 using Kiln.Core.Credits;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kiln.Core.Tests.Billing;
 
@@ -254,7 +255,7 @@ public sealed class MollieAndPaddleClientTests
         (await new GetBalanceQuery(s.Db).Run(ws, ct)).Posted.ShouldBe(100);
         (await s.Db.Workspaces.SingleAsync(w => w.Id == ws, ct)).Plan.ShouldBe("creator");
 
-        kit.Clock.Now = new DateTimeOffset(2026, 12, 22, 6, 5, 0, TimeSpan.Zero);
+        kit.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 22, 6, 5, 0, TimeSpan.Zero));
         await s.Intake.Run("mollie", Encoding.UTF8.GetBytes("id=tr_renew2"), new Dictionary<string, string>(), ct);
         await s.Processor.Run(10, ct);
         (await s.Db.LedgerEntries.CountAsync(e => e.Kind == LedgerEntryKind.SubscriptionAllowance, ct)).ShouldBe(2);

@@ -5,6 +5,7 @@ using Kiln.Core.Billing;
 using Kiln.Core.Billing.Providers;
 using Kiln.Core.Credits;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kiln.Core.Tests.Billing;
 
@@ -180,7 +181,7 @@ public sealed class MollieCancelTests
         t.Server.Requests.Count(r => r.Method == "DELETE").ShouldBe(1);
 
         // A late webhook about the first payment re-reads the canceled subscription and agrees.
-        t.Kit.Clock.Now = t.Kit.Clock.Now.AddMinutes(5);
+        t.Kit.Clock.Advance(TimeSpan.FromMinutes(5));
         await t.Webhook("tr_first1");
         var after = await t.Row();
         (after.Status, after.CancelAtPeriodEnd, after.CurrentPeriodEnd).ShouldBe(("active", true, before.CurrentPeriodEnd));
@@ -188,7 +189,7 @@ public sealed class MollieCancelTests
 
         var end = new EndLapsedSubscriptionsCommand(t.S.Db, t.S.Providers, t.S.Applier, t.Kit.Clock);
         (await end.Run(ct)).ShouldBe(0); // not before the paid period is over
-        t.Kit.Clock.Now = new DateTimeOffset(2026, 12, 22, 0, 0, 1, TimeSpan.Zero);
+        t.Kit.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 22, 0, 0, 1, TimeSpan.Zero));
         (await end.Run(ct)).ShouldBe(1);
         (await end.Run(ct)).ShouldBe(0);
         (await new ExpireAllowancesCommand(t.S.Db, t.S.Applier, t.Kit.Clock).Run(ct)).ShouldBe(1);
@@ -224,10 +225,10 @@ public sealed class MollieCancelTests
         foreach (var renewalFirst in new[] { true, false })
         {
             await using var t = await StartAsync();
-            t.Kit.Clock.Now = new DateTimeOffset(2026, 12, 30, 9, 0, 0, TimeSpan.Zero);
+            t.Kit.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 30, 9, 0, 0, TimeSpan.Zero));
             if (renewalFirst) await t.Webhook("tr_renew2");
             (await t.Cancel.Run(new Caller(null, t.Kit.WorkspaceId, WorkspaceRole.Owner), ct)).IsSuccess.ShouldBeTrue();
-            t.Kit.Clock.Now = t.Kit.Clock.Now.AddMinutes(1);
+            t.Kit.Clock.Advance(TimeSpan.FromMinutes(1));
             if (!renewalFirst) await t.Webhook("tr_renew2");
 
             var sub = await t.Row();

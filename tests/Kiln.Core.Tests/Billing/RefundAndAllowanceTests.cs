@@ -1,6 +1,7 @@
 using Kiln.Core.Billing;
 using Kiln.Core.Credits;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kiln.Core.Tests.Billing;
 
@@ -106,13 +107,13 @@ public sealed class RefundAndAllowanceTests
         await Deliver(kit, s, "evt_p", "payment.succeeded", Pack(ws, "pay_1", "pack-10", 500));
         await Spend(s, ws, 30);
 
-        kit.Clock.Now = p1.AddMonths(1);
+        kit.Clock.SetUtcNow(p1.AddMonths(1));
         await Deliver(kit, s, "evt_inv2", "invoice.paid", Invoice(ws, "in_2", p1.AddMonths(1)));
         // 100 + 10 - 30, the 70 unspent allowance expired, then the new 100.
         (await new GetBalanceQuery(s.Db).Run(ws, ct)).Posted.ShouldBe(110);
         (await s.Db.LedgerEntries.SingleAsync(e => e.Kind == LedgerEntryKind.Expiry, ct)).PostedDelta.ShouldBe(-70);
 
-        kit.Clock.Now = p1.AddMonths(2).AddMinutes(1); // canceled: no renewal arrives
+        kit.Clock.SetUtcNow(p1.AddMonths(2).AddMinutes(1)); // canceled: no renewal arrives
         var expire = new ExpireAllowancesCommand(s.Db, s.Applier, kit.Clock);
         (await expire.Run(ct)).ShouldBe(1);
         (await expire.Run(ct)).ShouldBe(0);

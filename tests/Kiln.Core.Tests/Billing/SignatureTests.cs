@@ -1,6 +1,7 @@
 using System.Text;
 using Kiln.Core.Billing;
 using Kiln.Core.Common;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kiln.Core.Tests.Billing;
 
@@ -18,7 +19,7 @@ public sealed class SignatureTests
     [Fact]
     public void Stripe_vectors()
     {
-        var v = new StripeSignatureVerifier(new ManualClock(Now));
+        var v = new StripeSignatureVerifier(new FakeTimeProvider(Now));
         var t = Now.ToUnixTimeSeconds();
         var good = Hex(Secret, $"{t}.", Body);
 
@@ -47,7 +48,7 @@ public sealed class SignatureTests
         // The expected value is computed with the framework's HMAC class, not the code under test.
         using var hmac = new System.Security.Cryptography.HMACSHA256(Encoding.UTF8.GetBytes(Secret));
         var expected = Convert.ToHexStringLower(hmac.ComputeHash(Encoding.UTF8.GetBytes("1700000000.{\"a\":1}")));
-        var v = new StripeSignatureVerifier(new ManualClock(DateTimeOffset.FromUnixTimeSeconds(1700000000)));
+        var v = new StripeSignatureVerifier(new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1700000000)));
         v.Verify(Encoding.UTF8.GetBytes("{\"a\":1}"), $"t=1700000000,v1={expected}", Secret).ShouldBeNull();
     }
 
@@ -55,7 +56,7 @@ public sealed class SignatureTests
     public void Paddle_vectors()
     {
         const string secret = "pdl_ntfset_test";
-        var v = new PaddleSignatureVerifier(new ManualClock(Now));
+        var v = new PaddleSignatureVerifier(new FakeTimeProvider(Now));
         var ts = Now.ToUnixTimeSeconds();
         var good = Hex(secret, $"{ts}:", Body);
 
@@ -77,7 +78,7 @@ public sealed class SignatureTests
     public void Standard_webhook_vectors()
     {
         const string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-        var v = new StandardWebhookVerifier(new ManualClock(Now));
+        var v = new StandardWebhookVerifier(new FakeTimeProvider(Now));
         var ts = Now.ToUnixTimeSeconds();
         var tsText = ts.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var good = StandardWebhookVerifier.Sign(secret, "msg_1", ts, Body);

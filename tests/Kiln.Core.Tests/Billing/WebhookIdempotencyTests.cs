@@ -1,6 +1,7 @@
 using Kiln.Core.Billing;
 using Kiln.Core.Credits;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kiln.Core.Tests.Billing;
 
@@ -132,7 +133,7 @@ public sealed class WebhookIdempotencyTests
         for (var i = 0; i < 10; i++)
         {
             status = await s.Processor.ProcessOneAsync(id, ct);
-            kit.Clock.Now += TimeSpan.FromHours(7);
+            kit.Clock.Advance(TimeSpan.FromHours(7));
         }
         status.ShouldBe(PaymentEventStatus.Failed);
         var evt = await s.Db.Set<PaymentEvent>().AsNoTracking().SingleAsync(ct);
@@ -157,7 +158,7 @@ public sealed class WebhookIdempotencyTests
         await s.Db.Set<PaymentEvent>().Where(e => e.Id == id)
             .ExecuteUpdateAsync(x => x.SetProperty(e => e.Status, PaymentEventStatus.Processing).SetProperty(e => e.LockedUntil, lease), ct);
         (await s.Processor.Run(10, ct)).ShouldBe(0);
-        kit.Clock.Now += TimeSpan.FromMinutes(6);
+        kit.Clock.Advance(TimeSpan.FromMinutes(6));
         (await s.Processor.Run(10, ct)).ShouldBe(1);
         (await new GetBalanceQuery(s.Db).Run(kit.WorkspaceId, ct)).Posted.ShouldBe(10);
     }

@@ -2,6 +2,7 @@ using Kiln.Core.Accounts;
 using Kiln.Core.Credits;
 using Kiln.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kiln.Core.Tests.Credits;
 
@@ -9,7 +10,7 @@ namespace Kiln.Core.Tests.Credits;
 public sealed class OperatorCreditsTests : IDisposable
 {
     private readonly TestDb _db = new();
-    private readonly ManualTime _clock = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
     private readonly Guid _workspace = Guid.CreateVersion7();
     private static readonly Caller Operator = new(Guid.NewGuid(), null, WorkspaceRole.Member, IsOperator: true);
 

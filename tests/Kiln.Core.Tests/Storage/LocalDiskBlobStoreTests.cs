@@ -3,13 +3,14 @@ using Kiln.Core.Storage;
 using Kiln.Core.Tests.Support;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kiln.Core.Tests.Storage;
 
 public sealed class LocalDiskBlobStoreTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("kiln-blobs-");
-    private readonly ManualTime _time = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
     private readonly LocalDiskBlobStore _store;
 
     public LocalDiskBlobStoreTests()

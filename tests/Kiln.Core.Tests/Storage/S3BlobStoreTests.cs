@@ -69,7 +69,7 @@ public sealed class S3BlobStoreTests(S3Server server) : IClassFixture<S3Server>,
         created.Parts.ShouldAllBe(p => p.Url.Query.Contains("uploadId=") && p.Url.Query.Contains("partNumber="));
 
         await using var db = h.Context();
-        var result = await h.Complete(db).ExecuteAsync(h.WorkspaceId, created.Id, parts, Ct);
+        var result = await h.Complete(db).Run(h.WorkspaceId, created.Id, parts, Ct);
 
         result.Error.ShouldBeNull();
         result.Value!.Kind.ShouldBe("audio");
@@ -89,7 +89,7 @@ public sealed class S3BlobStoreTests(S3Server server) : IClassFixture<S3Server>,
 
         var (bad, _) = await h.UploadAsync("fake.pdf", Encoding.UTF8.GetBytes("not a pdf at all"));
         await using var db = h.Context();
-        (await h.Complete(db).ExecuteAsync(h.WorkspaceId, bad.Id, null, Ct)).Error!.Code.ShouldBe("type_mismatch");
+        (await h.Complete(db).Run(h.WorkspaceId, bad.Id, null, Ct)).Error!.Code.ShouldBe("type_mismatch");
         (await _store.StatAsync(BlobKeys.Upload(h.WorkspaceId, bad.Id), Ct)).ShouldBeNull();
     }
 
@@ -100,7 +100,7 @@ public sealed class S3BlobStoreTests(S3Server server) : IClassFixture<S3Server>,
         var (created, _) = await h.UploadAsync("big.pdf", new byte[3000], declaredSize: 900);
 
         await using var db = h.Context();
-        var result = await h.Complete(db).ExecuteAsync(h.WorkspaceId, created.Id, null, Ct);
+        var result = await h.Complete(db).Run(h.WorkspaceId, created.Id, null, Ct);
 
         result.Error!.Code.ShouldBe("upload_too_large");
         (await _store.StatAsync(BlobKeys.Upload(h.WorkspaceId, created.Id), Ct)).ShouldBeNull();
@@ -111,7 +111,7 @@ public sealed class S3BlobStoreTests(S3Server server) : IClassFixture<S3Server>,
     {
         using var h = new UploadHarness(_store, o => o.PartSize = 5 * UploadOptions.MiB);
         await using var db = h.Context();
-        var created = await h.Create(db).ExecuteAsync(h.WorkspaceId, null, new CreateUploadRequest("later.mp4", 6 * UploadOptions.MiB, null), Ct);
+        var created = await h.Create(db).Run(h.WorkspaceId, null, new CreateUploadRequest("later.mp4", 6 * UploadOptions.MiB, null), Ct);
         created.Value!.Parts.Count.ShouldBe(2);
 
         h.Time.Advance(h.Options.PendingLifetime + TimeSpan.FromMinutes(1));

@@ -26,11 +26,3 @@ public sealed class TestDb : IDisposable
         foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(_path + suffix);
     }
 }
-
-/// <summary>A clock tests move by hand.</summary>
-public sealed class ManualTime(DateTimeOffset start) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = start;
-    public override DateTimeOffset GetUtcNow() => Now;
-    public void Advance(TimeSpan by) => Now = Now.Add(by);
-}

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kiln.Core.Tests.Support;
 
@@ -31,7 +32,7 @@ public sealed class UploadHarness : IDisposable
     public TestDb Db { get; } = new();
     public IBlobStore Store { get; }
     public UploadOptions Options { get; }
-    public ManualTime Time { get; } = new(DateTimeOffset.UtcNow);
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
     public Guid WorkspaceId { get; } = Ids.New();
     public string TempPath => Options.TempPath!;
 
@@ -70,7 +71,7 @@ public sealed class UploadHarness : IDisposable
     public async Task<(CreatedUpload Created, List<CompletedPart> Parts)> UploadAsync(string fileName, byte[] bytes, long? declaredSize = null)
     {
         await using var db = Context();
-        var created = await Create(db).ExecuteAsync(WorkspaceId, null, new CreateUploadRequest(fileName, declaredSize ?? bytes.Length, null), CancellationToken.None);
+        var created = await Create(db).Run(WorkspaceId, null, new CreateUploadRequest(fileName, declaredSize ?? bytes.Length, null), CancellationToken.None);
         created.Error.ShouldBeNull();
         var parts = new List<CompletedPart>();
         foreach (var target in created.Value!.Parts)
@@ -86,7 +87,7 @@ public sealed class UploadHarness : IDisposable
     {
         var (created, parts) = await UploadAsync(fileName, bytes);
         await using var db = Context();
-        return await Complete(db).ExecuteAsync(WorkspaceId, created.Id, sendETags ? parts : null, CancellationToken.None);
+        return await Complete(db).Run(WorkspaceId, created.Id, sendETags ? parts : null, CancellationToken.None);
     }
 
     public async Task<string> SendAsync(UploadPartTarget target, ReadOnlyMemory<byte> body)

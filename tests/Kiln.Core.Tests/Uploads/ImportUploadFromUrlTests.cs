@@ -66,7 +66,7 @@ public sealed class ImportUploadFromUrlTests(S3Server s3) : IClassFixture<S3Serv
     {
         using var h = new UploadHarness();
         await using var db = h.Context();
-        var result = await h.Import(db, _fetcher).ExecuteAsync(h.WorkspaceId, null, _source.Url + path, CancellationToken.None);
+        var result = await h.Import(db, _fetcher).Run(h.WorkspaceId, null, _source.Url + path, CancellationToken.None);
         result.Error!.Code.ShouldBe("upload_too_large");
         result.Error.Status.ShouldBe(413);
         result.Error.Extensions!["limit"].ShouldBe("plan");
@@ -85,16 +85,16 @@ public sealed class ImportUploadFromUrlTests(S3Server s3) : IClassFixture<S3Serv
         await using var db = h.Context();
         var import = h.Import(db, _fetcher);
 
-        var ok = await import.ExecuteAsync(h.WorkspaceId, null, _source.Url + "/paper.pdf", CancellationToken.None);
+        var ok = await import.Run(h.WorkspaceId, null, _source.Url + "/paper.pdf", CancellationToken.None);
         ok.Error.ShouldBeNull();
         ok.Value!.Status.ShouldBe("ready");
         ok.Value.Size.ShouldBe(Pdf.Length);
         var stored = await db.Uploads.AsNoTracking().SingleAsync(u => u.Id == ok.Value.Id);
         (await store.StatAsync(stored.BlobKey, CancellationToken.None))!.Size.ShouldBe(Pdf.Length);
 
-        var fake = await import.ExecuteAsync(h.WorkspaceId, null, _source.Url + "/fake.pdf", CancellationToken.None);
+        var fake = await import.Run(h.WorkspaceId, null, _source.Url + "/fake.pdf", CancellationToken.None);
         fake.Error!.Code.ShouldBe("type_mismatch");
-        var big = await import.ExecuteAsync(h.WorkspaceId, null, _source.Url + "/streams-51mib.pdf", CancellationToken.None);
+        var big = await import.Run(h.WorkspaceId, null, _source.Url + "/streams-51mib.pdf", CancellationToken.None);
         big.Error!.Code.ShouldBe("upload_too_large");
         foreach (var rejected in await db.Uploads.AsNoTracking().Where(u => u.Id != ok.Value.Id).ToListAsync())
         {
@@ -109,22 +109,22 @@ public sealed class ImportUploadFromUrlTests(S3Server s3) : IClassFixture<S3Serv
         using var h = new UploadHarness(configure: o => o.MaxConcurrentUrlImports = 1);
         var gate = new UrlImportGate(Microsoft.Extensions.Options.Options.Create(h.Options));
         await using var first = h.Context();
-        var running = h.Import(first, _fetcher, gate).ExecuteAsync(h.WorkspaceId, null, _source.Url + "/held.pdf", CancellationToken.None);
+        var running = h.Import(first, _fetcher, gate).Run(h.WorkspaceId, null, _source.Url + "/held.pdf", CancellationToken.None);
         await _held.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         await using (var db = h.Context())
         {
-            var refused = await h.Import(db, _fetcher, gate).ExecuteAsync(h.WorkspaceId, null, _source.Url + "/paper.pdf", CancellationToken.None);
+            var refused = await h.Import(db, _fetcher, gate).Run(h.WorkspaceId, null, _source.Url + "/paper.pdf", CancellationToken.None);
             refused.Error!.Code.ShouldBe("too_many_imports");
             refused.Error.Status.ShouldBe(429);
             // Other workspaces are not held up.
-            (await h.Import(db, _fetcher, gate).ExecuteAsync(Guid.NewGuid(), null, _source.Url + "/paper.pdf", CancellationToken.None)).Error.ShouldBeNull();
+            (await h.Import(db, _fetcher, gate).Run(Guid.NewGuid(), null, _source.Url + "/paper.pdf", CancellationToken.None)).Error.ShouldBeNull();
         }
 
         _release.SetResult();
         (await running).Error.ShouldBeNull();
         await using (var db = h.Context())
-            (await h.Import(db, _fetcher, gate).ExecuteAsync(h.WorkspaceId, null, _source.Url + "/paper.pdf", CancellationToken.None)).Error.ShouldBeNull();
+            (await h.Import(db, _fetcher, gate).Run(h.WorkspaceId, null, _source.Url + "/paper.pdf", CancellationToken.None)).Error.ShouldBeNull();
         // Only the imports that ran left rows: the refused one never started.
         await using (var db = h.Context()) (await db.Uploads.IgnoreQueryFilters().CountAsync()).ShouldBe(3);
     }
@@ -134,12 +134,12 @@ public sealed class ImportUploadFromUrlTests(S3Server s3) : IClassFixture<S3Serv
     {
         using var h = new UploadHarness();
         await using var importing = h.Context();
-        var running = h.Import(importing, _fetcher).ExecuteAsync(h.WorkspaceId, null, _source.Url + "/held.pdf", CancellationToken.None);
+        var running = h.Import(importing, _fetcher).Run(h.WorkspaceId, null, _source.Url + "/held.pdf", CancellationToken.None);
         await _held.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await using (var db = h.Context())
         {
             var pending = await db.Uploads.IgnoreQueryFilters().SingleAsync();
-            (await new DeleteUploadCommand(db, h.Store).ExecuteAsync(h.WorkspaceId, pending.Id, CancellationToken.None)).Error.ShouldBeNull();
+            (await new DeleteUploadCommand(db, h.Store).Run(h.WorkspaceId, pending.Id, CancellationToken.None)).Error.ShouldBeNull();
         }
 
         _release.SetResult();

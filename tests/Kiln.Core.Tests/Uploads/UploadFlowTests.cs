@@ -71,7 +71,7 @@ public sealed class UploadFlowTests : IDisposable
     {
         var (created, _) = await _h.UploadAsync("empty.pdf", [], declaredSize: 10);
         await using var db = _h.Context();
-        var result = await _h.Complete(db).ExecuteAsync(_h.WorkspaceId, created.Id, null, Ct);
+        var result = await _h.Complete(db).Run(_h.WorkspaceId, created.Id, null, Ct);
         result.Error!.Code.ShouldBe("empty_file");
         await AssertRejectedAndGoneAsync("empty_file");
     }
@@ -85,7 +85,7 @@ public sealed class UploadFlowTests : IDisposable
         await _h.Store.PutAsync(BlobKeys.Upload(_h.WorkspaceId, created.Id), new MemoryStream(new byte[2000]), "application/pdf", Ct);
 
         await using var db = _h.Context();
-        var result = await _h.Complete(db).ExecuteAsync(_h.WorkspaceId, created.Id, null, Ct);
+        var result = await _h.Complete(db).Run(_h.WorkspaceId, created.Id, null, Ct);
 
         result.Error!.Code.ShouldBe("upload_too_large");
         result.Error.Status.ShouldBe(413);
@@ -129,7 +129,7 @@ public sealed class UploadFlowTests : IDisposable
     {
         _h.Options.PartSize = 1000;
         await using var db = _h.Context();
-        var created = (await _h.Create(db).ExecuteAsync(_h.WorkspaceId, null, new CreateUploadRequest("a.mp3", 2500, "audio/mpeg"), Ct)).Value!;
+        var created = (await _h.Create(db).Run(_h.WorkspaceId, null, new CreateUploadRequest("a.mp3", 2500, "audio/mpeg"), Ct)).Value!;
         created.Parts.Select(p => p.PartNumber).ShouldBe([1, 2, 3]);
         created.Parts.ShouldAllBe(p => p.Method == "PUT");
         (await db.Uploads.SingleAsync(Ct)).MultipartId.ShouldNotBeNull();
@@ -153,7 +153,7 @@ public sealed class UploadFlowTests : IDisposable
     public async Task Create_rejects_what_can_be_known_up_front(string fileName, long size, string code, int status)
     {
         await using var db = _h.Context();
-        var result = await _h.Create(db).ExecuteAsync(_h.WorkspaceId, null, new CreateUploadRequest(fileName, size, null), Ct);
+        var result = await _h.Create(db).Run(_h.WorkspaceId, null, new CreateUploadRequest(fileName, size, null), Ct);
         result.Error!.Code.ShouldBe(code);
         result.Error.Status.ShouldBe(status);
         (await db.Uploads.CountAsync(Ct)).ShouldBe(0);
@@ -163,7 +163,7 @@ public sealed class UploadFlowTests : IDisposable
     public async Task Create_keeps_only_the_file_name_of_a_path()
     {
         await using var db = _h.Context();
-        await _h.Create(db).ExecuteAsync(_h.WorkspaceId, null, new CreateUploadRequest("C:\\Users\\me\\doc.pdf", 10, null), Ct);
+        await _h.Create(db).Run(_h.WorkspaceId, null, new CreateUploadRequest("C:\\Users\\me\\doc.pdf", 10, null), Ct);
         (await db.Uploads.SingleAsync(Ct)).FileName.ShouldBe("doc.pdf");
     }
 
@@ -171,9 +171,9 @@ public sealed class UploadFlowTests : IDisposable
     public async Task Completing_before_the_bytes_arrive_leaves_the_upload_pending()
     {
         await using var db = _h.Context();
-        var created = (await _h.Create(db).ExecuteAsync(_h.WorkspaceId, null, new CreateUploadRequest("a.pdf", 100, null), Ct)).Value!;
+        var created = (await _h.Create(db).Run(_h.WorkspaceId, null, new CreateUploadRequest("a.pdf", 100, null), Ct)).Value!;
 
-        var result = await _h.Complete(db).ExecuteAsync(_h.WorkspaceId, created.Id, null, Ct);
+        var result = await _h.Complete(db).Run(_h.WorkspaceId, created.Id, null, Ct);
 
         result.Error!.Code.ShouldBe("upload_incomplete");
         result.Error.Status.ShouldBe(409);
@@ -190,10 +190,10 @@ public sealed class UploadFlowTests : IDisposable
         foreach (var tenant in new Guid?[] { other, null })
         {
             await using var db = _h.Context(tenant);
-            (await new GetUploadQuery(db).ExecuteAsync(other, mine.Id, Ct)).Error!.Status.ShouldBe(404);
-            (await _h.Complete(db).ExecuteAsync(other, mine.Id, null, Ct)).Error!.Code.ShouldBe("not_found");
-            (await new DeleteUploadCommand(db, _h.Store).ExecuteAsync(other, mine.Id, Ct)).Error!.Code.ShouldBe("not_found");
-            (await new ListUploadsQuery(db).ExecuteAsync(other, 1, 50, null, Ct)).Total.ShouldBe(0);
+            (await new GetUploadQuery(db).Run(other, mine.Id, Ct)).Error!.Status.ShouldBe(404);
+            (await _h.Complete(db).Run(other, mine.Id, null, Ct)).Error!.Code.ShouldBe("not_found");
+            (await new DeleteUploadCommand(db, _h.Store).Run(other, mine.Id, Ct)).Error!.Code.ShouldBe("not_found");
+            (await new ListUploadsQuery(db).Run(other, 1, 50, null, Ct)).Total.ShouldBe(0);
         }
         (await _h.Store.StatAsync(BlobKeys.Upload(_h.WorkspaceId, mine.Id), Ct)).ShouldNotBeNull();
     }
@@ -209,15 +209,15 @@ public sealed class UploadFlowTests : IDisposable
         }
 
         await using var db = _h.Context(_h.WorkspaceId);
-        var page1 = await new ListUploadsQuery(db).ExecuteAsync(_h.WorkspaceId, 1, 2, null, Ct);
+        var page1 = await new ListUploadsQuery(db).Run(_h.WorkspaceId, 1, 2, null, Ct);
         page1.Total.ShouldBe(3);
         page1.Items.Select(u => u.FileName).ShouldBe(["doc2.pdf", "doc1.pdf"]);
-        (await new ListUploadsQuery(db).ExecuteAsync(_h.WorkspaceId, 2, 2, null, Ct)).Items.ShouldHaveSingleItem().FileName.ShouldBe("doc0.pdf");
-        (await new ListUploadsQuery(db).ExecuteAsync(_h.WorkspaceId, 1, 50, UploadStatus.Pending, Ct)).Total.ShouldBe(0);
+        (await new ListUploadsQuery(db).Run(_h.WorkspaceId, 2, 2, null, Ct)).Items.ShouldHaveSingleItem().FileName.ShouldBe("doc0.pdf");
+        (await new ListUploadsQuery(db).Run(_h.WorkspaceId, 1, 50, UploadStatus.Pending, Ct)).Total.ShouldBe(0);
 
-        (await new DeleteUploadCommand(db, _h.Store).ExecuteAsync(_h.WorkspaceId, ids[0], Ct)).IsSuccess.ShouldBeTrue();
+        (await new DeleteUploadCommand(db, _h.Store).Run(_h.WorkspaceId, ids[0], Ct)).IsSuccess.ShouldBeTrue();
         (await _h.Store.StatAsync(BlobKeys.Upload(_h.WorkspaceId, ids[0]), Ct)).ShouldBeNull();
-        (await new GetUploadQuery(db).ExecuteAsync(_h.WorkspaceId, ids[0], Ct)).Error!.Code.ShouldBe("not_found");
+        (await new GetUploadQuery(db).Run(_h.WorkspaceId, ids[0], Ct)).Error!.Code.ShouldBe("not_found");
     }
 
     [Fact]
@@ -248,13 +248,13 @@ public sealed class UploadFlowTests : IDisposable
     {
         var (created, parts) = await _h.UploadAsync("a.pdf", TestFiles.Pdf());
         await using var db = _h.Context();
-        var first = await _h.Complete(db).ExecuteAsync(_h.WorkspaceId, created.Id, parts, Ct);
-        var second = await _h.Complete(db).ExecuteAsync(_h.WorkspaceId, created.Id, parts, Ct);
+        var first = await _h.Complete(db).Run(_h.WorkspaceId, created.Id, parts, Ct);
+        var second = await _h.Complete(db).Run(_h.WorkspaceId, created.Id, parts, Ct);
         JsonSerializer.Serialize(second.Value).ShouldBe(JsonSerializer.Serialize(first.Value));
 
         var bad = (await _h.UploadAsync("b.pdf", [1, 2, 3])).Created;
-        (await _h.Complete(db).ExecuteAsync(_h.WorkspaceId, bad.Id, null, Ct)).Error!.Code.ShouldBe("type_mismatch");
-        (await _h.Complete(db).ExecuteAsync(_h.WorkspaceId, bad.Id, null, Ct)).Error!.Code.ShouldBe("type_mismatch");
+        (await _h.Complete(db).Run(_h.WorkspaceId, bad.Id, null, Ct)).Error!.Code.ShouldBe("type_mismatch");
+        (await _h.Complete(db).Run(_h.WorkspaceId, bad.Id, null, Ct)).Error!.Code.ShouldBe("type_mismatch");
     }
 
     private async Task AssertRejectedAndGoneAsync(string code)

@@ -9,6 +9,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kiln.Core.Tests.Webhooks;
 
@@ -16,7 +17,7 @@ namespace Kiln.Core.Tests.Webhooks;
 public sealed class WebhookDeliveryTests : IAsyncDisposable
 {
     private readonly string _file = Path.Combine(Path.GetTempPath(), $"kiln-webhooks-{Guid.NewGuid():N}.db");
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
     private readonly ScriptedHandler _handler = new();
     private readonly WebhookOptions _options = new();
     private readonly Guid _workspace = Guid.CreateVersion7();
@@ -77,16 +78,16 @@ public sealed class WebhookDeliveryTests : IAsyncDisposable
         _options.MaxAttempts = 3;
         var (_, delivery) = await SeedAsync();
         for (var i = 0; i < 3; i++) _handler.Answers.Enqueue(HttpStatusCode.InternalServerError);
-        var start = _clock.Now;
+        var start = _clock.GetUtcNow();
 
         (await Sender().RunAsync(delivery, CancellationToken.None)).ShouldBe(WebhookDeliveryStatus.Pending);
         (await Row()).NextAttemptAt.ShouldBe(start.UtcDateTime.AddSeconds(5));
         (await Sender().RunAsync(delivery, CancellationToken.None)).ShouldBeNull("not due yet");
-        _clock.Now = start.AddSeconds(5);
+        _clock.SetUtcNow(start.AddSeconds(5));
         (await Sender().DueAsync(10, CancellationToken.None)).ShouldBe([delivery]);
         (await Sender().RunAsync(delivery, CancellationToken.None)).ShouldBe(WebhookDeliveryStatus.Pending);
         (await Row()).NextAttemptAt.ShouldBe(start.UtcDateTime.AddSeconds(5).AddMinutes(5));
-        _clock.Now = start.AddSeconds(5).AddMinutes(5);
+        _clock.SetUtcNow(start.AddSeconds(5).AddMinutes(5));
         (await Sender().RunAsync(delivery, CancellationToken.None)).ShouldBe(WebhookDeliveryStatus.Failed);
         var row = await Row();
         (row.Attempts, row.LastStatusCode).ShouldBe((3, 500));
@@ -102,19 +103,19 @@ public sealed class WebhookDeliveryTests : IAsyncDisposable
         var (endpoint, first) = await SeedAsync();
         _handler.Answers.Enqueue(HttpStatusCode.BadGateway);
         await Sender().RunAsync(first, CancellationToken.None);
-        (await Endpoint(endpoint.Id)).FailingSince.ShouldBe(_clock.Now.UtcDateTime);
+        (await Endpoint(endpoint.Id)).FailingSince.ShouldBe(_clock.GetUtcNow().UtcDateTime);
 
-        _clock.Now = _clock.Now.AddDays(4);
+        _clock.Advance(TimeSpan.FromDays(4));
         var (_, second) = await SeedAsync(endpoint);
         _handler.Answers.Enqueue(HttpStatusCode.OK);
         await Sender().RunAsync(second, CancellationToken.None);
         (await Endpoint(endpoint.Id)).FailingSince.ShouldBeNull();
 
-        var since = _clock.Now;
+        var since = _clock.GetUtcNow();
         var (_, third) = await SeedAsync(endpoint);
         _handler.Answers.Enqueue(HttpStatusCode.BadGateway);
         await Sender().RunAsync(third, CancellationToken.None);
-        _clock.Now = since.AddDays(5).AddMinutes(1);
+        _clock.SetUtcNow(since.AddDays(5).AddMinutes(1));
         var (_, fourth) = await SeedAsync(endpoint);
         _handler.Answers.Enqueue(HttpStatusCode.BadGateway);
         await Sender().RunAsync(fourth, CancellationToken.None);
@@ -137,7 +138,7 @@ public sealed class WebhookDeliveryTests : IAsyncDisposable
         (await Row()).LastError!.ShouldContain("timeout");
         _handler.Throw = null;
         _handler.Answers.Enqueue(HttpStatusCode.Gone);
-        _clock.Now = _clock.Now.AddSeconds(5);
+        _clock.Advance(TimeSpan.FromSeconds(5));
         (await Sender().RunAsync(delivery, CancellationToken.None)).ShouldBe(WebhookDeliveryStatus.Failed);
         (await Endpoint(endpoint.Id)).Enabled.ShouldBeFalse();
     }

@@ -7,6 +7,7 @@ using Kiln.Core.Tests.Billing;
 using Kiln.IntegrationTests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kiln.IntegrationTests.Billing;
 
@@ -19,11 +20,6 @@ public sealed class SubscriptionCancelTests(PostgresServer pg)
     private const string MollieKey = "test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM";
     private const string Customer = "cst_stTC2WHAuS";
     private const string SubId = "sub_rVKGtNd6s3";
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 
     /// <summary>Just enough of Mollie for a plan checkout, its first payment, the subscription Kiln creates, and canceling it.</summary>
     private sealed class FakeMollie(Guid workspace)
@@ -130,7 +126,7 @@ public sealed class SubscriptionCancelTests(PostgresServer pg)
         // Once the paid period is over the subscription ends and the workspace is on Free; the allowance expires.
         await using (var scope = host.Services.CreateAsyncScope())
         {
-            TimeProvider after = new FixedClock(new DateTimeOffset(periodEnd, TimeSpan.Zero).AddSeconds(1));
+            TimeProvider after = new FakeTimeProvider(new DateTimeOffset(periodEnd, TimeSpan.Zero).AddSeconds(1));
             (await ActivatorUtilities.CreateInstance<EndLapsedSubscriptionsCommand>(scope.ServiceProvider, after).Run(default)).ShouldBe(1);
             (await ActivatorUtilities.CreateInstance<ExpireAllowancesCommand>(scope.ServiceProvider, after).Run(default)).ShouldBe(1);
         }

@@ -52,7 +52,7 @@ public sealed class WebhookTests(PostgresServer pg)
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while ((await user.Client.Balance()).GetProperty("available").GetInt64() != 75 && DateTime.UtcNow < deadline) await Task.Delay(200);
         (await user.Client.Balance()).GetProperty("available").GetInt64().ShouldBe(75);
-        await Task.Delay(500);
+        await host.WaitForIdlePassAsync<PaymentEventsWorker>(); // the inbox is drained: no second credit is on its way
         (await user.Client.Balance()).GetProperty("available").GetInt64().ShouldBe(75);
 
         await using var db = host.NewDbContext();

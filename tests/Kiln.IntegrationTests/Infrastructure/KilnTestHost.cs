@@ -2,11 +2,13 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Kiln.Core.Accounts;
+using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Kiln.IntegrationTests.Infrastructure;
@@ -68,6 +70,12 @@ public sealed class KilnTestHost : WebApplicationFactory<Program>
     public const string Password = "correct horse battery";
 
     public KilnDbContext NewDbContext() => DataRegistrations.CreateContext(Database);
+
+    /// <summary>The host's background loop of type <typeparamref name="T"/> (webhooks, payment events, …).</summary>
+    public T Loop<T>() where T : ScopedLoop => Services.GetServices<IHostedService>().OfType<T>().Single();
+
+    /// <summary>Waits (30 s at most) until a pass of loop <typeparamref name="T"/> that started after this call found nothing to do.</summary>
+    public Task WaitForIdlePassAsync<T>() where T : ScopedLoop => Loop<T>().WaitForIdlePassAsync().WaitAsync(TimeSpan.FromSeconds(30));
 
     /// <summary>Signs up a new user through the API and returns a client authenticated with their bearer token.</summary>
     public async Task<TestUser> SignUpAsync(string? email = null, bool admin = false)

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Kiln.Core.Common;
+using Kiln.Core.Jobs;
 using Kiln.Core.Tests.Billing;
 using Kiln.Core.Webhooks;
 using Kiln.IntegrationTests.Infrastructure;
@@ -45,7 +46,10 @@ public sealed class OutboundWebhookTests(PostgresServer pg)
         var job = (await (await owner.Client.CreateJob("sleep", new { seconds = 1, actualCost = 1 })).Json(HttpStatusCode.Created)).Id();
         await owner.Client.WaitForJob(job, "succeeded");
         await WaitUntil(() => Requests(receiver, "succeeded").Count >= 1 && Requests(receiver, "started").Count >= 1);
-        await Task.Delay(TimeSpan.FromSeconds(2.5)); // past the rescan window: a re-read event must not be sent again
+        // Passes re-read the job's events until the rescan window is over and the cursor settles past them (a re-read
+        // event must not be sent again); then a pass finds nothing left to send.
+        await WaitUntil(() => CursorIsPast(host, job));
+        await host.WaitForIdlePassAsync<WebhookWorker>();
 
         var request = Requests(receiver, "succeeded").ShouldHaveSingleItem();
         Verify(request, secret);
@@ -123,7 +127,7 @@ public sealed class OutboundWebhookTests(PostgresServer pg)
         var failed = await owner.Client.WaitForJob(job, "failed");
         await WaitUntil(() => Requests(receiver, "flaky").Count >= 2 && Requests(receiver, "down").Count >= 2);
         await WaitUntil(async () => (await Deliveries(owner.Client, down))[0].GetProperty("status").GetString() == "failed");
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await host.WaitForIdlePassAsync<WebhookWorker>(); // nothing more is due: no third attempt
 
         var attempts = Requests(receiver, "flaky");
         attempts.Count.ShouldBe(2);
@@ -165,9 +169,10 @@ public sealed class OutboundWebhookTests(PostgresServer pg)
         var loops = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
         {
             var dispatcher = new WebhookDispatcher(scopes);
+            // Stopping ends the loop between passes, so no delivery is left claimed mid-send.
             while (!stop.IsCancellationRequested)
             {
-                try { await dispatcher.RunOnceAsync(stop.Token); } catch (OperationCanceledException) { break; }
+                await dispatcher.RunOnceAsync(CancellationToken.None);
                 await Task.Delay(20);
             }
         })).ToList();
@@ -177,9 +182,11 @@ public sealed class OutboundWebhookTests(PostgresServer pg)
             jobs.Add((await (await owner.Client.CreateJob(i % 2 == 0 ? "noop" : "fail")).Json(HttpStatusCode.Created)).Id());
         foreach (var j in jobs) await owner.Client.WaitForJob(j, "succeeded", "failed");
         await WaitUntil(() => Requests(receiver, "all").Count(r => r.Body.Contains("\"job.succeeded\"", StringComparison.Ordinal)) >= 4);
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await host.WaitForIdlePassAsync<WebhookWorker>();
         await stop.CancelAsync();
         await Task.WhenAll(loops);
+        // Whatever the extra dispatchers did in their last pass, the host's loop has re-read the window and found nothing to do.
+        await host.WaitForIdlePassAsync<WebhookWorker>();
 
         var received = Requests(receiver, "all");
         received.Select(r => r.Header("webhook-id")).Distinct().Count().ShouldBe(received.Count, "no message was sent twice");
@@ -222,6 +229,16 @@ public sealed class OutboundWebhookTests(PostgresServer pg)
 
         (await c.DeleteAsync($"/api/webhooks/{created.Id()}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await (await c.GetAsync("/api/webhooks")).Json(HttpStatusCode.OK)).GetArrayLength().ShouldBe(0);
+    }
+
+    /// <summary>The fan-out's cursor has moved past every event of <paramref name="job"/> it reads.</summary>
+    private static async Task<bool> CursorIsPast(KilnTestHost host, Guid job)
+    {
+        await using var db = host.NewDbContext();
+        var last = await db.JobEvents.IgnoreQueryFilters()
+            .Where(e => e.JobId == job && (e.Type == JobEventTypes.Status || e.Type == JobEventTypes.Progress)).MaxAsync(e => (long?)e.Id) ?? 0;
+        var cursor = await db.Set<WebhookCursor>().Where(c => c.Name == WebhookFanOut.CursorName).Select(c => (long?)c.Position).FirstOrDefaultAsync() ?? 0;
+        return cursor >= last;
     }
 
     private static string Url(FakeProviderServer receiver, string path) => new Uri(receiver.BaseAddress, path).ToString();

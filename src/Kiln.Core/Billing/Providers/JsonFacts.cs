@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Kiln.Core.Billing.Providers;
 
 /// <summary>Small helpers for reading provider JSON without a class per payload.</summary>
-internal static class J
+internal static class JsonFacts
 {
     public static string? Str(this JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Kiln.Core.Common;
 using Kiln.Core.Jobs.Queue;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,8 +15,10 @@ namespace Kiln.Core.Jobs.Runner;
 /// grace period and hands the rest back to the queue, so a deploy neither loses nor double-runs a job.
 /// Slots are counted explicitly: a claim reserves them first; a job's slot comes back when its task ends, unless the
 /// completion batcher took it over to refill it in the completion's own round trip (<see cref="IJobSlotRefill"/>).
+/// The rescuer (<see cref="LeaseRescuer"/>) and the heartbeat (<see cref="WorkerHeartbeatService"/>) run beside it as
+/// hosted services of their own.
 /// </summary>
-public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, JobExecutor executor, CompletionBatcher completions,
+public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, JobExecutor executor, CompletionBatcher completions, TimeProvider time,
     IOptions<WorkerOptions> workerOptions, IOptions<JobsOptions> jobsOptions, ILogger<JobRunner> log) : BackgroundService, IJobSlotRefill
 {
     private readonly ConcurrentDictionary<Guid, Task> _running = new();
@@ -35,10 +36,8 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, Job
     {
         var concurrency = Math.Max(1, workerOptions.Value.Concurrency);
         log.LogInformation("Job runner {WorkerId} started with {Concurrency} slots", WorkerId, concurrency);
-        var stale = StaleScratch.Delete(workerOptions.Value.ScratchPath, DateTime.UtcNow - StaleScratch.MaxAge);
+        var stale = StaleScratch.Delete(workerOptions.Value.ScratchPath, time.GetUtcNow().UtcDateTime - StaleScratch.MaxAge);
         if (stale > 0) log.LogInformation("Removed {Count} scratch directories left by workers that stopped mid-job", stale);
-        var rescuer = RescueLoop(stoppingToken);
-        var heartbeat = WorkerHeartbeatLoop(concurrency, stoppingToken);
         var poll = TimeSpan.FromSeconds(jobsOptions.Value.PollSeconds);
 
         Volatile.Write(ref _free, concurrency);
@@ -90,7 +89,6 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, Job
         }
 
         await DrainAsync();
-        await Task.WhenAll(rescuer, heartbeat).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
     /// <summary>Reserves up to <paramref name="max"/> free slots.</summary>
@@ -166,70 +164,6 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, Job
             log.LogWarning("Grace period over: handing {Count} job(s) back to the queue", _running.Count);
             await _handBack.CancelAsync();
             await all.WaitAsync(TimeSpan.FromSeconds(15)).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
-    }
-
-    private async Task RescueLoop(CancellationToken ct)
-    {
-        var interval = TimeSpan.FromSeconds(jobsOptions.Value.RescueIntervalSeconds);
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(interval, ct);
-                await using var scope = scopes.CreateAsyncScope();
-                var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
-                var n = await queue.RescueExpiredAsync(ct);
-                if (n > 0)
-                {
-                    log.LogWarning("Rescued {Count} job(s) whose lease expired", n);
-                    signal.NotifyLocal();
-                }
-                var repaired = await queue.RepairRunningCountsAsync(ct);
-                if (repaired > 0)
-                {
-                    log.LogWarning("Corrected the running-jobs counter of {Count} workspace(s)", repaired);
-                    signal.NotifyLocal();
-                }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
-            catch (Exception ex) { log.LogError(ex, "Rescuing expired leases failed"); }
-        }
-    }
-
-    private async Task WorkerHeartbeatLoop(int capacity, CancellationToken ct)
-    {
-        var started = DateTime.UtcNow;
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<Data.KilnDbContext>();
-                var now = DateTime.UtcNow;
-                var pipelines = scope.ServiceProvider.GetService<Pipelines.WorkerCapabilities>() is { } caps ? string.Join(' ', caps.Pipelines) : null;
-                var n = await db.WorkerHeartbeats.Where(w => w.WorkerId == WorkerId)
-                    .ExecuteUpdateAsync(s => s.SetProperty(w => w.LastSeenAt, now).SetProperty(w => w.Running, _running.Count).SetProperty(w => w.Pipelines, pipelines), ct);
-                if (n == 0)
-                {
-                    db.WorkerHeartbeats.Add(new WorkerHeartbeat
-                    {
-                        WorkerId = WorkerId, Host = Environment.MachineName, Capacity = capacity, Running = _running.Count,
-                        StartedAt = started, LastSeenAt = now, Pipelines = pipelines,
-                    });
-                    await db.SaveChangesAsync(ct);
-                }
-                // Forget workers silent for a day, so the admin view lists live ones.
-                var stale = now.AddDays(-1);
-                await db.WorkerHeartbeats.Where(w => w.LastSeenAt < stale).ExecuteDeleteAsync(ct);
-                await Task.Delay(TimeSpan.FromSeconds(5), ct);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
-            catch (Exception ex)
-            {
-                log.LogWarning(ex, "Worker heartbeat failed");
-                await Task.Delay(TimeSpan.FromSeconds(5), ct).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
         }
     }
 

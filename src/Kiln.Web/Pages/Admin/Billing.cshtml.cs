@@ -1,6 +1,7 @@
 using Kiln.Core.Billing;
 using Kiln.Web.Queries;
 using Microsoft.AspNetCore.Mvc;
+using Kiln.Core.Common;
 
 namespace Kiln.Web.Pages.Admin;
 
@@ -8,7 +9,7 @@ namespace Kiln.Web.Pages.Admin;
 public sealed class BillingModel(BillingAdminQueries queries, RetryPaymentEventCommand retry, ResolveCreditShortfallCommand resolve) : KilnPageModel
 {
     private const int PageSize = 50;
-    public static readonly string[] Statuses = ["pending", "processing", "processed", "failed"];
+    public static readonly IReadOnlyList<string> Statuses = EnumNames.All<PaymentEventStatus>();
 
     [BindProperty(SupportsGet = true)] public string? Status { get; set; }
     [BindProperty(SupportsGet = true, Name = "page")] public int PageNumber { get; set; } = 1;
@@ -46,9 +47,9 @@ public sealed class BillingModel(BillingAdminQueries queries, RetryPaymentEventC
     }
 
     public PaymentEventStatus? ParsedStatus() =>
-        Status is { } s && Statuses.Contains(s) && Enum.TryParse<PaymentEventStatus>(s, ignoreCase: true, out var v) ? v : null;
+        Status is { } s && Statuses.Contains(s) && EnumNames.TryParse<PaymentEventStatus>(s, out var v) ? v : null;
 
-    public static string Name(PaymentEventStatus s) => s.ToString().ToLowerInvariant();
+    public static string Name(PaymentEventStatus s) => s.WireName();
 
     /// <summary>Reuses the job badge colours: processed reads as success, failed as failure, the rest as in flight.</summary>
     public static string BadgeClass(PaymentEventStatus s) => s switch

@@ -3,10 +3,11 @@ using Kiln.Core.Jobs;
 using Kiln.Web.Queries;
 using Kiln.Web.Ui;
 using Microsoft.AspNetCore.Mvc;
+using Kiln.Core.Common;
 
 namespace Kiln.Web.Pages.Admin;
 
-public sealed class JobsModel(AdminQueries admin) : KilnPageModel
+public sealed class JobsModel(AdminQueries admin, TimeProvider time) : KilnPageModel
 {
     private const int PageSize = 50;
     [BindProperty(SupportsGet = true)] public string? Status { get; set; }
@@ -29,7 +30,7 @@ public sealed class JobsModel(AdminQueries admin) : KilnPageModel
     public async Task<IActionResult> OnGetCsvAsync(CancellationToken ct)
     {
         Response.ContentType = "text/csv; charset=utf-8";
-        Response.Headers.ContentDisposition = $"attachment; filename=\"kiln-jobs-{DateTime.UtcNow:yyyyMMdd}.csv\"";
+        Response.Headers.ContentDisposition = $"attachment; filename=\"kiln-jobs-{time.GetUtcNow():yyyyMMdd}.csv\"";
         await Response.WriteAsync(Csv.Line("id", "workspace_id", "workspace", "pipeline", "status", "attempt", "cost_estimate", "cost_actual",
             "created_at", "started_at", "finished_at", "error_code", "error_message"), Encoding.UTF8, ct);
         for (var skip = 0; skip < 100_000; skip += 500)
@@ -49,7 +50,7 @@ public sealed class JobsModel(AdminQueries admin) : KilnPageModel
     }
 
     public JobStatus? ParsedStatus() =>
-        Enum.TryParse<JobStatus>(Status, ignoreCase: true, out var s) && Jobs.IndexModel.Statuses.Contains(Status) ? s : null;
+        EnumNames.TryParse<JobStatus>(Status, out var s) && Jobs.IndexModel.Statuses.Contains(Status) ? s : null;
 
     public string Query(int page, string? handler = null)
     {

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Kiln.Web.Pages.Credits;
 
-public sealed class IndexModel(GetBalanceQuery balance, ListLedgerEntriesQuery ledger, BillingCatalog catalog, CreateCheckoutCommand checkout) : KilnPageModel
+public sealed class IndexModel(GetBalanceQuery balance, ListLedgerEntriesQuery ledger, BillingCatalog catalog, CreateCheckoutCommand checkout, TimeProvider time) : KilnPageModel
 {
     public static readonly LedgerEntryKind[] Kinds = Enum.GetValues<LedgerEntryKind>();
 
@@ -39,7 +39,7 @@ public sealed class IndexModel(GetBalanceQuery balance, ListLedgerEntriesQuery l
     public async Task<IActionResult> OnGetCsvAsync(CancellationToken ct)
     {
         Response.ContentType = "text/csv; charset=utf-8";
-        Response.Headers.ContentDisposition = $"attachment; filename=\"kiln-credits-{DateTime.UtcNow:yyyyMMdd}.csv\"";
+        Response.Headers.ContentDisposition = $"attachment; filename=\"kiln-credits-{time.GetUtcNow():yyyyMMdd}.csv\"";
         await Response.WriteAsync(Csv.Line("id", "created_at", "kind", "amount", "held_delta", "balance_after", "held_after", "job_id", "reason"), Encoding.UTF8, ct);
         for (var page = 1; page <= 1000; page++)
         {

@@ -1,11 +1,12 @@
 using Kiln.Core.Jobs;
 using Microsoft.AspNetCore.Mvc;
+using Kiln.Core.Common;
 
 namespace Kiln.Web.Pages.Jobs;
 
 public sealed class IndexModel(ListJobsQuery jobs) : KilnPageModel
 {
-    public static readonly string[] Statuses = ["queued", "running", "succeeded", "failed", "canceled"];
+    public static readonly IReadOnlyList<string> Statuses = EnumNames.All<JobStatus>();
 
     [BindProperty(SupportsGet = true)] public string? Status { get; set; }
     [BindProperty(SupportsGet = true, Name = "page")] public int PageNumber { get; set; } = 1;
@@ -14,7 +15,7 @@ public sealed class IndexModel(ListJobsQuery jobs) : KilnPageModel
 
     public async Task OnGetAsync(CancellationToken ct)
     {
-        JobStatus? s = Enum.TryParse<JobStatus>(Status, ignoreCase: true, out var parsed) && Statuses.Contains(Status) ? parsed : null;
+        JobStatus? s = EnumNames.TryParse<JobStatus>(Status, out var parsed) && Statuses.Contains(Status) ? parsed : null;
         if (s is null) Status = null;
         Result = await jobs.Run(Workspace, s, null, PageNumber, 20, ct);
     }

@@ -106,7 +106,7 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
 
     private async Task<bool> ImportAsync(CancellationToken ct)
     {
-        var result = await import.ExecuteAsync(Workspace, Me.UserId, SourceUrl, ct);
+        var result = await import.Run(Workspace, Me.UserId, SourceUrl, ct);
         if (result.Error is { } e)
         {
             (UrlError, UrlErrorCode) = (e.Message, e.Code);
