@@ -33,6 +33,8 @@ public sealed class WorkerOptions
     /// <summary>Run the job runner in this process (on by default in embedded mode, off for web-only replicas).</summary>
     public bool Enabled { get; set; } = true;
     public int Concurrency { get; set; } = 2;
+    /// <summary>Jobs of "heavy" pipelines (audiobooks, dubbing) this worker runs at once, beside light ones.</summary>
+    public int MaxHeavyJobs { get; set; } = 1;
     /// <summary>On SIGTERM, running jobs get this long to finish before they are handed back to the queue.</summary>
     public int ShutdownGraceSeconds { get; set; } = 20;
     public string ScratchPath { get; set; } = Path.Combine(Path.GetTempPath(), "kiln-scratch");

@@ -1,4 +1,6 @@
+using Kiln.Core.Jobs;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Kiln.Core.Pipelines;
 
@@ -8,15 +10,37 @@ namespace Kiln.Core.Pipelines;
 /// these and advertises them with its heartbeat, so a job for a pipeline no live worker can run waits in the queue
 /// (and says so) instead of failing on a worker that lacks the tool.
 /// </summary>
-public sealed class WorkerCapabilities(PipelineCatalog catalog, ILogger<WorkerCapabilities> log)
+public sealed class WorkerCapabilities(PipelineCatalog catalog, ILogger<WorkerCapabilities> log, IOptions<WorkerOptions>? worker = null)
 {
     private readonly Lazy<IReadOnlyList<string>> _runnable = new(() => Find(catalog, log));
+    private readonly Lazy<IReadOnlyList<string>> _light = new(() =>
+        Find(catalog, log).Where(id => catalog.Find(id)?.Descriptor.ResourceClass != ResourceClasses.Heavy).ToList());
+    private int _heavyRunning;
+
+    private int MaxHeavy => Math.Max(1, worker?.Value.MaxHeavyJobs ?? 1);
 
     /// <summary>Ids of the pipelines this process can run, sorted.</summary>
     public IReadOnlyList<string> Pipelines => _runnable.Value;
 
+    /// <summary>What the next claim may take: every runnable pipeline, or only light ones while the heavy slots are busy.</summary>
+    public IReadOnlyList<string> Claimable => Volatile.Read(ref _heavyRunning) >= MaxHeavy ? _light.Value : _runnable.Value;
+
+    public bool IsHeavy(string pipelineId) => catalog.Find(pipelineId)?.Descriptor.ResourceClass == ResourceClasses.Heavy;
+
+    /// <summary>Takes a heavy slot; false when they are all busy (one claim can take several heavy jobs at once: the
+    /// runner hands the extra ones back).</summary>
+    public bool TryStartHeavy()
+    {
+        if (Interlocked.Increment(ref _heavyRunning) <= MaxHeavy) return true;
+        Interlocked.Decrement(ref _heavyRunning);
+        return false;
+    }
+
+    public void HeavyFinished() => Interlocked.Decrement(ref _heavyRunning);
+
     private static List<string> Find(PipelineCatalog catalog, ILogger log)
     {
+        // (Called twice, for all and for light pipelines; the warning for a missing tool may be logged twice.)
         var runnable = new List<string>();
         foreach (var pipeline in catalog.All)
         {

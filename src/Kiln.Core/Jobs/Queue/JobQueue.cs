@@ -24,7 +24,7 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     /// <summary>The pipeline ids this process may claim, or null for any.</summary>
-    private string[]? Claimable => capabilities?.Pipelines.ToArray();
+    private string[]? Claimable => capabilities?.Claimable.ToArray();
 
     /// <summary>Claims up to <paramref name="max"/> runnable jobs, highest priority first, within workspace caps.</summary>
     public async Task<List<Job>> ClaimAsync(string workerId, int max, CancellationToken ct)

@@ -19,7 +19,8 @@ namespace Kiln.Core.Jobs.Runner;
 /// hosted services of their own.
 /// </summary>
 public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, JobExecutor executor, CompletionBatcher completions, TimeProvider time,
-    IOptions<WorkerOptions> workerOptions, IOptions<JobsOptions> jobsOptions, ILogger<JobRunner> log) : BackgroundService, IJobSlotRefill
+    IOptions<WorkerOptions> workerOptions, IOptions<JobsOptions> jobsOptions, ILogger<JobRunner> log,
+    Pipelines.WorkerCapabilities? capabilities = null) : BackgroundService, IJobSlotRefill
 {
     private readonly ConcurrentDictionary<Guid, Task> _running = new();
     private readonly CancellationTokenSource _handBack = new();
@@ -115,13 +116,20 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, Job
     private void Start(Job job)
     {
         var slot = new SlotTicket();
+        var heavy = capabilities?.IsHeavy(job.PipelineId) == true;
+        var overHeavyLimit = heavy && !capabilities!.TryStartHeavy();
         // Registered before it starts: a job that ends at once must not be removed before it was added.
         var run = new Task<Task>(async () =>
         {
-            try { await executor.RunAsync(job, WorkerId, _handBack.Token, slot); }
+            try
+            {
+                if (overHeavyLimit) await HandBackHeavyAsync(job);
+                else await executor.RunAsync(job, WorkerId, _handBack.Token, slot);
+            }
             catch (Exception ex) { log.LogError(ex, "Job {JobId} runner crashed", job.Id); }
             finally
             {
+                if (heavy && !overHeavyLimit) capabilities!.HeavyFinished();
                 _running.TryRemove(job.Id, out _);
                 // Unless the completion batcher took the slot over (and refilled or returned it), it is free again.
                 if (slot.TryTake()) GiveBack(1);
@@ -129,6 +137,15 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, Job
         });
         _running[job.Id] = run.Unwrap();
         run.Start(TaskScheduler.Default);
+    }
+
+    /// <summary>A heavy job claimed while this worker's heavy slots are busy goes back to the queue at once (the attempt
+    /// does not count); the next claims leave heavy jobs alone until a heavy slot is free.</summary>
+    private async Task HandBackHeavyAsync(Job job)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<JobQueue>().HandBackAsync(job, job.LeaseToken!.Value, CancellationToken.None);
+        log.LogInformation("Job {JobId} ({Pipeline}) handed back: this worker's heavy slots are busy", job.Id, job.PipelineId);
     }
 
     bool IJobSlotRefill.TryBeginRefill()

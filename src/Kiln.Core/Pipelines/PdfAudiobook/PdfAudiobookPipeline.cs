@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Kiln.Core.Common;
 using Kiln.Core.Media;
 using Kiln.Core.Pipelines.PdfPodcast;
+using Speakable = Kiln.Core.Pipelines.Text.Speakable;
 
 namespace Kiln.Core.Pipelines.PdfAudiobook;
 
@@ -173,7 +174,7 @@ public sealed partial class PdfAudiobookPipeline(IPdfTools pdf, ISpeechSynthesiz
     {
         yield return heading;
         // List bullets on their own line would be read as "bullet": a list item is read as a sentence of its own.
-        text = DoubledStop().Replace(Bullet().Replace(text, ". "), "$1 ").TrimStart('.', ' ');
+        text = Speakable.Prepare(text);
         var current = new StringBuilder();
         foreach (var sentence in Sentence().Split(text.Replace('\n', ' ')).Select(s => s.Trim()).Where(s => s.Length > 0))
         {
@@ -196,12 +197,6 @@ public sealed partial class PdfAudiobookPipeline(IPdfTools pdf, ISpeechSynthesiz
         }
         if (current.Length > 0) yield return current.ToString();
     }
-
-    [GeneratedRegex(@"([:;,.!?])\s*\.\s")]
-    private static partial Regex DoubledStop();
-
-    [GeneratedRegex(@"\s*[•▪◦‣∙]\s*")]
-    private static partial Regex Bullet();
 
     [GeneratedRegex(@"(?<=[.!?])\s+(?=[A-Z0-9""'(])")]
     private static partial Regex Sentence();

@@ -29,6 +29,9 @@ public sealed record PdfPodcastOptions
     [Display(Name = "Maximum chapters"), Range(1, 50)]
     public int MaxChapters { get; init; } = DefaultMaxChapters;
 
+    [Display(Name = "Text engine"), Description("Which configured AI provider writes the script, as provider or provider/model (e.g. openai/gpt-4o-mini). Empty uses the default.")]
+    public string? Engine { get; init; }
+
     [JsonIgnore] public string HostA => Hosts[0];
     [JsonIgnore] public string HostB => Hosts[1];
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Kiln.Core.Common;
 using Kiln.Core.Media;
+using Kiln.Core.Ai;
 using Microsoft.Extensions.AI;
 
 namespace Kiln.Core.Pipelines.PdfPodcast;
@@ -11,7 +12,7 @@ namespace Kiln.Core.Pipelines.PdfPodcast;
 /// PDF → cleaned text → chapters → two-host script (→ narrated MP3). See README.md for the artifacts and the
 /// script.json schema.
 /// </summary>
-public sealed class PdfPodcastPipeline(IPdfTools pdf, IAudioTools audio, ISpeechSynthesizer speech, IChatClient chat) : Pipeline<PdfPodcastOptions>
+public sealed class PdfPodcastPipeline(IPdfTools pdf, IAudioTools audio, ISpeechSynthesizer speech, IChatClient chat, IAiProviders providers) : Pipeline<PdfPodcastOptions>
 {
     public const string PipelineId = "pdf-podcast";
 
@@ -36,6 +37,8 @@ public sealed class PdfPodcastPipeline(IPdfTools pdf, IAudioTools audio, ISpeech
             return InvalidOption("hosts", $"Host names must be at most {PdfPodcastOptions.MaxHostNameLength} characters and contain no ':' or '|'.");
         if (string.Equals(names[0], names[1], StringComparison.OrdinalIgnoreCase))
             return InvalidOption("hosts", "The two hosts need different names.");
+        if (options.Engine is { Length: > 0 } engine && Engine(engine) is null)
+            return InvalidOption("engine", $"There is no text engine \"{engine}\". Choose one of: {string.Join(", ", providers.Providers.SelectMany(p => p.Models.Count == 0 ? [p.Name] : p.Models.Select(m => $"{p.Name}/{m}")))}.");
         return null;
     }
 
@@ -50,6 +53,15 @@ public sealed class PdfPodcastPipeline(IPdfTools pdf, IAudioTools audio, ISpeech
         return normalized.Audio
             ? Quote(normalized, new Usage("page", pages, "Pages"), new Usage("narratedPage", pages, "Narrated pages"))
             : Quote(normalized, new Usage("page", pages, "Pages"));
+    }
+
+    /// <summary>The provider and model a job chose ("provider" or "provider/model"), when the operator configured them.</summary>
+    private (string Provider, string? Model)? Engine(string engine)
+    {
+        var slash = engine.IndexOf('/', StringComparison.Ordinal);
+        var (name, model) = slash < 0 ? (engine, null) : (engine[..slash], engine[(slash + 1)..]);
+        var provider = providers.Providers.FirstOrDefault(p => p.Name == name);
+        return provider is null || (model is not null && !provider.Models.Contains(model)) ? null : (name, model);
     }
 
     public override async Task<PipelineOutcome> Run(PipelineContext context, PdfPodcastOptions options, CancellationToken ct)
@@ -101,7 +113,7 @@ public sealed class PdfPodcastPipeline(IPdfTools pdf, IAudioTools audio, ISpeech
             throw new PipelineException("no_text", "This PDF has no extractable text (is it a scan?). Run it through OCR first, then upload it again.");
         await report.LogAsync($"Found {chapters.Count} chapter(s): {string.Join("; ", chapters.Select(c => c.Title))}", ct);
 
-        var writer = new ScriptWriter(chat);
+        var writer = new ScriptWriter(options.Engine is { Length: > 0 } e && Engine(e) is { } chosen ? providers.GetChatClient(chosen.Provider, chosen.Model) : chat);
         var scriptChapters = new List<ScriptChapter>();
         using var scriptStep = progress.Step("script", options.Audio ? 0.3 : 0.6);
         foreach (var chapter in chapters)
@@ -148,7 +160,7 @@ public sealed class PdfPodcastPipeline(IPdfTools pdf, IAudioTools audio, ISpeech
                 await step.ReportAsync(i, turns.Count + 1, $"Narrating turn {i + 1} of {turns.Count}", ct);
             var wav = Path.Combine(ttsDir, $"{i:D5}.wav");
             var voice = string.Equals(turns[i].Speaker, script.Hosts[0], StringComparison.Ordinal) ? 0 : 1;
-            await speech.SynthesizeAsync(turns[i].Text, voice, wav, ct);
+            await speech.SynthesizeAsync(Kiln.Core.Pipelines.Text.Speakable.Prepare(turns[i].Text), voice, wav, ct);
             wavs.Add(wav);
         }
         await step.ReportAsync(turns.Count, turns.Count + 1, "Encoding the MP3", ct);

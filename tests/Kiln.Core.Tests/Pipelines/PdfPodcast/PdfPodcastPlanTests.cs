@@ -123,7 +123,7 @@ public sealed class PdfPodcastPlanTests : IDisposable
         d.Id.ShouldBe("pdf-podcast");
         d.AcceptedInputKinds.ShouldBe(["pdf"]);
         var props = d.OptionsSchema.GetProperty("properties");
-        props.EnumerateObject().Select(p => p.Name).ShouldBe(["pages", "hosts", "style", "audio", "maxChapters"]);
+        props.EnumerateObject().Select(p => p.Name).ShouldBe(["pages", "hosts", "style", "audio", "maxChapters", "engine"]);
         props.GetProperty("maxChapters").GetProperty("maximum").GetInt32().ShouldBe(50);
         d.OptionsSchema.GetProperty("type").GetString().ShouldBe("object");
         _ = JsonSerializer.Serialize(d);
