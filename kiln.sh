@@ -31,8 +31,8 @@ deps() {
 }
 
 npm_deps() {
-  if [ ! -d node_modules/s3rver ]; then
-    echo "==> Installing npm test peers (s3rver)"
+  if [ ! -d node_modules/s3rver ] || [ ! -d node_modules/axe-core ]; then
+    echo "==> Installing npm test peers (s3rver, axe-core)"
     npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1 || npm install --no-audit --no-fund --loglevel=error
   fi
 }

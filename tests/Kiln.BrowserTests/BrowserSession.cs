@@ -27,11 +27,13 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public IPage Page { get; }
 
-    public static async Task<BrowserSession> OpenAsync(KilnApp app, string test, string who = "user", bool javaScript = true)
+    /// <param name="bypassCsp">Lets a test inject a script (axe-core) past the app's Content-Security-Policy.</param>
+    public static async Task<BrowserSession> OpenAsync(KilnApp app, string test, string who = "user", bool javaScript = true, bool bypassCsp = false)
     {
         var context = await app.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = app.BaseUrl, AcceptDownloads = true, ViewportSize = new ViewportSize { Width = 1280, Height = 900 }, JavaScriptEnabled = javaScript,
+            BypassCSP = bypassCsp,
         });
         // Generous: the machine is shared, and a loaded CI box should slow the tests down, not fail them.
         context.SetDefaultTimeout(30_000);

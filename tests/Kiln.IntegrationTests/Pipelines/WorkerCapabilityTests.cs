@@ -39,6 +39,14 @@ public sealed class WorkerCapabilityTests(PostgresServer pg)
         (await browser.Client.GetStringAsync($"/jobs/{waiting.Id()}")).ShouldContain("Waiting for a worker that can run Needs a tool");
         (await (await user.Client.GetAsync($"/api/jobs/{noop.Id()}")).Json(HttpStatusCode.OK)).TryGetProperty("waitingFor", out var none).ShouldBeTrue();
         none.ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
+
+        // The operator sees the command pipeline, where it comes from and what is missing.
+        var admin = await host.SignUpAsync(admin: true);
+        var operatorPages = await PageClient.SignInAsync(host, admin.Email);
+        var html = await operatorPages.Client.GetStringAsync("/admin/pipelines");
+        html.ShouldContain("needs-tool");
+        html.ShouldContain("/opt/kiln-test-missing/tool");
+        html.ShouldContain("missing here: /opt/kiln-test-missing/tool");
     }
 
     [Fact]
