@@ -18,7 +18,7 @@ public sealed partial class JobQueue
     /// </summary>
     public async Task<(bool[] Succeeded, List<Job> Claimed)> SucceedManyAndClaimAsync(IReadOnlyList<Completion> batch, string workerId, int claim, CancellationToken ct)
     {
-        if (!db.IsPostgres || claim <= 0 || batch.Select(c => c.Job.WorkspaceId).Distinct().Count() > 1)
+        if (!BatchedLedgerSql || claim <= 0 || batch.Select(c => c.Job.WorkspaceId).Distinct().Count() > 1)
             return (await SucceedManyAsync(batch, ct), []);
         return await WithConnectionAsync(async conn =>
         {

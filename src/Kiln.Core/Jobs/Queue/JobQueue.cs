@@ -23,6 +23,9 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
     private JobsOptions Options => options.Value;
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
+    /// <summary>PostgreSQL completes jobs in one statement per batch (<see cref="JobsOptions.BatchedLedgerSql"/>).</summary>
+    private bool BatchedLedgerSql => db.IsPostgres && Options.BatchedLedgerSql;
+
     /// <summary>The pipeline ids this process may claim, or null for any.</summary>
     private string[]? Claimable => capabilities?.Pipelines.ToArray();
 
