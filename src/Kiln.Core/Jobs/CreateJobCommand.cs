@@ -119,7 +119,7 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
         if (opened) await conn.OpenAsync(ct);
         try
         {
-            await using var cmd = new NpgsqlCommand(InsertSql, conn);
+            await using var cmd = new NpgsqlCommand(QueueSql.InsertJob, conn);
             var p = cmd.Parameters;
             p.Add(new NpgsqlParameter<Guid>("id", job.Id));
             p.Add(new NpgsqlParameter<Guid>("ws", job.WorkspaceId));
@@ -147,25 +147,6 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
 
     private static readonly System.Text.Json.JsonSerializerOptions EventJson = new(System.Text.Json.JsonSerializerDefaults.Web);
     private static readonly string QueuedEventJson = System.Text.Json.JsonSerializer.Serialize(new { status = "queued" }, EventJson);
-
-    // The hold's parts (account, hold row, ledger entry) are CreditsLedger's, from LedgerSql.
-    private static readonly string InsertSql = $"""
-        WITH {LedgerSql.ReserveHold}, j AS (
-            INSERT INTO jobs (id, workspace_id, created_by_user_id, pipeline_id, options_json, inputs_json, status, priority, attempt,
-                max_attempts, run_after, timeout_seconds, cancel_requested, progress_percent, progress_step, cost_estimate,
-                idempotency_key, created_at)
-            SELECT @id, @ws, @user, @pipeline, @options, @inputs, 0, @priority, 0, @max_attempts, @now, @timeout, false, 0, 'queued',
-                @amount, @key, @now
-            FROM acct
-            RETURNING id
-        ), {LedgerSql.RecordHold}, ev AS (
-            INSERT INTO job_events (job_id, workspace_id, type, data_json, created_at)
-            SELECT id, @ws, 'status', @queued_json, @now FROM j
-        ), n AS (
-            SELECT pg_notify('{JobSignal.Channel}', '') FROM j
-        )
-        SELECT a.posted, a.held, (SELECT count(*) FROM n) FROM acct a
-        """;
 
     private Task<Job?> Find(Guid workspaceId, string key, CancellationToken ct) =>
         db.Jobs.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(j => j.WorkspaceId == workspaceId && j.IdempotencyKey == key, ct);

@@ -41,7 +41,7 @@ public sealed partial class JobQueue
 
         return await WithConnectionAsync(async conn =>
         {
-            await using var cmd = new NpgsqlCommand(SucceedManySql, conn);
+            await using var cmd = new NpgsqlCommand(QueueSql.SucceedMany, conn);
             if (db.Database.CurrentTransaction?.GetDbTransaction() is NpgsqlTransaction tx) cmd.Transaction = tx;
             AddSucceedParameters(cmd.Parameters, batch, Now);
             await cmd.PrepareAsync(ct);
@@ -116,43 +116,6 @@ public sealed partial class JobQueue
 
     private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web);
     private static readonly string SucceededEventJson = JsonSerializer.Serialize(new { status = "succeeded", percent = 100 }, EventJson);
-
-    // Data-modifying CTEs all run exactly once in one snapshot; each later step joins the RETURNING of the step before,
-    // so the fence (jobs), the exactly-once hold resolution (status = open) and the account move are chained. Ledger
-    // entries are inserted in batch order with running posted/held "after" values ending at the account's new totals.
-    // The hold resolution, the account move and the entries are CreditsLedger's, from LedgerSql.
-    private static readonly string SucceedManySql = $"""
-        WITH input AS (
-            SELECT * FROM unnest(@ids, @leases, @costs, @ords) AS t(id, lease, cost, ord)
-        ), done AS (
-            UPDATE jobs j SET status = 2, progress_percent = 100, progress_step = 'done', progress_message = NULL,
-                cost_actual = least(i.cost, j.cost_estimate), finished_at = @now, lease_token = NULL, lease_expires_at = NULL
-            FROM input i
-            WHERE j.id = i.id AND j.lease_token = i.lease AND j.status = 1
-            RETURNING j.id, j.workspace_id, i.cost, i.ord
-        ), {LedgerSql.ResolveHolds}, freed AS (
-            -- The finished jobs' slots. The scalar subquery makes the account move run first: every path locks the
-            -- account before the counter, so completions cannot deadlock with each other.
-            UPDATE workspace_running_jobs s SET running = s.running - f.n
-            FROM (SELECT workspace_id, count(*)::int AS n FROM done GROUP BY workspace_id) f
-            WHERE s.workspace_id = f.workspace_id AND (SELECT count(*) FROM acct) >= 0
-        ), {LedgerSql.RecordResolutions}, arts AS (
-            INSERT INTO artifacts (id, job_id, workspace_id, name, content_type, size, blob_key, sha256, created_at)
-            SELECT x.id, x.job_id, d.workspace_id, x.name, x.content_type, x.size, x.blob_key, x.sha256, @now
-            FROM unnest(@a_ids, @a_jobs, @a_names, @a_types, @a_sizes, @a_keys, @a_shas) AS x(id, job_id, name, content_type, size, blob_key, sha256)
-            JOIN done d ON d.id = x.job_id
-        ), evs AS (
-            INSERT INTO job_events (job_id, workspace_id, type, data_json, created_at)
-            SELECT e.job_id, e.workspace_id, e.type, e.data_json, @now FROM (
-                SELECT d.id AS job_id, d.workspace_id, d.ord, x.n AS sub, 'artifact' AS type, x.data AS data_json
-                FROM unnest(@a_jobs, @a_events, @a_ord) AS x(job_id, data, n) JOIN done d ON d.id = x.job_id
-                UNION ALL
-                SELECT d.id, d.workspace_id, d.ord, 2147483647, 'status', @status_json FROM done d
-            ) e
-            ORDER BY e.ord, e.sub
-        )
-        SELECT d.ord, r.captured, r.amount - r.captured FROM done d LEFT JOIN resolved r ON r.job_id = d.id
-        """;
 
     private async Task<bool> SucceedOneByOneAsync(Job job, Guid lease, long cost, IReadOnlyList<ArtifactRecord> artifacts, CancellationToken ct)
     {
