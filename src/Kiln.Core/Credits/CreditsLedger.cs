@@ -5,10 +5,13 @@ using Microsoft.EntityFrameworkCore;
 namespace Kiln.Core.Credits;
 
 /// <summary>
-/// The only code that moves credits. Every movement is a conditional UPDATE of the account row (so concurrent
-/// callers serialize on the row and an overdraw is refused by the WHERE clause, with the CHECK constraint as the
-/// backstop) followed by an append-only entry whose idempotency key is unique in the database. Methods run inside
-/// the caller's transaction when there is one, so a job and its hold commit or roll back together.
+/// The only code that moves credits; the queue's batched SQL composes these fragments. Every movement is a
+/// conditional UPDATE of the account row (so concurrent callers serialize on the row and an overdraw is refused by the
+/// WHERE clause, with the CHECK constraint as the backstop) followed by an append-only entry whose idempotency key is
+/// unique in the database. Methods run inside the caller's transaction when there is one, so a job and its hold commit
+/// or roll back together. On PostgreSQL the queue places and resolves holds in its one-statement-per-operation SQL
+/// instead; that SQL is built from <see cref="LedgerSql"/>, which sits beside this class and writes the same rows
+/// (same UPDATEs, hold rows, entries, <see cref="JobKey"/> keys and after-balances).
 /// </summary>
 public sealed class CreditsLedger(KilnDbContext db, TimeProvider clock)
 {
@@ -51,7 +54,7 @@ public sealed class CreditsLedger(KilnDbContext db, TimeProvider clock)
             return Error.InsufficientCredits(amount, account.Available);
         }
         db.CreditHolds.Add(new CreditHold { JobId = jobId, WorkspaceId = workspaceId, Amount = amount, Status = HoldStatus.Open, CreatedAt = now });
-        return await Append(workspaceId, LedgerEntryKind.Hold, 0, amount, $"job:{jobId:N}:hold", jobId, null, null, ct);
+        return await Append(workspaceId, LedgerEntryKind.Hold, 0, amount, JobKey(jobId, LedgerEntryKind.Hold), jobId, null, null, ct);
     }
 
     /// <summary>
@@ -78,10 +81,15 @@ public sealed class CreditsLedger(KilnDbContext db, TimeProvider clock)
                 .SetProperty(a => a.Posted, a => a.Posted - capture)
                 .SetProperty(a => a.Held, a => a.Held - hold.Amount)
                 .SetProperty(a => a.UpdatedAt, now), ct);
+        // One account move for both entries; each entry still records the totals right after itself (the capture's
+        // held includes the release that follows it), so the entries read as a running balance, as LedgerSql writes them.
+        var after = await Account(hold.WorkspaceId, ct);
         if (capture > 0)
-            await Append(hold.WorkspaceId, LedgerEntryKind.Capture, -capture, -capture, $"job:{jobId:N}:capture", jobId, null, null, ct);
+            await Append(hold.WorkspaceId, LedgerEntryKind.Capture, -capture, -capture, JobKey(jobId, LedgerEntryKind.Capture), jobId, null, null, ct,
+                (after.Posted, after.Held + release));
         if (release > 0)
-            await Append(hold.WorkspaceId, LedgerEntryKind.Release, 0, -release, $"job:{jobId:N}:release", jobId, null, null, ct);
+            await Append(hold.WorkspaceId, LedgerEntryKind.Release, 0, -release, JobKey(jobId, LedgerEntryKind.Release), jobId, null, null, ct,
+                (after.Posted, after.Held));
         return true;
     }
 
@@ -100,25 +108,41 @@ public sealed class CreditsLedger(KilnDbContext db, TimeProvider clock)
         await db.CreditAccounts.AsNoTracking().FirstOrDefaultAsync(a => a.WorkspaceId == workspaceId, ct)
         ?? new CreditAccount { WorkspaceId = workspaceId };
 
+    private async Task<(long Posted, long Held)> Totals(Guid workspaceId, CancellationToken ct)
+    {
+        var account = await Account(workspaceId, ct);
+        return (account.Posted, account.Held);
+    }
+
     private Task<LedgerEntry?> Existing(string key, CancellationToken ct) =>
         db.LedgerEntries.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(e => e.IdempotencyKey == key, ct);
 
+    /// <summary>Appends an entry whose after-balances are <paramref name="after"/>, or the account's totals now.</summary>
     private async Task<LedgerEntry> Append(Guid workspaceId, LedgerEntryKind kind, long postedDelta, long heldDelta, string key,
-        Guid? jobId, string? reason, Guid? actor, CancellationToken ct)
+        Guid? jobId, string? reason, Guid? actor, CancellationToken ct, (long Posted, long Held)? after = null)
     {
-        var account = await Account(workspaceId, ct);
+        var (postedAfter, heldAfter) = after ?? await Totals(workspaceId, ct);
         var entry = new LedgerEntry
         {
             WorkspaceId = workspaceId, Kind = kind, PostedDelta = postedDelta, HeldDelta = heldDelta, IdempotencyKey = key,
-            JobId = jobId, Reason = reason, ActorUserId = actor, PostedAfter = account.Posted, HeldAfter = account.Held,
+            JobId = jobId, Reason = reason, ActorUserId = actor, PostedAfter = postedAfter, HeldAfter = heldAfter,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
         db.LedgerEntries.Add(entry);
         await db.SaveChangesAsync(ct);
+        CountMovement(kind, Math.Abs(postedDelta != 0 ? postedDelta : heldDelta));
+        return entry;
+    }
+
+    /// <summary>The idempotency key of a job's hold, capture or release entry (<see cref="LedgerSql"/> builds the same text).</summary>
+    internal static string JobKey(Guid jobId, LedgerEntryKind kind) => $"job:{jobId:N}:{kind.WireName()}";
+
+    /// <summary>Metrics for one committed movement; the queue's batched SQL reports its movements here too.</summary>
+    internal static void CountMovement(LedgerEntryKind kind, long credits)
+    {
         var kindTag = new KeyValuePair<string, object?>("kind", kind.WireName());
         KilnMetrics.LedgerMovements.Add(1, kindTag);
-        KilnMetrics.LedgerCredits.Add(Math.Abs(postedDelta != 0 ? postedDelta : heldDelta), kindTag);
-        return entry;
+        KilnMetrics.LedgerCredits.Add(credits, kindTag);
     }
 
     /// <summary>

@@ -39,7 +39,7 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
             IdempotencyKey = idempotencyKey, CreatedAt = now, ProgressStep = "queued",
         };
 
-        if (db.IsPostgres)
+        if (db.IsPostgres && options.Value.BatchedLedgerSql)
         {
             var created = await InsertPostgresAsync(job, idempotencyKey, ct);
             if (created.Error is null) signal.NotifyLocal();
@@ -98,9 +98,7 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
             }
             if (moved is not null)
             {
-                var tag = new KeyValuePair<string, object?>("kind", "hold");
-                KilnMetrics.LedgerMovements.Add(1, tag);
-                KilnMetrics.LedgerCredits.Add(job.CostEstimate, tag);
+                CreditsLedger.CountMovement(LedgerEntryKind.Hold, job.CostEstimate);
                 return new CreatedJob(job, false);
             }
             // No row: the workspace has no account yet (create it and try once more), or not enough credits.
@@ -121,7 +119,7 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
         if (opened) await conn.OpenAsync(ct);
         try
         {
-            await using var cmd = new NpgsqlCommand(InsertSql, conn);
+            await using var cmd = new NpgsqlCommand(QueueSql.InsertJob, conn);
             var p = cmd.Parameters;
             p.Add(new NpgsqlParameter<Guid>("id", job.Id));
             p.Add(new NpgsqlParameter<Guid>("ws", job.WorkspaceId));
@@ -134,7 +132,7 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
             p.Add(new NpgsqlParameter<int>("timeout", job.TimeoutSeconds));
             p.Add(new NpgsqlParameter<long>("amount", job.CostEstimate));
             p.Add(new NpgsqlParameter("key", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)job.IdempotencyKey ?? DBNull.Value });
-            p.Add(new NpgsqlParameter<string>("hold_key", $"job:{job.Id:N}:hold"));
+            p.Add(new NpgsqlParameter<string>("hold_key", CreditsLedger.JobKey(job.Id, LedgerEntryKind.Hold)));
             p.Add(new NpgsqlParameter<DateTime>("now", job.CreatedAt));
             p.Add(new NpgsqlParameter<string>("queued_json", QueuedEventJson));
             await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -149,34 +147,6 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
 
     private static readonly System.Text.Json.JsonSerializerOptions EventJson = new(System.Text.Json.JsonSerializerDefaults.Web);
     private static readonly string QueuedEventJson = System.Text.Json.JsonSerializer.Serialize(new { status = "queued" }, EventJson);
-
-    private const string InsertSql = $"""
-        WITH acct AS (
-            UPDATE credit_accounts SET held = held + @amount, updated_at = @now
-            WHERE workspace_id = @ws AND posted - held >= @amount
-            RETURNING posted, held
-        ), j AS (
-            INSERT INTO jobs (id, workspace_id, created_by_user_id, pipeline_id, options_json, inputs_json, status, priority, attempt,
-                max_attempts, run_after, timeout_seconds, cancel_requested, progress_percent, progress_step, cost_estimate,
-                idempotency_key, created_at)
-            SELECT @id, @ws, @user, @pipeline, @options, @inputs, 0, @priority, 0, @max_attempts, @now, @timeout, false, 0, 'queued',
-                @amount, @key, @now
-            FROM acct
-            RETURNING id
-        ), h AS (
-            INSERT INTO credit_holds (job_id, workspace_id, amount, status, created_at)
-            SELECT id, @ws, @amount, 0, @now FROM j
-        ), e AS (
-            INSERT INTO ledger_entries (workspace_id, kind, posted_delta, held_delta, idempotency_key, job_id, posted_after, held_after, created_at)
-            SELECT @ws, 3, 0, @amount, @hold_key, j.id, a.posted, a.held, @now FROM acct a, j
-        ), ev AS (
-            INSERT INTO job_events (job_id, workspace_id, type, data_json, created_at)
-            SELECT id, @ws, 'status', @queued_json, @now FROM j
-        ), n AS (
-            SELECT pg_notify('{JobSignal.Channel}', '') FROM j
-        )
-        SELECT a.posted, a.held, (SELECT count(*) FROM n) FROM acct a
-        """;
 
     private Task<Job?> Find(Guid workspaceId, string key, CancellationToken ct) =>
         db.Jobs.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(j => j.WorkspaceId == workspaceId && j.IdempotencyKey == key, ct);

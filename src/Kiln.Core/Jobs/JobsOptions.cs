@@ -19,6 +19,13 @@ public sealed class JobsOptions
     public double RescueIntervalSeconds { get; set; } = 2;
     /// <summary>Fallback poll when no wake-up arrives (LISTEN/NOTIFY or in-process signal).</summary>
     public double PollSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// PostgreSQL places and resolves holds in the queue's one-statement SQL (<c>QueueSql</c>, built from
+    /// <c>LedgerSql</c>). Test seam, not configuration (internal, so never bound): false sends PostgreSQL down the
+    /// EF + <c>CreditsLedger</c> path that SQLite takes, so a test can compare the ledger rows of both on one database.
+    /// </summary>
+    internal bool BatchedLedgerSql { get; set; } = true;
 }
 
 /// <summary>Bound from <c>Kiln:Worker</c>.</summary>

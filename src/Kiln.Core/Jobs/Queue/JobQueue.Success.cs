@@ -15,7 +15,7 @@ public sealed partial class JobQueue
     /// <summary>Marks the job succeeded, records its artifacts and captures its cost — all or nothing, fenced.</summary>
     public async Task<bool> SucceedAsync(Job job, Guid lease, long cost, IReadOnlyList<ArtifactRecord> artifacts, CancellationToken ct)
     {
-        if (db.IsPostgres) return (await SucceedManyAsync([new Completion(job, lease, cost, artifacts)], ct))[0];
+        if (BatchedLedgerSql) return (await SucceedManyAsync([new Completion(job, lease, cost, artifacts)], ct))[0];
         return await SucceedOneByOneAsync(job, lease, cost, artifacts, ct);
     }
 
@@ -31,7 +31,7 @@ public sealed partial class JobQueue
     public async Task<bool[]> SucceedManyAsync(IReadOnlyList<Completion> batch, CancellationToken ct)
     {
         if (batch.Count == 0) return [];
-        if (!db.IsPostgres || batch.Select(c => c.Job.WorkspaceId).Distinct().Count() > 1)
+        if (!BatchedLedgerSql || batch.Select(c => c.Job.WorkspaceId).Distinct().Count() > 1)
         {
             var results = new bool[batch.Count];
             for (var i = 0; i < batch.Count; i++)
@@ -41,7 +41,7 @@ public sealed partial class JobQueue
 
         return await WithConnectionAsync(async conn =>
         {
-            await using var cmd = new NpgsqlCommand(SucceedManySql, conn);
+            await using var cmd = new NpgsqlCommand(QueueSql.SucceedMany, conn);
             if (db.Database.CurrentTransaction?.GetDbTransaction() is NpgsqlTransaction tx) cmd.Transaction = tx;
             AddSucceedParameters(cmd.Parameters, batch, Now);
             await cmd.PrepareAsync(ct);
@@ -107,8 +107,8 @@ public sealed partial class JobQueue
     {
         foreach (var (captured, released) in moved)
         {
-            if (captured > 0) CountLedger("capture", captured);
-            if (released > 0) CountLedger("release", released);
+            if (captured > 0) CreditsLedger.CountMovement(LedgerEntryKind.Capture, captured);
+            if (released > 0) CreditsLedger.CountMovement(LedgerEntryKind.Release, released);
         }
     }
 
@@ -116,75 +116,6 @@ public sealed partial class JobQueue
 
     private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web);
     private static readonly string SucceededEventJson = JsonSerializer.Serialize(new { status = "succeeded", percent = 100 }, EventJson);
-
-    private static void CountLedger(string kind, long amount)
-    {
-        var tag = new KeyValuePair<string, object?>("kind", kind);
-        KilnMetrics.LedgerMovements.Add(1, tag);
-        KilnMetrics.LedgerCredits.Add(amount, tag);
-    }
-
-    // Data-modifying CTEs all run exactly once in one snapshot; each later step joins the RETURNING of the step before,
-    // so the fence (jobs), the exactly-once hold resolution (status = open) and the account move are chained. Ledger
-    // entries are inserted in batch order with running posted/held "after" values ending at the account's new totals.
-    private const string SucceedManySql = """
-        WITH input AS (
-            SELECT * FROM unnest(@ids, @leases, @costs, @ords) AS t(id, lease, cost, ord)
-        ), done AS (
-            UPDATE jobs j SET status = 2, progress_percent = 100, progress_step = 'done', progress_message = NULL,
-                cost_actual = least(i.cost, j.cost_estimate), finished_at = @now, lease_token = NULL, lease_expires_at = NULL
-            FROM input i
-            WHERE j.id = i.id AND j.lease_token = i.lease AND j.status = 1
-            RETURNING j.id, j.workspace_id, i.cost, i.ord
-        ), resolved AS (
-            UPDATE credit_holds h SET status = CASE WHEN least(greatest(d.cost, 0), h.amount) > 0 THEN 1 ELSE 2 END,
-                captured = least(greatest(d.cost, 0), h.amount), resolved_at = @now
-            FROM done d
-            WHERE h.job_id = d.id AND h.status = 0
-            RETURNING h.job_id, h.workspace_id, h.amount, h.captured, d.ord
-        ), totals AS (
-            SELECT workspace_id, sum(captured) AS captured, sum(amount) AS amount FROM resolved GROUP BY workspace_id
-        ), acct AS (
-            UPDATE credit_accounts a SET posted = a.posted - t.captured, held = a.held - t.amount, updated_at = @now
-            FROM totals t
-            WHERE a.workspace_id = t.workspace_id
-            RETURNING a.workspace_id, a.posted, a.held
-        ), freed AS (
-            -- The finished jobs' slots. The scalar subquery makes the account move run first: every path locks the
-            -- account before the counter, so completions cannot deadlock with each other.
-            UPDATE workspace_running_jobs s SET running = s.running - f.n
-            FROM (SELECT workspace_id, count(*)::int AS n FROM done GROUP BY workspace_id) f
-            WHERE s.workspace_id = f.workspace_id AND (SELECT count(*) FROM acct) >= 0
-        ), moves AS (
-            SELECT r.workspace_id, r.job_id, r.ord, 0 AS sub, 4 AS kind, -r.captured AS posted_delta, -r.captured AS held_delta, 'capture' AS tag
-            FROM resolved r WHERE r.captured > 0
-            UNION ALL
-            SELECT r.workspace_id, r.job_id, r.ord, 1, 5, 0, -(r.amount - r.captured), 'release'
-            FROM resolved r WHERE r.amount - r.captured > 0
-        ), entries AS (
-            INSERT INTO ledger_entries (workspace_id, kind, posted_delta, held_delta, idempotency_key, job_id, posted_after, held_after, created_at)
-            SELECT m.workspace_id, m.kind, m.posted_delta, m.held_delta, 'job:' || replace(m.job_id::text, '-', '') || ':' || m.tag, m.job_id,
-                a.posted - coalesce(sum(m.posted_delta) OVER w, 0), a.held - coalesce(sum(m.held_delta) OVER w, 0), @now
-            FROM moves m JOIN acct a ON a.workspace_id = m.workspace_id
-            WINDOW w AS (PARTITION BY m.workspace_id ORDER BY m.ord, m.sub ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
-            ORDER BY m.ord, m.sub
-        ), arts AS (
-            INSERT INTO artifacts (id, job_id, workspace_id, name, content_type, size, blob_key, sha256, created_at)
-            SELECT x.id, x.job_id, d.workspace_id, x.name, x.content_type, x.size, x.blob_key, x.sha256, @now
-            FROM unnest(@a_ids, @a_jobs, @a_names, @a_types, @a_sizes, @a_keys, @a_shas) AS x(id, job_id, name, content_type, size, blob_key, sha256)
-            JOIN done d ON d.id = x.job_id
-        ), evs AS (
-            INSERT INTO job_events (job_id, workspace_id, type, data_json, created_at)
-            SELECT e.job_id, e.workspace_id, e.type, e.data_json, @now FROM (
-                SELECT d.id AS job_id, d.workspace_id, d.ord, x.n AS sub, 'artifact' AS type, x.data AS data_json
-                FROM unnest(@a_jobs, @a_events, @a_ord) AS x(job_id, data, n) JOIN done d ON d.id = x.job_id
-                UNION ALL
-                SELECT d.id, d.workspace_id, d.ord, 2147483647, 'status', @status_json FROM done d
-            ) e
-            ORDER BY e.ord, e.sub
-        )
-        SELECT d.ord, r.captured, r.amount - r.captured FROM done d LEFT JOIN resolved r ON r.job_id = d.id
-        """;
 
     private async Task<bool> SucceedOneByOneAsync(Job job, Guid lease, long cost, IReadOnlyList<ArtifactRecord> artifacts, CancellationToken ct)
     {

@@ -23,6 +23,9 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
     private JobsOptions Options => options.Value;
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
+    /// <summary>PostgreSQL completes jobs in one statement per batch (<see cref="JobsOptions.BatchedLedgerSql"/>).</summary>
+    private bool BatchedLedgerSql => db.IsPostgres && Options.BatchedLedgerSql;
+
     /// <summary>The pipeline ids this process may claim, or null for any.</summary>
     private string[]? Claimable => capabilities?.Claimable.ToArray();
 
@@ -36,24 +39,13 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
         if (db.IsPostgres) return await ClaimPostgresAsync(workerId, max, ct);
         var runnable = JsonSerializer.Serialize(Claimable);
 
-        // SQLite has one writer at a time, so a claim is a single atomic UPDATE; one job per statement keeps the
-        // per-workspace cap exact.
+        // SQLite: one atomic UPDATE per job (see QueueSql.SqliteClaim).
         var claimed = new List<Job>();
         for (var i = 0; i < max; i++)
         {
             var token = Guid.NewGuid();
-            var rows = await db.Jobs.FromSqlInterpolated($"""
-                UPDATE jobs SET status = 1, attempt = attempt + 1, lease_token = {token}, lease_expires_at = {expires},
-                    worker_id = {workerId}, started_at = coalesce(started_at, {now})
-                WHERE id = (
-                    SELECT j.id FROM jobs j JOIN workspaces w ON w.id = j.workspace_id
-                    WHERE j.status = 0 AND j.run_after <= {now}
-                      AND (j.pipeline_id IN (SELECT value FROM json_each({runnable})) OR {runnable} = 'null')
-                      AND (SELECT count(*) FROM jobs r WHERE r.workspace_id = j.workspace_id AND r.status = 1) < coalesce(w.max_concurrent_jobs, {cap})
-                    ORDER BY j.priority DESC, j.run_after, j.id
-                    LIMIT 1)
-                RETURNING *
-                """).IgnoreQueryFilters().AsNoTracking().ToListAsync(ct);
+            var rows = await db.Jobs.FromSqlRaw(QueueSql.SqliteClaim, token, expires, workerId, now, runnable, cap)
+                .IgnoreQueryFilters().AsNoTracking().ToListAsync(ct);
             if (rows.Count == 0) break;
             claimed.AddRange(rows);
         }
