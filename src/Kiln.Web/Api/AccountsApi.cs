@@ -64,8 +64,8 @@ public static class AccountsApi
         api.MapGet("/me", async (CurrentUser user, GetMembershipQuery memberships, CancellationToken ct) =>
         {
             var all = user.UserId is { } id ? await memberships.All(id, ct) : [];
-            return TypedResults.Ok(new MeDto(user.UserId, user.Workspace, user.Role?.ToString().ToLowerInvariant(), user.IsAdmin, user.IsApiKey,
-                all.Select(m => new MeWorkspaceDto(m.Workspace.Id, m.Workspace.Name, m.Role.ToString().ToLowerInvariant()))));
+            return TypedResults.Ok(new MeDto(user.UserId, user.Workspace, user.Role?.WireName(), user.IsAdmin, user.IsApiKey,
+                all.Select(m => new MeWorkspaceDto(m.Workspace.Id, m.Workspace.Name, m.Role.WireName()))));
         }).WithTags("Account").WithSummary("The caller, the workspace it acts in and its role.");
 
         var keys = api.MapGroup("/api-keys").WithTags("API keys");

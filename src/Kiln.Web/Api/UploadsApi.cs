@@ -106,8 +106,8 @@ public static class UploadsApi
         UploadStatus? filter = null;
         if (!string.IsNullOrEmpty(status))
         {
-            if (!Enum.TryParse<UploadStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
-                return Problems.From(Error.Invalid("invalid_status", "status must be one of: pending, ready, rejected."));
+            if (!EnumNames.TryParse<UploadStatus>(status, out var parsed))
+                return Problems.From(Error.Invalid("invalid_status", $"status must be one of: {string.Join(", ", EnumNames.All<UploadStatus>())}."));
             filter = parsed;
         }
         return TypedResults.Ok(await query.Run(workspaceId, page ?? 1, pageSize ?? 50, filter, ct));

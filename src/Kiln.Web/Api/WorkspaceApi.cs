@@ -10,7 +10,7 @@ public sealed record AddMemberRequest(string Email, string? Role);
 public sealed record ChangeRoleRequest(string Role);
 public sealed record MemberDto(Guid UserId, string? Email, string? DisplayName, string Role, DateTime JoinedAt)
 {
-    public static MemberDto From(MemberView m) => new(m.UserId, m.Email, m.DisplayName, m.Role.ToString().ToLowerInvariant(), m.JoinedAt);
+    public static MemberDto From(MemberView m) => new(m.UserId, m.Email, m.DisplayName, m.Role.WireName(), m.JoinedAt);
 }
 
 public sealed record WorkspaceDto(Guid Id, string Name);
@@ -55,7 +55,7 @@ public static class WorkspaceApi
     }
 
     private static bool TryRole(string s, out WorkspaceRole role) =>
-        Enum.TryParse(s, ignoreCase: true, out role) && !int.TryParse(s, out _) && Enum.IsDefined(role);
+        EnumNames.TryParse(s, out role);
 
     private static ProblemHttpResult BadRole() => Problems.From(Error.Invalid("invalid_role", "role is one of owner, admin, member."));
 }

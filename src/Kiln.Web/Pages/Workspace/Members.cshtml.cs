@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using System.ComponentModel.DataAnnotations;
 using Kiln.Core.Accounts;
 using Microsoft.AspNetCore.Mvc;
@@ -20,7 +21,7 @@ public sealed class MembersModel(ListMembersQuery listMembers, ManageMembersComm
     {
         var r = await members.Add(Me.Caller, MemberEmail ?? "", MemberRole, ct);
         if (Refused(r.Error, Self) is { } refused) return refused;
-        TempData["Flash"] = r.Error is { } e ? e.Message : $"{r.Value!.Email} is now a {r.Value.Role.ToString().ToLowerInvariant()} of this workspace.";
+        TempData["Flash"] = r.Error is { } e ? e.Message : $"{r.Value!.Email} is now a {r.Value.Role.WireName()} of this workspace.";
         return Redirect(Self);
     }
 
