@@ -27,7 +27,7 @@ public sealed class ImportUploadFromUrlCommand(
     IOptions<UploadOptions> options,
     ILogger<ImportUploadFromUrlCommand> log)
 {
-    public async Task<Result<UploadDto>> Run(Guid workspaceId, Guid? userId, string? url, CancellationToken ct)
+    public async Task<Result<Upload>> Run(Guid workspaceId, Guid? userId, string? url, CancellationToken ct)
     {
         var parsed = UrlFetcher.Parse(url);
         if (!parsed.IsSuccess) return parsed.Error!;

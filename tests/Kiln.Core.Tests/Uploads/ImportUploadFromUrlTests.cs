@@ -87,7 +87,7 @@ public sealed class ImportUploadFromUrlTests(S3Server s3) : IClassFixture<S3Serv
 
         var ok = await import.Run(h.WorkspaceId, null, _source.Url + "/paper.pdf", CancellationToken.None);
         ok.Error.ShouldBeNull();
-        ok.Value!.Status.ShouldBe("ready");
+        ok.Value!.Status.ShouldBe(UploadStatus.Ready);
         ok.Value.Size.ShouldBe(Pdf.Length);
         var stored = await db.Uploads.AsNoTracking().SingleAsync(u => u.Id == ok.Value.Id);
         (await store.StatAsync(stored.BlobKey, CancellationToken.None))!.Size.ShouldBe(Pdf.Length);

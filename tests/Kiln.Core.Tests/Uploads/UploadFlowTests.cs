@@ -23,12 +23,11 @@ public sealed class UploadFlowTests : IDisposable
 
         result.Error.ShouldBeNull();
         var dto = result.Value!;
-        dto.Status.ShouldBe("ready");
+        dto.Status.ShouldBe(UploadStatus.Ready);
         dto.Kind.ShouldBe("pdf");
         dto.ContentType.ShouldBe("application/pdf");
         dto.Size.ShouldBe(TestFiles.Pdf(pages: 3).Length);
-        dto.Metadata!.Value.GetProperty("pages").GetInt32().ShouldBe(3);
-        dto.ExpiresAt.ShouldBeNull();
+        dto.Metadata().GetProperty("pages").GetInt32().ShouldBe(3);
         (await _h.Store.StatAsync(BlobKeys.Upload(_h.WorkspaceId, dto.Id), Ct)).ShouldNotBeNull();
     }
 
@@ -100,8 +99,8 @@ public sealed class UploadFlowTests : IDisposable
         result.Error.ShouldBeNull();
         result.Value!.Kind.ShouldBe("audio");
         result.Value.ContentType.ShouldBe("audio/wav");
-        result.Value.Metadata!.Value.GetProperty("durationSeconds").GetDouble().ShouldBe(1.0, 0.05);
-        result.Value.Metadata.Value.GetProperty("streams")[0].GetProperty("type").GetString().ShouldBe("audio");
+        result.Value.Metadata().GetProperty("durationSeconds").GetDouble().ShouldBe(1.0, 0.05);
+        result.Value.Metadata().GetProperty("streams")[0].GetProperty("type").GetString().ShouldBe("audio");
     }
 
     [Theory]
@@ -141,7 +140,7 @@ public sealed class UploadFlowTests : IDisposable
         (await _h.UploadAndCompleteAsync("film.srt", TestFiles.Srt())).Value!.Kind.ShouldBe("subtitles");
         var vtt = (await _h.UploadAndCompleteAsync("film.vtt", TestFiles.Vtt())).Value!;
         vtt.ContentType.ShouldBe("text/vtt");
-        vtt.Metadata!.Value.GetProperty("cues").GetInt32().ShouldBe(1);
+        vtt.Metadata().GetProperty("cues").GetInt32().ShouldBe(1);
     }
 
     [Theory]
