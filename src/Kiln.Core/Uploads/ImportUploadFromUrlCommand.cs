@@ -140,7 +140,7 @@ public sealed class ImportUploadFromUrlCommand(
     {
         try
         {
-            await finisher.RejectAsync(upload, new Error("upload_canceled", "The import was interrupted before it finished.", 409), CancellationToken.None);
+            await finisher.RejectAsync(upload, new Error("upload_canceled", "The import was interrupted before it finished.", ErrorKind.Conflict), CancellationToken.None);
         }
         catch (Exception e)
         {

@@ -47,7 +47,7 @@ public static class WorkspaceApi
 
         api.MapPost("/workspaces/{id:guid}/switch", async Task<Results<Ok<SwitchedWorkspaceDto>, ProblemHttpResult>> (Guid id, CurrentUser user, SwitchWorkspaceCommand switcher, CancellationToken ct) =>
         {
-            if (user.UserId is not { } userId) return Problems.From(new Error("forbidden", "API keys belong to one workspace and cannot switch.", 403));
+            if (user.UserId is not { } userId) return Problems.From(new Error("forbidden", "API keys belong to one workspace and cannot switch.", ErrorKind.Forbidden));
             return Problems.Map(await switcher.Run(userId, id, ct), w => TypedResults.Ok(new SwitchedWorkspaceDto(w)));
         }).WithTags("Workspace").WithSummary("Act in another workspace you are a member of.")
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -29,7 +29,7 @@ public sealed class MembersModel(ListMembersQuery listMembers, ManageMembersComm
     {
         var r = await members.Remove(Me.Caller, userId, ct);
         if (Refused(r.Error, Self) is { } refused) return refused;
-        if (r.Error is { Status: 404 }) return NotFoundPage();
+        if (r.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
         TempData["Flash"] = r.Error is { } e ? e.Message : userId == Me.UserId ? "You left the workspace." : "Member removed.";
         return Redirect(userId == Me.UserId && r.Error is null ? "/dashboard" : Self);
     }
