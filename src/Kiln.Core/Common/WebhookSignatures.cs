@@ -9,9 +9,9 @@ public static class WebhookSignatures
 {
     public static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(300);
 
-    public static Error Missing(string header) => new("invalid_signature", $"The {header} header is missing or malformed.", 400);
-    public static readonly Error Mismatch = new("invalid_signature", "The webhook signature does not match.", 400);
-    public static readonly Error Stale = new("stale_signature", "The webhook timestamp is outside the tolerance.", 400);
+    public static Error Missing(string header) => new("invalid_signature", $"The {header} header is missing or malformed.", ErrorKind.Invalid);
+    public static readonly Error Mismatch = new("invalid_signature", "The webhook signature does not match.", ErrorKind.Invalid);
+    public static readonly Error Stale = new("stale_signature", "The webhook timestamp is outside the tolerance.", ErrorKind.Invalid);
 
     public static byte[] Hmac(string secret, string prefix, ReadOnlySpan<byte> body)
     {

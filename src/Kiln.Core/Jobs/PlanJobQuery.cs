@@ -24,7 +24,7 @@ public sealed class PlanJobQuery(KilnDbContext db, PipelineCatalog catalog, GetP
             return Error.Invalid("unknown_pipeline", $"There is no pipeline called '{request.Pipeline}'.");
         var d = pipeline.Descriptor;
         if (!(await plans.Run(workspaceId, ct)).AllowsPipeline(d.Id))
-            return new Error("plan_pipeline_not_allowed", $"{d.Name} is not included in your plan. See the pricing page to upgrade.", 403);
+            return new Error("plan_pipeline_not_allowed", $"{d.Name} is not included in your plan. See the pricing page to upgrade.", ErrorKind.Forbidden);
 
         if (request.Options is { } o && o.ValueKind is not (System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined))
             return PipelineErrors.InvalidOptions(null, "type", "Options must be a JSON object.");

@@ -188,7 +188,7 @@ public static class PipelineErrors
 {
     /// <summary>422 <c>invalid_options</c>, with the option's name (<c>field</c>) and the rule it broke (<c>rule</c>: unknown, type, rule).</summary>
     public static Error InvalidOptions(string? field, string rule, string message) =>
-        new("invalid_options", message, 422)
+        new("invalid_options", message, ErrorKind.Unprocessable)
         {
             Extensions = new Dictionary<string, object?> { ["field"] = field, ["rule"] = rule },
         };

@@ -13,13 +13,13 @@ namespace Kiln.Core.Uploads;
 /// </summary>
 public sealed class CompleteUploadCommand(KilnDbContext db, IBlobStore store, UploadFinisher finisher)
 {
-    public async Task<Result<UploadDto>> Run(Guid workspaceId, Guid uploadId, IReadOnlyList<CompletedPart>? parts, CancellationToken ct)
+    public async Task<Result<Upload>> Run(Guid workspaceId, Guid uploadId, IReadOnlyList<CompletedPart>? parts, CancellationToken ct)
     {
         var upload = await db.Uploads.FirstOrDefaultAsync(u => u.Id == uploadId && u.WorkspaceId == workspaceId, ct);
         if (upload is null) return UploadErrors.NotFound();
         switch (upload.Status)
         {
-            case UploadStatus.Ready: return UploadDto.From(upload);
+            case UploadStatus.Ready: return upload;
             case UploadStatus.Rejected: return UploadErrors.FromRejection(upload.RejectCode, upload.RejectMessage);
         }
 

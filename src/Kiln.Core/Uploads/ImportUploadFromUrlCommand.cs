@@ -27,7 +27,7 @@ public sealed class ImportUploadFromUrlCommand(
     IOptions<UploadOptions> options,
     ILogger<ImportUploadFromUrlCommand> log)
 {
-    public async Task<Result<UploadDto>> Run(Guid workspaceId, Guid? userId, string? url, CancellationToken ct)
+    public async Task<Result<Upload>> Run(Guid workspaceId, Guid? userId, string? url, CancellationToken ct)
     {
         var parsed = UrlFetcher.Parse(url);
         if (!parsed.IsSuccess) return parsed.Error!;
@@ -140,7 +140,7 @@ public sealed class ImportUploadFromUrlCommand(
     {
         try
         {
-            await finisher.RejectAsync(upload, new Error("upload_canceled", "The import was interrupted before it finished.", 409), CancellationToken.None);
+            await finisher.RejectAsync(upload, new Error("upload_canceled", "The import was interrupted before it finished.", ErrorKind.Conflict), CancellationToken.None);
         }
         catch (Exception e)
         {

@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Kiln.Core.Uploads;
 
+public sealed record UploadPage(IReadOnlyList<Upload> Items, int Page, int PageSize, int Total);
+
 public sealed class ListUploadsQuery(KilnDbContext db)
 {
     public const int MaxPageSize = 200;
@@ -20,6 +22,6 @@ public sealed class ListUploadsQuery(KilnDbContext db)
             .OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id)
             .Skip(Paging.Skip(page, pageSize)).Take(pageSize)
             .ToListAsync(ct);
-        return new UploadPage(rows.Select(UploadDto.From).ToList(), page, pageSize, total);
+        return new UploadPage(rows, page, pageSize, total);
     }
 }

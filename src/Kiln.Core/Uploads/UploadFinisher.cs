@@ -13,7 +13,7 @@ namespace Kiln.Core.Uploads;
 public sealed class UploadFinisher(KilnDbContext db, IBlobStore store, UploadValidator validator, ILogger<UploadFinisher> log)
 {
     /// <summary>Validates the stored bytes of a tracked, pending <paramref name="upload"/> and saves the outcome.</summary>
-    public async Task<Result<UploadDto>> FinishAsync(Upload upload, CancellationToken ct)
+    public async Task<Result<Upload>> FinishAsync(Upload upload, CancellationToken ct)
     {
         var validated = await validator.ValidateAsync(upload, ct);
         if (!validated.IsSuccess) return await RejectAsync(upload, validated.Error!, ct);
@@ -25,7 +25,7 @@ public sealed class UploadFinisher(KilnDbContext db, IBlobStore store, UploadVal
         upload.Size = content.Size;
         upload.MetadataJson = content.MetadataJson;
         await db.SaveChangesAsync(ct);
-        return UploadDto.From(upload);
+        return upload;
     }
 
     /// <summary>

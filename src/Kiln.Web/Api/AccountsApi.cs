@@ -28,7 +28,7 @@ public static class AccountsApi
         var auth = anonymous.MapGroup("/auth").WithTags("Auth");
         auth.MapPost("/register", async Task<Results<Created<AccountCreatedDto>, ProblemHttpResult>> (RegisterRequest r, CreateAccountCommand create, IOptions<AccountsOptions> o, CancellationToken ct) =>
         {
-            if (!o.Value.AllowSignUp) return Problems.From(new Error("signup_closed", "Sign-up is closed on this installation.", 403));
+            if (!o.Value.AllowSignUp) return Problems.From(new Error("signup_closed", "Sign-up is closed on this installation.", ErrorKind.Forbidden));
             if (string.IsNullOrWhiteSpace(r.Email) || !r.Email.Contains('@')) return Problems.From(Error.Invalid("invalid_email", "Enter a valid email address."));
             var result = await create.Run(r.Email, r.Password ?? "", r.DisplayName, isAdmin: false, ct);
             return Problems.Map(result, u => TypedResults.Created("/api/me", new AccountCreatedDto(u.Id, u.Email)));
@@ -39,8 +39,8 @@ public static class AccountsApi
         {
             signIn.AuthenticationScheme = IdentityConstants.BearerScheme;
             var result = await signIn.PasswordSignInAsync(r.Email ?? "", r.Password ?? "", isPersistent: false, lockoutOnFailure: true);
-            if (result.IsLockedOut) return Problems.From(new Error("locked_out", "Too many failed attempts; try again in a few minutes.", 429));
-            if (!result.Succeeded) return Problems.From(new Error("invalid_credentials", "The email or password is wrong.", 401));
+            if (result.IsLockedOut) return Problems.From(new Error("locked_out", "Too many failed attempts; try again in a few minutes.", ErrorKind.TooManyRequests));
+            if (!result.Succeeded) return Problems.From(new Error("invalid_credentials", "The email or password is wrong.", ErrorKind.Unauthenticated));
             return TypedResults.Empty; // the bearer handler has written the token response
         }).WithSummary("Exchange email and password for a bearer access token and a refresh token.")
             .Produces<AccessTokenResponse>() // written by the bearer handler, so the typed result cannot say it
@@ -51,7 +51,7 @@ public static class AccountsApi
             var ticket = bearer.Get(IdentityConstants.BearerScheme).RefreshTokenProtector.Unprotect(r.RefreshToken);
             if (ticket?.Properties.ExpiresUtc is not { } expires || clock.GetUtcNow() >= expires
                 || await signIn.ValidateSecurityStampAsync(ticket.Principal) is not { } user)
-                return Problems.From(new Error("invalid_refresh_token", "The refresh token is invalid or expired; sign in again.", 401));
+                return Problems.From(new Error("invalid_refresh_token", "The refresh token is invalid or expired; sign in again.", ErrorKind.Unauthenticated));
             return TypedResults.SignIn(await signIn.CreateUserPrincipalAsync(user), authenticationScheme: IdentityConstants.BearerScheme);
         }).WithSummary("Exchange a refresh token for a new access token.")
             .Produces<AccessTokenResponse>() // written by the bearer sign-in handler
@@ -64,8 +64,8 @@ public static class AccountsApi
         api.MapGet("/me", async (CurrentUser user, GetMembershipQuery memberships, CancellationToken ct) =>
         {
             var all = user.UserId is { } id ? await memberships.All(id, ct) : [];
-            return TypedResults.Ok(new MeDto(user.UserId, user.Workspace, user.Role?.ToString().ToLowerInvariant(), user.IsAdmin, user.IsApiKey,
-                all.Select(m => new MeWorkspaceDto(m.Workspace.Id, m.Workspace.Name, m.Role.ToString().ToLowerInvariant()))));
+            return TypedResults.Ok(new MeDto(user.UserId, user.Workspace, user.Role?.WireName(), user.IsAdmin, user.IsApiKey,
+                all.Select(m => new MeWorkspaceDto(m.Workspace.Id, m.Workspace.Name, m.Role.WireName()))));
         }).WithTags("Account").WithSummary("The caller, the workspace it acts in and its role.");
 
         var keys = api.MapGroup("/api-keys").WithTags("API keys");

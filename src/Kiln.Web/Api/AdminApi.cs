@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using Kiln.Core.Credits;
 using Kiln.Core.Jobs;
 using Kiln.Web.Infrastructure;
@@ -34,7 +35,7 @@ public static class AdminApi
             .WithSummary("Run any workspace's failed or canceled job again; the new job holds credits from that workspace.")
             .ProducesProblem(StatusCodes.Status402PaymentRequired).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         admin.MapGet("/queue", async (AdminQueries q, CancellationToken ct) => TypedResults.Ok(new QueueDto(
-            (await q.JobsByStatus(ct)).ToDictionary(x => JobDto.StatusName(x.Key), x => x.Value),
+            (await q.JobsByStatus(ct)).ToDictionary(x => x.Key.WireName(), x => x.Value),
             await q.QueueDepth(ct),
             await q.Workers(ct)))).WithSummary("Jobs by status, the jobs ready and waiting, and the live workers.");
         return api;

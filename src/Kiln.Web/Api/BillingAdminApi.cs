@@ -18,8 +18,8 @@ public static class BillingAdminApi
             PaymentEventStatus? s = null;
             if (!string.IsNullOrEmpty(status))
             {
-                if (!Enum.TryParse<PaymentEventStatus>(status, true, out var parsed) || int.TryParse(status, out _))
-                    return Problems.From(Error.Invalid("invalid_status", "status is one of pending, processing, processed, failed."));
+                if (!EnumNames.TryParse<PaymentEventStatus>(status, out var parsed))
+                    return Problems.From(Error.Invalid("invalid_status", $"status is one of {string.Join(", ", EnumNames.All<PaymentEventStatus>())}."));
                 s = parsed;
             }
             var events = await q.Run(s, take ?? 100, ct);

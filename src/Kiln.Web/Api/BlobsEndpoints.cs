@@ -86,12 +86,12 @@ public static class BlobsEndpoints
         }
         catch (BlobIncompleteException e)
         {
-            return Problems.From(new Error("upload_incomplete", e.Message, 404));
+            return Problems.From(new Error("upload_incomplete", e.Message, ErrorKind.NotFound));
         }
     }
 
     private static ProblemHttpResult Forbidden() =>
-        Problems.From(new Error("invalid_signature", "The link is invalid or has expired.", StatusCodes.Status403Forbidden));
+        Problems.From(new Error("invalid_signature", "The link is invalid or has expired.", ErrorKind.Forbidden));
 
     private static ProblemHttpResult TooLarge(long max) => Problems.From(UploadErrors.TooLarge(max));
 }

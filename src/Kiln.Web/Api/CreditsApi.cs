@@ -25,8 +25,8 @@ public static class CreditsApi
         LedgerEntryKind? k = null;
         if (!string.IsNullOrEmpty(kind))
         {
-            if (!Enum.TryParse<LedgerEntryKind>(kind.Replace("_", ""), ignoreCase: true, out var parsed) || int.TryParse(kind, out _))
-                return Problems.From(Error.Invalid("invalid_kind", "kind is one of grant, purchase, subscription_allowance, hold, capture, release, refund, adjustment, expiry."));
+            if (!EnumNames.TryParse<LedgerEntryKind>(kind, out var parsed))
+                return Problems.From(Error.Invalid("invalid_kind", $"kind is one of {string.Join(", ", EnumNames.All<LedgerEntryKind>())}."));
             k = parsed;
         }
         var p = await q.Run(user.Workspace, page ?? 1, pageSize ?? 50, k, ct);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Kiln.Core.Common;
 using Kiln.Core.Credits;
 using Kiln.Core.Jobs;
 
@@ -14,12 +15,10 @@ public sealed record JobDto(
     public string? WaitingFor { get; init; }
 
     public static JobDto From(Job j) => new(
-        j.Id, j.PipelineId, StatusName(j.Status), j.Priority, j.Attempt, j.MaxAttempts, j.ProgressPercent, j.ProgressStep,
+        j.Id, j.PipelineId, j.Status.WireName(), j.Priority, j.Attempt, j.MaxAttempts, j.ProgressPercent, j.ProgressStep,
         j.ProgressMessage, j.CostEstimate, j.CostActual, j.ErrorCode, j.ErrorMessage,
         JsonDocument.Parse(j.OptionsJson).RootElement.Clone(), JobInput.Parse(j.InputsJson).Select(i => i.UploadId).ToList(),
         j.CreatedAt, j.StartedAt, j.FinishedAt, j.CancelRequested);
-
-    public static string StatusName(JobStatus s) => s.ToString().ToLowerInvariant();
 }
 
 public sealed record ArtifactDto(Guid Id, string Name, string ContentType, long Size, string Sha256, DateTime CreatedAt, string DownloadUrl);
@@ -35,13 +34,7 @@ public sealed record BalanceDto(long Balance, long Held, long Available);
 
 public sealed record LedgerEntryDto(long Id, string Kind, long Amount, long HeldDelta, long BalanceAfter, long HeldAfter, Guid? JobId, string? Reason, DateTime CreatedAt)
 {
-    public static LedgerEntryDto From(LedgerEntry e) => new(e.Id, KindName(e.Kind), e.PostedDelta, e.HeldDelta, e.PostedAfter, e.HeldAfter, e.JobId, e.Reason, e.CreatedAt);
-
-    public static string KindName(LedgerEntryKind k) => k switch
-    {
-        LedgerEntryKind.SubscriptionAllowance => "subscription_allowance",
-        _ => k.ToString().ToLowerInvariant(),
-    };
+    public static LedgerEntryDto From(LedgerEntry e) => new(e.Id, e.Kind.WireName(), e.PostedDelta, e.HeldDelta, e.PostedAfter, e.HeldAfter, e.JobId, e.Reason, e.CreatedAt);
 }
 
 public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);

@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using System.Text;
 using Kiln.Core.Credits;
 using Kiln.Core.Jobs;
@@ -63,8 +64,8 @@ public static class JobsApi
         JobStatus? s = null;
         if (!string.IsNullOrEmpty(status))
         {
-            if (!Enum.TryParse<JobStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
-                return Problems.From(Core.Common.Error.Invalid("invalid_status", "status is one of queued, running, succeeded, failed, canceled."));
+            if (!EnumNames.TryParse<JobStatus>(status, out var parsed))
+                return Problems.From(Core.Common.Error.Invalid("invalid_status", $"status is one of {string.Join(", ", EnumNames.All<JobStatus>())}."));
             s = parsed;
         }
         var p = await query.Run(user.Workspace, s, pipeline, page ?? 1, pageSize ?? 20, ct);

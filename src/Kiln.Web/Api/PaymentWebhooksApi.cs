@@ -53,5 +53,5 @@ public static class PaymentWebhooksApi
         return buffer.ToArray();
     }
 
-    private static readonly Error TooLarge = new("payload_too_large", "The webhook body is larger than 1 MiB.", 413);
+    private static readonly Error TooLarge = new("payload_too_large", "The webhook body is larger than 1 MiB.", ErrorKind.TooLarge);
 }

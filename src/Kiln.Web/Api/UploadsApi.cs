@@ -70,14 +70,12 @@ public static class UploadsApi
         return api;
     }
 
-    private static async Task<Results<Created<CreatedUpload>, ProblemHttpResult>> CreateAsync(CreateUploadRequest body, CurrentUser me, ClaimsPrincipal user, CreateUploadCommand command, LinkGenerator links, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Created<CreatedUploadDto>, ProblemHttpResult>> CreateAsync(CreateUploadRequest body, CurrentUser me, ClaimsPrincipal user, CreateUploadCommand command, LinkGenerator links, HttpContext http, CancellationToken ct)
     {
         var workspaceId = me.Workspace;
         Guid? userId = Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var u) ? u : null;
         var result = await command.Run(workspaceId, userId, body, ct);
-        if (!result.IsSuccess) return Problems.From(result.Error!);
-        var created = result.Value!;
-        return TypedResults.Created(links.GetPathByName(http, "GetUpload", new { id = created.Id }), created);
+        return Problems.Map(result, created => TypedResults.Created(links.GetPathByName(http, "GetUpload", new { id = created.Id }), CreatedUploadDto.From(created)));
     }
 
     private static async Task<Results<Ok<UploadDto>, ProblemHttpResult>> CompleteAsync(Guid id, [FromBody] CompleteUploadBody? body, CurrentUser me, CompleteUploadCommand command, CancellationToken ct)
@@ -91,7 +89,7 @@ public static class UploadsApi
         var workspaceId = me.Workspace;
         Guid? userId = Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var u) ? u : null;
         var result = await command.Run(workspaceId, userId, body.Url, ct);
-        return Problems.Map(result, upload => TypedResults.Created(links.GetPathByName(http, "GetUpload", new { id = upload.Id }), upload));
+        return Problems.Map(result, upload => TypedResults.Created(links.GetPathByName(http, "GetUpload", new { id = upload.Id }), UploadDto.From(upload)));
     }
 
     private static async Task<Results<Ok<UploadDto>, ProblemHttpResult>> GetAsync(Guid id, CurrentUser me, GetUploadQuery query, CancellationToken ct)
@@ -100,17 +98,17 @@ public static class UploadsApi
         return ToResult(await query.Run(workspaceId, id, ct));
     }
 
-    private static async Task<Results<Ok<UploadPage>, ProblemHttpResult>> ListAsync(CurrentUser me, ListUploadsQuery query, CancellationToken ct, int? page = null, int? pageSize = null, string? status = null)
+    private static async Task<Results<Ok<Paged<UploadDto>>, ProblemHttpResult>> ListAsync(CurrentUser me, ListUploadsQuery query, CancellationToken ct, int? page = null, int? pageSize = null, string? status = null)
     {
         var workspaceId = me.Workspace;
         UploadStatus? filter = null;
         if (!string.IsNullOrEmpty(status))
         {
-            if (!Enum.TryParse<UploadStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
-                return Problems.From(Error.Invalid("invalid_status", "status must be one of: pending, ready, rejected."));
+            if (!EnumNames.TryParse<UploadStatus>(status, out var parsed))
+                return Problems.From(Error.Invalid("invalid_status", $"status must be one of: {string.Join(", ", EnumNames.All<UploadStatus>())}."));
             filter = parsed;
         }
-        return TypedResults.Ok(await query.Run(workspaceId, page ?? 1, pageSize ?? 50, filter, ct));
+        return TypedResults.Ok(UploadDto.From(await query.Run(workspaceId, page ?? 1, pageSize ?? 50, filter, ct)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, CurrentUser me, DeleteUploadCommand command, CancellationToken ct)
@@ -120,5 +118,5 @@ public static class UploadsApi
         return result.IsSuccess ? TypedResults.NoContent() : Problems.From(result.Error!);
     }
 
-    private static Results<Ok<UploadDto>, ProblemHttpResult> ToResult(Result<UploadDto> result) => result.IsSuccess ? TypedResults.Ok(result.Value!) : Problems.From(result.Error!);
+    private static Results<Ok<UploadDto>, ProblemHttpResult> ToResult(Result<Upload> result) => Problems.Map(result, u => TypedResults.Ok(UploadDto.From(u)));
 }

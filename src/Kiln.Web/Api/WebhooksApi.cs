@@ -13,16 +13,14 @@ public sealed record WebhookEndpointDto(Guid Id, string Url, string? Description
 {
     public static WebhookEndpointDto From(WebhookEndpoint e, WebhookDelivery? last = null, string? secret = null) => new(
         e.Id, e.Url, e.Description, e.EventTypeList, e.Enabled, e.DisabledReason, e.FailingSince, e.CreatedAt,
-        last is null ? null : new WebhookDeliverySummaryDto(last.Id, last.EventType, WebhookDeliveryDto.StatusName(last.Status), last.LastStatusCode, last.LastAttemptAt),
+        last is null ? null : new WebhookDeliverySummaryDto(last.Id, last.EventType, last.Status.WireName(), last.LastStatusCode, last.LastAttemptAt),
         secret);
 }
 public sealed record WebhookDeliveryDto(Guid Id, Guid EndpointId, string EventType, string MessageId, string Status, int Attempts, DateTime NextAttemptAt,
     int? LastStatusCode, string? LastError, Guid? JobId, DateTime CreatedAt, DateTime? LastAttemptAt, DateTime? DeliveredAt, string Payload)
 {
-    public static WebhookDeliveryDto From(WebhookDelivery d) => new(d.Id, d.EndpointId, d.EventType, d.MessageId, StatusName(d.Status), d.Attempts,
+    public static WebhookDeliveryDto From(WebhookDelivery d) => new(d.Id, d.EndpointId, d.EventType, d.MessageId, d.Status.WireName(), d.Attempts,
         d.NextAttemptAt, d.LastStatusCode, d.LastError, d.JobId, d.CreatedAt, d.LastAttemptAt, d.DeliveredAt, d.Payload);
-
-    public static string StatusName(WebhookDeliveryStatus s) => s.ToString().ToLowerInvariant();
 }
 
 /// <summary>

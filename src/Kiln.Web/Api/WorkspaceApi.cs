@@ -10,7 +10,7 @@ public sealed record AddMemberRequest(string Email, string? Role);
 public sealed record ChangeRoleRequest(string Role);
 public sealed record MemberDto(Guid UserId, string? Email, string? DisplayName, string Role, DateTime JoinedAt)
 {
-    public static MemberDto From(MemberView m) => new(m.UserId, m.Email, m.DisplayName, m.Role.ToString().ToLowerInvariant(), m.JoinedAt);
+    public static MemberDto From(MemberView m) => new(m.UserId, m.Email, m.DisplayName, m.Role.WireName(), m.JoinedAt);
 }
 
 public sealed record WorkspaceDto(Guid Id, string Name);
@@ -47,7 +47,7 @@ public static class WorkspaceApi
 
         api.MapPost("/workspaces/{id:guid}/switch", async Task<Results<Ok<SwitchedWorkspaceDto>, ProblemHttpResult>> (Guid id, CurrentUser user, SwitchWorkspaceCommand switcher, CancellationToken ct) =>
         {
-            if (user.UserId is not { } userId) return Problems.From(new Error("forbidden", "API keys belong to one workspace and cannot switch.", 403));
+            if (user.UserId is not { } userId) return Problems.From(new Error("forbidden", "API keys belong to one workspace and cannot switch.", ErrorKind.Forbidden));
             return Problems.Map(await switcher.Run(userId, id, ct), w => TypedResults.Ok(new SwitchedWorkspaceDto(w)));
         }).WithTags("Workspace").WithSummary("Act in another workspace you are a member of.")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -55,7 +55,7 @@ public static class WorkspaceApi
     }
 
     private static bool TryRole(string s, out WorkspaceRole role) =>
-        Enum.TryParse(s, ignoreCase: true, out role) && !int.TryParse(s, out _) && Enum.IsDefined(role);
+        EnumNames.TryParse(s, out role);
 
     private static ProblemHttpResult BadRole() => Problems.From(Error.Invalid("invalid_role", "role is one of owner, admin, member."));
 }

@@ -27,7 +27,7 @@ public sealed class CookieAntiforgeryFilter(IAntiforgery antiforgery) : IEndpoin
             catch (AntiforgeryValidationException)
             {
                 return Problems.From(new Error("antiforgery_failed",
-                    $"Cookie-authenticated requests must send the page's antiforgery token in the {HeaderName} header; reload the page and retry.", 400));
+                    $"Cookie-authenticated requests must send the page's antiforgery token in the {HeaderName} header; reload the page and retry.", ErrorKind.Invalid));
             }
         }
         return await next(context);

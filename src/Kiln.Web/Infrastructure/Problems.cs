@@ -13,8 +13,25 @@ public static class Problems
         var extensions = new Dictionary<string, object?> { ["code"] = e.Code };
         if (e.Extensions is not null)
             foreach (var (k, v) in e.Extensions) extensions[k] = v;
-        return TypedResults.Problem(statusCode: e.Status, title: e.Message, type: TypeBase + e.Code, extensions: extensions);
+        return TypedResults.Problem(statusCode: Status(e.Kind), title: e.Message, type: TypeBase + e.Code, extensions: extensions);
     }
+
+    /// <summary>The one place a kind of failure becomes an HTTP status.</summary>
+    public static int Status(ErrorKind kind) => kind switch
+    {
+        ErrorKind.Invalid => StatusCodes.Status400BadRequest,
+        ErrorKind.Unauthenticated => StatusCodes.Status401Unauthorized,
+        ErrorKind.PaymentRequired => StatusCodes.Status402PaymentRequired,
+        ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ErrorKind.Conflict => StatusCodes.Status409Conflict,
+        ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        ErrorKind.UnsupportedType => StatusCodes.Status415UnsupportedMediaType,
+        ErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
+        ErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
+        ErrorKind.UpstreamFailed => StatusCodes.Status502BadGateway,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Every ErrorKind needs an HTTP status."),
+    };
 
     public static ProblemHttpResult NotFound(string what) => From(Error.NotFound(what));
 

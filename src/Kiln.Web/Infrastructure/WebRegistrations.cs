@@ -99,7 +99,7 @@ public static class WebRegistrations
             {
                 if (ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry))
                     ctx.HttpContext.Response.Headers.RetryAfter = ((int)retry.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await Problems.From(new Core.Common.Error("rate_limited", "Too many requests; slow down and retry after the Retry-After delay.", 429))
+                await Problems.From(new Core.Common.Error("rate_limited", "Too many requests; slow down and retry after the Retry-After delay.", ErrorKind.TooManyRequests))
                     .ExecuteAsync(ctx.HttpContext);
             };
             var permits = RateLimitOptions.From(config).PermitsPerMinute;

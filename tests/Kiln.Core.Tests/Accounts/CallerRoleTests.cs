@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using Kiln.Core.Accounts;
 using Kiln.Core.Tests.Support;
 using Kiln.Core.Webhooks;
@@ -43,7 +44,7 @@ public sealed class CallerRoleTests : IDisposable
         await using var db = _db.Create();
         var rename = new RenameWorkspaceCommand(db);
         foreach (var caller in new[] { Member, Key, new Caller(_memberId, _workspace, WorkspaceRole.Member, IsOperator: true) })
-            (await rename.Run(caller, "Hijacked", ct)).Error!.ShouldSatisfyAllConditions(e => e.Code.ShouldBe("forbidden"), e => e.Status.ShouldBe(403));
+            (await rename.Run(caller, "Hijacked", ct)).Error!.ShouldSatisfyAllConditions(e => e.Code.ShouldBe("forbidden"), e => e.Kind.ShouldBe(ErrorKind.Forbidden));
         (await db.Workspaces.AsNoTracking().SingleAsync(w => w.Id == _workspace, ct)).Name.ShouldBe("Studio");
         (await rename.Run(Owner, "Renamed", ct)).Value!.Name.ShouldBe("Renamed");
     }
@@ -76,7 +77,7 @@ public sealed class CallerRoleTests : IDisposable
                 (await new ListWebhookDeliveriesQuery(db).Run(caller, endpoint.Id, 1, 10, ct)).Error,
                 (await new RetryWebhookDeliveryCommand(db, _clock).Run(caller, endpoint.Id, Guid.NewGuid(), ct)).Error,
             };
-            errors.ShouldAllBe(e => e != null && e.Code == "forbidden" && e.Status == 403);
+            errors.ShouldAllBe(e => e != null && e.Code == "forbidden" && e.Kind == ErrorKind.Forbidden);
         }
 
         db.ChangeTracker.Clear();

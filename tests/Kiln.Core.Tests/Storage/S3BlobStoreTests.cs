@@ -74,7 +74,7 @@ public sealed class S3BlobStoreTests(S3Server server) : IClassFixture<S3Server>,
         result.Error.ShouldBeNull();
         result.Value!.Kind.ShouldBe("audio");
         result.Value.Size.ShouldBe(wav.Length);
-        result.Value.Metadata!.Value.GetProperty("durationSeconds").GetDouble().ShouldBe(125, 0.1);
+        result.Value.Metadata().GetProperty("durationSeconds").GetDouble().ShouldBe(125, 0.1);
         (await ReadAllAsync(BlobKeys.Upload(h.WorkspaceId, created.Id))).ShouldBe(wav);
         Directory.EnumerateFiles(h.TempPath).ShouldBeEmpty();
     }
@@ -85,7 +85,7 @@ public sealed class S3BlobStoreTests(S3Server server) : IClassFixture<S3Server>,
         using var h = new UploadHarness(_store);
         var ok = await h.UploadAndCompleteAsync("doc.pdf", TestFiles.Pdf());
         ok.Error.ShouldBeNull();
-        ok.Value!.Metadata!.Value.GetProperty("pages").GetInt32().ShouldBe(1);
+        ok.Value!.Metadata().GetProperty("pages").GetInt32().ShouldBe(1);
 
         var (bad, _) = await h.UploadAsync("fake.pdf", Encoding.UTF8.GetBytes("not a pdf at all"));
         await using var db = h.Context();

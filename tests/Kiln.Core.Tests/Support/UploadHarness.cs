@@ -83,7 +83,7 @@ public sealed class UploadHarness : IDisposable
         return (created.Value, parts);
     }
 
-    public async Task<Result<UploadDto>> UploadAndCompleteAsync(string fileName, byte[] bytes, bool sendETags = true)
+    public async Task<Result<Upload>> UploadAndCompleteAsync(string fileName, byte[] bytes, bool sendETags = true)
     {
         var (created, parts) = await UploadAsync(fileName, bytes);
         await using var db = Context();
@@ -117,4 +117,11 @@ public sealed class UploadHarness : IDisposable
         Db.Dispose();
         _dir.Delete(recursive: true);
     }
+}
+
+public static class UploadTestExtensions
+{
+    /// <summary>The probed facts of a ready upload, as JSON.</summary>
+    public static System.Text.Json.JsonElement Metadata(this Upload upload) =>
+        System.Text.Json.JsonDocument.Parse(upload.MetadataJson ?? throw new InvalidOperationException("The upload has no metadata.")).RootElement.Clone();
 }

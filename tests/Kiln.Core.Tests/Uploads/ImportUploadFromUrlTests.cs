@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using Kiln.Core.Storage;
 using Kiln.Core.Tests.Support;
 using Kiln.Core.Uploads;
@@ -68,7 +69,7 @@ public sealed class ImportUploadFromUrlTests(S3Server s3) : IClassFixture<S3Serv
         await using var db = h.Context();
         var result = await h.Import(db, _fetcher).Run(h.WorkspaceId, null, _source.Url + path, CancellationToken.None);
         result.Error!.Code.ShouldBe("upload_too_large");
-        result.Error.Status.ShouldBe(413);
+        result.Error.Kind.ShouldBe(ErrorKind.TooLarge);
         result.Error.Extensions!["limit"].ShouldBe("plan");
         result.Error.Message.ShouldContain("pricing page");
         var row = await db.Uploads.AsNoTracking().SingleAsync();
@@ -87,7 +88,7 @@ public sealed class ImportUploadFromUrlTests(S3Server s3) : IClassFixture<S3Serv
 
         var ok = await import.Run(h.WorkspaceId, null, _source.Url + "/paper.pdf", CancellationToken.None);
         ok.Error.ShouldBeNull();
-        ok.Value!.Status.ShouldBe("ready");
+        ok.Value!.Status.ShouldBe(UploadStatus.Ready);
         ok.Value.Size.ShouldBe(Pdf.Length);
         var stored = await db.Uploads.AsNoTracking().SingleAsync(u => u.Id == ok.Value.Id);
         (await store.StatAsync(stored.BlobKey, CancellationToken.None))!.Size.ShouldBe(Pdf.Length);
@@ -116,7 +117,7 @@ public sealed class ImportUploadFromUrlTests(S3Server s3) : IClassFixture<S3Serv
         {
             var refused = await h.Import(db, _fetcher, gate).Run(h.WorkspaceId, null, _source.Url + "/paper.pdf", CancellationToken.None);
             refused.Error!.Code.ShouldBe("too_many_imports");
-            refused.Error.Status.ShouldBe(429);
+            refused.Error.Kind.ShouldBe(ErrorKind.TooManyRequests);
             // Other workspaces are not held up.
             (await h.Import(db, _fetcher, gate).Run(Guid.NewGuid(), null, _source.Url + "/paper.pdf", CancellationToken.None)).Error.ShouldBeNull();
         }
@@ -145,7 +146,7 @@ public sealed class ImportUploadFromUrlTests(S3Server s3) : IClassFixture<S3Serv
         _release.SetResult();
         var result = await running;
         result.Error!.Code.ShouldBe("upload_deleted");
-        result.Error.Status.ShouldBe(409);
+        result.Error.Kind.ShouldBe(ErrorKind.Conflict);
         await using (var db = h.Context()) (await db.Uploads.IgnoreQueryFilters().CountAsync()).ShouldBe(0);
         Directory.GetFiles(Path.GetDirectoryName(h.TempPath)!, "*", SearchOption.AllDirectories).ShouldBeEmpty();
     }

@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using System.Text;
 using System.Text.Json;
 using Kiln.Core.Storage;
@@ -23,12 +24,11 @@ public sealed class UploadFlowTests : IDisposable
 
         result.Error.ShouldBeNull();
         var dto = result.Value!;
-        dto.Status.ShouldBe("ready");
+        dto.Status.ShouldBe(UploadStatus.Ready);
         dto.Kind.ShouldBe("pdf");
         dto.ContentType.ShouldBe("application/pdf");
         dto.Size.ShouldBe(TestFiles.Pdf(pages: 3).Length);
-        dto.Metadata!.Value.GetProperty("pages").GetInt32().ShouldBe(3);
-        dto.ExpiresAt.ShouldBeNull();
+        dto.Metadata().GetProperty("pages").GetInt32().ShouldBe(3);
         (await _h.Store.StatAsync(BlobKeys.Upload(_h.WorkspaceId, dto.Id), Ct)).ShouldNotBeNull();
     }
 
@@ -88,7 +88,7 @@ public sealed class UploadFlowTests : IDisposable
         var result = await _h.Complete(db).Run(_h.WorkspaceId, created.Id, null, Ct);
 
         result.Error!.Code.ShouldBe("upload_too_large");
-        result.Error.Status.ShouldBe(413);
+        result.Error.Kind.ShouldBe(ErrorKind.TooLarge);
         await AssertRejectedAndGoneAsync("upload_too_large");
     }
 
@@ -100,8 +100,8 @@ public sealed class UploadFlowTests : IDisposable
         result.Error.ShouldBeNull();
         result.Value!.Kind.ShouldBe("audio");
         result.Value.ContentType.ShouldBe("audio/wav");
-        result.Value.Metadata!.Value.GetProperty("durationSeconds").GetDouble().ShouldBe(1.0, 0.05);
-        result.Value.Metadata.Value.GetProperty("streams")[0].GetProperty("type").GetString().ShouldBe("audio");
+        result.Value.Metadata().GetProperty("durationSeconds").GetDouble().ShouldBe(1.0, 0.05);
+        result.Value.Metadata().GetProperty("streams")[0].GetProperty("type").GetString().ShouldBe("audio");
     }
 
     [Theory]
@@ -141,21 +141,21 @@ public sealed class UploadFlowTests : IDisposable
         (await _h.UploadAndCompleteAsync("film.srt", TestFiles.Srt())).Value!.Kind.ShouldBe("subtitles");
         var vtt = (await _h.UploadAndCompleteAsync("film.vtt", TestFiles.Vtt())).Value!;
         vtt.ContentType.ShouldBe("text/vtt");
-        vtt.Metadata!.Value.GetProperty("cues").GetInt32().ShouldBe(1);
+        vtt.Metadata().GetProperty("cues").GetInt32().ShouldBe(1);
     }
 
     [Theory]
-    [InlineData("setup.exe", 100, "unsupported_type", 415)]
-    [InlineData("noextension", 100, "unsupported_type", 415)]
-    [InlineData("huge.mp4", 200L * 1024 * 1024 + 1, "upload_too_large", 413)]
-    [InlineData("empty.pdf", 0, "empty_file", 422)]
-    [InlineData("../", 10, "invalid_file_name", 400)]
-    public async Task Create_rejects_what_can_be_known_up_front(string fileName, long size, string code, int status)
+    [InlineData("setup.exe", 100, "unsupported_type", ErrorKind.UnsupportedType)]
+    [InlineData("noextension", 100, "unsupported_type", ErrorKind.UnsupportedType)]
+    [InlineData("huge.mp4", 200L * 1024 * 1024 + 1, "upload_too_large", ErrorKind.TooLarge)]
+    [InlineData("empty.pdf", 0, "empty_file", ErrorKind.Unprocessable)]
+    [InlineData("../", 10, "invalid_file_name", ErrorKind.Invalid)]
+    public async Task Create_rejects_what_can_be_known_up_front(string fileName, long size, string code, ErrorKind kind)
     {
         await using var db = _h.Context();
         var result = await _h.Create(db).Run(_h.WorkspaceId, null, new CreateUploadRequest(fileName, size, null), Ct);
         result.Error!.Code.ShouldBe(code);
-        result.Error.Status.ShouldBe(status);
+        result.Error.Kind.ShouldBe(kind);
         (await db.Uploads.CountAsync(Ct)).ShouldBe(0);
     }
 
@@ -176,7 +176,7 @@ public sealed class UploadFlowTests : IDisposable
         var result = await _h.Complete(db).Run(_h.WorkspaceId, created.Id, null, Ct);
 
         result.Error!.Code.ShouldBe("upload_incomplete");
-        result.Error.Status.ShouldBe(409);
+        result.Error.Kind.ShouldBe(ErrorKind.Conflict);
         (await db.Uploads.SingleAsync(Ct)).Status.ShouldBe(UploadStatus.Pending);
     }
 
@@ -190,7 +190,7 @@ public sealed class UploadFlowTests : IDisposable
         foreach (var tenant in new Guid?[] { other, null })
         {
             await using var db = _h.Context(tenant);
-            (await new GetUploadQuery(db).Run(other, mine.Id, Ct)).Error!.Status.ShouldBe(404);
+            (await new GetUploadQuery(db).Run(other, mine.Id, Ct)).Error!.Kind.ShouldBe(ErrorKind.NotFound);
             (await _h.Complete(db).Run(other, mine.Id, null, Ct)).Error!.Code.ShouldBe("not_found");
             (await new DeleteUploadCommand(db, _h.Store).Run(other, mine.Id, Ct)).Error!.Code.ShouldBe("not_found");
             (await new ListUploadsQuery(db).Run(other, 1, 50, null, Ct)).Total.ShouldBe(0);

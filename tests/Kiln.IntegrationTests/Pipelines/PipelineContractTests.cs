@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Kiln.Core.Common;
 using Kiln.Core.Pipelines;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -71,7 +72,7 @@ public sealed class PipelineContractTests : IDisposable
         var pipeline = Catalog.Find(id)!;
         var error = Catalog.Plan(pipeline, JsonDocument.Parse("""{"noSuchOption":1}""").RootElement, Inputs(pipeline.Descriptor)).Error!;
         error.Code.ShouldBe("invalid_options");
-        error.Status.ShouldBe(422);
+        error.Kind.ShouldBe(ErrorKind.Unprocessable);
         error.Extensions!["field"].ShouldBe("noSuchOption");
     }
 

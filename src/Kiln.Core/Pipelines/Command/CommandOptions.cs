@@ -135,7 +135,7 @@ public static class CommandOptions
     };
 
     private static Error Invalid(string? field, string message) =>
-        new("invalid_options", message, 422)
+        new("invalid_options", message, ErrorKind.Unprocessable)
         {
             Extensions = field is null ? null : new Dictionary<string, object?> { ["field"] = field },
         };

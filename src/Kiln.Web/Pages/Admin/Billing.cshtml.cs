@@ -32,7 +32,7 @@ public sealed class BillingModel(BillingAdminQueries queries, RetryPaymentEventC
     public async Task<IActionResult> OnPostRetryAsync(Guid eventId, string? returnTo, CancellationToken ct)
     {
         var r = await retry.Run(eventId, ct);
-        if (r.Error is { Status: 404 }) return NotFoundPage();
+        if (r.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
         TempData["Flash"] = r.Error is { } e ? $"Could not retry: {e.Message}" : $"Event {r.Value!.EventId} is queued for another attempt.";
         // Only our own pages: the return address comes from a form field.
         return Redirect(returnTo is { } t && Url.IsLocalUrl(t) && t.StartsWith("/admin/billing", StringComparison.Ordinal) ? t : "/admin/billing");

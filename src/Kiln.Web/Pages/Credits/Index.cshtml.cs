@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using System.Text;
 using Kiln.Core.Billing;
 using Kiln.Core.Credits;
@@ -46,7 +47,7 @@ public sealed class IndexModel(GetBalanceQuery balance, ListLedgerEntriesQuery l
             var p = await ledger.Run(Workspace, page, 200, ParsedKind(), ct);
             var sb = new StringBuilder();
             foreach (var e in p.Items)
-                sb.Append(Csv.Line(e.Id, Format.Iso(e.CreatedAt), LedgerEntryDto.KindName(e.Kind), e.PostedDelta, e.HeldDelta, e.PostedAfter, e.HeldAfter, e.JobId, e.Reason));
+                sb.Append(Csv.Line(e.Id, Format.Iso(e.CreatedAt), e.Kind.WireName(), e.PostedDelta, e.HeldDelta, e.PostedAfter, e.HeldAfter, e.JobId, e.Reason));
             await Response.WriteAsync(sb.ToString(), Encoding.UTF8, ct);
             if (p.Items.Count < 200) break;
         }
@@ -54,11 +55,8 @@ public sealed class IndexModel(GetBalanceQuery balance, ListLedgerEntriesQuery l
         return new EmptyResult();
     }
 
-    public LedgerEntryKind? ParsedKind()
-    {
-        foreach (var k in Kinds) if (LedgerEntryDto.KindName(k) == Kind) return k;
-        return null;
-    }
+    public LedgerEntryKind? ParsedKind() =>
+        Kind is not null && EnumNames.All<LedgerEntryKind>().Contains(Kind) && EnumNames.TryParse<LedgerEntryKind>(Kind, out var k) ? k : null;
 
     public string Link(int page) => $"/credits?page={page}" + (Kind is null ? "" : "&kind=" + Uri.EscapeDataString(Kind));
 }

@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using System.Text;
 using System.Text.Json;
 using Kiln.Core.Jobs;
@@ -61,7 +62,7 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
     public async Task<IActionResult> OnPostCancelAsync(Guid id, CancellationToken ct)
     {
         var result = await cancel.Run(Workspace, id, ct);
-        if (result.Error is { Status: 404 }) return NotFoundPage();
+        if (result.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
         TempData["Flash"] = result.Error is { } e ? e.Message
             : result.Value!.Status == JobStatus.Canceled ? "Job canceled; its held credits were released." : "Cancel requested; the job stops within a few seconds.";
         return Redirect($"/jobs/{id}");
@@ -70,7 +71,7 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
     public async Task<IActionResult> OnPostRetryAsync(Guid id, CancellationToken ct)
     {
         var result = await retry.Run(Workspace, id, Me.UserId, ct);
-        if (result.Error is { Status: 404 }) return NotFoundPage();
+        if (result.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
         if (result.Error is { } e)
         {
             TempData["Flash"] = e.Message;

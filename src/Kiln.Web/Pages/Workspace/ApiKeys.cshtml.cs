@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using System.ComponentModel.DataAnnotations;
 using Kiln.Core.Accounts;
 using Microsoft.AspNetCore.Mvc;
@@ -31,7 +32,7 @@ public sealed class ApiKeysModel(ListApiKeysQuery keys) : WorkspacePageModel
     {
         var r = await revokeKey.Run(Me.Caller, keyId, ct);
         if (Refused(r.Error, Self) is { } refused) return refused;
-        if (r.Error is { Status: 404 }) return NotFoundPage();
+        if (r.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
         TempData["Flash"] = $"API key “{r.Value!.Name}” revoked; it stops working at once.";
         return Redirect(Self);
     }

@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using System.ComponentModel.DataAnnotations;
 using Kiln.Core.Accounts;
 using Microsoft.AspNetCore.Mvc;
@@ -20,7 +21,7 @@ public sealed class MembersModel(ListMembersQuery listMembers, ManageMembersComm
     {
         var r = await members.Add(Me.Caller, MemberEmail ?? "", MemberRole, ct);
         if (Refused(r.Error, Self) is { } refused) return refused;
-        TempData["Flash"] = r.Error is { } e ? e.Message : $"{r.Value!.Email} is now a {r.Value.Role.ToString().ToLowerInvariant()} of this workspace.";
+        TempData["Flash"] = r.Error is { } e ? e.Message : $"{r.Value!.Email} is now a {r.Value.Role.WireName()} of this workspace.";
         return Redirect(Self);
     }
 
@@ -28,7 +29,7 @@ public sealed class MembersModel(ListMembersQuery listMembers, ManageMembersComm
     {
         var r = await members.Remove(Me.Caller, userId, ct);
         if (Refused(r.Error, Self) is { } refused) return refused;
-        if (r.Error is { Status: 404 }) return NotFoundPage();
+        if (r.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
         TempData["Flash"] = r.Error is { } e ? e.Message : userId == Me.UserId ? "You left the workspace." : "Member removed.";
         return Redirect(userId == Me.UserId && r.Error is null ? "/dashboard" : Self);
     }

@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using System.ComponentModel.DataAnnotations;
 using Kiln.Core.Webhooks;
 using Microsoft.AspNetCore.Mvc;
@@ -49,7 +50,7 @@ public sealed class WebhooksModel(ListWebhookEndpointsQuery list, ListWebhookDel
     {
         var r = await delete.Run(Me.Caller, webhookId, ct);
         if (Refused(r.Error, Self) is { } refused) return refused;
-        if (r.Error is { Status: 404 }) return NotFoundPage();
+        if (r.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
         TempData["Flash"] = $"Webhook endpoint {r.Value!.Url} deleted; nothing more is sent to it.";
         return Redirect(Self);
     }
@@ -58,7 +59,7 @@ public sealed class WebhooksModel(ListWebhookEndpointsQuery list, ListWebhookDel
     {
         var r = await test.Run(Me.Caller, webhookId, ct);
         if (Refused(r.Error, Self) is { } refused) return refused;
-        if (r.Error is { Status: 404 }) return NotFoundPage();
+        if (r.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
         TempData["Flash"] = r.Error is { } e ? e.Message : "Test event queued; it is sent within a few seconds. Reload to see the result.";
         return Redirect($"{Self}?webhook={webhookId}#webhook-deliveries");
     }
@@ -67,7 +68,7 @@ public sealed class WebhooksModel(ListWebhookEndpointsQuery list, ListWebhookDel
     {
         var r = await enable.Run(Me.Caller, webhookId, ct);
         if (Refused(r.Error, Self) is { } refused) return refused;
-        if (r.Error is { Status: 404 }) return NotFoundPage();
+        if (r.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
         TempData["Flash"] = $"Webhook endpoint {r.Value!.Url} is enabled again; new events are sent to it.";
         return Redirect(Self);
     }
@@ -76,7 +77,7 @@ public sealed class WebhooksModel(ListWebhookEndpointsQuery list, ListWebhookDel
     {
         var r = await retry.Run(Me.Caller, webhookId, deliveryId, ct);
         if (Refused(r.Error, Self) is { } refused) return refused;
-        if (r.Error is { Status: 404 }) return NotFoundPage();
+        if (r.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
         TempData["Flash"] = r.Error is { } e ? e.Message : "Delivery queued again; it is sent within a few seconds. Reload to see the result.";
         return Redirect($"{Self}?webhook={webhookId}#webhook-deliveries");
     }

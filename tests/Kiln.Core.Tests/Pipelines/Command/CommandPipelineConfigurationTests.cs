@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using System.Text.Json;
 using Kiln.Core.Pipelines.Command;
 using Kiln.Core.Tests.Support;
@@ -168,7 +169,7 @@ public sealed class CommandPipelineConfigurationTests
         Problem("[]").ShouldBe("Options must be a JSON object.");
         var error = CommandOptions.Normalize(schema, JsonDocument.Parse("""{"language":"fr"}""").RootElement).Error!;
         error.Code.ShouldBe("invalid_options");
-        error.Status.ShouldBe(422);
+        error.Kind.ShouldBe(ErrorKind.Unprocessable);
         error.Extensions!["field"].ShouldBe("language");
     }
 

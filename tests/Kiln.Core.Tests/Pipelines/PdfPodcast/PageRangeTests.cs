@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using Kiln.Core.Pipelines.PdfPodcast;
 
 namespace Kiln.Core.Tests.Pipelines.PdfPodcast;
@@ -39,7 +40,7 @@ public sealed class PageRangeTests
         var result = PageRange.Parse(spec, 12);
         result.IsSuccess.ShouldBeFalse();
         result.Error!.Code.ShouldBe("invalid_page_range");
-        result.Error.Status.ShouldBe(400);
+        result.Error.Kind.ShouldBe(ErrorKind.Invalid);
         result.Error.Message.ShouldContain(reason);
         result.Error.Message.ShouldContain(spec);
     }

@@ -1,3 +1,4 @@
+using Kiln.Core.Common;
 using System.Text.Json;
 using Kiln.Core.Pipelines;
 using Kiln.Core.Pipelines.PdfPodcast;
@@ -96,7 +97,7 @@ public sealed class PdfPodcastPlanTests : IDisposable
     public void Invalid_options_name_the_field_and_the_rule(string options, string field, string rule)
     {
         var error = Plan(Json.Parse(options), Pdf(8)).Error!;
-        error.Status.ShouldBe(422);
+        error.Kind.ShouldBe(ErrorKind.Unprocessable);
         error.Extensions!["field"].ShouldBe(field);
         error.Extensions["rule"].ShouldBe(rule);
         error.Message.ShouldNotBeNullOrWhiteSpace();
