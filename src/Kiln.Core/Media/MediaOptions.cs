@@ -5,10 +5,11 @@ public sealed class MediaOptions
 {
     public const string Section = "Kiln:Media";
 
-    /// <summary><c>espeak</c> (default, offline) or <c>openai</c> (any OpenAI-compatible speech endpoint).</summary>
+    /// <summary><c>espeak</c> (default, offline), <c>openai</c> (any OpenAI-compatible speech endpoint) or <c>elevenlabs</c>.</summary>
     public string TtsProvider { get; set; } = "espeak";
     public EspeakOptions Espeak { get; set; } = new();
     public OpenAiTtsOptions OpenAi { get; set; } = new();
+    public ElevenLabsOptions ElevenLabs { get; set; } = new();
 }
 
 public sealed class EspeakOptions

@@ -14,7 +14,10 @@ public static class MediaRegistrations
         services.TryAddSingleton<IProcessRunner, ProcessRunner>();
         services.TryAddSingleton<IPdfTools, PdfTools>();
         services.TryAddSingleton<IAudioTools, AudioTools>();
-        if (string.Equals(options.TtsProvider, "openai", StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(options.TtsProvider, "elevenlabs", StringComparison.OrdinalIgnoreCase))
+            services.TryAddSingleton<ISpeechSynthesizer>(_ => new ElevenLabsSpeechSynthesizer(
+                new HttpClient { Timeout = TimeSpan.FromSeconds(options.ElevenLabs.TimeoutSeconds) }, options.ElevenLabs));
+        else if (string.Equals(options.TtsProvider, "openai", StringComparison.OrdinalIgnoreCase))
             services.TryAddSingleton<ISpeechSynthesizer>(_ => new OpenAiSpeechSynthesizer(options.OpenAi));
         else
             services.TryAddSingleton<ISpeechSynthesizer, EspeakSpeechSynthesizer>();

@@ -1,5 +1,6 @@
 using System.Net;
 using Kiln.Core.Media;
+using Microsoft.Extensions.Logging;
 
 namespace Kiln.Core.Pipelines;
 
@@ -12,6 +13,8 @@ public static class PipelineHost
 {
     public static async Task<PipelineOutcome> RunAsync(IPipeline pipeline, PipelineContext context, CancellationToken ct)
     {
+        // Every AI call below is counted for this attempt: the job log says what the providers were paid.
+        using var usage = Ai.AiUsageScope.Begin();
         try
         {
             return await pipeline.RunAsync(context, ct);
@@ -20,6 +23,22 @@ public static class PipelineHost
         {
             throw mapped;
         }
+        finally
+        {
+            await ReportUsageAsync(context, usage.Totals);
+        }
+    }
+
+    private static async Task ReportUsageAsync(PipelineContext context, Ai.AiUsageTotals t)
+    {
+        if (t.Calls == 0) return;
+        var cost = t.EstimatedCost > 0 || !t.CostIncomplete
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", estimated provider cost {t.EstimatedCost:0.####}{(t.CostIncomplete ? " (some models have no price configured)" : "")}")
+            : " (no provider prices configured)";
+        var line = $"AI usage: {t.Calls} call(s), {t.CachedCalls} from cache, {t.InputTokens} input and {t.OutputTokens} output tokens{cost}.";
+        context.Logger.LogInformation("Job {JobId} {Usage}", context.JobId, line);
+        try { await context.Reporter.LogAsync(line, CancellationToken.None); }
+        catch (Exception ex) when (ex is not OutOfMemoryException) { context.Logger.LogWarning(ex, "Could not log the AI usage of job {JobId}", context.JobId); }
     }
 
     /// <summary>The user-facing failure for an exception, or null for pipeline failures and bugs (left as they are).</summary>

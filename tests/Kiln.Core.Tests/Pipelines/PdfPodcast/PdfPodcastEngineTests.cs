@@ -30,9 +30,12 @@ public sealed class PdfPodcastEngineTests
 
         using var dir = new TempDir();
         var pdf = TestPdf.Write(dir.File("h.pdf"), PdfPodcastPipelineTests.HandbookPages());
+        var reporter = new RecordingReporter();
         await PipelineHost.RunAsync(pipeline, PipelineTesting.Context(pipeline, services, """{"hosts":["Ada","Ben"],"engine":"local/large"}""", dir.File("s"),
-            new RecordingReporter(), new CopyingArtifactSink(dir.File("out")), PipelineTesting.PdfInput(pdf, 4)), TestContext.Current.CancellationToken);
+            reporter, new CopyingArtifactSink(dir.File("out")), PipelineTesting.PdfInput(pdf, 4)), TestContext.Current.CancellationToken);
         server.Requests.ShouldNotBeEmpty();
+        // The job log says what the provider was used for (the fake server reports token usage like the real one).
+        reporter.Lines.ShouldContain(l => l.StartsWith($"AI usage: {server.Requests.Count} call(s)", StringComparison.Ordinal));
         server.Requests.ShouldAllBe(r => r.GetProperty("model").GetString() == "large");
 
         // Without a choice the default (offline) engine writes the script: the server hears nothing more.
