@@ -25,11 +25,19 @@ public static class WorkerRegistrations
         services.AddKilnTelemetry(config, "kiln-worker", metrics: m =>
         {
             if (string.IsNullOrWhiteSpace(options.WorkerMetricsUrl) || !options.TryParseWorkerMetricsUrl(out var host, out var port, out var path)) return;
+            var everyInterface = host is "+" or "*";
             m.AddPrometheusHttpListener(o =>
             {
-                o.Host = host;
+                o.Host = everyInterface ? "localhost" : host;
                 o.Port = port;
                 o.ScrapeEndpointPath = path;
+                // The exporter's options take a host name only; HttpListener's wildcard host goes in as a prefix.
+                if (everyInterface) o.ConfigureHttpListener = (_, listener) =>
+                {
+                    var prefixes = listener.Prefixes.Select(p => new Uri(p)).Select(u => $"http://+:{u.Port}{u.AbsolutePath}").Distinct().ToList();
+                    listener.Prefixes.Clear();
+                    foreach (var prefix in prefixes) listener.Prefixes.Add(prefix);
+                };
             });
         });
         return services;

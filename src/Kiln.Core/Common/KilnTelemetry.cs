@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
@@ -33,6 +34,13 @@ public static class KilnTelemetry
             .WithMetrics(m =>
             {
                 m.AddMeter(KilnMetrics.MeterName).AddHttpClientInstrumentation().AddRuntimeInstrumentation();
+                // A meter made by another container's IMeterFactory (another host in this process, as in the tests:
+                // its ASP.NET Core meters, its database gauges) belongs to that host's provider, not to this one.
+                ((IDeferredMeterProviderBuilder)m).Configure((sp, b) =>
+                {
+                    var own = sp.GetRequiredService<IMeterFactory>();
+                    b.AddView(i => i.Meter.Scope is IMeterFactory factory && !ReferenceEquals(factory, own) ? MetricStreamConfiguration.Drop : null);
+                });
                 metrics?.Invoke(m);
             });
         if (otlp)

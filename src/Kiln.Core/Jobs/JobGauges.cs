@@ -14,13 +14,18 @@ namespace Kiln.Core.Jobs;
 /// </summary>
 public sealed class JobGauges : IDisposable
 {
-    private readonly Meter _meter = new(KilnMetrics.MeterName);
+    private readonly Meter _meter;
     private readonly IServiceScopeFactory _scopes;
     private readonly TimeProvider _time;
     private readonly ILogger<JobGauges> _log;
 
-    public JobGauges(IServiceScopeFactory scopes, TimeProvider time, ILogger<JobGauges> log)
+    /// <remarks>
+    /// The meter comes from this container's <see cref="IMeterFactory"/>: OpenTelemetry collects a factory's meters only
+    /// for the provider of the same container, so two hosts in one process (the tests) never read each other's database.
+    /// </remarks>
+    public JobGauges(IMeterFactory meters, IServiceScopeFactory scopes, TimeProvider time, ILogger<JobGauges> log)
     {
+        _meter = meters.Create(KilnMetrics.MeterName);
         _scopes = scopes;
         _time = time;
         _log = log;
@@ -64,5 +69,5 @@ public sealed class JobGauges : IDisposable
         }
     }
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose() { } // the factory disposes its meters with the container
 }

@@ -54,6 +54,23 @@ public sealed class MetricsTests(PostgresServer pg)
     });
 
     [Fact]
+    public async Task Database_gauges_report_their_own_hosts_database_only()
+    {
+        // Two hosts in one process (as in these tests): each one's gauges read its own database, never the other's.
+        await using var busy = await KilnTestHost.StartAsync("sqlite", pg, worker: false);
+        await using var idle = await KilnTestHost.StartAsync("sqlite", pg, worker: false);
+        var user = await busy.SignUpAsync();
+        (await user.Client.CreateJob("noop")).StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        var busyMetrics = PrometheusText.Parse(await busy.CreateClient().GetStringAsync("/metrics"));
+        busyMetrics.Value("kiln_queue_depth").ShouldBe(1);
+        busyMetrics.Value("kiln_jobs", ("pipeline", "noop"), ("status", "queued")).ShouldBe(1);
+        var idleMetrics = PrometheusText.Parse(await idle.CreateClient().GetStringAsync("/metrics"));
+        idleMetrics.Value("kiln_queue_depth").ShouldBe(0);
+        idleMetrics.Samples.ShouldNotContain(m => m.Name == "kiln_jobs", idleMetrics.Text);
+    }
+
+    [Fact]
     public async Task A_worker_process_serves_its_job_metrics_on_its_metrics_port()
     {
         await using var host = await KilnTestHost.StartAsync("postgres", pg, worker: false);
