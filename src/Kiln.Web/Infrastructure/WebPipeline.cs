@@ -17,8 +17,6 @@ public static class WebPipeline
 
     public static WebApplication UseKilnPipeline(this WebApplication app)
     {
-        // The exporter listens from now on; created lazily it would miss everything before the first scrape.
-        _ = app.Services.GetRequiredService<PrometheusMetrics>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -60,8 +58,7 @@ public static class WebPipeline
             o.RoutePrefix = "docs";
             o.SwaggerEndpoint("/openapi/v1.json", "Kiln API v1");
         });
-        app.MapGet("/metrics", async (PrometheusMetrics metrics, KilnDbContext db, CancellationToken ct) =>
-            Results.Text(await metrics.ScrapeAsync(db, ct), "text/plain; version=0.0.4")).ExcludeFromDescription();
+        app.MapKilnMetrics();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;

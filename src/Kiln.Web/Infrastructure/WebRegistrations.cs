@@ -67,7 +67,7 @@ public static class WebRegistrations
 
         services.AddScoped<CurrentUser>();
         services.AddScoped<Queries.AdminQueries>();
-        services.AddSingleton<PrometheusMetrics>();
+        services.AddKilnWebTelemetry(config);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
             ctx.ProblemDetails.Extensions.TryAdd("traceId", System.Diagnostics.Activity.Current?.TraceId.ToString() ?? ctx.HttpContext.TraceIdentifier);

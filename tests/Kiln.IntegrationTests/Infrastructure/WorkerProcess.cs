@@ -25,7 +25,8 @@ public sealed class WorkerProcess : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
-    public static WorkerProcess Start(DatabaseOptions db, S3Server? s3, string blobPath, string workerId, int graceSeconds = 20)
+    public static WorkerProcess Start(DatabaseOptions db, S3Server? s3, string blobPath, string workerId, int graceSeconds = 20,
+        IDictionary<string, string>? settings = null)
     {
         var dll = Path.Combine(S3Server.RepoRoot(), "src", "Kiln.Worker", "bin", "Debug", "net10.0", "Kiln.Worker.dll");
         if (!File.Exists(dll)) throw new InvalidOperationException($"Build the solution first: {dll} is missing.");
@@ -59,6 +60,8 @@ public sealed class WorkerProcess : IAsyncDisposable
             env["Kiln__Storage__Provider"] = "Local";
             env["Kiln__Storage__LocalPath"] = blobPath;
         }
+        // Extra settings as Kiln:Section:Key, passed the way an operator would: as environment variables.
+        if (settings is not null) foreach (var (k, v) in settings) env[k.Replace(":", "__", StringComparison.Ordinal)] = v;
         return new WorkerProcess(Process.Start(psi)!, workerId);
     }
 

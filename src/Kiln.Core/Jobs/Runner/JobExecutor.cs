@@ -27,6 +27,11 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
         var attemptPrefix = $"{BlobKeys.JobPrefix(job.WorkspaceId, job.Id)}a{job.Attempt}/";
         var clock = Stopwatch.StartNew();
         var outcomeLabel = "failed";
+        using var activity = KilnMetrics.ActivitySource.StartActivity("job attempt");
+        activity?.SetTag("kiln.job.id", job.Id.ToString());
+        activity?.SetTag("kiln.job.pipeline", job.PipelineId);
+        activity?.SetTag("kiln.job.attempt", job.Attempt);
+        activity?.SetTag("kiln.worker.id", workerId);
         using var _ = log.BeginScope(new Dictionary<string, object> { ["JobId"] = job.Id, ["Attempt"] = job.Attempt });
         log.LogInformation("Running job {JobId} ({Pipeline}), attempt {Attempt} on {Worker}", job.Id, job.PipelineId, job.Attempt, workerId);
 
@@ -103,6 +108,8 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
             await stop.CancelAsync();
             await heartbeat;
             TryDelete(scratch);
+            activity?.SetTag("kiln.job.outcome", outcomeLabel);
+            if (outcomeLabel == "failed") activity?.SetStatus(ActivityStatusCode.Error);
             KilnMetrics.JobDuration.Record(clock.Elapsed.TotalSeconds, new("pipeline", job.PipelineId), new("outcome", outcomeLabel));
             if (outcomeLabel is "succeeded" or "failed" or "canceled")
                 KilnMetrics.JobsFinished.Add(1, new("pipeline", job.PipelineId), new("status", outcomeLabel));
