@@ -21,8 +21,9 @@ for run in $(seq 1 "$RUNS"); do
   end=$(date +%s.%N)
   audio=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$out/book.m4b")
   printf 'run %d: wall %.1f s, audio %.1f s, real-time factor %.4f\n' "$run" "$(echo "$end - $start" | bc)" "$audio" "$(echo "($end - $start) / $audio" | bc -l)"
-  awk -v start="$start" '
-    match($0, /\] ([a-z]+):/, m) { step = m[1]; if (!(step in first)) { first[step] = $1; order[++n] = step } last[step] = $1 }
+  # (POSIX awk: Debian's default awk is mawk, without gawk's match() captures.)
+  awk '
+    match($0, /\] [a-z]+:/) { step = substr($0, RSTART + 2, RLENGTH - 3); if (!(step in first)) { first[step] = $1; order[++n] = step } last[step] = $1 }
     END { for (i = 1; i <= n; i++) { s = order[i]; e = (i < n) ? first[order[i+1]] : last[s]; printf "  %-9s %7.1f s\n", s, e - first[s] } }' "$WORK/log-$run.txt"
 done
 echo "loudness (last run):"
