@@ -5,13 +5,17 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
 
-APT_PACKAGES=(postgresql ffmpeg poppler-utils qpdf espeak-ng chromium)
+APT_PACKAGES=(postgresql ffmpeg poppler-utils qpdf espeak-ng festival festvox-us-slt-hts chromium python3)
 need_tools() {
   local missing=()
   command -v pdftotext >/dev/null || missing+=(poppler-utils)
   command -v qpdf >/dev/null || missing+=(qpdf)
   command -v ffmpeg >/dev/null || missing+=(ffmpeg)
   command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+  # festival's HTS voice is the second podcast host's voice (espeak-ng stands in without it).
+  command -v text2wave >/dev/null || missing+=(festival festvox-us-slt-hts)
+  # The example command pipelines (and their tests) run /usr/bin/python3.
+  [ -x /usr/bin/python3 ] || missing+=(python3)
   [ "${1:-}" = test ] && { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql); }
   [ "${1:-}" = test ] && { command -v chromium >/dev/null || missing+=(chromium); }
   [ "${1:-}" = test ] && { command -v node >/dev/null || missing+=(nodejs npm); }
