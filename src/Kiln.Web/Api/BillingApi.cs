@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Kiln.Core.Billing;
 using Kiln.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -12,9 +11,9 @@ public static class BillingApi
     {
         var billing = api.MapGroup("/billing").WithTags("Billing");
 
-        billing.MapPost("/checkout", async (CheckoutRequestDto r, CurrentUser me, ClaimsPrincipal user, CreateCheckoutCommand checkout, CancellationToken ct) =>
+        billing.MapPost("/checkout", async (CheckoutRequestDto r, CurrentUser me, CreateCheckoutCommand checkout, CancellationToken ct) =>
         {
-            var result = await checkout.Run(me.Workspace, r.Kind ?? "", r.ItemId ?? "", user.FindFirstValue(ClaimTypes.Email), ct);
+            var result = await checkout.Run(me.Workspace, r.Kind ?? "", r.ItemId ?? "", me.Email, ct);
             return Problems.Map(result, c => TypedResults.Ok(new CheckoutDto(c.RedirectUrl, c.Provider)));
         }).WithSummary("Start a checkout for a pack or plan; redirect the payer to the returned url.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)

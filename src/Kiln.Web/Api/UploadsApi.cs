@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Kiln.Core.Storage;
@@ -70,10 +69,10 @@ public static class UploadsApi
         return api;
     }
 
-    private static async Task<Results<Created<CreatedUploadDto>, ProblemHttpResult>> CreateAsync(CreateUploadRequest body, CurrentUser me, ClaimsPrincipal user, CreateUploadCommand command, LinkGenerator links, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Created<CreatedUploadDto>, ProblemHttpResult>> CreateAsync(CreateUploadRequest body, CurrentUser me, CreateUploadCommand command, LinkGenerator links, HttpContext http, CancellationToken ct)
     {
         var workspaceId = me.Workspace;
-        Guid? userId = Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var u) ? u : null;
+        var userId = me.UserId;
         var result = await command.Run(workspaceId, userId, body, ct);
         return Problems.Map(result, created => TypedResults.Created(links.GetPathByName(http, "GetUpload", new { id = created.Id }), CreatedUploadDto.From(created)));
     }
@@ -84,10 +83,10 @@ public static class UploadsApi
         return ToResult(await command.Run(workspaceId, id, body?.Parts, ct));
     }
 
-    private static async Task<Results<Created<UploadDto>, ProblemHttpResult>> ImportAsync(ImportUploadBody body, CurrentUser me, ClaimsPrincipal user, ImportUploadFromUrlCommand command, LinkGenerator links, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Created<UploadDto>, ProblemHttpResult>> ImportAsync(ImportUploadBody body, CurrentUser me, ImportUploadFromUrlCommand command, LinkGenerator links, HttpContext http, CancellationToken ct)
     {
         var workspaceId = me.Workspace;
-        Guid? userId = Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var u) ? u : null;
+        var userId = me.UserId;
         var result = await command.Run(workspaceId, userId, body.Url, ct);
         return Problems.Map(result, upload => TypedResults.Created(links.GetPathByName(http, "GetUpload", new { id = upload.Id }), UploadDto.From(upload)));
     }

@@ -15,6 +15,8 @@ public static class KilnClaims
 public sealed class CurrentUser
 {
     public Guid? UserId { get; set; }
+    /// <summary>The signed-in user's email (from the user row; null for API keys).</summary>
+    public string? Email { get; set; }
     public Guid? WorkspaceId { get; set; }
     public WorkspaceRole? Role { get; set; }
     public bool IsAdmin { get; set; }
@@ -54,6 +56,7 @@ public sealed class TenantMiddleware(RequestDelegate next)
                 if (user is not null)
                 {
                     current.UserId = user.Id;
+                    current.Email = user.Email;
                     current.IsAdmin = user.IsAdmin;
                     var all = user.CurrentWorkspaceId is { } ws ? await memberships.Run(user.Id, ws, http.RequestAborted) : null;
                     all ??= (await memberships.All(user.Id, http.RequestAborted)).FirstOrDefault();
