@@ -56,6 +56,16 @@ public sealed class AudiobookAssembler(IProcessRunner runner, IAudioTools audio)
         return output;
     }
 
+    /// <summary>Lowers the true-peak ceiling of the master (a limiter run at 192 kHz, so inter-sample peaks are seen), for
+    /// when the AAC encoder overshot it: a rare peak in hours of speech; the limiter leaves the loudness as it is.</summary>
+    public async Task<string> LimitAsync(string wav, double ceilingDbtp, string dir, CancellationToken ct)
+    {
+        var output = Path.Combine(dir, $"book-limited-{Math.Abs(ceilingDbtp):0.0}.wav");
+        await Ffmpeg(ct, "-i", wav, "-af", $"aresample=192000,alimiter=limit={Num(Math.Pow(10, ceilingDbtp / 20))}:attack=1:release=50:level=false,aresample={Num(SampleRate)}",
+            "-ar", Num(SampleRate), "-ac", "1", "-c:a", "pcm_s16le", output);
+        return output;
+    }
+
     /// <summary>An M4B (AAC in MP4, "M4B " brand) with a chapter atom per chapter, the title and author, and the cover.</summary>
     public async Task WriteM4bAsync(string wav, IReadOnlyList<NarratedChapter> chapters, double speed, string title, string? author, string? coverPng, string output, CancellationToken ct)
     {

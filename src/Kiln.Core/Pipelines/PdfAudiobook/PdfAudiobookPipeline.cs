@@ -131,6 +131,18 @@ public sealed partial class PdfAudiobookPipeline(IPdfTools pdf, ISpeechSynthesiz
             var m4b = Path.Combine(outDir, "book.m4b");
             await assembler.WriteM4bAsync(bookWav, spans, options.Speed, title, null, cover, m4b, ct);
             var loudness = await audio.MeasureLoudnessAsync(m4b, ct);
+            // The encoder can push a rare inter-sample peak over the ceiling (seen: −1.7 dBTP in a 2-hour book): limit the
+            // master lower by the overshoot and encode again, at most twice.
+            var ceiling = LoudnessTarget.Audiobook.TruePeakDbtp - 1;
+            for (var retry = 0; retry < 2 && loudness.TruePeakDbtp > LoudnessTarget.Audiobook.TruePeakDbtp; retry++)
+            {
+                ceiling -= loudness.TruePeakDbtp - LoudnessTarget.Audiobook.TruePeakDbtp + 0.3;
+                await context.Reporter.LogAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"book.m4b peaked at {loudness.TruePeakDbtp:0.0} dBTP after encoding; limiting the master to {ceiling:0.0} dBTP and encoding again."), ct);
+                bookWav = await assembler.LimitAsync(bookWav, ceiling, work, ct);
+                await assembler.WriteM4bAsync(bookWav, spans, options.Speed, title, null, cover, m4b, ct);
+                loudness = await audio.MeasureLoudnessAsync(m4b, ct);
+            }
             var length = TimeSpan.FromSeconds(Math.Round(await assembler.DurationAsync(m4b, ct)));
             await context.Reporter.LogAsync(string.Create(CultureInfo.InvariantCulture,
                 $"book.m4b: {length:g} long, {loudness.IntegratedLufs:0.0} LUFS, true peak {loudness.TruePeakDbtp:0.0} dBTP."), ct);

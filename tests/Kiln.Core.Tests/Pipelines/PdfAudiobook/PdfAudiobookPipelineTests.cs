@@ -104,6 +104,20 @@ public sealed class PdfAudiobookPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task Limiting_the_master_brings_its_true_peak_under_the_new_ceiling()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var runner = new ProcessRunner();
+        var loud = _dir.File("loud.wav");
+        (await runner.RunAsync(new ProcessSpec("ffmpeg",
+            ["-nostdin", "-y", "-f", "lavfi", "-i", "sine=frequency=3000:sample_rate=44100:duration=3", "-af", "volume=0.95", "-ac", "1", loud]), ct)).Succeeded.ShouldBeTrue();
+        var assembler = new AudiobookAssembler(runner, new AudioTools(runner));
+        var limited = await assembler.LimitAsync(loud, -6, Directory.CreateDirectory(_dir.File("lim")).FullName, ct);
+        var (_, peak) = await Loudness(limited, ct);
+        peak.ShouldBeLessThanOrEqualTo(-5.5);
+    }
+
+    [Fact]
     public void List_bullets_are_read_as_pauses_not_as_words()
     {
         PdfAudiobookPipeline.Chunks("H.", "This proposes: •\n\nA standard way.\n\n•\n\nA second way").Skip(1).ShouldBe(["This proposes: A standard way. A second way"]);
