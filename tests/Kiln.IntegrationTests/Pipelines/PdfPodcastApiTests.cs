@@ -46,3 +46,45 @@ public sealed class PdfPodcastApiTests(PostgresServer pg)
         (await user.Client.Balance()).GetProperty("available").GetInt64().ShouldBe(24);
     }
 }
+
+/// <summary>The CLI and the worker run a pipeline through the same host: the same input and options give the same artifacts.</summary>
+public sealed class CliWorkerParityTests(PostgresServer pg)
+{
+    [Fact]
+    public async Task Kiln_run_and_the_worker_write_the_same_script()
+    {
+        var pages = Enumerable.Range(1, 4).Select(i => $"Chapter {i}. Firing clay\nKilns fire clay at high temperature. Chapter {i} explains why potters care about heat and time.").ToArray();
+        var pdfBytes = TestPdf.Create(pages, title: "Kiln parity");
+        var dir = Directory.CreateTempSubdirectory("kiln-parity-");
+        try
+        {
+            var pdfPath = Path.Combine(dir.FullName, "parity.pdf");
+            await File.WriteAllBytesAsync(pdfPath, pdfBytes, TestContext.Current.CancellationToken);
+
+            await using var host = await KilnTestHost.StartAsync("sqlite", pg);
+            var user = await host.SignUpAsync();
+            var upload = await user.Client.UploadReadyAsync("parity.pdf", pdfBytes);
+            var job = await (await user.Client.CreateJob("pdf-podcast", new { hosts = new[] { "Ada", "Ben" } }, [upload])).Json(HttpStatusCode.Created);
+            (await user.Client.WaitForJob(job.Id(), "succeeded", "failed")).GetProperty("status").GetString().ShouldBe("succeeded");
+            var artifacts = await (await user.Client.GetAsync($"/api/jobs/{job.Id()}/artifacts")).Json(HttpStatusCode.OK);
+            string Url(string name) => artifacts.EnumerateArray().Single(a => a.GetProperty("name").GetString() == name).GetProperty("downloadUrl").GetString()!;
+
+            var cli = Path.Combine(S3Server.RepoRoot(), "src", "Kiln.Cli", "bin", "Debug", "net10.0", "kiln.dll");
+            var outDir = Path.Combine(dir.FullName, "out");
+            var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { cli, "run", "pdf-podcast", pdfPath, "-o", "hosts=[\"Ada\",\"Ben\"]", "--out", outDir }) psi.ArgumentList.Add(a);
+            using var process = System.Diagnostics.Process.Start(psi)!;
+            var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+            process.ExitCode.ShouldBe(0, output + await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken));
+
+            foreach (var name in new[] { "script.json", "script.md", "chapters.txt" })
+                (await File.ReadAllTextAsync(Path.Combine(outDir, name), TestContext.Current.CancellationToken))
+                    .ShouldBe(await user.Client.GetStringAsync(Url(name)), name);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}
