@@ -37,22 +37,34 @@ public sealed class ListArtifactsQuery(KilnDbContext db)
         db.Artifacts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == artifactId && a.JobId == jobId && a.WorkspaceId == workspaceId, ct);
 }
 
-/// <summary>
-/// Whether a queued job waits for a worker that can run its pipeline: no worker seen in the last minute advertises it.
-/// Null when some worker can (or the job is not queued); else the message the job's page and API show.
-/// </summary>
-public sealed class GetWorkerWaitQuery(KilnDbContext db, Pipelines.PipelineCatalog catalog, TimeProvider clock)
+/// <summary>The pipelines each live worker (seen in the last minute) advertises; null for a worker that advertises
+/// nothing (an older one), which may run anything.</summary>
+public sealed class LiveWorkersQuery(KilnDbContext db, TimeProvider clock)
 {
     private static readonly TimeSpan Live = TimeSpan.FromMinutes(1);
 
+    public async Task<IReadOnlyList<IReadOnlySet<string>?>> Run(CancellationToken ct)
+    {
+        var since = clock.GetUtcNow().UtcDateTime - Live;
+        var rows = await db.WorkerHeartbeats.AsNoTracking().Where(w => w.LastSeenAt >= since).Select(w => w.Pipelines).ToListAsync(ct);
+        return rows.Select(p => p is null ? null : (IReadOnlySet<string>)p.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal)).ToList();
+    }
+
+    public static int CanRun(IReadOnlyList<IReadOnlySet<string>?> workers, string pipelineId) => workers.Count(w => w is null || w.Contains(pipelineId));
+}
+
+/// <summary>
+/// Whether a queued job waits for a worker that can run its pipeline: no live worker advertises it.
+/// Null when some worker can (or the job is not queued); else the message the job's page and API show.
+/// </summary>
+public sealed class GetWorkerWaitQuery(LiveWorkersQuery workers, Pipelines.PipelineCatalog catalog)
+{
     public async Task<string?> Run(Job job, CancellationToken ct)
     {
         if (job.Status != JobStatus.Queued) return null;
-        var since = clock.GetUtcNow().UtcDateTime - Live;
-        var live = await db.WorkerHeartbeats.AsNoTracking().Where(w => w.LastSeenAt >= since).Select(w => w.Pipelines).ToListAsync(ct);
+        var live = await workers.Run(ct);
         if (live.Count == 0) return "Waiting for a worker: none is running right now.";
-        // Older workers advertise nothing (null): they may run anything.
-        if (live.Any(p => p is null || p.Split(' ').Contains(job.PipelineId))) return null;
+        if (LiveWorkersQuery.CanRun(live, job.PipelineId) > 0) return null;
         var name = catalog.Find(job.PipelineId)?.Descriptor.Name ?? job.PipelineId;
         return $"Waiting for a worker that can run {name}: none of the running workers has the tools it needs. The operators have been told in the worker logs.";
     }

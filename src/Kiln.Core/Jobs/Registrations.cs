@@ -20,6 +20,7 @@ public static class Registrations
         services.AddScoped<CancelJobCommand>();
         services.AddScoped<RetryJobCommand>();
         services.AddScoped<GetJobQuery>();
+        services.AddScoped<LiveWorkersQuery>();
         services.AddScoped<GetWorkerWaitQuery>();
         services.AddScoped<ListJobsQuery>();
         services.AddScoped<ListArtifactsQuery>();

@@ -13,8 +13,7 @@ namespace Kiln.Core.Pipelines;
 public sealed class WorkerCapabilities(PipelineCatalog catalog, ILogger<WorkerCapabilities> log, IOptions<WorkerOptions>? worker = null)
 {
     private readonly Lazy<IReadOnlyList<string>> _runnable = new(() => Find(catalog, log));
-    private readonly Lazy<IReadOnlyList<string>> _light = new(() =>
-        Find(catalog, log).Where(id => catalog.Find(id)?.Descriptor.ResourceClass != ResourceClasses.Heavy).ToList());
+    private IReadOnlyList<string>? _light;
     private int _heavyRunning;
 
     private int MaxHeavy => Math.Max(1, worker?.Value.MaxHeavyJobs ?? 1);
@@ -23,7 +22,10 @@ public sealed class WorkerCapabilities(PipelineCatalog catalog, ILogger<WorkerCa
     public IReadOnlyList<string> Pipelines => _runnable.Value;
 
     /// <summary>What the next claim may take: every runnable pipeline, or only light ones while the heavy slots are busy.</summary>
-    public IReadOnlyList<string> Claimable => Volatile.Read(ref _heavyRunning) >= MaxHeavy ? _light.Value : _runnable.Value;
+    public IReadOnlyList<string> Claimable => Volatile.Read(ref _heavyRunning) >= MaxHeavy ? Light : _runnable.Value;
+
+    // Derived from the one probe (a benign race may build it twice; both results are equal).
+    private IReadOnlyList<string> Light => _light ??= _runnable.Value.Where(id => !IsHeavy(id)).ToList();
 
     public bool IsHeavy(string pipelineId) => catalog.Find(pipelineId)?.Descriptor.ResourceClass == ResourceClasses.Heavy;
 
@@ -40,7 +42,6 @@ public sealed class WorkerCapabilities(PipelineCatalog catalog, ILogger<WorkerCa
 
     private static List<string> Find(PipelineCatalog catalog, ILogger log)
     {
-        // (Called twice, for all and for light pipelines; the warning for a missing tool may be logged twice.)
         var runnable = new List<string>();
         foreach (var pipeline in catalog.All)
         {

@@ -20,18 +20,10 @@ public sealed class CommandPipeline(CommandPipelineDefinition definition, Comman
         definition.Inputs.Select(i => new InputSlot(i.Name, OptionTitles.Humanize(i.Name), i.Kinds, i.Required, 1, i.Description)).ToList(),
         [],
         CommandOptions.ToJsonSchema(definition.OptionsSchema),
-        Prices(definition.Price),
+        definition.Price.ToPriceList(),
         definition.TimeoutSeconds,
         definition.ResourceClass,
         [definition.Executable]);
-
-    private static PriceList Prices(CommandPrice p)
-    {
-        var units = new Dictionary<string, decimal>(StringComparer.Ordinal);
-        if (p.PerPage is { } page) units["page"] = page;
-        if (p.PerMinute is { } minute) units["minute"] = minute;
-        return new PriceList(units, PerJob: p.Credits);
-    }
 
     public Result<object> ParseOptions(JsonElement options)
     {

@@ -90,25 +90,16 @@ public sealed class CommandPrice
     public decimal? PerPage { get; set; }
     public decimal? PerMinute { get; set; }
 
-    /// <summary>The price of one job with <paramref name="pages"/> pages and <paramref name="minutes"/> minutes of media (either may be unknown).</summary>
-    public CommandPriceEstimate Estimate(int? pages = null, double? minutes = null)
+    /// <summary>The same prices in the platform's form: a per-job fee and per-unit prices for pages and started minutes,
+    /// each line rounded up on its own like every pipeline's estimate.</summary>
+    public PriceList ToPriceList()
     {
-        var lines = new List<CommandPriceLine> { new("job", 1, Credits, Credits) };
-        if (PerPage is { } perPage && pages is { } p) lines.Add(new("page", p, perPage, perPage * p));
-        if (PerMinute is { } perMinute && minutes is { } m)
-        {
-            var wholeMinutes = (decimal)Math.Ceiling(Math.Max(0, m));
-            lines.Add(new("minute", wholeMinutes, perMinute, perMinute * wholeMinutes));
-        }
-        return new CommandPriceEstimate((long)Math.Ceiling(lines.Sum(l => l.Amount)), lines);
+        var units = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        if (PerPage is { } page) units["page"] = page;
+        if (PerMinute is { } minute) units["minute"] = minute;
+        return new PriceList(units, PerJob: Credits);
     }
 }
-
-/// <param name="Unit">"job", "page" or "minute".</param>
-public sealed record CommandPriceLine(string Unit, decimal Quantity, decimal UnitPrice, decimal Amount);
-
-/// <param name="Total">Credits, the sum of the lines rounded up.</param>
-public sealed record CommandPriceEstimate(long Total, IReadOnlyList<CommandPriceLine> Lines);
 
 /// <summary>Resource limits applied with prlimit, plus caps Kiln applies while reading the command's output.</summary>
 public sealed class CommandLimits

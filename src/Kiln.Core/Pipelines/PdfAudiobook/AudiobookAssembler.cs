@@ -101,12 +101,7 @@ public sealed class AudiobookAssembler(IProcessRunner runner, IAudioTools audio)
         return result.Succeeded && File.Exists(stem + ".png") ? stem + ".png" : null;
     }
 
-    public async Task<double> DurationAsync(string path, CancellationToken ct)
-    {
-        var result = ToolFailedException.EnsureSuccess(await runner.RunAsync(new ProcessSpec("ffprobe",
-            ["-v", "error", "-show_entries", "format=duration", "-of", "default=noprint_wrappers=1:nokey=1", path]) { Timeout = TimeSpan.FromMinutes(1) }, ct), "ffprobe");
-        return double.Parse(result.Stdout.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture);
-    }
+    public Task<double> DurationAsync(string path, CancellationToken ct) => audio.GetDurationSecondsAsync(path, ct);
 
     private async Task Ffmpeg(CancellationToken ct, params string[] args) =>
         ToolFailedException.EnsureSuccess(await runner.RunAsync(new ProcessSpec("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", .. args])

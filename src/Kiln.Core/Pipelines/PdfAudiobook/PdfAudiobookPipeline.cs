@@ -19,7 +19,6 @@ public sealed partial class PdfAudiobookPipeline(IPdfTools pdf, ISpeechSynthesiz
     // A paid voice is priced by the minute; before the run, minutes are estimated from pages.
     private const decimal EstimatedMinutesPerPage = 1.5m;
     private const int MaxChunkChars = 1500;
-    private const int MinLetters = 20;
 
     public override string Id => PipelineId;
     public override string Name => "PDF to audiobook";
@@ -56,31 +55,10 @@ public sealed partial class PdfAudiobookPipeline(IPdfTools pdf, ISpeechSynthesiz
         var outDir = Directory.CreateDirectory(Path.Combine(context.ScratchDirectory, "out")).FullName;
         var assembler = new AudiobookAssembler(runner, audio);
 
-        PdfInfo info;
-        var pages = new List<(int Page, string Text)>();
+        string title;
+        IReadOnlyList<(int Page, string Text)> pages;
         using (var step = progress.Step("extract", 0.05))
-        {
-            await step.StartAsync("Reading the PDF", ct);
-            try
-            {
-                info = await pdf.GetInfoAsync(input.Path, ct);
-                var selection = PageRange.Parse(options.Pages, input.Facts.Pdf?.Pages is > 0 and var n ? n : info.Pages);
-                if (!selection.IsSuccess) throw new PipelineException(selection.Error!.Code, selection.Error.Message);
-                foreach (var (first, last) in selection.Value!.Ranges)
-                {
-                    var texts = await pdf.ExtractPagesAsync(input.Path, first, last, ct);
-                    pages.AddRange(texts.Select((t, i) => (first + i, t)));
-                    await step.ReportAsync(pages.Count, selection.Value.Count, $"Extracted {pages.Count} of {selection.Value.Count} pages", ct);
-                }
-            }
-            catch (ToolFailedException ex)
-            {
-                throw new PipelineException("pdf_unreadable", "This PDF could not be read; it may be damaged or password-protected.", inner: ex);
-            }
-        }
-        if (pages.Sum(p => p.Text.Count(char.IsLetter)) < MinLetters)
-            throw new PipelineException("no_text", "This PDF has no extractable text (is it a scan?). Run it through OCR first, then upload it again.");
-        var title = info.Title ?? Path.GetFileNameWithoutExtension(input.FileName);
+            (title, pages) = await Kiln.Core.Pipelines.Text.PdfPages.ExtractAsync(pdf, input, options.Pages, step, ct);
 
         IReadOnlyList<Chapter> chapters;
         using (var step = progress.Step("chapters", 0.03))

@@ -16,9 +16,6 @@ public sealed class PdfPodcastPipeline(IPdfTools pdf, IAudioTools audio, ISpeech
 {
     public const string PipelineId = "pdf-podcast";
 
-    // Fewer letters than this across the whole selection means there is no text layer (a scan) rather than a short text.
-    private const int MinLetters = 20;
-
     public override string Id => PipelineId;
     public override string Name => "PDF to podcast";
     public override string Description => "Turns a PDF into a two-host podcast script per chapter, optionally narrated as an MP3.";
@@ -74,33 +71,10 @@ public sealed class PdfPodcastPipeline(IPdfTools pdf, IAudioTools audio, ISpeech
     {
         var report = context.Reporter;
         var progress = context.Progress;
-        PdfInfo info;
-        var pages = new List<(int Page, string Text)>();
-        PageSelection selection;
+        string title;
+        IReadOnlyList<(int Page, string Text)> pages;
         using (var step = progress.Step("extract", 0.25))
-        {
-            await step.StartAsync("Reading the PDF", ct);
-            try
-            {
-                info = await pdf.GetInfoAsync(input.Path, ct);
-                var selected = PageRange.Parse(options.Pages, input.Facts.Pdf is { Pages: > 0 } f ? f.Pages : info.Pages);
-                if (!selected.IsSuccess) throw new PipelineException(selected.Error!.Code, selected.Error.Message);
-                selection = selected.Value!;
-                foreach (var (first, last) in selection.Ranges)
-                {
-                    var texts = await pdf.ExtractPagesAsync(input.Path, first, last, ct);
-                    pages.AddRange(texts.Select((t, i) => (first + i, t)));
-                    await step.ReportAsync(pages.Count, selection.Count, $"Extracted {pages.Count} of {selection.Count} pages", ct);
-                }
-            }
-            catch (ToolFailedException ex)
-            {
-                throw new PipelineException("pdf_unreadable", "This PDF could not be read; it may be damaged or password-protected.", inner: ex);
-            }
-        }
-        var title = info.Title ?? Path.GetFileNameWithoutExtension(input.FileName);
-        if (pages.Sum(p => p.Text.Count(char.IsLetter)) < MinLetters)
-            throw new PipelineException("no_text", "This PDF has no extractable text (is it a scan?). Run it through OCR first, then upload it again.");
+            (title, pages) = await Kiln.Core.Pipelines.Text.PdfPages.ExtractAsync(pdf, input, options.Pages, step, ct);
 
         using (var step = progress.Step("clean", 0.05)) await step.StartAsync("Cleaning the text", ct);
         var lines = TextCleaner.Clean(pages);

@@ -1,8 +1,7 @@
-using Kiln.Core.Data;
+using Kiln.Core.Jobs;
 using Kiln.Core.Pipelines;
 using Kiln.Core.Pipelines.Command;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 
 namespace Kiln.Web.Pages.Admin;
 
@@ -12,22 +11,21 @@ public sealed record AdminPipelineRow(PipelineDescriptor Descriptor, string Sour
 
 /// <summary>The pipeline catalog for operators: built-in and configured command pipelines, their prices in force, and
 /// whether the tools they need are present here and on the live workers.</summary>
-public sealed class PipelinesModel(PipelineCatalog catalog, KilnDbContext db, TimeProvider time) : KilnPageModel
+public sealed class PipelinesModel(PipelineCatalog catalog, LiveWorkersQuery workers) : KilnPageModel
 {
     public IReadOnlyList<AdminPipelineRow> Rows { get; private set; } = [];
     public int Workers { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        var since = time.GetUtcNow().UtcDateTime.AddMinutes(-1);
-        var live = await db.WorkerHeartbeats.AsNoTracking().Where(w => w.LastSeenAt >= since).Select(w => w.Pipelines).ToListAsync(ct);
+        var live = await workers.Run(ct);
         Workers = live.Count;
         Rows = catalog.All.OrderBy(p => p.Descriptor.Name, StringComparer.Ordinal).Select(p =>
         {
             var d = p.Descriptor;
             return new AdminPipelineRow(d, p is CommandPipeline ? "command" : "built-in", catalog.Prices(p), catalog.TimeoutSeconds(p),
                 (d.RequiredTools ?? []).Where(t => !WorkerCapabilities.ToolExists(t)).ToList(),
-                live.Count(l => l is null || l.Split(' ').Contains(d.Id)),
+                LiveWorkersQuery.CanRun(live, d.Id),
                 (p as CommandPipeline)?.Definition.Executable);
         }).ToList();
         return Page();

@@ -1,6 +1,7 @@
 using Kiln.Core.Common;
 using System.Text.Json;
 using Kiln.Core.Pipelines.Command;
+using Kiln.Core.Pipelines;
 using Kiln.Core.Tests.Support;
 using Microsoft.Extensions.Configuration;
 
@@ -190,16 +191,27 @@ public sealed class CommandPipelineConfigurationTests
     }
 
     [Fact]
-    public void The_price_is_a_job_line_plus_pages_and_started_minutes_rounded_up()
+    public void The_price_is_a_job_line_plus_pages_and_started_minutes_each_rounded_up()
     {
-        var price = new CommandPrice { Credits = 2, PerPage = 0.5m, PerMinute = 0.25m };
-        var estimate = price.Estimate(pages: 3, minutes: 4.2);
-        estimate.Lines.ShouldBe([
-            new CommandPriceLine("job", 1, 2, 2),
-            new CommandPriceLine("page", 3, 0.5m, 1.5m),
-            new CommandPriceLine("minute", 5, 0.25m, 1.25m),
+        var definition = new CommandPipelineDefinition
+        {
+            Id = "priced", Name = "Priced", Executable = "/bin/true",
+            Inputs = [new CommandInputSlot { Name = "source", Kinds = ["pdf", "audio"] }],
+            Price = new CommandPrice { Credits = 2, PerPage = 0.5m, PerMinute = 0.25m },
+        };
+        var pipeline = new CommandPipeline(definition, new CommandRunner());
+        var inputs = new InputSet<InputFacts>([
+            InputFacts.From("source", "pdf", "a.pdf", 1, """{"pages":3}"""),
+            InputFacts.From("source", "audio", "a.wav", 1, """{"durationSeconds":252}"""),
         ]);
-        estimate.Total.ShouldBe(5);
-        price.Estimate().Total.ShouldBe(2);
+        var quote = pipeline.Plan(pipeline.ParseOptions(default).Value!, inputs).Value!;
+        var estimate = pipeline.Descriptor.Pricing.Price(quote.Usage);
+        estimate.Lines.ShouldBe([
+            new PriceLine("job", "Per job", 1, 2, 2),
+            new PriceLine("page", "Pages", 3, 0.5m, 2),
+            new PriceLine("minute", "Minutes", 5, 0.25m, 2),
+        ]);
+        estimate.Total.ShouldBe(6);
+        pipeline.Descriptor.Pricing.Price([]).Total.ShouldBe(2);
     }
 }
