@@ -19,6 +19,15 @@ need_tools() {
   [ "${1:-}" = test ] && { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql); }
   [ "${1:-}" = test ] && { command -v chromium >/dev/null || missing+=(chromium); }
   [ "${1:-}" = test ] && { command -v node >/dev/null || missing+=(nodejs npm); }
+  # Speech to text (podcast transcripts, dubbing, study notes) and offline translation (dubbing).
+  command -v pocketsphinx_continuous >/dev/null || missing+=(pocketsphinx pocketsphinx-en-us)
+  command -v apertium >/dev/null || missing+=(apertium apertium-eng-spa apertium-eng-cat apertium-en-gl apertium-fr-es)
+  # Video links (study notes) and HTML to PDF (note export).
+  command -v yt-dlp >/dev/null || missing+=(yt-dlp)
+  command -v weasyprint >/dev/null || missing+=(weasyprint)
+  # The scale-out test puts two web processes behind nginx; promtool checks the alert rules.
+  [ "${1:-}" = test ] && { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx); }
+  [ "${1:-}" = test ] && { command -v promtool >/dev/null || missing+=(prometheus); }
   echo "${missing[@]:-}"
 }
 
@@ -27,7 +36,7 @@ deps() {
   [ -z "$missing" ] && return 0
   if [ "$(id -u)" = 0 ]; then
     echo "==> Installing Debian packages: $missing"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null; }
   else
     echo "Missing tools: $missing — run: sudo apt-get install -y $missing" >&2
     exit 1
@@ -35,8 +44,12 @@ deps() {
 }
 
 npm_deps() {
-  if [ ! -d node_modules/s3rver ] || [ ! -d node_modules/axe-core ]; then
-    echo "==> Installing npm test peers (s3rver, axe-core)"
+  local p missing=0
+  for p in s3rver axe-core maildev oauth2-mock-server podcast-partytime wavesurfer.js; do
+    [ -d "node_modules/$p" ] || missing=1
+  done
+  if [ "$missing" = 1 ]; then
+    echo "==> Installing npm packages (test peers and the bundled player)"
     npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1 || npm install --no-audit --no-fund --loglevel=error
   fi
 }
