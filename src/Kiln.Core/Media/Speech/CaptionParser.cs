@@ -40,7 +40,7 @@ public static partial class CaptionParser
                     ? "a cue number is missing before this timing line."
                     : $"expected a cue number, found \"{Clip(number)}\".");
             i++;
-            if (i >= lines.Length) throw new CaptionFormatException(format, i, "the file ends after a cue number, without its timing line.");
+            if (i >= lines.Length || lines[i].Trim().Length == 0) throw new CaptionFormatException(format, i, "a cue number is not followed by its timing line.");
             var timing = SrtTiming().Match(lines[i].Trim());
             if (!timing.Success)
                 throw new CaptionFormatException(format, i + 1, $"expected a timing line like \"00:00:01,000 --> 00:00:02,500\", found \"{Clip(lines[i].Trim())}\".");
