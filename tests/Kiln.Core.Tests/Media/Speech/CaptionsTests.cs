@@ -155,6 +155,16 @@ public sealed class CaptionsTests
         CaptionParser.Parse(srt).Segments.Select(s => s.Text).ShouldBe(["First", "Top"]);
     }
 
+    [Fact]
+    public void An_invalid_subtitle_input_fails_the_job_permanently_with_the_parser_message()
+    {
+        var error = Should.Throw<CaptionFormatException>(() => CaptionParser.Parse("1\nnot a time\nHi\n"));
+        var failure = Kiln.Core.Pipelines.PipelineHost.Classify(error).ShouldNotBeNull();
+        failure.Code.ShouldBe("invalid_subtitles");
+        failure.Transient.ShouldBeFalse();
+        failure.Message.ShouldBe("This SRT file is not valid: line 2: expected a timing line like \"00:00:01,000 --> 00:00:02,500\", found \"not a time\".");
+    }
+
     [Theory]
     [InlineData("1\n00:00:01,000 -> 00:00:02,000\nHi\n", 2, "expected a timing line")]
     [InlineData("1\n00:00:01,000 --> 00:00:02,000\nHi\n\nhello\n", 5, "expected a cue number")]
