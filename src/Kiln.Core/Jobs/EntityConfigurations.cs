@@ -22,6 +22,8 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         // The claim reads the best queued jobs in this order; a partial index keeps that a short index scan however
         // deep the queue (see bench/RESULTS.md).
         b.HasIndex(x => new { x.Priority, x.RunAfter, x.Id }, "ix_jobs_queued_priority").IsDescending(true, false, false).HasFilter("status = 0");
+        // Fair claims: the workspaces with queued jobs (a loose index scan) and each one's next jobs in its own order.
+        b.HasIndex(x => new { x.WorkspaceId, x.Priority, x.RunAfter, x.Id }, "ix_jobs_queued_workspace").IsDescending(false, true, false, false).HasFilter("status = 0");
     }
 }
 

@@ -21,6 +21,14 @@ public sealed class JobsOptions
     public double PollSeconds { get; set; } = 1;
 
     /// <summary>
+    /// Scheduling weight per plan id (<c>Kiln:Jobs:SchedulingWeights:pro = 2</c>): when workspaces compete for free worker
+    /// slots, the next slot goes to the workspace with the fewest running jobs per unit of weight, so a weight-2 plan gets
+    /// about twice the slots of a weight-1 plan under contention. Plans not listed weigh 1. Priority never crosses
+    /// workspaces: it orders jobs only within their own workspace.
+    /// </summary>
+    public Dictionary<string, double> SchedulingWeights { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
     /// PostgreSQL places and resolves holds in the queue's one-statement SQL (<c>QueueSql</c>, built from
     /// <c>LedgerSql</c>). Test seam, not configuration (internal, so never bound): false sends PostgreSQL down the
     /// EF + <c>CreditsLedger</c> path that SQLite takes, so a test can compare the ledger rows of both on one database.

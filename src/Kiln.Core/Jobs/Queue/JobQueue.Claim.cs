@@ -72,9 +72,14 @@ public sealed partial class JobQueue
         p.Add(new NpgsqlParameter<int>("max", max));
         p.Add(new NpgsqlParameter<int>("cap", accounts.Value.DefaultMaxConcurrentJobs));
         p.Add(new NpgsqlParameter<string>("worker", workerId));
+        p.Add(new NpgsqlParameter<string[]>("plans", [.. Options.SchedulingWeights.Keys.Select(k => k.ToLowerInvariant())]));
+        p.Add(new NpgsqlParameter<double[]>("weights", [.. Options.SchedulingWeights.Values.Select(PositiveWeight)]));
         // A worker claims only what it can run (WorkerCapabilities); a job no live worker can run stays queued.
         var claimable = Claimable;
         p.Add(new NpgsqlParameter<bool>("any", claimable is null));
         p.Add(new NpgsqlParameter<string[]>("pipelines", claimable ?? []));
     }
+
+    /// <summary>A configured weight, kept positive so a mistyped 0 cannot divide by zero or starve a plan forever.</summary>
+    private static double PositiveWeight(double weight) => weight > 0 ? weight : 1;
 }

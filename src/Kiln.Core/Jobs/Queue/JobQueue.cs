@@ -29,7 +29,7 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
     /// <summary>The pipeline ids this process may claim, or null for any.</summary>
     private string[]? Claimable => capabilities?.Claimable.ToArray();
 
-    /// <summary>Claims up to <paramref name="max"/> runnable jobs, highest priority first, within workspace caps.</summary>
+    /// <summary>Claims up to <paramref name="max"/> runnable jobs within workspace caps, fairly across workspaces (QueueSql.ClaimCandidates).</summary>
     public async Task<List<Job>> ClaimAsync(string workerId, int max, CancellationToken ct)
     {
         if (max <= 0) return [];
@@ -38,13 +38,14 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
         var cap = accounts.Value.DefaultMaxConcurrentJobs;
         if (db.IsPostgres) return await ClaimPostgresAsync(workerId, max, ct);
         var runnable = JsonSerializer.Serialize(Claimable);
+        var weights = JsonSerializer.Serialize(Options.SchedulingWeights.ToDictionary(w => w.Key.ToLowerInvariant(), w => PositiveWeight(w.Value)));
 
         // SQLite: one atomic UPDATE per job (see QueueSql.SqliteClaim).
         var claimed = new List<Job>();
         for (var i = 0; i < max; i++)
         {
             var token = Guid.NewGuid();
-            var rows = await db.Jobs.FromSqlRaw(QueueSql.SqliteClaim, token, expires, workerId, now, runnable, cap)
+            var rows = await db.Jobs.FromSqlRaw(QueueSql.SqliteClaim, token, expires, workerId, now, runnable, cap, weights)
                 .IgnoreQueryFilters().AsNoTracking().ToListAsync(ct);
             if (rows.Count == 0) break;
             claimed.AddRange(rows);

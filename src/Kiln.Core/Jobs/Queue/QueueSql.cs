@@ -135,30 +135,58 @@ internal static class QueueSql
         SELECT d.ord, r.captured, r.amount - r.captured FROM done d LEFT JOIN resolved r ON r.job_id = d.id
         """;
 
-    // The candidates are picked by a bounded top-N sort first and locked (SKIP LOCKED) afterwards: a LIMIT above FOR UPDATE
-    // makes PostgreSQL fully sort every queued job on each claim. Rows another claimer committed in between fail the status
-    // recheck after the lock; rows it still holds are skipped. `tentative` is what the snapshot allows under each
-    // workspace's cap; the counter step then admits per workspace least(wanted, cap − running) on the NEWEST counter row,
-    // so concurrent claims cannot both take a workspace's last slot; only the first `last_grant` tentative jobs of each
-    // workspace start, the other locked candidates stay queued.
+    // Fair claims. Priority orders jobs only within a workspace; across workspaces the next slot goes to the workspace
+    // with the fewest running jobs per unit of plan weight (ties: the one whose oldest ready job has waited longest), so a
+    // workspace with a deep backlog cannot starve the others, and one at its cap is not even looked at.
+    //  1. `queued_ws`: the workspaces with queued jobs, by a loose index scan (one index probe per workspace, whatever
+    //     the depth of each backlog) over ix_jobs_queued_workspace.
+    //  2. `open_ws`: those below their cap in this snapshot, with their weight.
+    //  3. `ranked`: each open workspace's next jobs in its own order (priority, then age), at most its free slots and
+    //     @max, each with its turn = (running + rank − 1) / weight.
+    //  4. `candidates`: the first @scan of them in turn order are locked (SKIP LOCKED; a LIMIT above FOR UPDATE would
+    //     sort every queued job). Rows another claimer committed in between fail the status recheck after the lock.
+    // `tentative` is what the snapshot allows under each workspace's cap, in turn order; the counter step then admits
+    // per workspace least(wanted, cap − running) on the NEWEST counter row, so concurrent claims cannot both take a
+    // workspace's last slot; only the first `last_grant` tentative jobs of each workspace start, the others stay queued.
     private static readonly string ClaimCandidates = $"""
-        WITH candidates AS (
+        WITH RECURSIVE queued_ws(workspace_id) AS (
+            (SELECT workspace_id FROM jobs WHERE status = {Queued} ORDER BY workspace_id LIMIT 1)
+            UNION ALL
+            SELECT (SELECT j.workspace_id FROM jobs j WHERE j.status = {Queued} AND j.workspace_id > q.workspace_id
+                    ORDER BY j.workspace_id LIMIT 1)
+            FROM queued_ws q WHERE q.workspace_id IS NOT NULL
+        ), open_ws AS (
+            SELECT q.workspace_id, coalesce(w.max_concurrent_jobs, @cap) AS cap, coalesce(r.running, 0) AS running,
+                coalesce((SELECT pw.weight FROM unnest(@plans, @weights) AS pw(plan_id, weight) WHERE pw.plan_id = lower(w.plan)), 1.0) AS weight
+            FROM queued_ws q JOIN workspaces w ON w.id = q.workspace_id
+            LEFT JOIN workspace_running_jobs r ON r.workspace_id = q.workspace_id
+            WHERE q.workspace_id IS NOT NULL AND coalesce(r.running, 0) < coalesce(w.max_concurrent_jobs, @cap)
+        ), ranked AS (
+            SELECT n.id, o.workspace_id, o.cap, o.running, (o.running + n.rank - 1) / o.weight AS turn, n.head
+            FROM open_ws o CROSS JOIN LATERAL (
+                SELECT x.id, row_number() OVER (ORDER BY x.priority DESC, x.run_after, x.id) AS rank,
+                    min(x.run_after) OVER () AS head
+                FROM (
+                    SELECT id, priority, run_after FROM jobs
+                    WHERE workspace_id = o.workspace_id AND status = {Queued} AND run_after <= @now
+                      AND (@any OR pipeline_id = ANY(@pipelines))
+                    ORDER BY priority DESC, run_after, id
+                    LIMIT least(o.cap - o.running, @max)
+                ) x
+            ) n
+        ), candidates AS (
             SELECT id, workspace_id, priority, run_after FROM jobs
-            WHERE id IN (
-                SELECT id FROM jobs WHERE status = {Queued} AND run_after <= @now AND (@any OR pipeline_id = ANY(@pipelines))
-                ORDER BY priority DESC, run_after, id
-                LIMIT @scan)
+            WHERE id IN (SELECT id FROM ranked ORDER BY turn, head, workspace_id, id LIMIT @scan)
               AND status = {Queued}
             FOR UPDATE SKIP LOCKED
         ), tentative AS (
             SELECT * FROM (
-                SELECT c.id, c.workspace_id, c.priority, c.run_after,
+                SELECT c.id, c.workspace_id, k.turn, k.head,
                     row_number() OVER (PARTITION BY c.workspace_id ORDER BY c.priority DESC, c.run_after, c.id) AS rn,
-                    coalesce(w.max_concurrent_jobs, @cap) AS cap, coalesce(r.running, 0) AS running
-                FROM candidates c JOIN workspaces w ON w.id = c.workspace_id
-                LEFT JOIN workspace_running_jobs r ON r.workspace_id = c.workspace_id
+                    k.cap, k.running
+                FROM candidates c JOIN ranked k ON k.id = c.id
             ) x
-            WHERE rn + running <= cap ORDER BY priority DESC, run_after, id LIMIT @max
+            WHERE rn + running <= cap ORDER BY turn, head, workspace_id, rn LIMIT @max
         ), wanted AS (
             SELECT workspace_id, count(*)::int AS n, min(cap) AS cap FROM tentative GROUP BY workspace_id
         ),
@@ -212,18 +240,32 @@ internal static class QueueSql
 
     /// <summary>
     /// SQLite's claim of one job (JobQueue.ClaimAsync), for EF's FromSqlRaw: {0} lease token, {1} lease expiry, {2} worker
-    /// id, {3} now, {4} the claimable pipeline ids as a JSON array (or "null" for any), {5} the default concurrency cap.
-    /// SQLite has one writer at a time, so a claim is a single atomic UPDATE; one job per statement keeps the
-    /// per-workspace cap exact.
+    /// id, {3} now, {4} the claimable pipeline ids as a JSON array (or "null" for any), {5} the default concurrency cap,
+    /// {6} the plans' scheduling weights as a JSON object. SQLite has one writer at a time, so a claim is a single atomic
+    /// UPDATE; one job per statement keeps the per-workspace cap exact. The same fairness rule as PostgreSQL's claim:
+    /// first the workspace (below its cap, fewest running jobs per unit of weight, then the longest-waiting), then that
+    /// workspace's next job by priority and age.
     /// </summary>
     public static readonly string SqliteClaim = $$"""
         UPDATE jobs SET status = {{Running}}, attempt = attempt + 1, lease_token = {0}, lease_expires_at = {1},
             worker_id = {2}, started_at = coalesce(started_at, {3})
         WHERE id = (
-            SELECT j.id FROM jobs j JOIN workspaces w ON w.id = j.workspace_id
-            WHERE j.status = {{Queued}} AND j.run_after <= {3}
+            SELECT j.id FROM jobs j
+            WHERE j.workspace_id = (
+                SELECT o.workspace_id FROM (
+                    SELECT w.id AS workspace_id, coalesce(w.max_concurrent_jobs, {5}) AS cap,
+                        (SELECT count(*) FROM jobs r WHERE r.workspace_id = w.id AND r.status = {{Running}}) AS running,
+                        coalesce((SELECT p.value FROM json_each({6}) p WHERE p.key = lower(w.plan)), 1.0) AS weight,
+                        (SELECT min(h.run_after) FROM jobs h WHERE h.workspace_id = w.id AND h.status = {{Queued}} AND h.run_after <= {3}
+                            AND (h.pipeline_id IN (SELECT value FROM json_each({4})) OR {4} = 'null')) AS head
+                    FROM workspaces w
+                    WHERE w.id IN (SELECT DISTINCT workspace_id FROM jobs WHERE status = {{Queued}})
+                ) o
+                WHERE o.head IS NOT NULL AND o.running < o.cap
+                ORDER BY o.running * 1.0 / o.weight, o.head, o.workspace_id
+                LIMIT 1)
+              AND j.status = {{Queued}} AND j.run_after <= {3}
               AND (j.pipeline_id IN (SELECT value FROM json_each({4})) OR {4} = 'null')
-              AND (SELECT count(*) FROM jobs r WHERE r.workspace_id = j.workspace_id AND r.status = {{Running}}) < coalesce(w.max_concurrent_jobs, {5})
             ORDER BY j.priority DESC, j.run_after, j.id
             LIMIT 1)
         RETURNING {{Returning("")}}
