@@ -13,10 +13,8 @@ public sealed class WorkspaceTests(PostgresServer pg)
         var owner = await host.SignUpAsync();
         var colleague = await host.SignUpAsync();
 
-        await (await owner.Client.PostAsJsonAsync("/api/workspace/members", new { email = "nobody@example.test" })).Problem(HttpStatusCode.BadRequest, "user_not_found");
-        await (await owner.Client.PostAsJsonAsync("/api/workspace/members", new { email = colleague.Email, role = "boss" })).Problem(HttpStatusCode.BadRequest, "invalid_role");
-        await (await owner.Client.PostAsJsonAsync("/api/workspace/members", new { email = colleague.Email })).Json(HttpStatusCode.Created);
-        await (await owner.Client.PostAsJsonAsync("/api/workspace/members", new { email = colleague.Email })).Problem(HttpStatusCode.Conflict, "already_member");
+        await (await owner.Client.PostAsJsonAsync("/api/workspace/invitations", new { email = colleague.Email, role = "boss" })).Problem(HttpStatusCode.BadRequest, "invalid_role");
+        await KilnTestHost.JoinAsync(owner, colleague);
 
         // The colleague switches into the owner's workspace and sees its jobs and balance.
         var job = (await (await owner.Client.CreateJob("noop")).Json(HttpStatusCode.Created)).Id();
