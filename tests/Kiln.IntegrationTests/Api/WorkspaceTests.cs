@@ -15,6 +15,8 @@ public sealed class WorkspaceTests(PostgresServer pg)
 
         await (await owner.Client.PostAsJsonAsync("/api/workspace/invitations", new { email = colleague.Email, role = "boss" })).Problem(HttpStatusCode.BadRequest, "invalid_role");
         await KilnTestHost.JoinAsync(owner, colleague);
+        // Accepting acts in the new workspace at once; go back to the personal one to see switching work.
+        await (await colleague.Client.PostAsync($"/api/workspaces/{colleague.WorkspaceId}/switch", null)).Json(HttpStatusCode.OK);
 
         // The colleague switches into the owner's workspace and sees its jobs and balance.
         var job = (await (await owner.Client.CreateJob("noop")).Json(HttpStatusCode.Created)).Id();
