@@ -276,3 +276,32 @@ public sealed class SecurityProbeTests(PostgresServer pg)
         };
     }
 }
+
+public sealed class SessionPagesTests(PostgresServer pg)
+{
+    [Fact]
+    public async Task Sign_out_everywhere_on_the_page_ends_cookies_and_bearer_tokens_and_viewers_cannot_post_forms()
+    {
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: false);
+        var user = await host.SignUpAsync();
+        var page = await PageClient.SignInAsync(host, user.Email);
+        (await page.Client.GetAsync("/dashboard")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var r = await page.PostFormAsync("/signout", "/signout?handler=Everywhere", new());
+        r.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        (await user.Client.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var again = await PageClient.SignInAsync(host, user.Email); // the password still works
+        (await again.Client.GetAsync("/dashboard")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // A viewer's form post changes nothing: a queued job stays queued.
+        var owner = await host.SignUpAsync();
+        var viewer = await host.SignUpAsync();
+        await KilnTestHost.JoinAsync(owner, viewer, "viewer");
+        var job = (await (await owner.Client.CreateJob("noop")).Json(HttpStatusCode.Created)).Id();
+        var viewerPage = await PageClient.SignInAsync(host, viewer.Email);
+        var cancel = await viewerPage.PostFormAsync($"/jobs/{job}", $"/jobs/{job}?handler=Cancel", new());
+        cancel.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        (await (await owner.Client.GetAsync($"/api/jobs/{job}")).Json(HttpStatusCode.OK)).GetProperty("status").GetString().ShouldBe("queued");
+        (await viewerPage.Client.GetStringAsync(cancel.Headers.Location!.ToString())).ShouldContain("Viewers can look but not change anything");
+    }
+}

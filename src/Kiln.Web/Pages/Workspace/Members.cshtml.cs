@@ -19,6 +19,9 @@ public sealed class MembersModel(ListMembersQuery listMembers, ManageMembersComm
 
     public IReadOnlyList<WorkspaceInvitation> Invitations { get; private set; } = [];
 
+    // A viewer may leave; inviting and removing others are refused by the use cases (admins only).
+    protected override bool ViewersMayPost => true;
+
     public async Task OnGetAsync(CancellationToken ct)
     {
         Members = await listMembers.Run(Workspace, ct);
