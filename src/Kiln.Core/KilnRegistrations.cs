@@ -28,6 +28,7 @@ public static class KilnRegistrations
         services.AddBilling(config);
         services.AddWebhooks(config);
         services.AddScoped<DeleteExpiredArtifactsCommand>();
+        services.AddScoped<RateLimits.WindowCounter>();
         return services;
     }
 

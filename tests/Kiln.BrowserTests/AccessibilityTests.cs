@@ -22,9 +22,9 @@ public sealed class AccessibilityTests(KilnApp app)
         await using var s = await BrowserSession.OpenAsync(app, nameof(Pages_have_no_wcag_violations_at_desktop_and_phone_widths), bypassCsp: true);
         var failures = new List<string>();
 
-        string[] anonymous = ["/", "/pricing", "/signup", "/signin"];
+        string[] anonymous = ["/", "/pricing", "/signup", "/signin", "/invitations/kinv_no-such-invitation"];
         string[] signedIn = ["/dashboard", "/jobs", "/jobs/new", "/jobs/new?pipelineId=pdf-podcast", "/jobs/new?pipelineId=pdf-audiobook",
-            "/jobs/new?pipelineId=sleep", "/credits", "/workspace", "/workspace/members", "/workspace/api-keys", "/workspace/webhooks",
+            "/jobs/new?pipelineId=sleep", "/credits", "/workspace", "/workspace/members", "/workspace/api-keys", "/workspace/webhooks", "/signout",
             "/admin", "/admin/jobs", "/admin/pipelines", "/admin/billing"];
 
         foreach (var width in new[] { 1280, 390 })

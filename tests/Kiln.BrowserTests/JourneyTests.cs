@@ -43,16 +43,15 @@ public sealed class JourneyTests(KilnApp app)
         await Expect(s.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("revoked");
         (await s.Page.APIRequest.GetAsync("/api/credits", new() { Headers = withKey })).Status.ShouldBe(401);
 
-        // Members: add a colleague by email, then remove them again.
+        // Members: invite a colleague by email (nobody joins without accepting), then withdraw the invitation.
         var colleague = Email("colleague");
-        await app.CreateUserAsync(colleague, BrowserSession.Password, isAdmin: false);
         await s.GoAsync("/workspace/members");
-        await s.Page.GetByLabel("Add a member by email").FillAsync(colleague);
-        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Add", Exact = true }).ClickAsync();
-        await Expect(s.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("is now a member");
-        await s.ShotAsync("member-added");
-        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Remove " + colleague }).ClickAsync();
-        await Expect(s.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Member removed.");
+        await s.Page.GetByLabel("Invite by email").FillAsync(colleague);
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Invite", Exact = true }).ClickAsync();
+        await Expect(s.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("/invitations/kinv_");
+        await s.ShotAsync("member-invited");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Withdraw the invitation for " + colleague }).ClickAsync();
+        await Expect(s.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Invitation withdrawn");
     }
 
     [Fact]

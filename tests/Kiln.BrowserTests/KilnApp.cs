@@ -113,6 +113,12 @@ public sealed class KilnApp : IAsyncLifetime
                 ["Kiln:Uploads:AllowPrivateUrls"] = "true",
                 ["Kiln:Accounts:FreeGrant"] = "25",
                 ["Kiln:RateLimit:PermitsPerMinute"] = "100000",
+                ["Kiln:RateLimit:AuthPerMinute"] = "100000",
+                ["Kiln:RateLimit:SignUpsPerIpPerHour"] = "100000",
+                ["Kiln:RateLimit:UploadsPerMinute"] = "100000",
+                ["Kiln:RateLimit:JobsPerMinute"] = "100000",
+                ["Kiln:RateLimit:BlobsPerMinute"] = "100000",
+                ["Kiln:RateLimit:WebhooksPerMinute"] = "100000",
                 ["Logging:LogLevel:Default"] = "Warning",
                 // The sandbox provider exercises the real checkout → signed webhook → ledger path without a network.
                 ["Kiln:Billing:Provider"] = "sandbox",

@@ -22,7 +22,7 @@ public sealed class CreateApiKeyCommand(KilnDbContext db, TimeProvider clock)
     {
         if (caller.RequireAdmin("manage API keys") is { } forbidden) return forbidden;
         name = name.Trim();
-        if (name.Length is 0 or > 200) return Error.Invalid("invalid_name", "Give the key a name of 1 to 200 characters.");
+        if (TextRules.CheckName(name, "invalid_name", "key name", 200) is { } bad) return bad;
         var prefix = Ids.Token(6)[..8];
         var secret = $"{ApiKeyFormat.Scheme}{prefix}_{Ids.Token(24)}";
         var key = new ApiKey

@@ -13,6 +13,7 @@ public sealed class CreateAccountCommand(KilnDbContext db, UserManager<KilnUser>
     IOptions<AccountsOptions> options, TimeProvider clock)
 {
     public const int MaxDisplayName = 100;
+    public const int MaxEmail = TextRules.MaxEmail;
 
     /// <summary>"Ada's workspace", cut to fit the 200-character column (an email's local part may be up to 64, a long one longer).</summary>
     internal static string PersonalWorkspaceName(string owner)
@@ -25,8 +26,8 @@ public sealed class CreateAccountCommand(KilnDbContext db, UserManager<KilnUser>
     {
         email = email.Trim();
         displayName = string.IsNullOrWhiteSpace(displayName) ? null : displayName.Trim();
-        if (displayName is { Length: > MaxDisplayName })
-            return Error.Invalid("invalid_display_name", $"Keep the display name under {MaxDisplayName} characters.");
+        if (TextRules.CheckEmail(email) is { } badEmail) return badEmail;
+        if (displayName is not null && TextRules.CheckName(displayName, "invalid_display_name", "display name", MaxDisplayName) is { } badName) return badName;
         if (await users.FindByEmailAsync(email) is not null)
             return Error.Conflict("email_taken", "An account with this email already exists. Sign in instead.");
 

@@ -12,7 +12,8 @@ public sealed class KilnUser : IdentityUser<Guid>
     public Guid? CurrentWorkspaceId { get; set; }
 }
 
-public enum WorkspaceRole { Member = 0, Admin = 1, Owner = 2 }
+/// <summary>Viewers read the workspace and change nothing; members use it; admins and owners administer it.</summary>
+public enum WorkspaceRole { Viewer = -1, Member = 0, Admin = 1, Owner = 2 }
 
 /// <summary>The tenant. Credits, jobs, uploads, artifacts and API keys belong to a workspace.</summary>
 public sealed class Workspace

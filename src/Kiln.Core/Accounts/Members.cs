@@ -18,28 +18,13 @@ public sealed class ListMembersQuery(KilnDbContext db)
 
 /// <summary>
 /// Membership changes. Owners and admins manage members; only owners grant or take the owner role; a workspace always
-/// keeps at least one owner. Members are added by the email of an existing account.
+/// keeps at least one owner. Nobody is added without consent: people join by accepting an invitation
+/// (<see cref="Invitations.InviteMemberCommand"/>).
 /// </summary>
-public sealed class ManageMembersCommand(KilnDbContext db, TimeProvider clock)
+public sealed class ManageMembersCommand(KilnDbContext db)
 {
     private const string Manage = "manage members";
     private static readonly Error OwnersOnly = Error.Forbidden("forbidden", "Only owners grant, change or remove the owner role.");
-
-    public async Task<Result<MemberView>> Add(Caller caller, string email, WorkspaceRole role, CancellationToken ct)
-    {
-        if (caller.RequireAdmin(Manage) is { } forbidden) return forbidden;
-        if (role == WorkspaceRole.Owner && caller.Role != WorkspaceRole.Owner) return OwnersOnly;
-        var workspaceId = caller.Workspace;
-        var normalized = (email ?? "").Trim().ToUpperInvariant();
-        var user = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalized, ct);
-        if (user is null) return Error.Invalid("user_not_found", "There is no Kiln account with this email. Ask them to sign up first, then add them.");
-        if (await db.WorkspaceMembers.AnyAsync(m => m.WorkspaceId == workspaceId && m.UserId == user.Id, ct))
-            return Error.Conflict("already_member", $"{user.Email} is already a member of this workspace.");
-        var member = new WorkspaceMember { WorkspaceId = workspaceId, UserId = user.Id, Role = role, CreatedAt = clock.GetUtcNow().UtcDateTime };
-        db.WorkspaceMembers.Add(member);
-        await db.SaveChangesAsync(ct);
-        return new MemberView(user.Id, user.Email, user.DisplayName, role, member.CreatedAt);
-    }
 
     public async Task<Result<MemberView>> ChangeRole(Caller caller, Guid userId, WorkspaceRole role, CancellationToken ct)
     {

@@ -20,6 +20,18 @@ public static class Registrations
         services.AddScoped<ListMembersQuery>();
         services.AddScoped<ManageMembersCommand>();
         services.AddScoped<SwitchWorkspaceCommand>();
+        services.Configure<Sessions.AuthOptions>(configuration.GetSection(Sessions.AuthOptions.Section));
+        services.AddScoped<Sessions.StartSessionCommand>();
+        services.AddScoped<Sessions.RefreshSessionCommand>();
+        services.AddScoped<Sessions.SessionRevocations>();
+        services.AddSingleton<Sessions.SessionLiveness>();
+        services.AddScoped<LockUserCommand>();
+        services.AddScoped<ChangePasswordCommand>();
+        services.AddScoped<Invitations.InviteMemberCommand>();
+        services.AddScoped<Invitations.RespondToInvitationCommand>();
+        services.AddScoped<Invitations.ListInvitationsQuery>();
+        services.AddScoped<Invitations.GetInvitationQuery>();
+        services.AddScoped<Invitations.RevokeInvitationCommand>();
         return services;
     }
 

@@ -34,7 +34,7 @@ public sealed class RenameWorkspaceCommand(KilnDbContext db)
         if (caller.RequireAdmin("rename the workspace") is { } forbidden) return forbidden;
         var workspaceId = caller.Workspace;
         name = name.Trim();
-        if (name.Length is 0 or > 200) return Error.Invalid("invalid_name", "A workspace name has 1 to 200 characters.");
+        if (TextRules.CheckName(name, "invalid_name", "workspace name", 200) is { } bad) return bad;
         var w = await db.Workspaces.FirstOrDefaultAsync(x => x.Id == workspaceId, ct);
         if (w is null) return Error.NotFound("Workspace");
         w.Name = name;

@@ -20,7 +20,7 @@ public sealed class CancelSubscriptionCommand(KilnDbContext db, PaymentProviders
 {
     public async Task<Result<CancelSubscriptionOutcome>> Run(Caller caller, CancellationToken ct)
     {
-        if (!caller.Administers) return BillingErrors.CancelForbidden;
+        if (BillingAccess.Require(caller) is not null) return BillingErrors.CancelForbidden;
         var workspaceId = caller.Workspace;
         var live = (await db.Set<Subscription>().AsNoTracking().Where(s => s.WorkspaceId == workspaceId).ToListAsync(ct)).Where(s => s.IsLive).ToList();
         if (live.Count == 0) return BillingErrors.NoSubscription;

@@ -10,8 +10,10 @@ public sealed record CheckoutStarted(Uri RedirectUrl, string Provider);
 /// <summary>Starts a provider checkout for a pack or plan of the catalog; the price comes from configuration only.</summary>
 public sealed class CreateCheckoutCommand(PaymentProviders providers, BillingCatalog catalog, KilnDbContext db, IOptions<BillingOptions> options)
 {
-    public async Task<Result<CheckoutStarted>> Run(Guid workspaceId, string kind, string itemId, string? customerEmail, CancellationToken ct)
+    public async Task<Result<CheckoutStarted>> Run(Accounts.Caller caller, string kind, string itemId, string? customerEmail, CancellationToken ct)
     {
+        if (BillingAccess.Require(caller) is { } forbidden) return forbidden;
+        var workspaceId = caller.Workspace;
         var provider = providers.Active;
         if (!provider.IsSuccess) return provider.Error!;
         var item = catalog.Resolve(kind, itemId);

@@ -9,8 +9,10 @@ namespace Kiln.Core.Billing;
 /// </summary>
 public sealed class CreatePortalCommand(PaymentProviders providers, IOptions<BillingOptions> options)
 {
-    public async Task<Result<Uri>> Run(Guid workspaceId, CancellationToken ct)
+    public async Task<Result<Uri>> Run(Accounts.Caller caller, CancellationToken ct)
     {
+        if (BillingAccess.Require(caller) is { } forbidden) return forbidden;
+        var workspaceId = caller.Workspace;
         var provider = providers.Active;
         if (!provider.IsSuccess) return provider.Error!;
         return await provider.Value!.CreatePortalAsync(workspaceId, new Uri(options.Value.PublicBaseUrl, "settings/billing"), ct);

@@ -31,6 +31,10 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
     public DbSet<Upload> Uploads => Set<Upload>();
     public DbSet<WorkerHeartbeat> WorkerHeartbeats => Set<WorkerHeartbeat>();
     public DbSet<WorkspaceRunningJobs> WorkspaceRunningJobs => Set<WorkspaceRunningJobs>();
+    public DbSet<Accounts.Sessions.UserSession> UserSessions => Set<Accounts.Sessions.UserSession>();
+    public DbSet<Accounts.Sessions.RefreshToken> RefreshTokens => Set<Accounts.Sessions.RefreshToken>();
+    public DbSet<RateLimits.RateLimitCounter> RateLimitCounters => Set<RateLimits.RateLimitCounter>();
+    public DbSet<Accounts.Invitations.WorkspaceInvitation> WorkspaceInvitations => Set<Accounts.Invitations.WorkspaceInvitation>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
@@ -56,6 +60,7 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
         builder.Entity<LedgerEntry>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<WebhookEndpoint>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<WebhookDelivery>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<Accounts.Invitations.WorkspaceInvitation>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
 
         SnakeCaseNaming.Apply(builder);
     }

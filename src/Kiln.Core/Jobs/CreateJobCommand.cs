@@ -22,8 +22,9 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
     {
         if (idempotencyKey is { Length: > 200 })
             return Error.Invalid("invalid_idempotency_key", "An Idempotency-Key has at most 200 characters.");
+        var requestHash = idempotencyKey is null ? null : RequestHash(request);
         if (idempotencyKey is not null && await Find(workspaceId, idempotencyKey, ct) is { } earlier)
-            return new CreatedJob(earlier, true);
+            return Replay(earlier, requestHash);
 
         var planned = await planner.Run(workspaceId, request, ct);
         if (planned.Error is { } error) return error;
@@ -36,7 +37,7 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
             OptionsJson = plan.OptionsJson.GetRawText(), InputsJson = JobInput.Serialize(inputs), Status = JobStatus.Queued,
             Priority = Math.Clamp(request.Priority, -10, 10), MaxAttempts = options.Value.MaxAttempts, RunAfter = now,
             TimeoutSeconds = catalog.TimeoutSeconds(pipeline), CostEstimate = plan.EstimatedCost,
-            IdempotencyKey = idempotencyKey, CreatedAt = now, ProgressStep = "queued",
+            IdempotencyKey = idempotencyKey, RequestHash = requestHash, CreatedAt = now, ProgressStep = "queued",
         };
 
         if (db.IsPostgres && options.Value.BatchedLedgerSql)
@@ -67,7 +68,7 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
                 // A concurrent request with the same key won the unique index: answer with its job.
                 await tx.RollbackAsync(ct);
                 db.ChangeTracker.Clear();
-                if (await Find(workspaceId, idempotencyKey, ct) is { } winner) return new CreatedJob(winner, true);
+                if (await Find(workspaceId, idempotencyKey, ct) is { } winner) return Replay(winner, requestHash);
                 throw;
             }
         }
@@ -93,7 +94,7 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && idempotencyKey is not null)
             {
                 // A concurrent request with the same key won the unique index: answer with its job.
-                if (await Find(job.WorkspaceId, idempotencyKey, ct) is { } winner) return new CreatedJob(winner, true);
+                if (await Find(job.WorkspaceId, idempotencyKey, ct) is { } winner) return Replay(winner, job.RequestHash);
                 throw;
             }
             if (moved is not null)
@@ -132,6 +133,7 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
             p.Add(new NpgsqlParameter<int>("timeout", job.TimeoutSeconds));
             p.Add(new NpgsqlParameter<long>("amount", job.CostEstimate));
             p.Add(new NpgsqlParameter("key", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)job.IdempotencyKey ?? DBNull.Value });
+            p.Add(new NpgsqlParameter("request_hash", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)job.RequestHash ?? DBNull.Value });
             p.Add(new NpgsqlParameter<string>("hold_key", CreditsLedger.JobKey(job.Id, LedgerEntryKind.Hold)));
             p.Add(new NpgsqlParameter<DateTime>("now", job.CreatedAt));
             p.Add(new NpgsqlParameter<string>("queued_json", QueuedEventJson));
@@ -147,6 +149,19 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
 
     private static readonly System.Text.Json.JsonSerializerOptions EventJson = new(System.Text.Json.JsonSerializerDefaults.Web);
     private static readonly string QueuedEventJson = System.Text.Json.JsonSerializer.Serialize(new { status = "queued" }, EventJson);
+
+    /// <summary>
+    /// The same key with the same request answers the job it created; with another request it is refused (as Stripe
+    /// does), so a client bug that reuses keys cannot silently get a job it did not ask for.
+    /// </summary>
+    private static Result<CreatedJob> Replay(Job earlier, string? requestHash) =>
+        earlier.RequestHash is null || requestHash is null || earlier.RequestHash == requestHash
+            ? new CreatedJob(earlier, true)
+            : Error.Unprocessable("idempotency_key_reused", "This Idempotency-Key was already used with a different request. Use a new key for a new job.");
+
+    /// <summary>SHA-256 of the request as the API read it (whitespace and JSON formatting do not matter).</summary>
+    internal static string RequestHash(JobRequest request) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(request, EventJson)));
 
     private Task<Job?> Find(Guid workspaceId, string key, CancellationToken ct) =>
         db.Jobs.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(j => j.WorkspaceId == workspaceId && j.IdempotencyKey == key, ct);

@@ -31,6 +31,8 @@ public sealed class Job
     public string? ErrorCode { get; set; }
     public string? ErrorMessage { get; set; }
     public string? IdempotencyKey { get; set; }
+    /// <summary>SHA-256 of the request that used <see cref="IdempotencyKey"/>: the key again with another body is refused.</summary>
+    public string? RequestHash { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }

@@ -52,6 +52,9 @@ public sealed record MultipartUploadInfo(string Key, string UploadId, DateTimeOf
 /// <summary>The bytes for a multipart upload are not all there (or not the ones the client claims).</summary>
 public sealed class BlobIncompleteException(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>The upload a signed link belongs to no longer takes bytes (completed, rejected or deleted).</summary>
+public sealed class BlobClosedException() : Exception("This upload link no longer accepts bytes: the upload was completed or deleted.");
+
 /// <summary>A client sent more bytes than its signed URL allows.</summary>
 public sealed class BlobTooLargeException(long limit) : Exception($"The content exceeds the limit of {limit} bytes.")
 {

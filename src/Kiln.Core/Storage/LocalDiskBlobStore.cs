@@ -127,11 +127,13 @@ public sealed partial class LocalDiskBlobStore : IBlobStore
     /// Stores the body of a verified PUT, stopping with <see cref="BlobTooLargeException"/> as soon as it passes the
     /// signed limit. Returns the ETag of what was stored.
     /// </summary>
-    public async Task<string> ReceiveAsync(LocalBlobUpload upload, Stream body, CancellationToken ct)
+    /// <param name="stillOpen">Asked after the bytes are in and before they replace the object: false discards them
+    /// (<see cref="BlobClosedException"/>), so a link whose upload was completed or deleted meanwhile writes nothing.</param>
+    public async Task<string> ReceiveAsync(LocalBlobUpload upload, Stream body, CancellationToken ct, Func<CancellationToken, Task<bool>>? stillOpen = null)
     {
         if (upload.UploadId is null)
         {
-            await WriteAtomicAsync(PathFor(upload.Key), body, upload.MaxBytes, ct);
+            await WriteAtomicAsync(PathFor(upload.Key), body, upload.MaxBytes, ct, stillOpen);
             return "\"single\"";
         }
         return await WritePartAsync(upload, body, ct);
@@ -166,7 +168,7 @@ public sealed partial class LocalDiskBlobStore : IBlobStore
         return new Uri(_baseUrl, $"{_baseUrl.AbsolutePath.TrimEnd('/')}/blobs/{BlobKeyRules.ToUrlPath(key)}?{qs}");
     }
 
-    private static async Task<long> WriteAtomicAsync(string path, Stream content, long maxBytes, CancellationToken ct)
+    private static async Task<long> WriteAtomicAsync(string path, Stream content, long maxBytes, CancellationToken ct, Func<CancellationToken, Task<bool>>? beforeCommit = null)
     {
         var dir = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir);
@@ -180,6 +182,7 @@ public sealed partial class LocalDiskBlobStore : IBlobStore
                 written = await CopyLimitedAsync(content, file, maxBytes, ct);
                 await file.FlushAsync(ct);
             }
+            if (beforeCommit is not null && !await beforeCommit(ct)) throw new BlobClosedException();
             File.Move(temp, path, overwrite: true);
             return written;
         }

@@ -23,8 +23,12 @@ public sealed class CompleteUploadCommand(KilnDbContext db, IBlobStore store, Up
             case UploadStatus.Rejected: return UploadErrors.FromRejection(upload.RejectCode, upload.RejectMessage);
         }
 
+        if (upload.MultipartId is null && parts is not null && parts.Any(p => p is null))
+            return Error.Invalid("invalid_parts", "Every part needs a partNumber of 1 or more and the ETag its upload returned.");
         if (upload.MultipartId is not null)
         {
+            if (parts is not null && parts.Any(p => p is null || string.IsNullOrWhiteSpace(p.ETag) || p.PartNumber < 1))
+                return Error.Invalid("invalid_parts", "Every part needs a partNumber of 1 or more and the ETag its upload returned.");
             var given = parts?.Select(p => new BlobPart(p.PartNumber, p.ETag)).OrderBy(p => p.PartNumber).ToList();
             var toComplete = given is { Count: > 0 } ? given : await store.ListPartsAsync(upload.BlobKey, upload.MultipartId, ct);
             if (toComplete is null) return UploadErrors.Incomplete("Send the ETag of every uploaded part to complete this upload.");

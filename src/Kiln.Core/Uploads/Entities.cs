@@ -20,6 +20,8 @@ public sealed class Upload
     public UploadStatus Status { get; set; }
     /// <summary>Probed facts as JSON: page count, duration, streams.</summary>
     public string? MetadataJson { get; set; }
+    /// <summary>SHA-256 (hex) of the bytes validated at completion; a job checks its inputs against it before running.</summary>
+    public string? Sha256 { get; set; }
     public string? RejectCode { get; set; }
     public string? RejectMessage { get; set; }
     public DateTime CreatedAt { get; set; }

@@ -12,6 +12,7 @@ internal sealed class UploadConfiguration : IEntityTypeConfiguration<Upload>
         b.Property(x => x.ContentType).HasMaxLength(200);
         b.Property(x => x.Kind).HasMaxLength(32);
         b.Property(x => x.BlobKey).HasMaxLength(600);
+        b.Property(x => x.Sha256).HasMaxLength(64);
         b.Property(x => x.MultipartId).HasMaxLength(300);
         b.Property(x => x.RejectCode).HasMaxLength(100);
         b.Property(x => x.RejectMessage).HasMaxLength(1000);

@@ -14,6 +14,7 @@ public static class UploadRegistrations
         services.AddSingleton<UploadValidator>();
         services.AddScoped<CreateUploadCommand>();
         services.AddScoped<UploadFinisher>();
+        services.AddScoped<UploadLinkState>();
         services.AddScoped<CompleteUploadCommand>();
         services.AddSingleton<UrlFetcher>();
         services.AddSingleton<UrlImportGate>();

@@ -5,6 +5,11 @@ namespace Kiln.Core.Uploads;
 /// <summary>The stable error codes of the upload flow (documented for API clients).</summary>
 public static class UploadErrors
 {
+    public static readonly Error LinkClosed = Error.Conflict("upload_closed",
+        "This upload link no longer accepts bytes: the upload was completed or deleted. Start a new upload to send another file.");
+    public static Error InputChanged(string fileName) => new("input_changed",
+        $"The stored bytes of '{fileName}' are not the ones validated when its upload completed, so the job did not run on them. Upload the file again.", ErrorKind.Conflict);
+
     private static readonly Dictionary<string, ErrorKind> Kinds = new()
     {
         ["upload_too_large"] = ErrorKind.TooLarge,

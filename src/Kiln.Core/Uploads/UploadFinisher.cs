@@ -19,6 +19,9 @@ public sealed class UploadFinisher(KilnDbContext db, IBlobStore store, UploadVal
         if (!validated.IsSuccess) return await RejectAsync(upload, validated.Error!, ct);
 
         var content = validated.Value!;
+        // The bytes as validated: a job checks its inputs against this before running, so bytes swapped afterwards
+        // (an S3 presigned PUT cannot be revoked) are refused instead of processed.
+        upload.Sha256 = await HashAsync(upload.BlobKey, ct);
         upload.Status = UploadStatus.Ready;
         upload.Kind = content.Kind;
         upload.ContentType = content.ContentType;
@@ -26,6 +29,12 @@ public sealed class UploadFinisher(KilnDbContext db, IBlobStore store, UploadVal
         upload.MetadataJson = content.MetadataJson;
         await db.SaveChangesAsync(ct);
         return upload;
+    }
+
+    private async Task<string> HashAsync(string key, CancellationToken ct)
+    {
+        await using var stream = await store.OpenReadAsync(key, ct);
+        return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stream, ct));
     }
 
     /// <summary>

@@ -1,7 +1,9 @@
 using Kiln.Core.Accounts;
+using Kiln.Core.Accounts.Sessions;
 using Kiln.Core.Common;
 using Kiln.Web.Infrastructure;
 using Microsoft.AspNetCore.Authentication.BearerToken;
+using SignInResult = Microsoft.AspNetCore.Identity.SignInResult;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -12,6 +14,7 @@ public sealed record RegisterRequest(string Email, string Password, string? Disp
 public sealed record LoginRequest(string Email, string Password);
 public sealed record RefreshRequest(string RefreshToken);
 public sealed record CreateApiKeyRequest(string Name);
+public sealed record ChangePasswordRequest(string CurrentPassword, string NewPassword);
 public sealed record ApiKeyDto(Guid Id, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt, DateTime? RevokedAt, string? Key = null)
 {
     public static ApiKeyDto From(ApiKey k, string? secret = null) => new(k.Id, k.Name, k.Prefix, k.CreatedAt, k.LastUsedAt, k.RevokedAt, secret);
@@ -26,36 +29,67 @@ public static class AccountsApi
     public static RouteGroupBuilder MapAuthApi(this RouteGroupBuilder anonymous)
     {
         var auth = anonymous.MapGroup("/auth").WithTags("Auth");
-        auth.MapPost("/register", async Task<Results<Created<AccountCreatedDto>, ProblemHttpResult>> (RegisterRequest r, CreateAccountCommand create, IOptions<AccountsOptions> o, CancellationToken ct) =>
+        auth.MapPost("/register", async Task<Results<Created<AccountCreatedDto>, ProblemHttpResult>> (RegisterRequest r, HttpContext http, AbuseLimits limits,
+            CreateAccountCommand create, IOptions<AccountsOptions> o, CancellationToken ct) =>
         {
             if (!o.Value.AllowSignUp) return Problems.From(new Error("signup_closed", "Sign-up is closed on this installation.", ErrorKind.Forbidden));
-            if (string.IsNullOrWhiteSpace(r.Email) || !r.Email.Contains('@')) return Problems.From(Error.Invalid("invalid_email", "Enter a valid email address."));
-            var result = await create.Run(r.Email, r.Password ?? "", r.DisplayName, isAdmin: false, ct);
+            if (await limits.SignUpAsync(http, ct) is { } refused) return AbuseLimits.Refuse(http, refused);
+            var result = await create.Run(r.Email ?? "", r.Password ?? "", r.DisplayName, isAdmin: false, ct);
             return Problems.Map(result, u => TypedResults.Created("/api/me", new AccountCreatedDto(u.Id, u.Email)));
-        }).WithSummary("Create an account with a personal workspace and the free credit grant.")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict);
+        }).WithSummary("Create an account with a personal workspace and the free credit grant. Limited per client IP per minute and per hour.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-        auth.MapPost("/login", async Task<Results<EmptyHttpResult, ProblemHttpResult>> (LoginRequest r, SignInManager<KilnUser> signIn) =>
+        auth.MapPost("/login", async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> (LoginRequest r, HttpContext http, AbuseLimits limits,
+            SignInManager<KilnUser> signIn, StartSessionCommand sessions, BearerTokens tokens, CancellationToken ct) =>
         {
-            signIn.AuthenticationScheme = IdentityConstants.BearerScheme;
-            var result = await signIn.PasswordSignInAsync(r.Email ?? "", r.Password ?? "", isPersistent: false, lockoutOnFailure: true);
-            if (result.IsLockedOut) return Problems.From(new Error("locked_out", "Too many failed attempts; try again in a few minutes.", ErrorKind.TooManyRequests));
-            if (!result.Succeeded) return Problems.From(new Error("invalid_credentials", "The email or password is wrong.", ErrorKind.Unauthenticated));
-            return TypedResults.Empty; // the bearer handler has written the token response
-        }).WithSummary("Exchange email and password for a bearer access token and a refresh token.")
-            .Produces<AccessTokenResponse>() // written by the bearer handler, so the typed result cannot say it
+            var email = (r.Email ?? "").Trim();
+            if (await limits.BeforeSignInAsync(http, email, ct) is { } refused) return AbuseLimits.Refuse(http, refused);
+            var user = email.Length is 0 or > CreateAccountCommand.MaxEmail ? null : await signIn.UserManager.FindByEmailAsync(email);
+            var result = user is null ? SignInResult.Failed : await signIn.CheckPasswordSignInAsync(user, r.Password ?? "", lockoutOnFailure: false);
+            if (result.IsLockedOut) return Problems.From(AuthErrors.Locked);
+            if (!result.Succeeded)
+            {
+                await limits.SignInFailedAsync(http, email, ct);
+                return Problems.From(AuthErrors.InvalidCredentials);
+            }
+            var session = await sessions.Run(user!.Id, http.Request.Headers.UserAgent.ToString(), ct);
+            return TypedResults.Ok(await tokens.IssueAsync(user, session));
+        }).WithSummary("Exchange email and password for a bearer access token and a refresh token (a new session). "
+            + "Wrong passwords are limited per account and IP and slow down further attempts; an account is never locked by them.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+        auth.MapPost("/refresh", async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> (RefreshRequest r, HttpContext http, AbuseLimits limits,
+            RefreshSessionCommand refresh, UserManager<KilnUser> users, BearerTokens tokens, CancellationToken ct) =>
+        {
+            var allowed = await limits.PerMinuteAsync("refresh", AbuseLimits.ClientKey(http), limits.Options.AuthPerMinute, ct);
+            if (!allowed.Allowed) return AbuseLimits.Refuse(http, allowed);
+            var next = await refresh.Run(r.RefreshToken, ct);
+            if (next.Error is { } e) return Problems.From(e);
+            if (await users.FindByIdAsync(next.Value!.UserId.ToString()) is not { } user) return Problems.From(SessionErrors.Invalid);
+            return TypedResults.Ok(await tokens.IssueAsync(user, next.Value));
+        }).WithSummary("Exchange a refresh token for a new access token and a new refresh token (rotation). A refresh token works once: "
+            + "presenting it again signs its session out everywhere (401 refresh_token_reused).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-        auth.MapPost("/refresh", async Task<Results<SignInHttpResult, ProblemHttpResult>> (RefreshRequest r, SignInManager<KilnUser> signIn, IOptionsMonitor<BearerTokenOptions> bearer, TimeProvider clock) =>
+        // Signing out needs a caller but no workspace (a user removed from every workspace may still sign out).
+        var signedIn = auth.MapGroup("/").RequireAuthorization().AddEndpointFilter<CookieAntiforgeryFilter>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        signedIn.MapPost("/logout", async Task<Results<NoContent, ProblemHttpResult>> (HttpContext http, CurrentUser user, SessionRevocations revoke, SignInManager<KilnUser> signIn, CancellationToken ct) =>
         {
-            var ticket = bearer.Get(IdentityConstants.BearerScheme).RefreshTokenProtector.Unprotect(r.RefreshToken);
-            if (ticket?.Properties.ExpiresUtc is not { } expires || clock.GetUtcNow() >= expires
-                || await signIn.ValidateSecurityStampAsync(ticket.Principal) is not { } user)
-                return Problems.From(new Error("invalid_refresh_token", "The refresh token is invalid or expired; sign in again.", ErrorKind.Unauthenticated));
-            return TypedResults.SignIn(await signIn.CreateUserPrincipalAsync(user), authenticationScheme: IdentityConstants.BearerScheme);
-        }).WithSummary("Exchange a refresh token for a new access token.")
-            .Produces<AccessTokenResponse>() // written by the bearer sign-in handler
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized);
+            if (user.UserId is not { } userId) return Problems.From(AuthErrors.NotAUser);
+            if (user.SessionId is { } session) await revoke.RevokeSessionAsync(userId, session, "logout", ct);
+            else await signIn.SignOutAsync();
+            return TypedResults.NoContent();
+        }).WithSummary("Sign out: a bearer caller's session (its refresh token and access tokens) ends at once; a cookie caller's cookie is removed.");
+        signedIn.MapPost("/logout-all", async Task<Results<NoContent, ProblemHttpResult>> (CurrentUser user, SessionRevocations revoke, SignInManager<KilnUser> signIn, CancellationToken ct) =>
+        {
+            if (user.UserId is not { } userId) return Problems.From(AuthErrors.NotAUser);
+            await revoke.RevokeAllAsync(userId, "logout_all", ct);
+            await signIn.SignOutAsync();
+            return TypedResults.NoContent();
+        }).WithSummary("Sign out everywhere: every session, refresh token, access token and cookie of the account stops working at once.");
         return anonymous;
     }
 
@@ -67,6 +101,14 @@ public static class AccountsApi
             return TypedResults.Ok(new MeDto(user.UserId, user.Workspace, user.Role?.WireName(), user.IsAdmin, user.IsApiKey,
                 all.Select(m => new MeWorkspaceDto(m.Workspace.Id, m.Workspace.Name, m.Role.WireName()))));
         }).WithTags("Account").WithSummary("The caller, the workspace it acts in and its role.");
+
+        api.MapPost("/account/password", async Task<Results<NoContent, ProblemHttpResult>> (ChangePasswordRequest r, CurrentUser user, ChangePasswordCommand change, CancellationToken ct) =>
+        {
+            if (user.UserId is not { } userId) return Problems.From(AuthErrors.NotAUser);
+            return Problems.Map(await change.Run(userId, r.CurrentPassword ?? "", r.NewPassword ?? "", ct), _ => TypedResults.NoContent());
+        }).WithTags("Account").WithMetadata(ViewerAllowed.Instance)
+            .WithSummary("Change your password. Every session of the account ends (this one too): sign in again with the new password.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
 
         var keys = api.MapGroup("/api-keys").WithTags("API keys");
         keys.MapGet("/", async (CurrentUser user, ListApiKeysQuery q, CancellationToken ct) =>

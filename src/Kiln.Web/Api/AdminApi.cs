@@ -28,6 +28,14 @@ public static class AdminApi
                 Problems.Map(await adjust.Run(user.Caller, r.ToCommand(), ct), e => TypedResults.Ok(LedgerEntryDto.From(e))))
             .WithSummary("Adjust a workspace's balance up or down, with a reason. RequestId (at most 100 characters) makes a retry a no-op.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        admin.MapPost("/users/{id:guid}/lock", async (Guid id, CurrentUser user, Core.Accounts.LockUserCommand lockUser, CancellationToken ct) =>
+                Problems.Map(await lockUser.Run(user.Caller, id, locked: true, ct), _ => TypedResults.NoContent()))
+            .WithSummary("Lock an account: every session, refresh token, access token and cookie stops at once and sign-in is refused until unlocked.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        admin.MapPost("/users/{id:guid}/unlock", async (Guid id, CurrentUser user, Core.Accounts.LockUserCommand lockUser, CancellationToken ct) =>
+                Problems.Map(await lockUser.Run(user.Caller, id, locked: false, ct), _ => TypedResults.NoContent()))
+            .WithSummary("Unlock an account; its owner signs in again.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapGet("/workspaces", async (AdminQueries q, CancellationToken ct) => TypedResults.Ok(await q.Workspaces(ct)))
             .WithSummary("All workspaces with their balances.");
         admin.MapPost("/jobs/{id:guid}/retry", async (Guid id, CurrentUser user, RetryJobCommand retry, CancellationToken ct) =>

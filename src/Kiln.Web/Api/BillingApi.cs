@@ -13,15 +13,15 @@ public static class BillingApi
 
         billing.MapPost("/checkout", async (CheckoutRequestDto r, CurrentUser me, CreateCheckoutCommand checkout, CancellationToken ct) =>
         {
-            var result = await checkout.Run(me.Workspace, r.Kind ?? "", r.ItemId ?? "", me.Email, ct);
+            var result = await checkout.Run(me.Caller, r.Kind ?? "", r.ItemId ?? "", me.Email, ct);
             return Problems.Map(result, c => TypedResults.Ok(new CheckoutDto(c.RedirectUrl, c.Provider)));
-        }).WithSummary("Start a checkout for a pack or plan; redirect the payer to the returned url.")
+        }).WithSummary("Start a checkout for a pack or plan (owners and admins); redirect the payer to the returned url.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status502BadGateway);
 
         billing.MapPost("/portal", async (CurrentUser me, CreatePortalCommand portal, CancellationToken ct) =>
-            Problems.Map(await portal.Run(me.Workspace, ct), url => TypedResults.Ok(new PortalDto(url))))
-            .WithSummary("A provider-hosted page to manage the subscription and payment method.")
+            Problems.Map(await portal.Run(me.Caller, ct), url => TypedResults.Ok(new PortalDto(url))))
+            .WithSummary("A provider-hosted page to manage the subscription and payment method (owners and admins).")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status502BadGateway);
 
         billing.MapGet("/subscription", async (CurrentUser me, GetSubscriptionQuery q, CancellationToken ct) => TypedResults.Ok(await q.Run(me.Workspace, ct)))

@@ -16,7 +16,7 @@ public static class BlobsEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapBlobEndpoints(this IEndpointRouteBuilder app)
     {
-        var g = app.MapGroup("/blobs").WithTags("Blobs").AllowAnonymous();
+        var g = app.MapGroup("/blobs").WithTags("Blobs").AllowAnonymous().LimitPerIp("blobs", o => o.BlobsPerMinute);
 
         g.MapGet("/{**key}", DownloadBlobAsync)
             .WithName("DownloadBlob")
@@ -33,6 +33,7 @@ public static class BlobsEndpoints
             .Produces(StatusCodes.Status200OK) // no body: the part's ETag is the ETag header
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
         return app;
@@ -66,13 +67,17 @@ public static class BlobsEndpoints
         var store = services.GetRequiredService<LocalDiskBlobStore>();
         var upload = store.VerifyUpload(key, http.Request.Query);
         if (upload is null) return Forbidden();
+        // A valid signature is not enough: the upload must still be waiting for its bytes. Completing or deleting it
+        // kills the link, so validated bytes cannot be swapped and a deleted upload cannot leave a file behind.
+        var uploads = services.GetRequiredService<UploadLinkState>();
+        if (!await uploads.AcceptsBytesAsync(upload.Key, upload.UploadId, ct)) return Closed();
         if (http.Request.ContentLength > upload.MaxBytes) return TooLarge(upload.MaxBytes);
 
         // The signed limit replaces the server-wide body limit for this request; it is enforced while streaming.
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = upload.MaxBytes + 1;
         try
         {
-            var etag = await store.ReceiveAsync(upload, http.Request.Body, ct);
+            var etag = await store.ReceiveAsync(upload, http.Request.Body, ct, c => uploads.AcceptsBytesAsync(upload.Key, upload.UploadId, c));
             http.Response.Headers.ETag = etag;
             return Results.Ok();
         }
@@ -84,6 +89,10 @@ public static class BlobsEndpoints
         {
             return TooLarge(upload.MaxBytes);
         }
+        catch (BlobClosedException)
+        {
+            return Closed();
+        }
         catch (BlobIncompleteException e)
         {
             return Problems.From(new Error("upload_incomplete", e.Message, ErrorKind.NotFound));
@@ -92,6 +101,8 @@ public static class BlobsEndpoints
 
     private static ProblemHttpResult Forbidden() =>
         Problems.From(new Error("invalid_signature", "The link is invalid or has expired.", ErrorKind.Forbidden));
+
+    private static ProblemHttpResult Closed() => Problems.From(UploadErrors.LinkClosed);
 
     private static ProblemHttpResult TooLarge(long max) => Problems.From(UploadErrors.TooLarge(max));
 }

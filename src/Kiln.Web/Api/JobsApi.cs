@@ -16,16 +16,16 @@ public static class JobsApi
         var jobs = api.MapGroup("/jobs").WithTags("Jobs");
         jobs.MapPost("/estimate", Estimate).WithSummary("Validate a job request and return its cost estimate and the balance after it.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        jobs.MapPost("/", Create).WithSummary("Create a job. Holds its estimated cost; answers 402 insufficient_credits and creates nothing when the balance is short. Send Idempotency-Key to make retries safe.")
+        jobs.MapPost("/", Create).LimitPerWorkspace("jobs", o => o.JobsPerMinute).WithSummary("Create a job. Holds its estimated cost; answers 402 insufficient_credits and creates nothing when the balance is short. Send Idempotency-Key to make retries safe.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status402PaymentRequired).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         jobs.MapGet("/", List).WithSummary("List the workspace's jobs, newest first, filtered by status and pipeline.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         jobs.MapGet("/{id:guid}", Get).WithSummary("Get one job.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        jobs.MapPost("/{id:guid}/cancel", Cancel).WithSummary("Cancel a queued or running job; its hold is released.")
+        jobs.MapPost("/{id:guid}/cancel", Cancel).LimitPerWorkspace("jobs", o => o.JobsPerMinute).WithSummary("Cancel a queued or running job; its hold is released.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        jobs.MapPost("/{id:guid}/retry", Retry).WithSummary("Run a failed or canceled job again as a new job (same inputs and options, a new hold).")
+        jobs.MapPost("/{id:guid}/retry", Retry).LimitPerWorkspace("jobs", o => o.JobsPerMinute).WithSummary("Run a failed or canceled job again as a new job (same inputs and options, a new hold).")
             .ProducesProblem(StatusCodes.Status402PaymentRequired).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         jobs.MapGet("/{id:guid}/events", Events).WithSummary("Stream the job's events as Server-Sent Events; resumes after Last-Event-ID.")
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream") // written to the response as it happens, so no typed result

@@ -23,6 +23,7 @@ public static class PaymentWebhooksApi
             hooks.MapPost($"/{provider}", (HttpRequest request, ReceiveWebhookCommand intake, CancellationToken ct) => Receive(provider, request, intake, ct))
                 .WithSummary($"{char.ToUpperInvariant(provider[0])}{provider[1..]} webhook: verified on the raw body, stored once, processed by the worker.")
                 .DisableAntiforgery()
+                .LimitPerIp("webhooks", o => o.WebhooksPerMinute)
                 .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
                 .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         }

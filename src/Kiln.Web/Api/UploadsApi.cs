@@ -23,6 +23,7 @@ public static class UploadsApi
         var g = api.MapGroup("/uploads").WithTags("Uploads");
 
         g.MapPost("/", CreateAsync)
+            .LimitPerWorkspace("uploads", o => o.UploadsPerMinute)
             .WithName("CreateUpload")
             .WithSummary("Start an upload: returns one presigned PUT URL, or one per part for large files.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -39,6 +40,7 @@ public static class UploadsApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         g.MapPost("/from-url", ImportAsync)
+            .LimitPerWorkspace("uploads", o => o.UploadsPerMinute)
             .WithName("ImportUploadFromUrl")
             .WithSummary("Create an upload by fetching a public http(s) link server-side; validated like an uploaded file.")
             .WithDescription("Fetches the link (at most 5 redirects, the upload size limit and Kiln:Uploads:UrlTimeout apply), stores the file and validates it. "

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Kiln.Core.Accounts;
+using Kiln.Core.Accounts.Sessions;
 using Kiln.Core.Data;
 
 namespace Kiln.Web.Infrastructure;
@@ -9,6 +10,8 @@ public static class KilnClaims
     public const string Workspace = "kiln:workspace";
     public const string Admin = "kiln:admin";
     public const string ApiKey = "kiln:apikey";
+    /// <summary>The session (refresh-token family) a bearer access token belongs to.</summary>
+    public const string Session = "kiln:sid";
 }
 
 /// <summary>Who is calling and for which workspace — filled once per request by <see cref="TenantMiddleware"/>.</summary>
@@ -21,6 +24,8 @@ public sealed class CurrentUser
     public WorkspaceRole? Role { get; set; }
     public bool IsAdmin { get; set; }
     public bool IsApiKey { get; set; }
+    /// <summary>The session of a bearer access token (null for cookies and API keys).</summary>
+    public Guid? SessionId { get; set; }
 
     public Guid Workspace => WorkspaceId ?? throw new InvalidOperationException("No workspace on this request.");
 
@@ -38,7 +43,7 @@ public sealed class CurrentUser
 public sealed class TenantMiddleware(RequestDelegate next)
 {
     public async Task InvokeAsync(HttpContext http, CurrentUser current, TenantScope scope, GetMembershipQuery memberships,
-        Microsoft.AspNetCore.Identity.UserManager<KilnUser> users)
+        Microsoft.AspNetCore.Identity.UserManager<KilnUser> users, KilnDbContext db, SessionLiveness sessions, TimeProvider clock)
     {
         var principal = http.User;
         if (principal.Identity?.IsAuthenticated == true)
@@ -53,11 +58,18 @@ public sealed class TenantMiddleware(RequestDelegate next)
             else if (Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var userId))
             {
                 var user = await users.FindByIdAsync(userId.ToString());
-                if (user is not null)
+                Guid? session = Guid.TryParse(principal.FindFirstValue(KilnClaims.Session), out var sid) ? sid : null;
+                if (user is null || !await StillValidAsync(principal, user, session, users, db, sessions, clock, http.RequestAborted))
+                {
+                    // Signed out everywhere, locked, or a revoked session: the credential is dead from this request on.
+                    http.User = new ClaimsPrincipal(new ClaimsIdentity());
+                }
+                else
                 {
                     current.UserId = user.Id;
                     current.Email = user.Email;
                     current.IsAdmin = user.IsAdmin;
+                    current.SessionId = session;
                     var all = user.CurrentWorkspaceId is { } ws ? await memberships.Run(user.Id, ws, http.RequestAborted) : null;
                     all ??= (await memberships.All(user.Id, http.RequestAborted)).FirstOrDefault();
                     if (all is not null)
@@ -70,5 +82,18 @@ public sealed class TenantMiddleware(RequestDelegate next)
         }
         scope.WorkspaceId = current.WorkspaceId;
         await next(http);
+    }
+
+    /// <summary>
+    /// The user row is read on every request anyway, so the security stamp (changed by sign-out everywhere, a password
+    /// change, a lock) and the lock are checked for free; a bearer token's session costs one cached lookup.
+    /// </summary>
+    private static async Task<bool> StillValidAsync(ClaimsPrincipal principal, KilnUser user, Guid? session,
+        Microsoft.AspNetCore.Identity.UserManager<KilnUser> users, KilnDbContext db, SessionLiveness sessions, TimeProvider clock, CancellationToken ct)
+    {
+        if (user.LockoutEnd is { } end && end > clock.GetUtcNow()) return false;
+        var stampClaim = users.Options.ClaimsIdentity.SecurityStampClaimType;
+        if (principal.FindFirstValue(stampClaim) is { } stamp && !string.Equals(stamp, user.SecurityStamp, StringComparison.Ordinal)) return false;
+        return session is not { } id || await sessions.IsLiveAsync(db, id, ct);
     }
 }

@@ -45,7 +45,8 @@ public static class WebRegistrations
                 return IdentityConstants.ApplicationScheme;
             })
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
-            .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(1))
+            .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = (config.GetSection(Core.Accounts.Sessions.AuthOptions.Section)
+                .Get<Core.Accounts.Sessions.AuthOptions>() ?? new()).AccessTokenLifetime)
             .AddCookie(IdentityConstants.ApplicationScheme, o =>
             {
                 o.LoginPath = "/signin";
@@ -66,6 +67,9 @@ public static class WebRegistrations
             .AddPolicy(KilnPolicies.Admin, p => p.RequireClaim(KilnClaims.Admin, "true"));
 
         services.AddScoped<CurrentUser>();
+        services.Configure<RateLimitOptions>(config.GetSection(RateLimitOptions.Section));
+        services.AddScoped<AbuseLimits>();
+        services.AddScoped<BearerTokens>();
         services.AddScoped<Queries.AdminQueries>();
         services.AddKilnWebTelemetry(config);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>

@@ -13,6 +13,22 @@ public abstract class KilnPageModel : PageModel
 
     protected Guid Workspace => Me.Workspace;
 
+    /// <summary>Pages whose forms a viewer may post (leaving a workspace); the use cases still check the role.</summary>
+    protected virtual bool ViewersMayPost => false;
+
+    /// <summary>Viewers read: a form post of theirs changes nothing and says why, the same rule the API applies.</summary>
+    public override async Task OnPageHandlerExecutionAsync(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context,
+        Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutionDelegate next)
+    {
+        if (!ViewersMayPost && HttpMethods.IsPost(Request.Method) && Me.Role == Core.Accounts.WorkspaceRole.Viewer && !Me.IsApiKey)
+        {
+            TempData["Flash"] = WorkspaceRequired.ReadOnly.Message;
+            context.Result = Redirect(Request.Path + Request.QueryString);
+            return;
+        }
+        await next();
+    }
+
     /// <summary>
     /// The product's 404 page with a 404 status. Foreign ids get this too — never 403 — so an id from another
     /// workspace reveals nothing about whether it exists.

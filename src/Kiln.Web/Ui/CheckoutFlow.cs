@@ -1,4 +1,4 @@
-using System.Security.Claims;
+using Kiln.Web.Infrastructure;
 using Kiln.Core.Billing;
 using Microsoft.AspNetCore.Mvc;
 
@@ -13,11 +13,10 @@ public sealed record CheckoutButton(string Kind, string ItemId, string ItemName,
 /// </summary>
 public static class CheckoutFlow
 {
-    public static async Task<(IActionResult? Redirect, string? Error)> StartAsync(CreateCheckoutCommand checkout, ClaimsPrincipal user, Guid workspace,
+    public static async Task<(IActionResult? Redirect, string? Error)> StartAsync(CreateCheckoutCommand checkout, CurrentUser user,
         string kind, string itemId, CancellationToken ct)
     {
-        var email = user.FindFirst(ClaimTypes.Email)?.Value;
-        var result = await checkout.Run(workspace, kind, itemId, email, ct);
+        var result = await checkout.Run(user.Caller, kind, itemId, user.Email, ct);
         return result.Error is { } e ? (null, e.Message) : (new RedirectResult(result.Value!.RedirectUrl.ToString()), null);
     }
 

@@ -66,9 +66,9 @@ public sealed class CallerRoleTests : IDisposable
             {
                 (await createKey.Run(caller, "x", ct)).Error,
                 (await new RevokeApiKeyCommand(db, _clock).Run(caller, key.Id, ct)).Error,
-                (await new ManageMembersCommand(db, _clock).Add(caller, "someone@example.test", WorkspaceRole.Member, ct)).Error,
-                (await new ManageMembersCommand(db, _clock).ChangeRole(caller, _ownerId, WorkspaceRole.Member, ct)).Error,
-                (await new ManageMembersCommand(db, _clock).Remove(caller, _ownerId, ct)).Error,
+                (await new Kiln.Core.Accounts.Invitations.InviteMemberCommand(db, _clock).Run(caller, "someone@example.test", WorkspaceRole.Member, ct)).Error,
+                (await new ManageMembersCommand(db).ChangeRole(caller, _ownerId, WorkspaceRole.Member, ct)).Error,
+                (await new ManageMembersCommand(db).Remove(caller, _ownerId, ct)).Error,
                 (await new CreateWebhookEndpointCommand(db, _clock, webhooks).Run(caller, "https://example.com/x", null, [WebhookEventTypes.JobFailed], ct)).Error,
                 (await new ListWebhookEndpointsQuery(db).Run(caller, ct)).Error,
                 (await new DeleteWebhookEndpointCommand(db).Run(caller, endpoint.Id, ct)).Error,
@@ -87,7 +87,7 @@ public sealed class CallerRoleTests : IDisposable
         (await db.WorkspaceMembers.CountAsync(ct)).ShouldBe(2);
 
         // Anyone may leave; the owner still administers.
-        (await new ManageMembersCommand(db, _clock).Remove(Member, _memberId, ct)).Value.ShouldBeTrue();
+        (await new ManageMembersCommand(db).Remove(Member, _memberId, ct)).Value.ShouldBeTrue();
         (await new ListWebhookEndpointsQuery(db).Run(Owner, ct)).Value!.Count.ShouldBe(1);
     }
 }

@@ -45,7 +45,7 @@ public sealed class RegistrationAndSandboxTests
             db.Workspaces.Add(new Workspace { Id = ws, Name = "Demo", CreatedAt = DateTime.UtcNow });
             await db.SaveChangesAsync(ct);
 
-            var started = await scope.ServiceProvider.GetRequiredService<CreateCheckoutCommand>().Run(ws, "pack", "pack-50", null, ct);
+            var started = await scope.ServiceProvider.GetRequiredService<CreateCheckoutCommand>().Run(Owner(ws), "pack", "pack-50", null, ct);
             started.IsSuccess.ShouldBeTrue(started.Error?.Message);
             started.Value!.RedirectUrl.AbsolutePath.ShouldBe("/billing/sandbox/checkout");
             var session = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(started.Value.RedirectUrl.Query)["session"].ToString();
@@ -57,13 +57,13 @@ public sealed class RegistrationAndSandboxTests
             (await complete.Run(session, ct)).IsSuccess.ShouldBeTrue(); // double submit of the page
             (await scope.ServiceProvider.GetRequiredService<GetBalanceQuery>().Run(ws, ct)).Posted.ShouldBe(50);
 
-            var plan = await scope.ServiceProvider.GetRequiredService<CreateCheckoutCommand>().Run(ws, "plan", "pro", null, ct);
+            var plan = await scope.ServiceProvider.GetRequiredService<CreateCheckoutCommand>().Run(Owner(ws), "plan", "pro", null, ct);
             var planSession = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(plan.Value!.RedirectUrl.Query)["session"].ToString();
             (await complete.Run(planSession, ct)).IsSuccess.ShouldBeTrue();
             var sub = await scope.ServiceProvider.GetRequiredService<GetSubscriptionQuery>().Run(ws, ct);
             (sub.PlanId, sub.Status, sub.AllowanceLeft).ShouldBe(("pro", "active", 500L));
             (await scope.ServiceProvider.GetRequiredService<GetBalanceQuery>().Run(ws, ct)).Posted.ShouldBe(550);
-            (await scope.ServiceProvider.GetRequiredService<CreateCheckoutCommand>().Run(ws, "plan", "creator", null, ct)).Error!.Code.ShouldBe("already_subscribed");
+            (await scope.ServiceProvider.GetRequiredService<CreateCheckoutCommand>().Run(Owner(ws), "plan", "creator", null, ct)).Error!.Code.ShouldBe("already_subscribed");
             (await scope.ServiceProvider.GetRequiredService<ListPaymentsQuery>().Run(ws, 10, ct)).Count.ShouldBe(2);
             (await scope.ServiceProvider.GetRequiredService<GetPlanLimitsQuery>().Run(ws, ct)).MaxConcurrentJobs.ShouldBe(10);
         }
@@ -104,7 +104,7 @@ public sealed class RegistrationAndSandboxTests
         var file = Path.Combine(Path.GetTempPath(), $"kiln-billing-di-{Guid.NewGuid():N}.db");
         await using var sp = Build(file, new() { ["Kiln:Billing:Provider"] = null, ["Kiln:Billing:Sandbox:Secret"] = null });
         await using var scope = sp.CreateAsyncScope();
-        (await scope.ServiceProvider.GetRequiredService<CreateCheckoutCommand>().Run(Guid.NewGuid(), "pack", "pack-10", null, TestContext.Current.CancellationToken))
+        (await scope.ServiceProvider.GetRequiredService<CreateCheckoutCommand>().Run(Owner(Guid.NewGuid()), "pack", "pack-10", null, TestContext.Current.CancellationToken))
             .Error!.Code.ShouldBe("billing_not_configured");
         scope.ServiceProvider.GetServices<IPaymentProvider>().ShouldBeEmpty();
         (await scope.ServiceProvider.GetRequiredService<ReceiveWebhookCommand>().Run("sandbox", [], new Dictionary<string, string>(), TestContext.Current.CancellationToken))
@@ -119,4 +119,7 @@ public sealed class RegistrationAndSandboxTests
         using var allowed = Build(file, new() { ["environment"] = "Production", ["Kiln:Billing:Sandbox:AllowInProduction"] = "true" });
         using var dev = Build(file, new() { ["environment"] = "Development" });
     }
+
+    /// <summary>Billing is for owners and admins (<see cref="BillingAccess"/>): these tests act as the workspace's owner.</summary>
+    private static Caller Owner(Guid workspace) => new(Guid.NewGuid(), workspace, WorkspaceRole.Owner);
 }

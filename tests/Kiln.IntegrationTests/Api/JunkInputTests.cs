@@ -42,7 +42,7 @@ public sealed class JunkInputTests(PostgresServer pg)
             (HttpMethod.Post, "/api/uploads/from-url", """{"url":"http://169.254.169.254/latest/meta-data/"}"""),
             (HttpMethod.Post, "/api/api-keys", """{"name":""}"""),
             (HttpMethod.Put, "/api/workspace", """{"name":""}"""),
-            (HttpMethod.Post, "/api/workspace/members", """{"email":null}"""),
+            (HttpMethod.Post, "/api/workspace/invitations", """{"email":null}"""),
             (HttpMethod.Post, "/api/billing/checkout", """{"kind":"car","itemId":"x"}"""),
             (HttpMethod.Post, "/api/auth/login", """{"email":"x","password":"y"}"""),
             (HttpMethod.Post, "/api/auth/refresh", """{"refreshToken":"garbage"}"""),

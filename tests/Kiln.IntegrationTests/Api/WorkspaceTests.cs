@@ -13,10 +13,10 @@ public sealed class WorkspaceTests(PostgresServer pg)
         var owner = await host.SignUpAsync();
         var colleague = await host.SignUpAsync();
 
-        await (await owner.Client.PostAsJsonAsync("/api/workspace/members", new { email = "nobody@example.test" })).Problem(HttpStatusCode.BadRequest, "user_not_found");
-        await (await owner.Client.PostAsJsonAsync("/api/workspace/members", new { email = colleague.Email, role = "boss" })).Problem(HttpStatusCode.BadRequest, "invalid_role");
-        await (await owner.Client.PostAsJsonAsync("/api/workspace/members", new { email = colleague.Email })).Json(HttpStatusCode.Created);
-        await (await owner.Client.PostAsJsonAsync("/api/workspace/members", new { email = colleague.Email })).Problem(HttpStatusCode.Conflict, "already_member");
+        await (await owner.Client.PostAsJsonAsync("/api/workspace/invitations", new { email = colleague.Email, role = "boss" })).Problem(HttpStatusCode.BadRequest, "invalid_role");
+        await KilnTestHost.JoinAsync(owner, colleague);
+        // Accepting acts in the new workspace at once; go back to the personal one to see switching work.
+        await (await colleague.Client.PostAsync($"/api/workspaces/{colleague.WorkspaceId}/switch", null)).Json(HttpStatusCode.OK);
 
         // The colleague switches into the owner's workspace and sees its jobs and balance.
         var job = (await (await owner.Client.CreateJob("noop")).Json(HttpStatusCode.Created)).Id();

@@ -104,7 +104,7 @@ public sealed class SubscriptionCancelTests(PostgresServer pg)
 
         // A member of the workspace may not cancel; a workspace without a subscription has nothing to cancel.
         await (await colleague.Client.PostAsync("/api/billing/subscription/cancel", null)).Problem(HttpStatusCode.Conflict, "no_subscription");
-        await (await owner.Client.PostAsJsonAsync("/api/workspace/members", new { email = colleague.Email })).Json(HttpStatusCode.Created);
+        await KilnTestHost.JoinAsync(owner, colleague);
         await (await colleague.Client.PostAsync($"/api/workspaces/{owner.WorkspaceId}/switch", null)).Json(HttpStatusCode.OK);
         await (await colleague.Client.PostAsync("/api/billing/subscription/cancel", null)).Problem(HttpStatusCode.Forbidden, "forbidden");
         mollie.Requests.ShouldNotContain(r => r.Method == "DELETE");

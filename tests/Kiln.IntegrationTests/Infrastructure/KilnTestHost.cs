@@ -47,14 +47,24 @@ public sealed class KilnTestHost : WebApplicationFactory<Program>
             ["Kiln:Jobs:BackoffBaseSeconds"] = "0.2",
             ["Kiln:Accounts:DefaultMaxConcurrentJobs"] = "10",
             ["Kiln:RateLimit:PermitsPerMinute"] = "100000",
+            ["Kiln:RateLimit:AuthPerMinute"] = "100000",
+            ["Kiln:RateLimit:SignUpsPerIpPerHour"] = "100000",
+            ["Kiln:RateLimit:UploadsPerMinute"] = "100000",
+            ["Kiln:RateLimit:JobsPerMinute"] = "100000",
+            ["Kiln:RateLimit:BlobsPerMinute"] = "100000",
+            ["Kiln:RateLimit:WebhooksPerMinute"] = "100000",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         if (overrides is not null) foreach (var (k, v) in overrides) _settings[k] = v;
     }
 
-    public static async Task<KilnTestHost> StartAsync(string provider, PostgresServer pg, bool worker = true, IDictionary<string, string?>? overrides = null)
+    /// <summary>Services the test replaces (a fake clock); null for none.</summary>
+    private Action<IServiceCollection>? _services;
+
+    public static async Task<KilnTestHost> StartAsync(string provider, PostgresServer pg, bool worker = true, IDictionary<string, string?>? overrides = null,
+        Action<IServiceCollection>? services = null)
     {
-        var host = new KilnTestHost(await Providers.NewDatabase(provider, pg), worker, overrides);
+        var host = new KilnTestHost(await Providers.NewDatabase(provider, pg), worker, overrides) { _services = services };
         _ = host.Server; // boots the host, runs migrations
         return host;
     }
@@ -64,6 +74,15 @@ public sealed class KilnTestHost : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.ConfigureLogging(l => l.AddProvider(Errors));
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
+        if (_services is { } configure) builder.ConfigureServices(configure);
+    }
+
+    /// <summary>Brings <paramref name="member"/> into <paramref name="owner"/>'s workspace the only way there is: invite, then accept.</summary>
+    public static async Task JoinAsync(TestUser owner, TestUser member, string role = "member")
+    {
+        var invitation = await (await owner.Client.PostAsJsonAsync("/api/workspace/invitations", new { email = member.Email, role })).Json(System.Net.HttpStatusCode.Created);
+        var token = invitation.GetProperty("link").GetString()!.Split("/invitations/")[1];
+        await (await member.Client.PostAsync($"/api/invitations/{token}/accept", null)).Json(System.Net.HttpStatusCode.OK);
     }
 
     /// <summary>Every test user's password.</summary>

@@ -218,7 +218,7 @@ public sealed class OutboundWebhookTests(PostgresServer pg)
 
         // Members (and API keys, which act as members) do not manage webhooks.
         var colleague = await host.SignUpAsync();
-        await (await c.PostAsJsonAsync("/api/workspace/members", new { email = colleague.Email })).Json(HttpStatusCode.Created);
+        await KilnTestHost.JoinAsync(owner, colleague);
         await (await colleague.Client.PostAsync($"/api/workspaces/{owner.WorkspaceId}/switch", null)).Json(HttpStatusCode.OK);
         await (await colleague.Client.GetAsync("/api/webhooks")).Problem(HttpStatusCode.Forbidden, "forbidden");
         await (await colleague.Client.DeleteAsync($"/api/webhooks/{created.Id()}")).Problem(HttpStatusCode.Forbidden, "forbidden");

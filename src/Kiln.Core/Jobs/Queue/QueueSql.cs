@@ -45,6 +45,7 @@ internal static class QueueSql
         ("error_code", (j, r, i) => j.ErrorCode = r.IsDBNull(i) ? null : r.GetString(i)),
         ("error_message", (j, r, i) => j.ErrorMessage = r.IsDBNull(i) ? null : r.GetString(i)),
         ("idempotency_key", (j, r, i) => j.IdempotencyKey = r.IsDBNull(i) ? null : r.GetString(i)),
+        ("request_hash", (j, r, i) => j.RequestHash = r.IsDBNull(i) ? null : r.GetString(i)),
         ("created_at", (j, r, i) => j.CreatedAt = r.GetDateTime(i)),
         ("started_at", (j, r, i) => j.StartedAt = r.IsDBNull(i) ? null : r.GetDateTime(i)),
         ("finished_at", (j, r, i) => j.FinishedAt = r.IsDBNull(i) ? null : r.GetDateTime(i)),
@@ -80,9 +81,9 @@ internal static class QueueSql
         WITH {LedgerSql.ReserveHold}, j AS (
             INSERT INTO jobs (id, workspace_id, created_by_user_id, pipeline_id, options_json, inputs_json, status, priority, attempt,
                 max_attempts, run_after, timeout_seconds, cancel_requested, progress_percent, progress_step, cost_estimate,
-                idempotency_key, created_at)
+                idempotency_key, request_hash, created_at)
             SELECT @id, @ws, @user, @pipeline, @options, @inputs, {Queued}, @priority, 0, @max_attempts, @now, @timeout, false, 0, 'queued',
-                @amount, @key, @now
+                @amount, @key, @request_hash, @now
             FROM acct
             RETURNING id
         ), {LedgerSql.RecordHold}, ev AS (

@@ -150,9 +150,16 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
                 ?? throw new PipelineException("input_missing", "An input file of this job no longer exists.");
             var safeName = string.Concat(upload.FileName.Select(c => char.IsLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_'));
             var path = Path.Combine(dir, $"{inputs.Count}-{safeName}");
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             await using (var source = await blobs.OpenReadAsync(upload.BlobKey, ct))
             await using (var file = File.Create(path))
-                await source.CopyToAsync(file, ct);
+                await Storage.LocalDiskBlobStore.CopyLimitedAsync(source, file, long.MaxValue, ct, chunk => sha.AppendData(chunk.Span));
+            // The object must be the one validated at completion (an S3 presigned PUT stays valid after it).
+            if (upload.Sha256 is { } expected && !string.Equals(Convert.ToHexStringLower(sha.GetHashAndReset()), expected, StringComparison.Ordinal))
+            {
+                var changed = Uploads.UploadErrors.InputChanged(upload.FileName);
+                throw new PipelineException(changed.Code, changed.Message);
+            }
             var slot = input.Slot ?? defaultSlot;
             inputs.Add(new PipelineInput(slot, path, InputFacts.From(slot, upload.Kind ?? "", upload.FileName, upload.Size ?? 0, upload.MetadataJson)));
         }

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Kiln.Web.Pages.Account;
 
-public sealed class SignInModel(SignInManager<KilnUser> signIn) : PageModel
+public sealed class SignInModel(SignInManager<KilnUser> signIn, Kiln.Web.Infrastructure.AbuseLimits limits) : PageModel
 {
     [BindProperty, Required(ErrorMessage = "Enter your email address.")] public string Email { get; set; } = "";
     [BindProperty, Required(ErrorMessage = "Enter your password.")] public string Password { get; set; } = "";
@@ -15,17 +15,24 @@ public sealed class SignInModel(SignInManager<KilnUser> signIn) : PageModel
 
     public void OnGet() { }
 
-    public async Task<IActionResult> OnPostAsync()
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         if (!ModelState.IsValid) return Page();
-        var result = await signIn.PasswordSignInAsync(Email.Trim(), Password, RememberMe, lockoutOnFailure: true);
+        // The same limits as the API: per IP, per (account, IP) for wrong passwords, and a slowdown that never locks.
+        if (await limits.BeforeSignInAsync(HttpContext, Email, ct) is not null)
+        {
+            ModelState.AddModelError("", "Too many attempts from here; wait a few minutes and try again.");
+            return Page();
+        }
+        var result = await signIn.PasswordSignInAsync(Email.Trim(), Password, RememberMe, lockoutOnFailure: false);
         if (result.IsLockedOut)
         {
-            ModelState.AddModelError("", "Too many failed attempts; try again in a few minutes.");
+            ModelState.AddModelError("", "This account is locked by the operators of this installation.");
             return Page();
         }
         if (!result.Succeeded)
         {
+            await limits.SignInFailedAsync(HttpContext, Email, ct);
             ModelState.AddModelError("", "The email or password is wrong.");
             return Page();
         }

@@ -25,7 +25,7 @@ public sealed class SettingsModel(GetSubscriptionQuery subscription, ListPayment
 
     public async Task<IActionResult> OnPostPortalAsync(CancellationToken ct)
     {
-        var r = await portal.Run(Workspace, ct);
+        var r = await portal.Run(Me.Caller, ct);
         if (r.Error is { } e) return await ShowError(e.Message, ct);
         return Redirect(r.Value!.ToString());
     }

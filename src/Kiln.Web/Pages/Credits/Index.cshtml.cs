@@ -29,7 +29,7 @@ public sealed class IndexModel(GetBalanceQuery balance, ListLedgerEntriesQuery l
     /// <summary>Starts a provider checkout for a pack or plan and sends the browser there; credits arrive by webhook.</summary>
     public async Task<IActionResult> OnPostCheckoutAsync(string kind, string itemId, CancellationToken ct)
     {
-        var (redirect, error) = await CheckoutFlow.StartAsync(checkout, User, Workspace, kind, itemId, ct);
+        var (redirect, error) = await CheckoutFlow.StartAsync(checkout, Me, kind, itemId, ct);
         if (redirect is not null) return redirect;
         CheckoutError = error;
         await OnGetAsync(ct);

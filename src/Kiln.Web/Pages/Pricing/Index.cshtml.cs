@@ -32,7 +32,7 @@ public sealed class IndexModel(BillingCatalog catalog, PipelineCatalog pipelines
     {
         // The buttons are only rendered for signed-in users; a stale form from a signed-out tab lands on sign-in.
         if (!SignedIn) return Redirect("/signin?ReturnUrl=%2Fpricing");
-        var (redirect, error) = await CheckoutFlow.StartAsync(checkout, User, Workspace, kind, itemId, ct);
+        var (redirect, error) = await CheckoutFlow.StartAsync(checkout, Me, kind, itemId, ct);
         if (redirect is not null) return redirect;
         CheckoutError = error;
         await OnGetAsync(ct);

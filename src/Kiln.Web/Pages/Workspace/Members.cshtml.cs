@@ -1,12 +1,14 @@
 using Kiln.Core.Common;
 using System.ComponentModel.DataAnnotations;
 using Kiln.Core.Accounts;
+using Kiln.Core.Accounts.Invitations;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Kiln.Web.Pages.Workspace;
 
-/// <summary>The workspace's members and their roles: add one by email, remove one, or leave.</summary>
-public sealed class MembersModel(ListMembersQuery listMembers, ManageMembersCommand members) : WorkspacePageModel
+/// <summary>The workspace's members and their roles: invite one by email, withdraw an invitation, remove one, or leave.</summary>
+public sealed class MembersModel(ListMembersQuery listMembers, ManageMembersCommand members, InviteMemberCommand invite,
+    ListInvitationsQuery listInvitations, RevokeInvitationCommand revokeInvitation) : WorkspacePageModel
 {
     private const string Self = "/workspace/members";
 
@@ -15,13 +17,36 @@ public sealed class MembersModel(ListMembersQuery listMembers, ManageMembersComm
     [BindProperty, MaxLength(256)] public string? MemberEmail { get; set; }
     [BindProperty] public WorkspaceRole MemberRole { get; set; } = WorkspaceRole.Member;
 
-    public async Task OnGetAsync(CancellationToken ct) => Members = await listMembers.Run(Workspace, ct);
+    public IReadOnlyList<WorkspaceInvitation> Invitations { get; private set; } = [];
 
-    public async Task<IActionResult> OnPostAddMemberAsync(CancellationToken ct)
+    // A viewer may leave; inviting and removing others are refused by the use cases (admins only).
+    protected override bool ViewersMayPost => true;
+
+    public async Task OnGetAsync(CancellationToken ct)
     {
-        var r = await members.Add(Me.Caller, MemberEmail ?? "", MemberRole, ct);
+        Members = await listMembers.Run(Workspace, ct);
+        if (CanManage) Invitations = await listInvitations.Run(Workspace, ct);
+    }
+
+    public async Task<IActionResult> OnPostInviteAsync(CancellationToken ct)
+    {
+        var r = await invite.Run(Me.Caller, MemberEmail ?? "", MemberRole, ct);
         if (Refused(r.Error, Self) is { } refused) return refused;
-        TempData["Flash"] = r.Error is { } e ? e.Message : $"{r.Value!.Email} is now a {r.Value.Role.WireName()} of this workspace.";
+        if (r.Error is { } e) TempData["Flash"] = e.Message;
+        else
+        {
+            // Until Kiln sends email, the inviter passes the link on; it is shown this once (only its hash is stored).
+            TempData["Flash"] = $"Invitation for {r.Value!.Invitation.Email} created. Send them this link (valid 7 days, shown once): "
+                + $"{Request.Scheme}://{Request.Host}/invitations/{r.Value.Token}";
+        }
+        return Redirect(Self);
+    }
+
+    public async Task<IActionResult> OnPostRevokeInvitationAsync(Guid invitationId, CancellationToken ct)
+    {
+        var r = await revokeInvitation.Run(Me.Caller, invitationId, ct);
+        if (Refused(r.Error, Self) is { } refused) return refused;
+        TempData["Flash"] = r.Error is { } e ? e.Message : "Invitation withdrawn; its link no longer works.";
         return Redirect(Self);
     }
 

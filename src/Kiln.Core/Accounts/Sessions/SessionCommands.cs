@@ -1,0 +1,130 @@
+using Kiln.Core.Common;
+using Kiln.Core.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Kiln.Core.Accounts.Sessions;
+
+/// <summary>A new refresh token for a session: the secret goes to the client once, the database keeps its hash.</summary>
+public sealed record IssuedRefreshToken(Guid UserId, Guid SessionId, string Token, DateTime ExpiresAt);
+
+public static class RefreshTokenFormat
+{
+    public const string Prefix = "krt_";
+
+    public static string New() => Prefix + Ids.Token(32);
+
+    public static string Hash(string token) => ApiKeyFormat.Hash(token);
+}
+
+public static class SessionErrors
+{
+    public static readonly Error Invalid = Error.Unauthenticated("invalid_refresh_token", "The refresh token is invalid, expired or signed out; sign in again.");
+    public static readonly Error Reused = Error.Unauthenticated("refresh_token_reused",
+        "This refresh token was already used. As a precaution this session is now signed out on every device that shared it; sign in again.");
+}
+
+/// <summary>Starts a session (a refresh-token family) at sign-in.</summary>
+public sealed class StartSessionCommand(KilnDbContext db, IOptions<AuthOptions> options, TimeProvider clock)
+{
+    public async Task<IssuedRefreshToken> Run(Guid userId, string? userAgent, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var session = new UserSession
+        {
+            Id = Ids.New(), UserId = userId, CreatedAt = now, LastUsedAt = now,
+            UserAgent = userAgent is { Length: > 300 } ? userAgent[..300] : userAgent,
+        };
+        db.Add(session);
+        var token = RefreshTokenFormat.New();
+        var expires = now.Add(options.Value.RefreshTokenLifetime);
+        db.Add(new RefreshToken { Hash = RefreshTokenFormat.Hash(token), SessionId = session.Id, UserId = userId, CreatedAt = now, ExpiresAt = expires });
+        await db.SaveChangesAsync(ct);
+        return new IssuedRefreshToken(userId, session.Id, token, expires);
+    }
+}
+
+/// <summary>
+/// Exchanges a refresh token for its successor (rotation). The token is spent with a conditional UPDATE, so of two
+/// concurrent uses exactly one wins; presenting a spent token again means it was copied — the whole session (family) is
+/// revoked and the caller gets <c>refresh_token_reused</c>.
+/// </summary>
+public sealed class RefreshSessionCommand(KilnDbContext db, IOptions<AuthOptions> options, TimeProvider clock, SessionRevocations revocations)
+{
+    public async Task<Result<IssuedRefreshToken>> Run(string? presented, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(presented) || presented.Length > 200 || !presented.StartsWith(RefreshTokenFormat.Prefix, StringComparison.Ordinal))
+            return SessionErrors.Invalid;
+        var hash = RefreshTokenFormat.Hash(presented);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var token = await db.Set<RefreshToken>().AsNoTracking().FirstOrDefaultAsync(t => t.Hash == hash, ct);
+        if (token is null) return SessionErrors.Invalid;
+        var session = await db.Set<UserSession>().AsNoTracking().FirstOrDefaultAsync(s => s.Id == token.SessionId, ct);
+        if (session is null || session.RevokedAt is not null || token.ExpiresAt <= now) return SessionErrors.Invalid;
+
+        var spent = await db.Set<RefreshToken>().Where(t => t.Hash == hash && t.UsedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.UsedAt, now), ct);
+        if (spent == 0)
+        {
+            await revocations.RevokeSessionAsync(token.UserId, token.SessionId, "reuse", ct);
+            return SessionErrors.Reused;
+        }
+        if (await db.Users.AsNoTracking().Where(u => u.Id == token.UserId).Select(u => new { u.LockoutEnd }).FirstOrDefaultAsync(ct) is not { } user
+            || user.LockoutEnd > clock.GetUtcNow())
+            return SessionErrors.Invalid;
+
+        var next = RefreshTokenFormat.New();
+        var expires = now.Add(options.Value.RefreshTokenLifetime);
+        db.Add(new RefreshToken { Hash = RefreshTokenFormat.Hash(next), SessionId = session.Id, UserId = token.UserId, CreatedAt = now, ExpiresAt = expires });
+        await db.Set<UserSession>().Where(s => s.Id == session.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.LastUsedAt, now), ct);
+        await db.SaveChangesAsync(ct);
+        return new IssuedRefreshToken(token.UserId, session.Id, next, expires);
+    }
+}
+
+/// <summary>
+/// Ends sessions. One session (sign-out, reuse), or all of a user's (sign out everywhere, password change, lock): then
+/// the security stamp changes too, so cookies and every access token issued before stop at their next request.
+/// </summary>
+public sealed class SessionRevocations(KilnDbContext db, UserManager<KilnUser> users, SessionLiveness liveness, TimeProvider clock)
+{
+    public async Task RevokeSessionAsync(Guid userId, Guid sessionId, string reason, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.Set<UserSession>().Where(s => s.Id == sessionId && s.UserId == userId && s.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now).SetProperty(x => x.RevokeReason, reason), ct);
+        liveness.Forget(sessionId);
+    }
+
+    public async Task RevokeAllAsync(Guid userId, string reason, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.Set<UserSession>().Where(s => s.UserId == userId && s.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now).SetProperty(x => x.RevokeReason, reason), ct);
+        if (await users.FindByIdAsync(userId.ToString()) is { } user) await users.UpdateSecurityStampAsync(user);
+    }
+}
+
+/// <summary>
+/// Is the session an access token names still live? Asked on every bearer request, so the answer is cached for
+/// <see cref="AuthOptions.RevocationCacheSeconds"/>: a sign-out in another web process takes effect within that.
+/// </summary>
+public sealed class SessionLiveness(IOptions<AuthOptions> options, TimeProvider clock)
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (bool Live, DateTimeOffset Until)> _cache = new();
+
+    public async Task<bool> IsLiveAsync(KilnDbContext db, Guid sessionId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        if (_cache.TryGetValue(sessionId, out var hit) && hit.Until > now) return hit.Live;
+        var live = await db.Set<UserSession>().AsNoTracking().AnyAsync(s => s.Id == sessionId && s.RevokedAt == null, ct);
+        if (_cache.Count > 50_000) _cache.Clear();
+        // A revoked session never comes back: remember that for good; a live one only briefly.
+        _cache[sessionId] = (live, live ? now.AddSeconds(options.Value.RevocationCacheSeconds) : DateTimeOffset.MaxValue);
+        return live;
+    }
+
+    /// <summary>This process revoked it: forget the cached answer at once.</summary>
+    public void Forget(Guid sessionId) => _cache.TryRemove(sessionId, out _);
+}
