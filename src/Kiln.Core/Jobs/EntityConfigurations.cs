@@ -14,6 +14,7 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         b.Property(x => x.ErrorMessage).HasMaxLength(2000);
         b.Property(x => x.IdempotencyKey).HasMaxLength(200);
         b.Property(x => x.WorkerId).HasMaxLength(200);
+        b.Property(x => x.TraceParent).HasMaxLength(64);
         b.Ignore(x => x.IsFinished);
         b.HasIndex(x => new { x.WorkspaceId, x.IdempotencyKey }).IsUnique();
         b.HasIndex(x => new { x.Status, x.RunAfter });

@@ -7,7 +7,8 @@ namespace Kiln.Core.Data.Migrations;
 /// <summary>
 /// The ASP.NET Core Data Protection key ring in the database, so every web process (and every restart) protects and
 /// unprotects cookies, bearer and refresh tokens and antiforgery tokens with the same keys. Also a small partial index
-/// the <c>kiln_jobs</c> gauge counts from (queued and running jobs by pipeline), so a scrape never scans finished jobs.
+/// the <c>kiln_jobs</c> gauge counts from (queued and running jobs by pipeline), so a scrape never scans finished jobs,
+/// and the W3C <c>traceparent</c> of the request that created each job.
 /// </summary>
 [DbContext(typeof(KilnDbContext))]
 [Migration("20261206020000_DataProtectionKeys")]
@@ -28,10 +29,12 @@ public sealed class DataProtectionKeys : Migration
             constraints: table => table.PrimaryKey("pk_data_protection_keys", x => x.id));
 
         migrationBuilder.CreateIndex(name: "ix_jobs_active_pipeline", table: "jobs", columns: ["status", "pipeline_id"], filter: "status < 2");
+        migrationBuilder.AddColumn<string>(name: "trace_parent", table: "jobs", maxLength: 64, nullable: true);
     }
 
     protected override void Down(MigrationBuilder migrationBuilder)
     {
+        migrationBuilder.DropColumn(name: "trace_parent", table: "jobs");
         migrationBuilder.DropIndex(name: "ix_jobs_active_pipeline", table: "jobs");
         migrationBuilder.DropTable(name: "data_protection_keys");
     }
