@@ -1,5 +1,8 @@
 using Kiln.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Kiln.Core.Common;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
 namespace Kiln.Worker;
@@ -22,24 +25,42 @@ public static class WorkerRegistrations
     public static IServiceCollection AddKilnWorkerTelemetry(this IServiceCollection services, IConfiguration config)
     {
         var options = TelemetryOptions.From(config);
-        services.AddKilnTelemetry(config, "kiln-worker", metrics: m =>
-        {
-            if (string.IsNullOrWhiteSpace(options.WorkerMetricsUrl) || !options.TryParseWorkerMetricsUrl(out var host, out var port, out var path)) return;
-            var everyInterface = host is "+" or "*";
-            m.AddPrometheusHttpListener(o =>
-            {
-                o.Host = everyInterface ? "localhost" : host;
-                o.Port = port;
-                o.ScrapeEndpointPath = path;
-                // The exporter's options take a host name only; HttpListener's wildcard host goes in as a prefix.
-                if (everyInterface) o.ConfigureHttpListener = (_, listener) =>
-                {
-                    var prefixes = listener.Prefixes.Select(p => new Uri(p)).Select(u => $"http://+:{u.Port}{u.AbsolutePath}").Distinct().ToList();
-                    listener.Prefixes.Clear();
-                    foreach (var prefix in prefixes) listener.Prefixes.Add(prefix);
-                };
-            });
-        });
+        var serve = !string.IsNullOrWhiteSpace(options.WorkerMetricsUrl) && options.TryParseWorkerMetricsUrl(out _, out _, out _);
+        services.AddKilnTelemetry(config, "kiln-worker", metrics: m => { if (serve) m.AddPrometheusExporter(); });
+        if (serve) services.AddHostedService<WorkerMetricsServer>();
         return services;
+    }
+}
+
+/// <summary>
+/// A small Kestrel server on the worker's metrics address that serves only the scrape path, behind the same
+/// <see cref="MetricsAccess"/> rule as the web host's <c>/metrics</c> (loopback by default, or the token).
+/// </summary>
+internal sealed class WorkerMetricsServer(MeterProvider meters, IOptions<TelemetryOptions> options) : IHostedService, IAsyncDisposable
+{
+    private WebApplication? _app;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Value.TryParseWorkerMetricsUrl(out var host, out var port, out var path)) return; // validated at start-up
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(options);
+        // "+" and "*" mean every interface, as in ASP.NET Core URLs.
+        builder.WebHost.UseUrls($"http://{host}:{port}");
+        var app = builder.Build();
+        app.MapPrometheusScrapingEndpoint(path, meters, b => b.UseMiddleware<MetricsAccess>(), optionsName: null);
+        await app.StartAsync(cancellationToken);
+        _app = app;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is not null) await _app.StopAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null) await _app.DisposeAsync();
     }
 }

@@ -28,6 +28,8 @@ public enum ErrorKind
     TooManyRequests,
     /// <summary>A service Kiln depends on (a payment provider) failed (502).</summary>
     UpstreamFailed,
+    /// <summary>Kiln's own database is briefly unreachable (a restart, a failover); the same request will work soon (503).</summary>
+    Unavailable,
 }
 
 /// <summary>
@@ -49,6 +51,9 @@ public sealed record Error(string Code, string Message, ErrorKind Kind = ErrorKi
     public static Error Unprocessable(string code, string message) => new(code, message, ErrorKind.Unprocessable);
     public static Error TooManyRequests(string code, string message) => new(code, message, ErrorKind.TooManyRequests);
     public static Error UpstreamFailed(string code, string message) => new(code, message, ErrorKind.UpstreamFailed);
+    /// <summary>What every caller is told while the database is unreachable (the web host answers 503 with Retry-After).</summary>
+    public static Error DatabaseUnavailable { get; } =
+        new("database_unavailable", "The database is briefly unavailable: nothing was lost, try again in a moment.", ErrorKind.Unavailable);
     public static Error InsufficientCredits(long needed, long available) =>
         new("insufficient_credits", $"This job needs {needed} credits but only {available} are available.", ErrorKind.PaymentRequired)
         {

@@ -33,7 +33,8 @@ public static class KilnTelemetry
             .ConfigureResource(r => r.AddService(options.ServiceName ?? defaultServiceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
             .WithMetrics(m =>
             {
-                m.AddMeter(KilnMetrics.MeterName).AddHttpClientInstrumentation().AddRuntimeInstrumentation();
+                // "Npgsql": connection pool and command metrics (db_client_*), from Npgsql's own meter.
+                m.AddMeter(KilnMetrics.MeterName, "Npgsql").AddHttpClientInstrumentation().AddRuntimeInstrumentation();
                 // A meter made by another container's IMeterFactory (another host in this process, as in the tests:
                 // its ASP.NET Core meters, its database gauges) belongs to that host's provider, not to this one.
                 ((IDeferredMeterProviderBuilder)m).Configure((sp, b) =>
@@ -47,7 +48,9 @@ public static class KilnTelemetry
         {
             builder.WithTracing(t =>
             {
-                t.AddSource(KilnMetrics.ActivitySourceName).AddHttpClientInstrumentation();
+                // Npgsql emits its own spans (one per command) from the "Npgsql" source: what Npgsql.OpenTelemetry's
+                // AddNpgsql() registers, without a package pinned to another Npgsql version.
+                t.AddSource(KilnMetrics.ActivitySourceName, "Npgsql").AddHttpClientInstrumentation();
                 tracing?.Invoke(t);
             });
             builder.UseOtlpExporter(options.OtlpProtocol == "http/protobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc, new Uri(options.OtlpEndpoint!));

@@ -20,22 +20,20 @@ public sealed class TelemetryOptions
     public string? ServiceName { get; set; }
 
     /// <summary>
-    /// Where a worker process serves Prometheus text (e.g. <c>http://127.0.0.1:9464</c>; path <c>/metrics</c> unless
-    /// the address names one). Off when empty. The port has no access control of its own: bind it to a private address.
+    /// Where a worker process serves Prometheus text (e.g. <c>http://127.0.0.1:9464</c>, or <c>http://+:9464</c> for every
+    /// interface; path <c>/metrics</c> unless the address names one). Off when empty. The same access rule as the web
+    /// host's <c>/metrics</c> applies (<see cref="MetricsToken"/>, <see cref="MetricsAllowedNetworks"/>).
     /// </summary>
     public string? WorkerMetricsUrl { get; set; }
 
-    /// <summary>When set, the web host's <c>/metrics</c> answers a request carrying <c>Authorization: Bearer</c> with this token.</summary>
+    /// <summary>When set, <c>/metrics</c> (web and worker) answers any caller sending <c>Authorization: Bearer</c> with this token.</summary>
     public string? MetricsToken { get; set; }
     /// <summary>
-    /// Comma-separated addresses or CIDR networks (<c>127.0.0.1/8, ::1, 10.0.0.0/8</c>) whose requests to <c>/metrics</c>
-    /// are answered without a token. With neither this nor <see cref="MetricsToken"/> set, <c>/metrics</c> is open to
-    /// every caller, as before.
+    /// Comma-separated addresses or CIDR networks (<c>127.0.0.0/8, ::1, 10.0.0.0/8</c>) whose requests to <c>/metrics</c>
+    /// are answered without a token. Default: loopback only. <c>0.0.0.0/0, ::/0</c> opens it to everyone; an empty value
+    /// leaves the token as the only way in. Behind a configured proxy the address is the client's as the proxy reports it (<c>Kiln:Http</c>).
     /// </summary>
-    public string? MetricsAllowedNetworks { get; set; }
-
-    /// <summary>Whether <c>/metrics</c> checks callers at all.</summary>
-    public bool MetricsRestricted => !string.IsNullOrEmpty(MetricsToken) || !string.IsNullOrWhiteSpace(MetricsAllowedNetworks);
+    public string? MetricsAllowedNetworks { get; set; } = "127.0.0.0/8, ::1";
 
     /// <summary>Parses <see cref="MetricsAllowedNetworks"/>; a bare address is a network of that one address.</summary>
     public bool TryParseAllowedNetworks(out IReadOnlyList<IPNetwork> networks)

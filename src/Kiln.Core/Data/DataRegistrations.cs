@@ -16,6 +16,7 @@ public static class DataRegistrations
         services.AddScoped<ITenantScope>(sp => sp.GetRequiredService<TenantScope>());
         services.AddDbContext<KilnDbContext>((sp, o) => Configure(o, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
         services.AddSingleton(TimeProvider.System);
+        services.AddKilnDataProtection();
         return services;
     }
 

@@ -3,6 +3,7 @@ using Kiln.Core.Credits;
 using Kiln.Core.Jobs;
 using Kiln.Core.Uploads;
 using Kiln.Core.Webhooks;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +15,7 @@ namespace Kiln.Core.Data;
 /// classes in its folder; this class only applies them and adds the tenant filter.
 /// </summary>
 public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope? tenant = null)
-    : IdentityDbContext<KilnUser, IdentityRole<Guid>, Guid>(options)
+    : IdentityDbContext<KilnUser, IdentityRole<Guid>, Guid>(options), IDataProtectionKeyContext
 {
     // Read by the query filters at query time: a scoped context only ever sees its workspace's rows.
     private Guid? TenantId => tenant?.WorkspaceId;
@@ -35,6 +36,8 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
     public DbSet<Accounts.Sessions.RefreshToken> RefreshTokens => Set<Accounts.Sessions.RefreshToken>();
     public DbSet<RateLimits.RateLimitCounter> RateLimitCounters => Set<RateLimits.RateLimitCounter>();
     public DbSet<Accounts.Invitations.WorkspaceInvitation> WorkspaceInvitations => Set<Accounts.Invitations.WorkspaceInvitation>();
+    /// <summary>The shared Data Protection key ring (see <see cref="KilnDataProtection"/>).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 

@@ -38,6 +38,7 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
             Priority = Math.Clamp(request.Priority, -10, 10), MaxAttempts = options.Value.MaxAttempts, RunAfter = now,
             TimeoutSeconds = catalog.TimeoutSeconds(pipeline), CostEstimate = plan.EstimatedCost,
             IdempotencyKey = idempotencyKey, RequestHash = requestHash, CreatedAt = now, ProgressStep = "queued",
+            TraceParent = System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } current ? current.Id : null,
         };
 
         if (db.IsPostgres && options.Value.BatchedLedgerSql)
@@ -134,6 +135,7 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
             p.Add(new NpgsqlParameter<long>("amount", job.CostEstimate));
             p.Add(new NpgsqlParameter("key", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)job.IdempotencyKey ?? DBNull.Value });
             p.Add(new NpgsqlParameter("request_hash", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)job.RequestHash ?? DBNull.Value });
+            p.Add(new NpgsqlParameter("trace", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)job.TraceParent ?? DBNull.Value });
             p.Add(new NpgsqlParameter<string>("hold_key", CreditsLedger.JobKey(job.Id, LedgerEntryKind.Hold)));
             p.Add(new NpgsqlParameter<DateTime>("now", job.CreatedAt));
             p.Add(new NpgsqlParameter<string>("queued_json", QueuedEventJson));

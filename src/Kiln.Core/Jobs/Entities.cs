@@ -36,6 +36,11 @@ public sealed class Job
     public DateTime CreatedAt { get; set; }
     public DateTime? StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the request that created the job, so the worker's attempt continues the same trace
+    /// (HTTP request → enqueue → attempt → steps), on whichever machine it runs.
+    /// </summary>
+    public string? TraceParent { get; set; }
 
     public bool IsFinished => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Canceled;
 }

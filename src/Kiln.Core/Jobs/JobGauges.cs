@@ -9,7 +9,7 @@ namespace Kiln.Core.Jobs;
 
 /// <summary>
 /// Gauges read from the database when they are collected (at scrape time), so every process that exports them reports
-/// the same truth: jobs by pipeline and status, and the ready queue's depth and the age of its oldest job. The web host
+/// the same truth: queued and running jobs by pipeline, and the ready queue's depth and the age of its oldest job. The web host
 /// exports them; workers do not, so a sum over processes does not count them twice.
 /// </summary>
 public sealed class JobGauges : IDisposable
@@ -29,13 +29,18 @@ public sealed class JobGauges : IDisposable
         _scopes = scopes;
         _time = time;
         _log = log;
-        _meter.CreateObservableGauge("kiln_jobs", Jobs, description: "Jobs in the database by pipeline and status.");
+        _meter.CreateObservableGauge("kiln_jobs", Jobs, description: "Queued and running jobs by pipeline and status.");
         _meter.CreateObservableGauge("kiln_queue_depth", QueueDepth, description: "Jobs ready to run and waiting for a worker.");
         _meter.CreateObservableGauge("kiln_queue_oldest_age", QueueOldestAge, unit: "s", description: "How long the oldest job ready to run has been waiting for a worker (0 when none is).");
     }
 
+    /// <remarks>
+    /// Queued and running jobs only, counted from the partial index <c>ix_jobs_active_pipeline</c>: a scrape never reads
+    /// the finished jobs, which only grow. Finished jobs are counted by <c>kiln_jobs_finished_total</c> instead.
+    /// </remarks>
     private IEnumerable<Measurement<long>> Jobs() => Read<long>(db =>
-        db.Jobs.IgnoreQueryFilters().GroupBy(j => new { j.PipelineId, j.Status })
+        db.Jobs.IgnoreQueryFilters().Where(j => j.Status < JobStatus.Succeeded) // status < 2: the index's own predicate
+            .GroupBy(j => new { j.PipelineId, j.Status })
             .Select(g => new { g.Key.PipelineId, g.Key.Status, Count = g.Count() }).ToList()
             .Select(j => new Measurement<long>(j.Count, new("pipeline", j.PipelineId), new("status", j.Status.WireName())))
             .ToList());

@@ -30,6 +30,7 @@ public static class Problems
         ErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
         ErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
         ErrorKind.UpstreamFailed => StatusCodes.Status502BadGateway,
+        ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Every ErrorKind needs an HTTP status."),
     };
 

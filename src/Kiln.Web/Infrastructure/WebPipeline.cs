@@ -17,6 +17,7 @@ public static class WebPipeline
 
     public static WebApplication UseKilnPipeline(this WebApplication app)
     {
+        HttpEdge.WarnAboutOpenHosts(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(UnsupportedMediaType);

@@ -72,6 +72,9 @@ public static class WebRegistrations
         services.AddScoped<BearerTokens>();
         services.AddScoped<Queries.AdminQueries>();
         services.AddKilnWebTelemetry(config);
+        services.AddKilnHttpEdge(config);
+        services.AddKilnDataProtectionKeyCheck();
+        services.AddExceptionHandler<DatabaseUnavailableHandler>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
             ctx.ProblemDetails.Extensions.TryAdd("traceId", System.Diagnostics.Activity.Current?.TraceId.ToString() ?? ctx.HttpContext.TraceIdentifier);
@@ -129,7 +132,10 @@ public static class WebRegistrations
             ctx.Response.StatusCode = status;
             return Task.CompletedTask;
         }
-        ctx.Response.Redirect(ctx.RedirectUri);
+        // The handler builds an absolute URL from the request's Host header; a relative one means a forged Host can never
+        // turn the sign-in redirect into a redirect to another site.
+        var target = Uri.TryCreate(ctx.RedirectUri, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery : ctx.RedirectUri;
+        ctx.Response.Redirect(target);
         return Task.CompletedTask;
     }
 }

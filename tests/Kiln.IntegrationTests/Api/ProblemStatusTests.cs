@@ -10,7 +10,7 @@ public sealed class ProblemStatusTests
     {
         { ErrorKind.Invalid, 400 }, { ErrorKind.Unauthenticated, 401 }, { ErrorKind.PaymentRequired, 402 }, { ErrorKind.Forbidden, 403 },
         { ErrorKind.NotFound, 404 }, { ErrorKind.Conflict, 409 }, { ErrorKind.TooLarge, 413 }, { ErrorKind.UnsupportedType, 415 },
-        { ErrorKind.Unprocessable, 422 }, { ErrorKind.TooManyRequests, 429 }, { ErrorKind.UpstreamFailed, 502 },
+        { ErrorKind.Unprocessable, 422 }, { ErrorKind.TooManyRequests, 429 }, { ErrorKind.UpstreamFailed, 502 }, { ErrorKind.Unavailable, 503 },
     };
 
     [Theory, MemberData(nameof(Statuses))]
@@ -29,5 +29,6 @@ public sealed class ProblemStatusTests
         Problems.From(Kiln.Core.Uploads.UploadErrors.TooManyImports(2)).StatusCode.ShouldBe(429);
         Problems.From(Kiln.Core.Uploads.UploadErrors.FromRejection("pdf_invalid", "bad")).StatusCode.ShouldBe(422);
         Problems.From(Kiln.Core.Uploads.UploadErrors.FromRejection("upload_too_large", "big")).StatusCode.ShouldBe(413);
+        Problems.From(Error.DatabaseUnavailable).StatusCode.ShouldBe(503);
     }
 }

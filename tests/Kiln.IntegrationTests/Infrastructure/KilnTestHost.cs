@@ -69,6 +69,14 @@ public sealed class KilnTestHost : WebApplicationFactory<Program>
         return host;
     }
 
+    /// <summary>A host on an existing database (e.g. a second web process sharing the first one's).</summary>
+    public static KilnTestHost Start(DatabaseOptions db, bool worker = true, IDictionary<string, string?>? overrides = null)
+    {
+        var host = new KilnTestHost(db, worker, overrides);
+        _ = host.Server;
+        return host;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");

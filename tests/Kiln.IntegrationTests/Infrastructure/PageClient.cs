@@ -29,6 +29,15 @@ public sealed partial class PageClient(HttpClient client)
         return await Client.PostAsync(action, new FormUrlEncodedContent(fields));
     }
 
+    /// <summary>The antiforgery token of the form on <paramref name="pageUrl"/>, for a post sent later.</summary>
+    public async Task<string> FormTokenAsync(string pageUrl)
+    {
+        var html = await (await Client.GetAsync(pageUrl)).Content.ReadAsStringAsync();
+        var token = TokenInput().Match(html);
+        token.Success.ShouldBeTrue($"no antiforgery token on {pageUrl}");
+        return WebUtility.HtmlDecode(token.Groups[1].Value);
+    }
+
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex TokenInput();
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using Kiln.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
 
 namespace Kiln.IntegrationTests.Operations;
 
@@ -53,21 +54,108 @@ public sealed class MetricsTests(PostgresServer pg)
         c.Connection.RemoteIpAddress = IPAddress.Parse(from);
     });
 
+    public static Dictionary<string, string?> ScrapeToken => new() { ["Kiln:Telemetry:MetricsToken"] = "scrape-secret" };
+
+    /// <summary>A client of the test host (which has no client address, so no allowlist admits it) sending the token.</summary>
+    public static HttpClient Scraper(KilnTestHost host)
+    {
+        var client = host.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "scrape-secret");
+        return client;
+    }
+
+    [Fact]
+    public async Task By_default_only_loopback_callers_may_scrape()
+    {
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: false);
+        (await Scrape(host, "127.0.0.1")).Response.StatusCode.ShouldBe(StatusCodes.Status200OK);
+        (await Scrape(host, "::1")).Response.StatusCode.ShouldBe(StatusCodes.Status200OK);
+        (await Scrape(host, "192.0.2.7")).Response.StatusCode.ShouldBe(StatusCodes.Status403Forbidden);
+        (await Scrape(host, "10.0.0.2")).Response.StatusCode.ShouldBe(StatusCodes.Status403Forbidden);
+    }
+
+    [Fact]
+    public async Task A_client_behind_the_local_proxy_is_judged_by_its_own_address_not_the_proxys()
+    {
+        // nginx on the same machine connects from loopback, which may scrape; the client it relays may not.
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: false);
+        var relayed = await host.Server.SendAsync(c =>
+        {
+            c.Request.Method = "GET";
+            c.Request.Path = "/metrics";
+            c.Connection.RemoteIpAddress = IPAddress.Loopback;
+            c.Request.Headers["X-Forwarded-For"] = "198.51.100.20";
+        });
+        relayed.Response.StatusCode.ShouldBe(StatusCodes.Status403Forbidden);
+    }
+
+    [Fact]
+    public async Task Scrapes_count_queued_and_running_jobs_from_the_active_jobs_index_only()
+    {
+        await using var host = await KilnTestHost.StartAsync("postgres", pg, worker: false);
+        await using var db = host.NewDbContext();
+        // The gauge's query, as EF writes it, must be answerable from the partial index: never a scan of finished jobs.
+        await db.Database.ExecuteSqlRawAsync("VACUUM ANALYZE jobs"); // the visibility map an index-only scan relies on
+        await db.Database.OpenConnectionAsync();
+        await db.Database.ExecuteSqlRawAsync("SET enable_seqscan = off"); // a tiny table would otherwise be scanned whatever the indexes
+        var conn = db.Database.GetDbConnection();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = "EXPLAIN " + db.Jobs.IgnoreQueryFilters().Where(j => j.Status < Kiln.Core.Jobs.JobStatus.Succeeded)
+            .GroupBy(j => new { j.PipelineId, j.Status }).Select(g => new { g.Key.PipelineId, g.Key.Status, Count = g.Count() }).ToQueryString();
+        var plan = new System.Text.StringBuilder();
+        await using (var reader = await cmd.ExecuteReaderAsync()) while (await reader.ReadAsync()) plan.AppendLine(reader.GetString(0));
+        plan.ToString().ShouldContain("Index Only Scan using ix_jobs_active_pipeline", customMessage: plan.ToString());
+        plan.ToString().ShouldNotContain("Seq Scan", customMessage: plan.ToString());
+    }
+
     [Fact]
     public async Task Database_gauges_report_their_own_hosts_database_only()
     {
         // Two hosts in one process (as in these tests): each one's gauges read its own database, never the other's.
-        await using var busy = await KilnTestHost.StartAsync("sqlite", pg, worker: false);
-        await using var idle = await KilnTestHost.StartAsync("sqlite", pg, worker: false);
+        await using var busy = await KilnTestHost.StartAsync("sqlite", pg, worker: false, ScrapeToken);
+        await using var idle = await KilnTestHost.StartAsync("sqlite", pg, worker: false, ScrapeToken);
         var user = await busy.SignUpAsync();
         (await user.Client.CreateJob("noop")).StatusCode.ShouldBe(HttpStatusCode.Created);
 
-        var busyMetrics = PrometheusText.Parse(await busy.CreateClient().GetStringAsync("/metrics"));
+        var busyMetrics = PrometheusText.Parse(await Scraper(busy).GetStringAsync("/metrics"));
         busyMetrics.Value("kiln_queue_depth").ShouldBe(1);
         busyMetrics.Value("kiln_jobs", ("pipeline", "noop"), ("status", "queued")).ShouldBe(1);
-        var idleMetrics = PrometheusText.Parse(await idle.CreateClient().GetStringAsync("/metrics"));
+        var idleMetrics = PrometheusText.Parse(await Scraper(idle).GetStringAsync("/metrics"));
         idleMetrics.Value("kiln_queue_depth").ShouldBe(0);
         idleMetrics.Samples.ShouldNotContain(m => m.Name == "kiln_jobs", idleMetrics.Text);
+    }
+
+    [Fact]
+    public async Task A_worker_metrics_port_follows_the_same_token_and_allowlist_rule()
+    {
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: false);
+        var port = FreePort();
+        await using var worker = WorkerProcess.Start(host.Database, null, host.BlobPath, "worker-metrics-token", settings: new Dictionary<string, string>
+        {
+            ["Kiln:Telemetry:WorkerMetricsUrl"] = $"http://127.0.0.1:{port}/metrics",
+            ["Kiln:Telemetry:MetricsToken"] = "worker-secret",
+            ["Kiln:Telemetry:MetricsAllowedNetworks"] = "10.9.0.0/16", // not loopback: only the token lets this test in
+        });
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        HttpResponseMessage? refused = null;
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline && refused is null; await Task.Delay(200))
+        {
+            try { refused = await http.GetAsync($"http://127.0.0.1:{port}/metrics"); }
+            catch (HttpRequestException) { }
+        }
+        refused.ShouldNotBeNull(worker.Output);
+        refused.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        refused.Headers.WwwAuthenticate.ToString().ShouldBe("Bearer");
+
+        using var scrape = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/metrics");
+        scrape.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "worker-secret");
+        var answered = await http.SendAsync(scrape);
+        answered.StatusCode.ShouldBe(HttpStatusCode.OK);
+        PrometheusText.Parse(await answered.Content.ReadAsStringAsync()).Samples.ShouldContain(s => s.Name.StartsWith("dotnet_", StringComparison.Ordinal));
+        // Nothing but the scrape path is served on that port.
+        using var other = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/");
+        other.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "worker-secret");
+        (await http.SendAsync(other)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 
     [Fact]

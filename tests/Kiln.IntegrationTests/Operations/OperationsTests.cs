@@ -9,7 +9,7 @@ public sealed class OperationsTests(PostgresServer pg)
     [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task Health_metrics_and_openapi_answer(string provider)
     {
-        await using var host = await KilnTestHost.StartAsync(provider, pg);
+        await using var host = await KilnTestHost.StartAsync(provider, pg, overrides: MetricsTests.ScrapeToken);
         var anon = host.CreateClient();
         (await anon.GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await anon.GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -19,8 +19,11 @@ public sealed class OperationsTests(PostgresServer pg)
         await user.Client.WaitForJob(job, "succeeded");
 
         // Parsed, not matched as substrings: the OpenTelemetry exporter adds scope labels and orders labels its own way.
-        var metrics = PrometheusText.Parse(await anon.GetStringAsync("/metrics"));
-        metrics.Value("kiln_jobs", ("pipeline", "noop"), ("status", "succeeded")).ShouldBe(1);
+        (await anon.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var metrics = PrometheusText.Parse(await MetricsTests.Scraper(host).GetStringAsync("/metrics"));
+        // Finished jobs are counted by the process that ran them; the database gauge holds queued and running ones only.
+        metrics.Value("kiln_jobs_finished_total", ("pipeline", "noop"), ("status", "succeeded")).ShouldBe(1);
+        metrics.Samples.ShouldNotContain(m => m.Name == "kiln_jobs" && m.Labels.GetValueOrDefault("status") == "succeeded", metrics.Text);
         metrics.Value("kiln_queue_depth").ShouldBe(0);
         metrics.Value("kiln_queue_oldest_age_seconds").ShouldBe(0);
         metrics.Value("kiln_ledger_movements_total", ("kind", "hold")).ShouldBeGreaterThanOrEqualTo(1);

@@ -49,6 +49,7 @@ internal static class QueueSql
         ("created_at", (j, r, i) => j.CreatedAt = r.GetDateTime(i)),
         ("started_at", (j, r, i) => j.StartedAt = r.IsDBNull(i) ? null : r.GetDateTime(i)),
         ("finished_at", (j, r, i) => j.FinishedAt = r.IsDBNull(i) ? null : r.GetDateTime(i)),
+        ("trace_parent", (j, r, i) => j.TraceParent = r.IsDBNull(i) ? null : r.GetString(i)),
     ];
 
     /// <summary>The column names, in <see cref="JobColumns"/> order.</summary>
@@ -81,9 +82,9 @@ internal static class QueueSql
         WITH {LedgerSql.ReserveHold}, j AS (
             INSERT INTO jobs (id, workspace_id, created_by_user_id, pipeline_id, options_json, inputs_json, status, priority, attempt,
                 max_attempts, run_after, timeout_seconds, cancel_requested, progress_percent, progress_step, cost_estimate,
-                idempotency_key, request_hash, created_at)
+                idempotency_key, request_hash, created_at, trace_parent)
             SELECT @id, @ws, @user, @pipeline, @options, @inputs, {Queued}, @priority, 0, @max_attempts, @now, @timeout, false, 0, 'queued',
-                @amount, @key, @request_hash, @now
+                @amount, @key, @request_hash, @now, @trace
             FROM acct
             RETURNING id
         ), {LedgerSql.RecordHold}, ev AS (

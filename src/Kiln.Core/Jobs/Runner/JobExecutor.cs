@@ -27,7 +27,10 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
         var attemptPrefix = $"{BlobKeys.JobPrefix(job.WorkspaceId, job.Id)}a{job.Attempt}/";
         var clock = Stopwatch.StartNew();
         var outcomeLabel = "failed";
-        using var activity = KilnMetrics.ActivitySource.StartActivity("job attempt");
+        // The attempt continues the trace of the request that created the job (stored with it as a W3C traceparent).
+        using var activity = ActivityContext.TryParse(job.TraceParent, null, out var parent)
+            ? KilnMetrics.ActivitySource.StartActivity("job attempt", ActivityKind.Consumer, parent)
+            : KilnMetrics.ActivitySource.StartActivity("job attempt", ActivityKind.Consumer);
         activity?.SetTag("kiln.job.id", job.Id.ToString());
         activity?.SetTag("kiln.job.pipeline", job.PipelineId);
         activity?.SetTag("kiln.job.attempt", job.Attempt);
