@@ -43,6 +43,7 @@ public static class WebPipeline
         api.MapWorkspaceApi();
         api.MapCreditsApi();
         api.MapJobsApi();
+        api.MapEventsApi();
         api.MapUploadsApi();
         api.MapPipelinesApi();
         api.MapAdminApi();
