@@ -17,15 +17,18 @@ public sealed class LiveEventsQuery(KilnDbContext db)
             .OrderBy(e => e.Id).Take(max).ToListAsync(ct);
 
     /// <summary>The workspace's status and progress events after <paramref name="after"/> (log lines and artifacts stay on the job's own stream).</summary>
-    public Task<List<WorkspaceJobEvent>> ForWorkspace(Guid workspaceId, long after, IReadOnlyList<long> exclude, int max, CancellationToken ct) =>
-        db.JobEvents.AsNoTracking()
+    public async Task<List<WorkspaceJobEvent>> ForWorkspace(Guid workspaceId, long after, IReadOnlyList<long> exclude, int max, CancellationToken ct)
+    {
+        var rows = await db.JobEvents.AsNoTracking()
             .Where(e => e.WorkspaceId == workspaceId && e.Id > after && !exclude.Contains(e.Id)
                 && (e.Type == JobEventTypes.Status || e.Type == JobEventTypes.Progress))
             .OrderBy(e => e.Id).Take(max)
             .Join(db.Jobs.AsNoTracking(), e => e.JobId, j => j.Id, (e, j) =>
-                new WorkspaceJobEvent(e.Id, e.Type, e.DataJson, e.CreatedAt, j.Id, j.PipelineId, j.CostEstimate, j.CostActual, j.CreatedAt))
-            .OrderBy(e => e.Id)
+                new { e.Id, e.Type, e.DataJson, e.CreatedAt, JobId = j.Id, j.PipelineId, j.CostEstimate, j.CostActual, JobCreatedAt = j.CreatedAt })
+            .OrderBy(x => x.Id)
             .ToListAsync(ct);
+        return [.. rows.Select(x => new WorkspaceJobEvent(x.Id, x.Type, x.DataJson, x.CreatedAt, x.JobId, x.PipelineId, x.CostEstimate, x.CostActual, x.JobCreatedAt))];
+    }
 
     /// <summary>The newest event id of the whole log: a new stream without Last-Event-ID starts after it.</summary>
     public async Task<long> LatestId(CancellationToken ct) =>
