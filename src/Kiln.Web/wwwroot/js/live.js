@@ -29,6 +29,7 @@ if (root && 'EventSource' in window) {
   const onJob = (e) => {
     if (e.lastEventId) {
       if (handled.has(e.lastEventId)) return; // a resumed stream may repeat an event
+      if (handled.size > 5000) handled.clear(); // repeats only come from the last few seconds
       handled.add(e.lastEventId);
     }
     const d = data(e);

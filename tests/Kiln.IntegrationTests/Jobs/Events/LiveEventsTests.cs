@@ -160,6 +160,9 @@ public sealed class LiveEventsTests(PostgresServer pg)
         await stream.UntilAsync(r => new[] { during, after }.All(j =>
             r.Any(m => m.Type == "job.succeeded" && m.Json.GetProperty("jobId").GetGuid() == j)));
         host.Services.GetRequiredService<EventHub>().Subscribers.ShouldBe(1);
+        var metrics = PrometheusText.Parse(await host.CreateClient().GetStringAsync("/metrics"));
+        metrics.Value("kiln_event_streams").ShouldBe(1);
+        metrics.Value("kiln_event_listener_connections_total").ShouldBeGreaterThanOrEqualTo(2);
     }
 
     [Fact]
