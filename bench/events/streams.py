@@ -85,8 +85,10 @@ async def main():
     if a.fanout_job:
         before = sample()
         t0 = time.monotonic()
+        # What a Kiln writer does: the event, then (as PostgresEventNotifier does after the commit) its notice.
         sql(f"INSERT INTO job_events (job_id, workspace_id, type, data_json, created_at) VALUES "
             f"('{a.fanout_job}', '{a.workspace}', 'progress', '{{\"percent\":1,\"step\":\"{marker.decode()}\"}}', now())")
+        sql(f"SELECT pg_notify('kiln_events', '{a.workspace}:{a.fanout_job}:0')")
         deadline = t0 + 30
         while time.monotonic() < deadline and any(s.alive and s.fanout_at is None for s in streams):
             await asyncio.sleep(0.01)
@@ -96,7 +98,7 @@ async def main():
             result["fanout_received"] = len(got)
             result["fanout_p50_ms"] = round(got[len(got) // 2] * 1000, 1)
             result["fanout_max_ms"] = round(got[-1] * 1000, 1)
-            result["fanout_statements"] = after[0] - before[0] - own - 1
+            result["fanout_statements"] = after[0] - before[0] - own - 2
     print(json.dumps(result), flush=True)
     for t in tasks:
         t.cancel()

@@ -7,13 +7,14 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace Kiln.Core.Jobs.Events;
 
 /// <summary>
-/// SQLite's notices (PostgreSQL's come from triggers through LISTEN): an EF interceptor that sees the job events and
-/// ledger entries a context saves and publishes them once they are committed — at once outside a transaction, at
-/// commit inside one, never after a rollback — so a woken reader always finds what woke it. Embedded mode runs the job
-/// runner in the web process, so every write there passes through here; writes by another process are caught by
-/// <see cref="EventSafetyPoll"/>.
+/// The notices of EF writes: an interceptor that sees the job events and ledger entries a context saves and reports them
+/// once they are committed — at once outside a transaction, at commit inside one, never after a rollback — so a woken
+/// reader always finds what woke it. On PostgreSQL they go to <see cref="PostgresEventNotifier"/> (NOTIFY, heard by
+/// every web process); on SQLite straight to this process's <see cref="EventHub"/> (embedded mode runs the job runner
+/// in the web process). Writes by another SQLite process, or by code outside DI (the CLI), are caught by
+/// <see cref="EventSafetyPoll"/>. The queue's raw SQL reports its own (JobQueue, QueueSql.InsertJob).
 /// </summary>
-public sealed class InProcessEventSignals(EventHub hub) : SaveChangesInterceptor, IDbTransactionInterceptor
+public sealed class InProcessEventSignals(PostgresEventNotifier notifier, EventHub? hub = null) : SaveChangesInterceptor, IDbTransactionInterceptor
 {
     private sealed class Pending
     {
@@ -54,7 +55,7 @@ public sealed class InProcessEventSignals(EventHub hub) : SaveChangesInterceptor
 
     private void Capture(DbContext? context)
     {
-        if (context is null || !context.Database.IsSqlite()) return;
+        if (context is null || (hub is null && context.Database.IsSqlite())) return;
         List<object>? added = null;
         foreach (var entry in context.ChangeTracker.Entries())
         {
@@ -74,13 +75,18 @@ public sealed class InProcessEventSignals(EventHub hub) : SaveChangesInterceptor
             _ => default,
         }).ToList();
         p.Saving.Clear();
-        if (context.Database.CurrentTransaction is null) Publish(notices);
+        if (context.Database.CurrentTransaction is null) Publish(context, notices);
         else p.Uncommitted.AddRange(notices);
     }
 
-    private void Publish(IEnumerable<EventNotice> notices)
+    private void Publish(DbContext context, IEnumerable<EventNotice> notices)
     {
-        foreach (var n in notices) hub.Publish(n);
+        var sqlite = context.Database.IsSqlite();
+        foreach (var n in notices)
+        {
+            if (sqlite) hub?.Publish(n);
+            else notifier.Notify(n);
+        }
     }
 
     public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Committed(eventData.Context);
@@ -112,7 +118,7 @@ public sealed class InProcessEventSignals(EventHub hub) : SaveChangesInterceptor
         if (context is null || !_pending.TryGetValue(context, out var p) || p.Uncommitted.Count == 0) return;
         var notices = p.Uncommitted.ToList();
         p.Uncommitted.Clear();
-        Publish(notices);
+        Publish(context, notices);
     }
 
     private void Discard(DbContext? context)

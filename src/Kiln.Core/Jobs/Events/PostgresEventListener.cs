@@ -7,11 +7,11 @@ using Npgsql;
 namespace Kiln.Core.Jobs.Events;
 
 /// <summary>
-/// One dedicated LISTEN connection per web process on <see cref="Channel"/>. The database sends the notices itself: the
-/// triggers of migration <c>EventChannel</c> call <c>pg_notify</c> for every statement that inserts job events or ledger
-/// entries, so every writer (EF, the queue's batched SQL, a worker on another machine, the CLI) is covered, and PostgreSQL
-/// delivers them at commit. When the connection drops (PostgreSQL restarted, the backend was terminated) it reconnects
-/// with backoff and wakes every subscriber to re-read: nothing is lost, because the log is the source of truth.
+/// One dedicated LISTEN connection per web process on <see cref="Channel"/>. Every writing process sends the notices
+/// right after its commits (<see cref="PostgresEventNotifier"/>; the job-creation statement sends its own), so a job run
+/// by a worker on another machine wakes the streams here. When the connection drops (PostgreSQL restarted, the backend
+/// was terminated) it reconnects with backoff and wakes every subscriber to re-read: nothing is lost, because the log
+/// is the source of truth.
 /// </summary>
 public sealed class PostgresEventListener(IOptions<DatabaseOptions> db, IOptions<EventsOptions> options, EventHub hub, ILogger<PostgresEventListener> log)
     : BackgroundService
