@@ -62,6 +62,10 @@ public sealed class EventHubTests
         PostgresEventListener.Parse($"{Ws}:{JobA}:42").ShouldBe(new EventNotice(Ws, JobA, 42));
         PostgresEventListener.Parse($"{Ws}:credits:7").ShouldBe(new EventNotice(Ws, null, 7));
         PostgresEventListener.Parse("junk").ShouldBeNull();
+        // What the notifier sends is what the listener reads.
+        var job = new EventNotice(Ws, JobA, 9);
+        PostgresEventListener.Parse(PostgresEventNotifier.Payload(job)).ShouldBe(job);
+        PostgresEventListener.Parse(PostgresEventNotifier.Payload(new EventNotice(Ws, null, 3))).ShouldBe(new EventNotice(Ws, null, 3));
         PostgresEventListener.Parse($"{Ws}:nope:1").ShouldBeNull();
     }
 
