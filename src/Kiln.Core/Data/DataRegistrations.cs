@@ -14,7 +14,12 @@ public static class DataRegistrations
         services.Configure<DatabaseOptions>(configuration.GetSection("Kiln:Database"));
         services.AddScoped<TenantScope>();
         services.AddScoped<ITenantScope>(sp => sp.GetRequiredService<TenantScope>());
-        services.AddDbContext<KilnDbContext>((sp, o) => Configure(o, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
+        services.AddDbContext<KilnDbContext>((sp, o) =>
+        {
+            Configure(o, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value);
+            // Interceptors an area registers (the live channel's commit hook on SQLite).
+            if (sp.GetServices<IInterceptor>().ToArray() is { Length: > 0 } interceptors) o.AddInterceptors(interceptors);
+        });
         services.AddSingleton(TimeProvider.System);
         services.AddKilnDataProtection();
         return services;

@@ -38,6 +38,7 @@ internal sealed class JobEventConfiguration : IEntityTypeConfiguration<JobEvent>
     {
         b.Property(x => x.Type).HasMaxLength(32);
         b.HasIndex(x => new { x.JobId, x.Id });
+        b.HasIndex(x => new { x.WorkspaceId, x.Id });
     }
 }
 

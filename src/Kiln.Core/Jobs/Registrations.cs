@@ -1,3 +1,4 @@
+using Kiln.Core.Jobs.Events;
 using Kiln.Core.Jobs.Queue;
 using Kiln.Core.Jobs.Runner;
 using Microsoft.Extensions.Configuration;
@@ -25,6 +26,7 @@ public static class Registrations
         services.AddScoped<ListJobsQuery>();
         services.AddScoped<ListArtifactsQuery>();
         services.AddHostedService<PostgresJobListener>();
+        services.AddEventNotices();
         return services;
     }
 

@@ -1,5 +1,4 @@
 using Kiln.Core.Common;
-using System.Text;
 using Kiln.Core.Credits;
 using Kiln.Core.Jobs;
 using Kiln.Core.Storage;
@@ -97,59 +96,8 @@ public static class JobsApi
         return a is null ? Problems.NotFound("Artifact") : TypedResults.Redirect(blobs.GetDownloadUrl(a.BlobKey, a.Name, a.ContentType, TimeSpan.FromMinutes(5)).AbsoluteUri);
     }
 
-    /// <summary>
-    /// Server-Sent Events from the job's event log. Polling the log (rather than an in-memory bus) means any web replica
-    /// can serve any job, whichever worker runs it; <c>Last-Event-ID</c> resumes exactly where a dropped connection stopped.
-    /// </summary>
-    private static async Task Events(Guid id, HttpContext http, CurrentUser user, GetJobQuery jobs, JobEvents events, CancellationToken ct)
-    {
-        if (await jobs.Run(user.Workspace, id, ct) is null)
-        {
-            await Problems.NotFound("Job").ExecuteAsync(http);
-            return;
-        }
-        long after = 0;
-        var lastId = http.Request.Headers["Last-Event-ID"].ToString();
-        if (!long.TryParse(lastId, out after)) _ = long.TryParse(http.Request.Query["after"], out after);
-
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers["X-Accel-Buffering"] = "no";
-        await http.Response.WriteAsync("retry: 2000\n\n", ct);
-        await http.Response.Body.FlushAsync(ct);
-        var idle = 0;
-        while (!ct.IsCancellationRequested)
-        {
-            var batch = await events.After(user.Workspace, id, after, 200, ct);
-            var sb = new StringBuilder();
-            foreach (var e in batch)
-            {
-                sb.Append("id: ").Append(e.Id).Append("\nevent: ").Append(e.Type).Append("\ndata: ").Append(e.DataJson).Append("\n\n");
-                after = e.Id;
-            }
-            if (sb.Length > 0)
-            {
-                await http.Response.WriteAsync(sb.ToString(), ct);
-                await http.Response.Body.FlushAsync(ct);
-                idle = 0;
-            }
-            if (batch.Count == 200) continue;
-            var job = await jobs.Run(user.Workspace, id, ct);
-            if (job is null || job.IsFinished)
-            {
-                if ((await events.After(user.Workspace, id, after, 1, ct)).Count == 0)
-                {
-                    await http.Response.WriteAsync("event: end\ndata: {}\n\n", ct);
-                    return;
-                }
-                continue;
-            }
-            if (++idle % 30 == 0)
-            {
-                await http.Response.WriteAsync(": keep-alive\n\n", ct);
-                await http.Response.Body.FlushAsync(ct);
-            }
-            try { await Task.Delay(500, ct); } catch (OperationCanceledException) { return; }
-        }
-    }
+    /// <summary>Server-Sent Events from the job's event log, woken by the live channel (see <see cref="EventsApi"/>).</summary>
+    private static Task Events(Guid id, HttpContext http, CurrentUser user, GetJobQuery jobs, Core.Jobs.Events.LiveEventsQuery live,
+        Core.Jobs.Events.EventHub hub, Microsoft.Extensions.Options.IOptions<Core.Jobs.Events.EventsOptions> options, TimeProvider clock) =>
+        EventsApi.Job(id, http, user, jobs, live, hub, options, clock);
 }

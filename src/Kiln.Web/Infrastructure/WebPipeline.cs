@@ -60,6 +60,7 @@ public static class WebPipeline
         api.MapWorkspaceApi();
         api.MapCreditsApi();
         api.MapJobsApi();
+        api.MapEventsApi();
         api.MapUploadsApi();
         api.MapPipelinesApi();
         api.MapAdminApi();

@@ -6,6 +6,7 @@ using Kiln.Core.Accounts;
 using Kiln.Core.Data;
 using Kiln.Core.Uploads;
 using Kiln.Core.Jobs;
+using Kiln.Core.Jobs.Events;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -30,6 +31,7 @@ public static class WebRegistrations
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
 
         services.AddKilnCore(config);
+        services.AddLiveEvents(config);
         if (WorkerOptions.From(config).Enabled) services.AddKilnBackgroundWork();
 
         services.AddKilnIdentity()

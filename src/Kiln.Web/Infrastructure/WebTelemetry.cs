@@ -16,9 +16,11 @@ public static class WebTelemetry
     public static IServiceCollection AddKilnWebTelemetry(this IServiceCollection services, IConfiguration config)
     {
         services.AddSingleton<JobGauges>();
+        services.AddSingleton<Kiln.Core.Jobs.Events.LiveEventGauges>();
         services.AddKilnTelemetry(config, "kiln-web",
             metrics: m => m.AddAspNetCoreInstrumentation()
                 .AddInstrumentation(sp => sp.GetRequiredService<JobGauges>())
+                .AddInstrumentation(sp => sp.GetRequiredService<Kiln.Core.Jobs.Events.LiveEventGauges>())
                 .AddPrometheusExporter(),
             tracing: t => t.AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments(MetricsPath)
                 && !http.Request.Path.StartsWithSegments("/health")));

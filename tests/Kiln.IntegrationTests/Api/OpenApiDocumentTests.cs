@@ -17,6 +17,7 @@ public sealed class OpenApiDocumentTests(PostgresServer pg)
     {
         // Server-Sent Events: a text stream, not a JSON document.
         ["GET /api/jobs/{id}/events"] = ("200", "text/event-stream"),
+        ["GET /api/events"] = ("200", "text/event-stream"),
         // A redirect to a signed URL of the artifact's bytes.
         ["GET /api/jobs/{id}/artifacts/{artifactId}/download"] = ("302", null),
         // A signed PUT of raw bytes; the part's ETag is the ETag header, the body is empty.

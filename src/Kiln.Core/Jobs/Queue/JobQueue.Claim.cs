@@ -39,6 +39,7 @@ public sealed partial class JobQueue
                 claimed = await QueueSql.ReadJobsAsync(r, ct);
             }
             CountMoves(moved);
+            ReportCompleted(batch, results);
             return (results, claimed);
         }, ct);
     }

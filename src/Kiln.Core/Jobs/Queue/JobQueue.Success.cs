@@ -50,6 +50,7 @@ public sealed partial class JobQueue
             await using (var r = await cmd.ExecuteReaderAsync(ct))
                 (results, moved) = await ReadSucceedResultsAsync(r, batch.Count, ct);
             CountMoves(moved);
+            ReportCompleted(batch, results);
             return results;
         }, ct);
     }
@@ -100,6 +101,18 @@ public sealed partial class JobQueue
             if (!r.IsDBNull(1)) moved.Add((r.GetInt64(1), r.GetInt64(2)));
         }
         return (results, moved);
+    }
+
+    /// <summary>
+    /// The live channel's notices for a committed batch (its raw SQL bypasses EF's commit hook): each finished job's
+    /// events and the workspace's credits. Sent after the commit, never inside it (see Events.PostgresEventNotifier).
+    /// </summary>
+    private void ReportCompleted(IReadOnlyList<Completion> batch, bool[] results)
+    {
+        if (notices is null) return;
+        for (var i = 0; i < batch.Count; i++)
+            if (results[i]) notices.Notify(new Events.EventNotice(batch[i].Job.WorkspaceId, batch[i].Job.Id, 0));
+        if (results.Any(r => r)) notices.Notify(new Events.EventNotice(batch[0].Job.WorkspaceId, null, 0));
     }
 
     /// <summary>Metrics for committed ledger movements.</summary>

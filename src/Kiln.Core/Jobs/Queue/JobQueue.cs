@@ -18,7 +18,8 @@ public sealed record ArtifactRecord(string Name, string ContentType, long Size, 
 /// </summary>
 /// <param name="capabilities">The pipelines this process can run; claims take only their jobs (absent: any pipeline).</param>
 public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, JobEvents events, IOptions<JobsOptions> options,
-    IOptions<Accounts.AccountsOptions> accounts, TimeProvider clock, Pipelines.WorkerCapabilities? capabilities = null)
+    IOptions<Accounts.AccountsOptions> accounts, TimeProvider clock, Pipelines.WorkerCapabilities? capabilities = null,
+    Events.PostgresEventNotifier? notices = null)
 {
     private JobsOptions Options => options.Value;
     private DateTime Now => clock.GetUtcNow().UtcDateTime;

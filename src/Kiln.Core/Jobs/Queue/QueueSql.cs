@@ -75,7 +75,7 @@ internal static class QueueSql
 
     /// <summary>
     /// Creates a job (CreateJobCommand): the hold, the job, its hold row, the hold's ledger entry, the "queued" event and
-    /// the NOTIFY in one statement. The account UPDATE comes first and every insert selects from its RETURNING, so
+    /// the NOTIFYs (workers' wake-up, the live channel's job and credits notices) in one statement. The account UPDATE comes first and every insert selects from its RETURNING, so
     /// insufficient credits insert nothing. The hold's parts are CreditsLedger's, from LedgerSql. Returns (posted, held).
     /// </summary>
     public static readonly string InsertJob = $"""
@@ -90,8 +90,12 @@ internal static class QueueSql
         ), {LedgerSql.RecordHold}, ev AS (
             INSERT INTO job_events (job_id, workspace_id, type, data_json, created_at)
             SELECT id, @ws, 'status', @queued_json, @now FROM j
+            RETURNING id, job_id
         ), n AS (
+            -- This transaction notifies anyway (to wake workers), so the live channel's notices ride along for free.
             SELECT pg_notify('{JobSignal.Channel}', '') FROM j
+            UNION ALL SELECT pg_notify('{Events.PostgresEventListener.Channel}', @ws::text || ':' || ev.job_id::text || ':' || ev.id::text) FROM ev
+            UNION ALL SELECT pg_notify('{Events.PostgresEventListener.Channel}', @ws::text || ':credits:0') FROM j
         )
         SELECT a.posted, a.held, (SELECT count(*) FROM n) FROM acct a
         """;

@@ -2,6 +2,11 @@
 import { api, finished } from './api.js';
 
 function liveBadges() {
+  // Pages with the live channel (dashboard, jobs list) hear every change from /api/events instead of polling.
+  if (document.getElementById('live-events')) {
+    import('./live.js');
+    return;
+  }
   const pending = () => [...document.querySelectorAll('[data-live-status]')].filter((b) => !finished(b.dataset.status));
   if (pending().length === 0 || document.getElementById('job-live')) return;
   const tick = async () => {
