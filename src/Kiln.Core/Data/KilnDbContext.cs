@@ -31,6 +31,7 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
     public DbSet<Upload> Uploads => Set<Upload>();
     public DbSet<WorkerHeartbeat> WorkerHeartbeats => Set<WorkerHeartbeat>();
     public DbSet<WorkspaceRunningJobs> WorkspaceRunningJobs => Set<WorkspaceRunningJobs>();
+    public DbSet<JobSubtask> JobSubtasks => Set<JobSubtask>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
@@ -56,6 +57,7 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
         builder.Entity<LedgerEntry>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<WebhookEndpoint>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<WebhookDelivery>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<JobSubtask>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
 
         SnakeCaseNaming.Apply(builder);
     }

@@ -24,6 +24,7 @@ public static class Registrations
         services.AddScoped<GetWorkerWaitQuery>();
         services.AddScoped<ListJobsQuery>();
         services.AddScoped<ListArtifactsQuery>();
+        services.AddScoped<ListSubtasksQuery>();
         services.AddHostedService<PostgresJobListener>();
         return services;
     }

@@ -92,6 +92,12 @@ public sealed class PipelineContext
     public ILogger Logger { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     /// <summary>Outputs of finished steps kept with the job, so a retry resumes after them.</summary>
     public ICheckpointStore Checkpoints { get; init; } = NoCheckpoints.Instance;
+    /// <summary>Per-part progress, cost and result (dubbing's languages), stored under the job.</summary>
+    public ISubtaskReporter Subtasks { get; init; } = NoSubtasks.Instance;
+    /// <summary>This attempt's number (1 = first) and the job's limit: a pipeline may treat a transient failure on the last
+    /// attempt as final for one part instead of losing the parts that succeeded.</summary>
+    public int Attempt { get; init; } = 1;
+    public int MaxAttempts { get; init; } = 1;
 
     private PipelineProgress? _progress;
     /// <summary>Step-weighted progress: <c>using var step = context.Progress.Step("tts", 0.6);</c>.</summary>
