@@ -25,6 +25,16 @@ public static class Languages
         ["isl"] = "is", ["mlt"] = "mt",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
+    // ISO 639-2/T codes (the bibliographic fre/ger left out): what MP4 and Matroska language tags use.
+    private static readonly FrozenDictionary<string, string> TwoToThree = ThreeToTwo
+        .Where(kv => kv.Key is not ("fre" or "ger")).ToFrozenDictionary(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal);
+
+    /// <summary>"spa" for "es" (for stream language tags); "und" when unknown.</summary>
+    public static string ToIso6392(string code) => TwoToThree.GetValueOrDefault(code, "und");
+
+    /// <summary>Every ISO 639-1 code Kiln has a name for.</summary>
+    public static IReadOnlySet<string> KnownCodes { get; } = Names.Keys.ToHashSet(StringComparer.Ordinal);
+
     /// <summary>"Spanish" for "es"; the code itself when unknown.</summary>
     public static string Name(string code) => Names.GetValueOrDefault(code, code);
 
