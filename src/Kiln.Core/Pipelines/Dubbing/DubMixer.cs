@@ -130,15 +130,18 @@ public sealed class DubMixer(IProcessRunner runner)
         var graph = new StringBuilder();
         var mixInputs = new List<string>();
         var next = 1;
+        // Synthetic speech is peaky (espeak-ng: 18–20 dB crest factor): a gentle compressor lets the loudness target be
+        // reached under the true-peak ceiling instead of the limiter flattening it.
+        graph.Append("[0:a]acompressor=threshold=0.1:ratio=3:attack=5:release=120:makeup=2[voice];");
         if (backgroundWav is not null)
         {
             args.Add("-i"); args.Add(backgroundWav);
             graph.Append(CultureInfo.InvariantCulture,
-                $"[0:a]asplit=2[dub][key];[{next}:a][key]sidechaincompress=threshold=0.02:ratio=8:attack=15:release=400:makeup=1[bed];");
+                $"[voice]asplit=2[dub][key];[{next}:a][key]sidechaincompress=threshold=0.02:ratio=8:attack=15:release=400:makeup=1[bed];");
             mixInputs.Add("[dub]"); mixInputs.Add("[bed]");
             next++;
         }
-        else mixInputs.Add("[0:a]");
+        else mixInputs.Add("[voice]");
         if (originalWav is not null)
         {
             args.Add("-i"); args.Add(originalWav);

@@ -121,6 +121,9 @@ internal sealed class LanguageJob(DubbingPipeline pipeline, DubMixer mixer, Pipe
         var mp3 = Path.Combine(dir, mp3Name);
         await pipeline.Audio.NormalizeAsync(mixed, mp3, target, ct);
         var loudness = await pipeline.Audio.MeasureLoudnessAsync(mp3, ct);
+        if (!target.IsMet(loudness))
+            warnings.Add(FormattableString.Invariant(
+                $"The dub came out at {loudness.IntegratedLufs:0.0} LUFS / {loudness.TruePeakDbtp:0.0} dBTP, outside {target.IntegratedLufs:0} LUFS ±1 LU under {target.TruePeakDbtp:0} dBTP."));
         var files = new List<string> { mp3Name };
         if (options.Wav)
         {
