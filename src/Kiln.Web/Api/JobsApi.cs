@@ -72,10 +72,17 @@ public static class JobsApi
         return TypedResults.Ok(new Paged<JobDto>(p.Items.Select(JobDto.From).ToList(), p.Page, p.PageSize, p.Total));
     }
 
-    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Get(Guid id, CurrentUser user, GetJobQuery query, GetWorkerWaitQuery wait, CancellationToken ct) =>
-        await query.Run(user.Workspace, id, ct) is { } job
-            ? TypedResults.Ok(JobDto.From(job) with { WaitingFor = await wait.Run(job, ct) })
-            : Problems.NotFound("Job");
+    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Get(Guid id, CurrentUser user, GetJobQuery query, GetWorkerWaitQuery wait,
+        ListSubtasksQuery subtasks, TimeProvider clock, CancellationToken ct)
+    {
+        if (await query.Run(user.Workspace, id, ct) is not { } job) return Problems.NotFound("Job");
+        var now = clock.GetUtcNow().UtcDateTime;
+        return TypedResults.Ok(JobDto.From(job).WithSubtasks(await subtasks.Run(user.Workspace, id, ct)) with
+        {
+            WaitingFor = await wait.Run(job, ct),
+            EstimatedCompletion = CompletionEstimate.Of(job, now),
+        });
+    }
 
     private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Cancel(Guid id, CurrentUser user, CancelJobCommand cancel, CancellationToken ct) =>
         Problems.Map(await cancel.Run(user.Workspace, id, ct), j => TypedResults.Ok(JobDto.From(j)));

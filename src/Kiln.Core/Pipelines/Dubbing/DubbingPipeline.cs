@@ -76,10 +76,10 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
         if (inputs["voice"].Media is not { DurationSeconds: > 0 } media)
             return Error.Invalid("invalid_inputs", "The voice file's duration is unknown; upload it again so it can be inspected.");
         if (media.DurationSeconds > MaxInputSeconds)
-            return Error.Invalid("input_too_long", string.Create(CultureInfo.InvariantCulture,
+            return Error.Unprocessable("input_too_long", string.Create(CultureInfo.InvariantCulture,
                 $"The voice file is {media.DurationSeconds / 60:0} minutes long; dubbing takes files up to {MaxInputSeconds / 60:0} minutes."));
         if (media.Channels == 0 && inputs["voice"].Kind == "video")
-            return Error.Invalid("no_audio", "The video has no audio track to dub.");
+            return Error.Unprocessable("no_audio", "The video has no audio track to dub.");
         var stt = speech?.Default;
         if (options.SourceLanguage is { } src)
         {

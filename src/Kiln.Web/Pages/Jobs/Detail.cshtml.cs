@@ -13,7 +13,7 @@ namespace Kiln.Web.Pages.Jobs;
 public sealed record ArtifactView(Artifact Artifact, string Preview, IHtmlContent? Html, string? Text);
 
 public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifactsQuery artifacts, CancelJobCommand cancel,
-    RetryJobCommand retry, UsageQueries usage, IBlobStore blobs, GetWorkerWaitQuery workerWait) : KilnPageModel
+    RetryJobCommand retry, UsageQueries usage, IBlobStore blobs, GetWorkerWaitQuery workerWait, ListSubtasksQuery subtasks) : KilnPageModel
 {
     private const int PreviewBytes = 256 * 1024;
     // Raw HTML in Markdown is disabled: artifacts are model output, and rendering it verbatim would be stored XSS.
@@ -26,6 +26,8 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
     public IReadOnlyList<string> Log { get; private set; } = [];
     public long LastEventId { get; private set; }
     public IReadOnlyList<ArtifactView> Artifacts { get; private set; } = [];
+    /// <summary>Per-part progress (dubbing's languages); empty for other jobs.</summary>
+    public IReadOnlyList<JobSubtask> Subtasks { get; private set; } = [];
     /// <summary>Why a queued job is not starting, when no live worker can run its pipeline.</summary>
     public string? WaitingFor { get; private set; }
 
@@ -53,6 +55,7 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
         Job = job;
         WaitingFor = await workerWait.Run(job, ct);
         Costs = await usage.CostsOf(job, ct);
+        Subtasks = await subtasks.Run(Workspace, id, ct);
         var views = new List<ArtifactView>();
         foreach (var a in await artifacts.Run(Workspace, id, ct)) views.Add(await PreviewAsync(a, ct));
         Artifacts = views;

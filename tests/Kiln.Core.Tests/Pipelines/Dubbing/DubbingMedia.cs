@@ -1,6 +1,7 @@
 using System.Globalization;
 using Kiln.Core.Media;
 using Kiln.Core.Media.Speech;
+using Kiln.Core.Media.Translation;
 
 namespace Kiln.Core.Tests.Pipelines.Dubbing;
 
@@ -132,4 +133,21 @@ public sealed class ScriptedSpeechToText(IReadOnlyList<TranscriptSegment> segmen
     public ISpeechToText Default => this;
     public IReadOnlyList<ISpeechToText> All => [this];
     public ISpeechToText? Find(string name) => name == Name ? this : null;
+}
+
+/// <summary>A real translator that fails for one target language (the first <paramref name="times"/> calls, or always).</summary>
+public sealed class FailingTranslator(ITranslator inner, string failFor, Func<Exception> failure, int times = int.MaxValue) : ITranslator
+{
+    private int _failed;
+    public List<string> Calls { get; } = [];
+    public string Name => inner.Name;
+    public bool Supports(string source, string target) => inner.Supports(source, target);
+    public IReadOnlySet<string>? Targets(string source) => inner.Targets(source);
+
+    public Task<IReadOnlyList<string>> TranslateAsync(IReadOnlyList<string> segments, string source, string target, CancellationToken ct)
+    {
+        lock (Calls) Calls.Add(target);
+        if (target == failFor && _failed++ < times) throw failure();
+        return inner.TranslateAsync(segments, source, target, ct);
+    }
 }

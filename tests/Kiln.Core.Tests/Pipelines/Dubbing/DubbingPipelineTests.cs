@@ -258,6 +258,17 @@ public sealed partial class DubbingPipelineTests : IDisposable
         planned.Value.EstimatedCost.ShouldBe(14);
     }
 
+    [Fact]
+    public async Task A_three_hour_file_is_over_the_limit()
+    {
+        var media = await DubbingMedia.GetAsync();
+        var (pipeline, services) = Build(media);
+        var facts = new InputSet<InputFacts>([InputFacts.From("voice", "audio", "long.mp3", 10, """{"durationSeconds":10800}""")]);
+        var result = services.GetRequiredService<PipelineCatalog>().Plan(pipeline, Json.Parse("""{"targetLanguages":["es"]}"""), facts);
+        result.Error!.Code.ShouldBe("input_too_long");
+        result.Error.Message.ShouldBe("The voice file is 180 minutes long; dubbing takes files up to 120 minutes.");
+    }
+
     private static async Task<List<(string Type, string? Language)>> Streams(string path, CancellationToken ct)
     {
         var r = await new ProcessRunner().RunAsync(new ProcessSpec("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type:stream_tags=language", "-of", "json", path]), ct);
@@ -293,22 +304,5 @@ public sealed partial class DubbingPipelineTests : IDisposable
             Saved.Add(name);
             return Task.CompletedTask;
         }
-    }
-}
-
-/// <summary>A real translator that fails for one target language (the first <paramref name="times"/> calls, or always).</summary>
-public sealed class FailingTranslator(ITranslator inner, string failFor, Func<Exception> failure, int times = int.MaxValue) : ITranslator
-{
-    private int _failed;
-    public List<string> Calls { get; } = [];
-    public string Name => inner.Name;
-    public bool Supports(string source, string target) => inner.Supports(source, target);
-    public IReadOnlySet<string>? Targets(string source) => inner.Targets(source);
-
-    public Task<IReadOnlyList<string>> TranslateAsync(IReadOnlyList<string> segments, string source, string target, CancellationToken ct)
-    {
-        lock (Calls) Calls.Add(target);
-        if (target == failFor && _failed++ < times) throw failure();
-        return inner.TranslateAsync(segments, source, target, ct);
     }
 }
