@@ -25,6 +25,7 @@ public static class Registrations
         services.AddScoped<ListJobsQuery>();
         services.AddScoped<ListArtifactsQuery>();
         services.AddScoped<ListSubtasksQuery>();
+        services.AddScoped<DeleteJobArtifactsCommand>();
         services.AddHostedService<PostgresJobListener>();
         return services;
     }

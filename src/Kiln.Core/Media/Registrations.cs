@@ -1,3 +1,4 @@
+using Kiln.Core.Media.Speech;
 using Kiln.Core.Media.Translation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,7 +8,7 @@ namespace Kiln.Core.Media;
 
 public static class MediaRegistrations
 {
-    /// <summary>Process runner, PDF/audio tools and the configured speech synthesizer (all singletons, all stateless).</summary>
+    /// <summary>Process runner, PDF/audio tools, the configured speech synthesizer and speech-to-text engines (all singletons, all stateless).</summary>
     public static IServiceCollection AddMedia(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(MediaOptions.Section).Get<MediaOptions>() ?? new MediaOptions();
@@ -25,6 +26,7 @@ public static class MediaRegistrations
         // The same engine in its language-and-voice form (dubbing); a replaced synthesizer without it falls back to espeak-ng.
         services.TryAddSingleton<IMultilingualSpeechSynthesizer>(sp => sp.GetRequiredService<ISpeechSynthesizer>() as IMultilingualSpeechSynthesizer
             ?? new EspeakSpeechSynthesizer(sp.GetRequiredService<IProcessRunner>(), options));
+        services.AddSpeech(configuration);
         services.AddTranslation(configuration);
         return services;
     }

@@ -30,6 +30,7 @@ public interface IPipeline
 /// <param name="ResourceClass">"light" or "heavy": a worker runs a limited number of heavy jobs at once.</param>
 /// <param name="Pricing">The default prices per meter; an operator overrides them under <c>Kiln:Pipelines:{id}:Pricing</c>.</param>
 /// <param name="RequiredTools">Executables a worker must have on PATH to run this pipeline.</param>
+/// <param name="RetentionHours">How long the pipeline's outputs are kept (dubbing: 48 h), when shorter than the plan's retention; null keeps them as the plan says.</param>
 public sealed record PipelineDescriptor(
     string Id,
     string Name,
@@ -41,7 +42,8 @@ public sealed record PipelineDescriptor(
     PriceList Pricing,
     int DefaultTimeoutSeconds = 1800,
     string ResourceClass = ResourceClasses.Light,
-    IReadOnlyList<string>? RequiredTools = null)
+    IReadOnlyList<string>? RequiredTools = null,
+    int? RetentionHours = null)
 {
     /// <summary>Every kind any slot accepts (for the pipeline list and the upload picker).</summary>
     public IReadOnlyList<string> AcceptedInputKinds => Slots.SelectMany(s => s.Kinds).Distinct(StringComparer.Ordinal).ToList();

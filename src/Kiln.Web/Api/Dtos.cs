@@ -21,6 +21,8 @@ public sealed record JobDto(
     public int? CompletedLanguages { get; init; }
     /// <summary>When a running job should finish, judged from its progress so far.</summary>
     public DateTime? EstimatedCompletion { get; init; }
+    /// <summary>When the pipeline's own retention deletes the job's files (dubbing: 48 h after it finished); null when only the plan's applies.</summary>
+    public DateTime? OutputsExpireAt { get; init; }
 
     public JobDto WithSubtasks(IReadOnlyList<JobSubtask> subtasks) => this with
     {

@@ -32,6 +32,8 @@ public static class JobsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         jobs.MapGet("/{id:guid}/artifacts", Artifacts).WithSummary("List the job's artifacts with short-lived signed download URLs.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapDelete("/{id:guid}/artifacts", DeleteArtifacts).WithSummary("Delete a finished job's files now instead of waiting for retention.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         jobs.MapGet("/{id:guid}/artifacts/{artifactId:guid}/download", Download).WithSummary("Redirect to a short-lived signed download URL of one artifact.")
             .Produces(StatusCodes.Status302Found) // RedirectHttpResult declares no metadata of its own
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -73,7 +75,7 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Get(Guid id, CurrentUser user, GetJobQuery query, GetWorkerWaitQuery wait,
-        ListSubtasksQuery subtasks, TimeProvider clock, CancellationToken ct)
+        ListSubtasksQuery subtasks, Kiln.Core.Pipelines.PipelineCatalog pipelines, TimeProvider clock, CancellationToken ct)
     {
         if (await query.Run(user.Workspace, id, ct) is not { } job) return Problems.NotFound("Job");
         var now = clock.GetUtcNow().UtcDateTime;
@@ -81,8 +83,12 @@ public static class JobsApi
         {
             WaitingFor = await wait.Run(job, ct),
             EstimatedCompletion = CompletionEstimate.Of(job, now),
+            OutputsExpireAt = OutputExpiry.Of(job, pipelines),
         });
     }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteArtifacts(Guid id, CurrentUser user, DeleteJobArtifactsCommand delete, CancellationToken ct) =>
+        (await delete.Run(user.Workspace, id, ct)).Error is { } e ? Problems.From(e) : TypedResults.NoContent();
 
     private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Cancel(Guid id, CurrentUser user, CancelJobCommand cancel, CancellationToken ct) =>
         Problems.Map(await cancel.Run(user.Workspace, id, ct), j => TypedResults.Ok(JobDto.From(j)));

@@ -102,4 +102,30 @@ public sealed class DubbingApiTests(PostgresServer pg)
         (await user.Client.Balance()).GetProperty("available").GetInt64().ShouldBe(25);
         await DbAssertions.LedgerBalances(db);
     }
+
+    [Fact]
+    public async Task A_pipelines_own_retention_deletes_its_outputs_and_the_owner_can_delete_them_now()
+    {
+        // The diagnostic sleep pipeline stands in for dubbing (48 h by default): the rule is per pipeline, set here to 1 h.
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, overrides: new Dictionary<string, string?> { ["Kiln:Pipelines:sleep:RetentionHours"] = "1" });
+        var user = await host.SignUpAsync();
+        var expired = (await (await user.Client.CreateJob("sleep", new { seconds = 1 })).Json(HttpStatusCode.Created)).Id();
+        var fresh = (await (await user.Client.CreateJob("sleep", new { seconds = 1 })).Json(HttpStatusCode.Created)).Id();
+        var done = await user.Client.WaitForJob(expired, "succeeded");
+        await user.Client.WaitForJob(fresh, "succeeded");
+        done.GetProperty("outputsExpireAt").GetDateTime().ShouldBe(done.GetProperty("finishedAt").GetDateTime().AddHours(1), TimeSpan.FromSeconds(1));
+        await using (var db = host.NewDbContext())
+            await db.Artifacts.Where(a => a.JobId == expired).ExecuteUpdateAsync(s => s.SetProperty(a => a.CreatedAt, DateTime.UtcNow.AddHours(-2)));
+
+        await using (var scope = host.Services.CreateAsyncScope())
+            (await scope.ServiceProvider.GetRequiredService<Kiln.Core.Jobs.DeleteExpiredArtifactsCommand>().Run(100, default)).ShouldBe(1);
+        (await (await user.Client.GetAsync($"/api/jobs/{expired}/artifacts")).Json(HttpStatusCode.OK)).GetArrayLength().ShouldBe(0);
+
+        var key = await host.NewDbContext().Artifacts.Where(a => a.JobId == fresh).Select(a => a.BlobKey).SingleAsync();
+        (await user.Client.DeleteAsync($"/api/jobs/{fresh}/artifacts")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await (await user.Client.GetAsync($"/api/jobs/{fresh}/artifacts")).Json(HttpStatusCode.OK)).GetArrayLength().ShouldBe(0);
+        File.Exists(Path.Combine(host.BlobPath, key)).ShouldBeFalse();
+        var other = await host.SignUpAsync();
+        await (await other.Client.DeleteAsync($"/api/jobs/{expired}/artifacts")).Problem(HttpStatusCode.NotFound, "not_found");
+    }
 }

@@ -36,6 +36,8 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
     public override PriceList DefaultPricing => DubbingPricing.Default;
     public override int DefaultTimeoutSeconds => 4 * 3600;
     public override string ResourceClass => ResourceClasses.Heavy;
+    /// <summary>Dubbed media is large and usually downloaded at once: kept 48 hours unless the operator says otherwise.</summary>
+    public override int? RetentionHours => 48;
     public override IReadOnlyList<string> RequiredTools =>
     [
         "ffmpeg", "ffprobe",
@@ -155,8 +157,8 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
         var transcript = await TranscribeAsync(context, options, languages, voiceWav, work, ct);
         var source = transcript.Language;
         var segments = transcript.Segments.Where(s => !string.IsNullOrWhiteSpace(s.Text)).ToList();
-        var sourceCues = segments.Select(s => new Cue(s.Start, s.End, s.Text.Trim())).ToList();
-        var sourceCaptions = await WriteCaptionsAsync(context, outDir, source, sourceCues, options.CaptionFormats, ct);
+        // Source captions split long segments into readable cues (the speech area's writers); target captions keep one cue per segment.
+        var sourceCaptions = await WriteCaptionsAsync(context, outDir, source, Captions.Cues(transcript with { Segments = segments }), options.CaptionFormats, ct);
 
         // 3. Each language: a subtask and a checkpoint.
         var glossary = new Glossary(options.Glossary);
@@ -245,7 +247,7 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
         return transcript;
     }
 
-    private static async Task<IReadOnlyList<string>> WriteCaptionsAsync(PipelineContext context, string outDir, string language, IReadOnlyList<Cue> cues,
+    private static async Task<IReadOnlyList<string>> WriteCaptionsAsync(PipelineContext context, string outDir, string language, IReadOnlyList<CaptionCue> cues,
         IReadOnlyList<string> formats, CancellationToken ct)
     {
         var names = new List<string>();
@@ -253,7 +255,7 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
         {
             var name = $"captions-{language}.{format}";
             var path = Path.Combine(outDir, name);
-            await File.WriteAllTextAsync(path, format == "srt" ? Captions.Srt(cues) : Captions.Vtt(cues, language), ct);
+            await File.WriteAllTextAsync(path, format == "srt" ? Captions.ToSrt(cues) : Captions.ToWebVtt(cues), ct);
             await context.Artifacts.AddAsync(name, format == "srt" ? "application/x-subrip" : "text/vtt", path, ct);
             names.Add(name);
         }

@@ -139,11 +139,11 @@ internal sealed class LanguageJob(DubbingPipeline pipeline, DubMixer mixer, Pipe
             await mixer.MuxAsync(VideoPath, [(mp3, Languages.ToIso6392(Code), LanguageName)], Duration, Path.Combine(dir, mp4Name), ct);
             files.Add(mp4Name);
         }
-        var cues = manifest.Select(m => new Cue(m.Start, m.End, m.Text)).ToList();
+        var cues = manifest.Select(m => new CaptionCue(m.Start, m.End, m.Text)).ToList();
         foreach (var format in options.CaptionFormats.Distinct())
         {
             var name = $"captions-{Code}.{format}";
-            await File.WriteAllTextAsync(Path.Combine(dir, name), format == "srt" ? Captions.Srt(cues) : Captions.Vtt(cues, Code), ct);
+            await File.WriteAllTextAsync(Path.Combine(dir, name), format == "srt" ? Captions.ToSrt(cues) : Captions.ToWebVtt(cues), ct);
             files.Add(name);
         }
         var stretched = manifest.Count(m => m.Tempo > 1.001);

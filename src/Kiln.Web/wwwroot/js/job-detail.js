@@ -131,3 +131,17 @@ if (root) {
     });
   }
 }
+
+// The retention countdown ("deleted in 47 h 12 min") keeps counting while the page is open.
+const countdown = document.getElementById('retention-countdown');
+if (countdown) {
+  const expires = Date.parse(countdown.dataset.expires);
+  const tick = () => {
+    const left = Math.max(0, expires - Date.now());
+    const h = Math.floor(left / 3_600_000);
+    const m = Math.floor((left % 3_600_000) / 60_000);
+    countdown.textContent = left <= 60_000 ? 'in a few minutes' : `in ${h} h ${m} min`;
+  };
+  tick();
+  setInterval(tick, 30_000);
+}

@@ -24,10 +24,11 @@ public sealed partial class DubbingPipelineTests : IDisposable
         _dir.Dispose();
     }
 
-    private (IPipeline Pipeline, ServiceProvider Services) Build(DubbingMedia media, ITranslator? translator = null, ISpeechToTextEngines? speech = null)
+    /// <param name="realSpeech">Transcribe with the configured engines (pocketsphinx offline) instead of the test's script.</param>
+    private (IPipeline Pipeline, ServiceProvider Services) Build(DubbingMedia media, ITranslator? translator = null, ISpeechToTextEngines? speech = null, bool realSpeech = false)
     {
         var services = new ServiceCollection();
-        services.AddSingleton(speech ?? new ScriptedSpeechToText(media.Segments));
+        if (!realSpeech) services.AddSingleton(speech ?? new ScriptedSpeechToText(media.Segments));
         if (translator is not null) services.AddSingleton(translator);
         services.AddPipelines(new ConfigurationBuilder().Build());
         var provider = services.BuildServiceProvider();
@@ -58,7 +59,7 @@ public sealed partial class DubbingPipelineTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var media = await DubbingMedia.GetAsync();
-        var (pipeline, services) = Build(media);
+        var (pipeline, services) = Build(media, realSpeech: true);
         var reporter = new RecordingReporter();
         var subtasks = new InMemorySubtasks();
         var context = Context(pipeline, services, """{"targetLanguages":["es","ca"],"multiTrackVideo":true}""", "e2e", reporter, subtasks,
@@ -90,8 +91,11 @@ public sealed partial class DubbingPipelineTests : IDisposable
             loudness.TruePeakDbtp.ShouldBeLessThanOrEqualTo(-1, code);
 
             var cues = SrtStarts().Matches(await File.ReadAllTextAsync(Path.Combine(outDir, $"captions-{code}.srt"), ct)).Select(m => SrtSeconds(m)).ToList();
-            cues.Count.ShouldBe(media.Segments.Count);
-            for (var i = 0; i < cues.Count; i++) cues[i].ShouldBe(media.Segments[i].Start, 0.5, $"{code} cue {i + 1}");
+            // pocketsphinx heard the speech: every sentence has a cue starting within 0.5 s of it, and no cue starts elsewhere.
+            foreach (var s in media.Segments)
+                cues.ShouldContain(c => Math.Abs(c - s.Start) <= 0.5, $"{code}: no cue near {s.Start:0.00}s in [{string.Join(", ", cues)}]");
+            foreach (var c in cues)
+                media.Segments.ShouldContain(s => c >= s.Start - 0.5 && c <= s.End + 0.5, $"{code}: cue at {c:0.00}s outside the speech");
             (await File.ReadAllTextAsync(Path.Combine(outDir, $"captions-{code}.vtt"), ct)).ShouldStartWith("WEBVTT");
 
             var streams = await Streams(Path.Combine(outDir, $"dub-{code}.mp4"), ct);
@@ -103,13 +107,14 @@ public sealed partial class DubbingPipelineTests : IDisposable
 
         using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "manifest.json"), ct));
         manifest.RootElement.GetProperty("sourceLanguage").GetString().ShouldBe("en");
+        manifest.RootElement.GetProperty("speechEngine").GetString().ShouldBe("pocketsphinx");
         var languages = manifest.RootElement.GetProperty("languages");
         languages.GetArrayLength().ShouldBe(2);
         foreach (var l in languages.EnumerateArray())
         {
             l.GetProperty("status").GetString().ShouldBe("done");
             var segs = l.GetProperty("segments").EnumerateArray().ToList();
-            segs.Count.ShouldBe(3);
+            segs.Count.ShouldBeGreaterThanOrEqualTo(3);
             // Never into the next segment.
             for (var i = 0; i + 1 < segs.Count; i++) segs[i].GetProperty("end").GetDouble().ShouldBeLessThanOrEqualTo(segs[i + 1].GetProperty("start").GetDouble());
         }
