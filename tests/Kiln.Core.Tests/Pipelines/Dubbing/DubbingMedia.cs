@@ -31,6 +31,8 @@ public sealed class DubbingMedia
     private static async Task<DubbingMedia> MakeAsync()
     {
         var dir = System.IO.Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"kiln-dub-media-{Environment.ProcessId}")).FullName;
+        // Shared by every test of this process, removed when it ends.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { System.IO.Directory.Delete(dir, recursive: true); } catch (IOException) { } };
         var runner = new ProcessRunner();
         var parts = new List<string>();
         var segments = new List<TranscriptSegment>();
