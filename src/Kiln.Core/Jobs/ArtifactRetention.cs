@@ -12,7 +12,8 @@ namespace Kiln.Core.Jobs;
 /// Deletes artifacts older than the workspace plan's retention (bytes first, then rows), so storage does not grow
 /// without bound and plans mean what they say. Runs per plan, in bounded batches.
 /// </summary>
-public sealed class DeleteExpiredArtifactsCommand(KilnDbContext db, IBlobStore blobs, BillingCatalog catalog, TimeProvider clock)
+public sealed class DeleteExpiredArtifactsCommand(KilnDbContext db, IBlobStore blobs, BillingCatalog catalog, TimeProvider clock,
+    Pipelines.PipelineCatalog? pipelines = null)
 {
     public async Task<int> Run(int batch, CancellationToken ct)
     {
@@ -29,14 +30,58 @@ public sealed class DeleteExpiredArtifactsCommand(KilnDbContext db, IBlobStore b
                                  where a.CreatedAt < cutoff && (w.Plan == plan.Id || (isFree && !known.Contains(w.Plan)))
                                  orderby a.CreatedAt
                                  select a).Take(batch).AsNoTracking().ToListAsync(ct);
-            foreach (var a in expired)
-            {
-                await blobs.DeleteAsync(a.BlobKey, ct);
-                deleted += await db.Artifacts.IgnoreQueryFilters().Where(x => x.Id == a.Id).ExecuteDeleteAsync(ct);
-            }
+            deleted += await DeleteAsync(expired, ct);
+        }
+        // Pipelines with their own, shorter retention (dubbing: 48 h).
+        foreach (var pipeline in pipelines?.All ?? [])
+        {
+            var id = pipeline.Descriptor.Id;
+            if (pipelines!.RetentionHours(id) is not { } hours) continue;
+            var cutoff = now.AddHours(-hours);
+            var expired = await (from a in db.Artifacts.IgnoreQueryFilters()
+                                 join j in db.Jobs.IgnoreQueryFilters() on a.JobId equals j.Id
+                                 where j.PipelineId == id && a.CreatedAt < cutoff
+                                 orderby a.CreatedAt
+                                 select a).Take(batch).AsNoTracking().ToListAsync(ct);
+            deleted += await DeleteAsync(expired, ct);
         }
         return deleted;
     }
+
+    private async Task<int> DeleteAsync(List<Artifact> artifacts, CancellationToken ct)
+    {
+        var deleted = 0;
+        foreach (var a in artifacts)
+        {
+            await blobs.DeleteAsync(a.BlobKey, ct);
+            deleted += await db.Artifacts.IgnoreQueryFilters().Where(x => x.Id == a.Id).ExecuteDeleteAsync(ct);
+        }
+        return deleted;
+    }
+}
+
+/// <summary>
+/// The owner deletes a finished job's outputs now instead of waiting for retention ("Delete now" on the job page):
+/// bytes first, then rows. A foreign or unknown job is not found; a job still running cannot lose its files.
+/// </summary>
+public sealed class DeleteJobArtifactsCommand(KilnDbContext db, IBlobStore blobs)
+{
+    public async Task<Result<int>> Run(Guid workspaceId, Guid jobId, CancellationToken ct)
+    {
+        var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId && j.WorkspaceId == workspaceId, ct);
+        if (job is null) return Error.NotFound("Job");
+        if (!job.IsFinished) return Error.Conflict("job_not_finished", "The job is still running; its files can be deleted when it has finished.");
+        var artifacts = await db.Artifacts.Where(a => a.JobId == jobId && a.WorkspaceId == workspaceId).AsNoTracking().ToListAsync(ct);
+        foreach (var a in artifacts) await blobs.DeleteAsync(a.BlobKey, ct);
+        return await db.Artifacts.Where(a => a.JobId == jobId && a.WorkspaceId == workspaceId).ExecuteDeleteAsync(ct);
+    }
+}
+
+/// <summary>When a job's outputs will be deleted by a pipeline's own retention (null: only the plan's retention applies).</summary>
+public static class OutputExpiry
+{
+    public static DateTime? Of(Job job, Pipelines.PipelineCatalog catalog) =>
+        job.FinishedAt is { } finished && catalog.RetentionHours(job.PipelineId) is { } hours ? finished.AddHours(hours) : null;
 }
 
 /// <summary>Runs <see cref="DeleteExpiredArtifactsCommand"/>: every minute while there is a backlog, else every 30 minutes.</summary>

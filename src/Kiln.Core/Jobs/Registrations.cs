@@ -25,6 +25,8 @@ public static class Registrations
         services.AddScoped<GetWorkerWaitQuery>();
         services.AddScoped<ListJobsQuery>();
         services.AddScoped<ListArtifactsQuery>();
+        services.AddScoped<ListSubtasksQuery>();
+        services.AddScoped<DeleteJobArtifactsCommand>();
         services.AddHostedService<PostgresJobListener>();
         services.AddEventNotices();
         return services;

@@ -8,16 +8,37 @@ namespace Kiln.Core.Media;
 /// 16-bit mono PCM at 44.1 kHz, written here as a WAV file. A refused or failed request throws
 /// <see cref="HttpRequestException"/> with its status, which the pipeline host classifies (429/5xx retried).
 /// </summary>
-public sealed class ElevenLabsSpeechSynthesizer(HttpClient http, ElevenLabsOptions options) : ISpeechSynthesizer
+public sealed class ElevenLabsSpeechSynthesizer(HttpClient http, ElevenLabsOptions options) : ISpeechSynthesizer, IMultilingualSpeechSynthesizer
 {
     private const int SampleRate = 44100;
 
     public string Name => "elevenlabs";
 
-    public async Task SynthesizeAsync(string text, int voiceIndex, string outputWavPath, CancellationToken ct)
+    public Task SynthesizeAsync(string text, int voiceIndex, string outputWavPath, CancellationToken ct)
     {
         var voices = options.VoiceIds is { Length: > 0 } v ? v : ElevenLabsOptions.DefaultVoices;
-        var voice = Uri.EscapeDataString(voices[Math.Abs(voiceIndex) % voices.Length]);
+        return SynthesizeWithVoiceIdAsync(text, voices[Math.Abs(voiceIndex) % voices.Length], outputWavPath, ct);
+    }
+
+    // The multilingual model speaks the language of the text it is given.
+    public bool Speaks(string language) => true;
+
+    /// <summary>"female" is the first configured voice (Rachel by default), "male" the second (Adam); anything else is a voice id.</summary>
+    public Task SynthesizeAsync(string text, string language, string? voice, string outputWavPath, CancellationToken ct)
+    {
+        var voices = options.VoiceIds is { Length: > 0 } v ? v : ElevenLabsOptions.DefaultVoices;
+        var id = voice switch
+        {
+            null or "" or SpeechVoices.Female => voices[0],
+            SpeechVoices.Male => voices[Math.Min(1, voices.Length - 1)],
+            _ => voice,
+        };
+        return SynthesizeWithVoiceIdAsync(text, id, outputWavPath, ct);
+    }
+
+    private async Task SynthesizeWithVoiceIdAsync(string text, string voiceId, string outputWavPath, CancellationToken ct)
+    {
+        var voice = Uri.EscapeDataString(voiceId);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(options.BaseUrl.TrimEnd('/') + "/"), $"v1/text-to-speech/{voice}?output_format=pcm_{SampleRate}"))
         {
             Content = JsonContent.Create(new { text, model_id = options.ModelId }),

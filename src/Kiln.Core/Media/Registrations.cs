@@ -1,4 +1,5 @@
 using Kiln.Core.Media.Speech;
+using Kiln.Core.Media.Translation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,7 +23,11 @@ public static class MediaRegistrations
             services.TryAddSingleton<ISpeechSynthesizer>(_ => new OpenAiSpeechSynthesizer(options.OpenAi));
         else
             services.TryAddSingleton<ISpeechSynthesizer, EspeakSpeechSynthesizer>();
+        // The same engine in its language-and-voice form (dubbing); a replaced synthesizer without it falls back to espeak-ng.
+        services.TryAddSingleton<IMultilingualSpeechSynthesizer>(sp => sp.GetRequiredService<ISpeechSynthesizer>() as IMultilingualSpeechSynthesizer
+            ?? new EspeakSpeechSynthesizer(sp.GetRequiredService<IProcessRunner>(), options));
         services.AddSpeech(configuration);
+        services.AddTranslation(configuration);
         return services;
     }
 }

@@ -30,6 +30,7 @@ public interface IPipeline
 /// <param name="ResourceClass">"light" or "heavy": a worker runs a limited number of heavy jobs at once.</param>
 /// <param name="Pricing">The default prices per meter; an operator overrides them under <c>Kiln:Pipelines:{id}:Pricing</c>.</param>
 /// <param name="RequiredTools">Executables a worker must have on PATH to run this pipeline.</param>
+/// <param name="RetentionHours">How long the pipeline's outputs are kept (dubbing: 48 h), when shorter than the plan's retention; null keeps them as the plan says.</param>
 public sealed record PipelineDescriptor(
     string Id,
     string Name,
@@ -41,7 +42,8 @@ public sealed record PipelineDescriptor(
     PriceList Pricing,
     int DefaultTimeoutSeconds = 1800,
     string ResourceClass = ResourceClasses.Light,
-    IReadOnlyList<string>? RequiredTools = null)
+    IReadOnlyList<string>? RequiredTools = null,
+    int? RetentionHours = null)
 {
     /// <summary>Every kind any slot accepts (for the pipeline list and the upload picker).</summary>
     public IReadOnlyList<string> AcceptedInputKinds => Slots.SelectMany(s => s.Kinds).Distinct(StringComparer.Ordinal).ToList();
@@ -92,6 +94,12 @@ public sealed class PipelineContext
     public ILogger Logger { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     /// <summary>Outputs of finished steps kept with the job, so a retry resumes after them.</summary>
     public ICheckpointStore Checkpoints { get; init; } = NoCheckpoints.Instance;
+    /// <summary>Per-part progress, cost and result (dubbing's languages), stored under the job.</summary>
+    public ISubtaskReporter Subtasks { get; init; } = NoSubtasks.Instance;
+    /// <summary>This attempt's number (1 = first) and the job's limit: a pipeline may treat a transient failure on the last
+    /// attempt as final for one part instead of losing the parts that succeeded.</summary>
+    public int Attempt { get; init; } = 1;
+    public int MaxAttempts { get; init; } = 1;
 
     private PipelineProgress? _progress;
     /// <summary>Step-weighted progress: <c>using var step = context.Progress.Step("tts", 0.6);</c>.</summary>

@@ -14,7 +14,7 @@ public abstract class Pipeline<TOptions> : IPipeline where TOptions : class, new
     private PipelineDescriptor? _descriptor;
 
     public PipelineDescriptor Descriptor => _descriptor ??= new PipelineDescriptor(
-        Id, Name, Version, Description, Slots, Produces, Options.Schema, DefaultPricing, DefaultTimeoutSeconds, ResourceClass, RequiredTools);
+        Id, Name, Version, Description, Slots, Produces, Options.Schema, DefaultPricing, DefaultTimeoutSeconds, ResourceClass, RequiredTools, RetentionHours);
 
     public abstract string Id { get; }
     public abstract string Name { get; }
@@ -26,6 +26,8 @@ public abstract class Pipeline<TOptions> : IPipeline where TOptions : class, new
     public virtual int DefaultTimeoutSeconds => 1800;
     public virtual string ResourceClass => ResourceClasses.Light;
     public virtual IReadOnlyList<string> RequiredTools => [];
+    /// <summary>Hours the outputs are kept (null: the plan's artifact retention); <c>Kiln:Pipelines:{id}:RetentionHours</c> overrides it.</summary>
+    public virtual int? RetentionHours => null;
 
     /// <summary>Rules that span several options (the schema's attributes cover one option each).</summary>
     protected virtual Error? Validate(TOptions options) => null;

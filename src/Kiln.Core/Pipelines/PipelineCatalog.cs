@@ -52,6 +52,13 @@ public sealed class PipelineCatalog
     public int TimeoutSeconds(IPipeline pipeline) =>
         _byId[pipeline.Descriptor.Id].Settings.TimeoutSeconds is > 0 and var seconds ? seconds : pipeline.Descriptor.DefaultTimeoutSeconds;
 
+    /// <summary>Hours a job's outputs are kept for this pipeline (<c>Kiln:Pipelines:{id}:RetentionHours</c>, else its default), or null
+    /// when only the plan's retention applies.</summary>
+    public int? RetentionHours(string pipelineId) =>
+        _byId.GetValueOrDefault(pipelineId) is not { } e ? null
+        : e.Settings.RetentionHours is { } h ? (h > 0 ? h : null)
+        : e.Pipeline.Descriptor.RetentionHours;
+
     /// <summary>Validates options, plans and prices a job from its inputs' facts (already checked against the slots).</summary>
     public Result<PlannedJob> Plan(IPipeline pipeline, System.Text.Json.JsonElement options, InputSet<InputFacts> inputs)
     {

@@ -55,4 +55,6 @@ public sealed class PipelineSettings
     public bool Enabled { get; set; } = true;
     public int? TimeoutSeconds { get; set; }
     public PricingSettings? Pricing { get; set; }
+    /// <summary>Hours the pipeline's outputs are kept; 0 means "as the plan says".</summary>
+    public int? RetentionHours { get; set; }
 }

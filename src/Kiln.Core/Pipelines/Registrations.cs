@@ -24,6 +24,7 @@ public static class PipelineRegistrations
         services.TryAddSingleton<WorkerCapabilities>();
         services.AddPipeline<PdfPodcastPipeline>();
         services.AddPipeline<PdfAudiobookPipeline>();
+        services.AddPipeline<Dubbing.DubbingPipeline>();
         services.AddCommandPipelines(configuration);
         return services;
     }

@@ -14,11 +14,37 @@ public sealed record JobDto(
     /// <summary>For a queued job that no live worker can run: what it is waiting for.</summary>
     public string? WaitingFor { get; init; }
 
+    /// <summary>Parts of the job that progress, cost and fail on their own (dubbing: one per language); empty for other jobs.</summary>
+    public IReadOnlyList<SubtaskDto> Subtasks { get; init; } = [];
+    /// <summary>How many languages the job dubs (its subtasks), and how many are done.</summary>
+    public int? TotalLanguages { get; init; }
+    public int? CompletedLanguages { get; init; }
+    /// <summary>When a running job should finish, judged from its progress so far.</summary>
+    public DateTime? EstimatedCompletion { get; init; }
+    /// <summary>When the pipeline's own retention deletes the job's files (dubbing: 48 h after it finished); null when only the plan's applies.</summary>
+    public DateTime? OutputsExpireAt { get; init; }
+
+    public JobDto WithSubtasks(IReadOnlyList<JobSubtask> subtasks) => this with
+    {
+        Subtasks = subtasks.Select(SubtaskDto.From).ToList(),
+        TotalLanguages = subtasks.Count == 0 ? null : subtasks.Count,
+        CompletedLanguages = subtasks.Count == 0 ? null : subtasks.Count(s => s.Stage == Kiln.Core.Pipelines.SubtaskStages.Done),
+    };
+
     public static JobDto From(Job j) => new(
         j.Id, j.PipelineId, j.Status.WireName(), j.Priority, j.Attempt, j.MaxAttempts, j.ProgressPercent, j.ProgressStep,
         j.ProgressMessage, j.CostEstimate, j.CostActual, j.ErrorCode, j.ErrorMessage,
         JsonDocument.Parse(j.OptionsJson).RootElement.Clone(), JobInput.Parse(j.InputsJson).Select(i => i.UploadId).ToList(),
         j.CreatedAt, j.StartedAt, j.FinishedAt, j.CancelRequested);
+}
+
+/// <param name="Stage">queued, transcribing, translating, synthesizing, mixing, exporting, done or failed.</param>
+/// <param name="Cost">Credits this language costs; charged only when it is done.</param>
+/// <param name="Artifacts">Names of the job's artifacts that belong to this language.</param>
+public sealed record SubtaskDto(string LanguageCode, string LanguageName, string Stage, int Progress, long Cost, string? Error,
+    IReadOnlyList<string> Artifacts, DateTime? StartedAt, DateTime? FinishedAt)
+{
+    public static SubtaskDto From(JobSubtask s) => new(s.Key, s.Label, s.Stage, s.Progress, s.Cost, s.Error, s.ArtifactNames, s.StartedAt, s.FinishedAt);
 }
 
 public sealed record ArtifactDto(Guid Id, string Name, string ContentType, long Size, string Sha256, DateTime CreatedAt, string DownloadUrl);

@@ -31,6 +31,8 @@ public static class JobsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         jobs.MapGet("/{id:guid}/artifacts", Artifacts).WithSummary("List the job's artifacts with short-lived signed download URLs.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapDelete("/{id:guid}/artifacts", DeleteArtifacts).WithSummary("Delete a finished job's files now instead of waiting for retention.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         jobs.MapGet("/{id:guid}/artifacts/{artifactId:guid}/download", Download).WithSummary("Redirect to a short-lived signed download URL of one artifact.")
             .Produces(StatusCodes.Status302Found) // RedirectHttpResult declares no metadata of its own
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -71,10 +73,21 @@ public static class JobsApi
         return TypedResults.Ok(new Paged<JobDto>(p.Items.Select(JobDto.From).ToList(), p.Page, p.PageSize, p.Total));
     }
 
-    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Get(Guid id, CurrentUser user, GetJobQuery query, GetWorkerWaitQuery wait, CancellationToken ct) =>
-        await query.Run(user.Workspace, id, ct) is { } job
-            ? TypedResults.Ok(JobDto.From(job) with { WaitingFor = await wait.Run(job, ct) })
-            : Problems.NotFound("Job");
+    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Get(Guid id, CurrentUser user, GetJobQuery query, GetWorkerWaitQuery wait,
+        ListSubtasksQuery subtasks, Kiln.Core.Pipelines.PipelineCatalog pipelines, TimeProvider clock, CancellationToken ct)
+    {
+        if (await query.Run(user.Workspace, id, ct) is not { } job) return Problems.NotFound("Job");
+        var now = clock.GetUtcNow().UtcDateTime;
+        return TypedResults.Ok(JobDto.From(job).WithSubtasks(await subtasks.Run(user.Workspace, id, ct)) with
+        {
+            WaitingFor = await wait.Run(job, ct),
+            EstimatedCompletion = CompletionEstimate.Of(job, now),
+            OutputsExpireAt = OutputExpiry.Of(job, pipelines),
+        });
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteArtifacts(Guid id, CurrentUser user, DeleteJobArtifactsCommand delete, CancellationToken ct) =>
+        (await delete.Run(user.Workspace, id, ct)).Error is { } e ? Problems.From(e) : TypedResults.NoContent();
 
     private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Cancel(Guid id, CurrentUser user, CancelJobCommand cancel, CancellationToken ct) =>
         Problems.Map(await cancel.Run(user.Workspace, id, ct), j => TypedResults.Ok(JobDto.From(j)));

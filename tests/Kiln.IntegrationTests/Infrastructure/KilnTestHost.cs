@@ -6,6 +6,7 @@ using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,9 +25,12 @@ public sealed class KilnTestHost : WebApplicationFactory<Program>
     public ErrorLog Errors { get; } = new();
     public string BlobPath { get; }
 
-    private KilnTestHost(DatabaseOptions db, bool worker, IDictionary<string, string?>? overrides)
+    private readonly Action<IServiceCollection>? _services;
+
+    private KilnTestHost(DatabaseOptions db, bool worker, IDictionary<string, string?>? overrides, Action<IServiceCollection>? services = null)
     {
         Database = db;
+        _services = services;
         BlobPath = Path.Combine(Path.GetTempPath(), $"kiln-blobs-{Guid.NewGuid():N}");
         _settings = new Dictionary<string, string?>
         {
@@ -58,13 +62,10 @@ public sealed class KilnTestHost : WebApplicationFactory<Program>
         if (overrides is not null) foreach (var (k, v) in overrides) _settings[k] = v;
     }
 
-    /// <summary>Services the test replaces (a fake clock); null for none.</summary>
-    private Action<IServiceCollection>? _services;
-
     public static async Task<KilnTestHost> StartAsync(string provider, PostgresServer pg, bool worker = true, IDictionary<string, string?>? overrides = null,
         Action<IServiceCollection>? services = null)
     {
-        var host = new KilnTestHost(await Providers.NewDatabase(provider, pg), worker, overrides) { _services = services };
+        var host = new KilnTestHost(await Providers.NewDatabase(provider, pg), worker, overrides, services);
         _ = host.Server; // boots the host, runs migrations
         return host;
     }
@@ -82,7 +83,7 @@ public sealed class KilnTestHost : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.ConfigureLogging(l => l.AddProvider(Errors));
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
-        if (_services is { } configure) builder.ConfigureServices(configure);
+        if (_services is { } configure) builder.ConfigureTestServices(configure);
     }
 
     /// <summary>Brings <paramref name="member"/> into <paramref name="owner"/>'s workspace the only way there is: invite, then accept.</summary>

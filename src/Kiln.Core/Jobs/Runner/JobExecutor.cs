@@ -60,6 +60,7 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
                 ScratchDirectory = scratch, Reporter = reporter, Artifacts = artifacts, Services = attemptScope.ServiceProvider,
                 Logger = loggers.CreateLogger($"Kiln.Pipelines.{job.PipelineId}"),
                 Checkpoints = new BlobCheckpointStore(blobs, job.WorkspaceId, job.Id),
+                Subtasks = reporter, Attempt = Math.Max(1, job.Attempt), MaxAttempts = job.MaxAttempts,
             };
             var outcome = await PipelineHost.RunAsync(pipeline, context, stop.Token);
 
@@ -183,7 +184,7 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
     }
 
     /// <summary>Reports progress through the fenced queue; repeated identical progress is not written again.</summary>
-    private sealed class QueueReporter(IServiceScopeFactory scopes, Job job, Guid lease) : IPipelineReporter, IAsyncDisposable
+    private sealed class QueueReporter(IServiceScopeFactory scopes, Job job, Guid lease) : IPipelineReporter, ISubtaskReporter, IAsyncDisposable
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
         private (int, string, string?) _last = (-1, "", null);
@@ -215,6 +216,20 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
         {
             await _gate.WaitAsync(ct);
             try { await queue.LogAsync(job, lease, line, ct); }
+            finally { _gate.Release(); }
+        }
+
+        public async Task ReportAsync(SubtaskUpdate update, CancellationToken ct)
+        {
+            await _gate.WaitAsync(ct);
+            try { await queue.SubtaskAsync(job, lease, update, ct); }
+            finally { _gate.Release(); }
+        }
+
+        public async Task<IReadOnlyDictionary<string, SubtaskUpdate>> ExistingAsync(CancellationToken ct)
+        {
+            await _gate.WaitAsync(ct);
+            try { return await queue.SubtasksAsync(job.Id, ct); }
             finally { _gate.Release(); }
         }
     }

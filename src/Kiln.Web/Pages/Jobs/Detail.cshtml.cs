@@ -13,7 +13,8 @@ namespace Kiln.Web.Pages.Jobs;
 public sealed record ArtifactView(Artifact Artifact, string Preview, IHtmlContent? Html, string? Text);
 
 public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifactsQuery artifacts, CancelJobCommand cancel,
-    RetryJobCommand retry, UsageQueries usage, IBlobStore blobs, GetWorkerWaitQuery workerWait) : KilnPageModel
+    RetryJobCommand retry, UsageQueries usage, IBlobStore blobs, GetWorkerWaitQuery workerWait, ListSubtasksQuery subtasks,
+    DeleteJobArtifactsCommand deleteArtifacts, Kiln.Core.Pipelines.PipelineCatalog pipelines, TimeProvider clock) : KilnPageModel
 {
     private const int PreviewBytes = 256 * 1024;
     // Raw HTML in Markdown is disabled: artifacts are model output, and rendering it verbatim would be stored XSS.
@@ -26,6 +27,11 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
     public IReadOnlyList<string> Log { get; private set; } = [];
     public long LastEventId { get; private set; }
     public IReadOnlyList<ArtifactView> Artifacts { get; private set; } = [];
+    /// <summary>Per-part progress (dubbing's languages); empty for other jobs.</summary>
+    public IReadOnlyList<JobSubtask> Subtasks { get; private set; } = [];
+    /// <summary>When the pipeline's retention deletes the files, and how long that is from now.</summary>
+    public DateTime? OutputsExpireAt { get; private set; }
+    public TimeSpan? OutputsLeft { get; private set; }
     /// <summary>Why a queued job is not starting, when no live worker can run its pipeline.</summary>
     public string? WaitingFor { get; private set; }
 
@@ -53,6 +59,9 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
         Job = job;
         WaitingFor = await workerWait.Run(job, ct);
         Costs = await usage.CostsOf(job, ct);
+        Subtasks = await subtasks.Run(Workspace, id, ct);
+        OutputsExpireAt = OutputExpiry.Of(job, pipelines);
+        if (OutputsExpireAt is { } at) OutputsLeft = at - clock.GetUtcNow().UtcDateTime;
         var views = new List<ArtifactView>();
         foreach (var a in await artifacts.Run(Workspace, id, ct)) views.Add(await PreviewAsync(a, ct));
         Artifacts = views;
@@ -65,6 +74,14 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
         if (result.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
         TempData["Flash"] = result.Error is { } e ? e.Message
             : result.Value!.Status == JobStatus.Canceled ? "Job canceled; its held credits were released." : "Cancel requested; the job stops within a few seconds.";
+        return Redirect($"/jobs/{id}");
+    }
+
+    public async Task<IActionResult> OnPostDeleteFilesAsync(Guid id, CancellationToken ct)
+    {
+        var result = await deleteArtifacts.Run(Workspace, id, ct);
+        if (result.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
+        TempData["Flash"] = result.Error is { } e ? e.Message : $"Deleted {result.Value} file(s).";
         return Redirect($"/jobs/{id}");
     }
 

@@ -25,7 +25,7 @@ if (root) {
     try {
       const res = await fetch(location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
       const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
-      for (const sel of ['#job-cost', '#job-artifacts', '.grid-2']) {
+      for (const sel of ['#job-cost', '#job-artifacts', '.grid-2', '#job-subtasks']) {
         const fresh = doc.querySelector(sel);
         const current = document.querySelector(sel);
         if (fresh && current) current.replaceWith(fresh);
@@ -64,6 +64,54 @@ if (root) {
       log.append(li);
       if (atBottom) log.scrollTop = log.scrollHeight;
     });
+    // One row per language (a subtask); each moves on its own.
+    const subtasks = document.getElementById('job-subtasks');
+    const subtaskList = document.getElementById('subtask-list');
+    const renderSubtask = (d) => {
+      if (!subtasks || !d.key) return;
+      subtasks.hidden = false;
+      let row = subtaskList.querySelector(`[data-subtask="${CSS.escape(d.key)}"]`);
+      if (!row) {
+        row = document.createElement('li');
+        row.className = 'subtask';
+        row.dataset.subtask = d.key;
+        const name = document.createElement('span');
+        name.className = 'subtask-name';
+        name.textContent = `${d.label ?? d.key} `;
+        const code = document.createElement('span');
+        code.className = 'mono muted';
+        code.textContent = d.key;
+        name.append(code);
+        const bar = document.createElement('progress');
+        bar.className = 'progress';
+        bar.max = 100;
+        bar.setAttribute('aria-label', `${d.label ?? d.key} progress`);
+        const stage = document.createElement('span');
+        stage.className = 'subtask-stage';
+        const pct = document.createElement('span');
+        pct.className = 'subtask-percent';
+        const cost = document.createElement('span');
+        cost.className = 'subtask-cost muted';
+        const error = document.createElement('span');
+        error.className = 'subtask-error';
+        error.setAttribute('role', 'status');
+        error.hidden = true;
+        row.append(name, bar, stage, pct, cost, error);
+        subtaskList.append(row);
+      }
+      row.dataset.stage = d.stage ?? '';
+      row.querySelector('progress').value = Math.max(0, Math.min(100, d.progress ?? 0));
+      row.querySelector('.subtask-stage').textContent = d.stage ?? '';
+      row.querySelector('.subtask-percent').textContent = `${d.progress ?? 0} %`;
+      row.querySelector('.subtask-cost').textContent = `${d.cost ?? 0} credit${d.cost === 1 ? '' : 's'}`;
+      const err = row.querySelector('.subtask-error');
+      err.textContent = d.error ?? '';
+      err.hidden = !d.error;
+      const rows = subtaskList.querySelectorAll('.subtask');
+      document.getElementById('subtasks-total').textContent = String(rows.length);
+      document.getElementById('subtasks-done').textContent = String([...rows].filter((r) => r.dataset.stage === 'done').length);
+    };
+    source.addEventListener('subtask', (e) => { markRunning(); renderSubtask(data(e)); });
     source.addEventListener('status', (e) => {
       const d = data(e);
       if (!d.status) return;
@@ -82,4 +130,18 @@ if (root) {
       refreshSections();
     });
   }
+}
+
+// The retention countdown ("deleted in 47 h 12 min") keeps counting while the page is open.
+const countdown = document.getElementById('retention-countdown');
+if (countdown) {
+  const expires = Date.parse(countdown.dataset.expires);
+  const tick = () => {
+    const left = Math.max(0, expires - Date.now());
+    const h = Math.floor(left / 3_600_000);
+    const m = Math.floor((left % 3_600_000) / 60_000);
+    countdown.textContent = left <= 60_000 ? 'in a few minutes' : `in ${h} h ${m} min`;
+  };
+  tick();
+  setInterval(tick, 30_000);
 }

@@ -1,0 +1,48 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+
+namespace Kiln.Core.Pipelines.Dubbing;
+
+public sealed record DubbingOptions
+{
+    [Display(Name = "Source language"), Description("ISO 639-1 code of the speech (en, es, …). Empty lets the speech engine detect it, where it can."),
+     RegularExpression("^[a-z]{2}$")]
+    public string? SourceLanguage { get; init; } = "en";
+
+    [Display(Name = "Target languages"), Description("ISO 639-1 codes to dub into, e.g. es, ca. Offered: the pairs the installed translation engine supports and the synthesizer speaks."),
+     MinLength(1), MaxLength(10), ItemLength(2)]
+    public string[] TargetLanguages { get; init; } = ["es"];
+
+    [Display(Name = "Voice"), Description("The dubbing voice for every language: male, female, or an engine voice name."),
+     RegularExpression(@"^[A-Za-z0-9+_.\-]{1,80}$")]
+    public string Voice { get; init; } = "male";
+
+    [Display(Name = "Voices per language"), Description("Overrides per language, like es=female, ca=male or es=es+f2."),
+     MaxLength(10), ItemLength(90)]
+    public string[]? Voices { get; init; }
+
+    [Display(Name = "Caption formats"), Description("Captions for the source and every target language."),
+     MaxLength(2), ItemLength(3)]
+    public string[] CaptionFormats { get; init; } = ["srt", "vtt"];
+
+    [Display(Name = "Video"), Description("For a video input: a video per language with the dubbed audio (the original picture, the language tag on the audio stream).")]
+    public bool MuxVideo { get; init; } = true;
+
+    [Display(Name = "All languages in one video"), Description("Also one video holding every dubbed language as its own audio stream.")]
+    public bool MultiTrackVideo { get; init; }
+
+    [Display(Name = "Keep the original voice"), Description("Keep the original speech faintly under the dub.")]
+    public bool KeepOriginalVoice { get; init; }
+
+    [Display(Name = "Original voice level (dB)"), Description("How far below full level the original voice stays when kept."), Range(-40.0, -6.0)]
+    public double OriginalVoiceDb { get; init; } = -18;
+
+    [Display(Name = "Glossary"), Description("Terms never translated (names, products), comma-separated."), MaxLength(100), ItemLength(100)]
+    public string[]? Glossary { get; init; }
+
+    [Display(Name = "Loudness target (LUFS)"), Description("Integrated loudness of the dubbed audio: −16 for web video, −23/−24 for broadcast."), Range(-31.0, -9.0)]
+    public double LoudnessTarget { get; init; } = -16;
+
+    [Display(Name = "WAV"), Description("Also produce an uncompressed WAV per language.")]
+    public bool Wav { get; init; }
+}
