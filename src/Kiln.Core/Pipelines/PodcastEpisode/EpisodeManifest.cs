@@ -47,7 +47,7 @@ public sealed record EpisodeManifest(
         return new EpisodeManifest(1, title, options.ShowTitle, options.Artist, e.DurationSeconds, Math.Round(p.InputSeconds, 3),
             new ManifestLoudness(target.IntegratedLufs, target.TruePeakDbtp, e.IntegratedLufs, e.TruePeakDbtp),
             new ManifestProcessing(Math.Round(p.Input.NoiseFloorDb, 1), Math.Round(p.Input.SpeechDb, 1), p.Cuts.Count, Math.Round(p.RemovedSeconds, 2),
-                options.SilenceThresholdSeconds, e.GainDb),
+                options.SilenceThresholdSeconds, e.GainDb, e.Encodes),
             notes.Summary, notes.KeyPoints, notes.Links, notes.Guests,
             chapters.Select(c => new ManifestChapter(c.Start, c.Title)).ToList(),
             transcript is null ? null : new ManifestTranscript(transcript.Engine, transcript.Language, transcript.Segments.Count,
@@ -106,7 +106,8 @@ public sealed record ManifestLoudness(double TargetLufs, double TruePeakCeilingD
 
 /// <param name="NoiseFloorDb">The input's noise floor (50 ms RMS, 5th percentile), dBFS.</param>
 /// <param name="SpeechLevelDb">The input's speech level (50 ms RMS, 90th percentile), dBFS.</param>
-public sealed record ManifestProcessing(double NoiseFloorDb, double SpeechLevelDb, int PausesShortened, double SilenceRemovedSeconds, double SilenceThresholdSeconds, double GainDb);
+/// <param name="Encodes">How many times the MP3 was encoded (a second encode corrects a result off target).</param>
+public sealed record ManifestProcessing(double NoiseFloorDb, double SpeechLevelDb, int PausesShortened, double SilenceRemovedSeconds, double SilenceThresholdSeconds, double GainDb, int Encodes);
 
 public sealed record ManifestChapter(double StartTime, string Title);
 

@@ -110,7 +110,7 @@ public sealed class PodcastEpisodePipeline(IProcessRunner runner, IChatClient ch
                     await log.LogAsync(Inv($"Input: {scan.DurationSeconds:0.0} s, noise floor {levels.NoiseFloorDb:0.0} dBFS, speech {levels.SpeechDb:0.0} dBFS, {pauses.Count} pause(s) of 0.3 s or more."), ct);
                     await step.ReportAsync(0.1, Describe(options), ct);
                     var channels = Math.Clamp(input.Facts.Media?.Channels ?? 1, 1, 2);
-                    processed = await episodeAudio.ProcessAsync(input.Path, processedWav, options, channels, levels, pauses, scan.DurationSeconds, ct);
+                    processed = await episodeAudio.ProcessAsync(input.Path, processedWav, Path.Combine(processedDir, "speech.wav"), options, channels, levels, pauses, scan.DurationSeconds, ct);
                     if (options.TrimSilence && !processed.Trimmed && levels.SignalToNoiseDb < 10)
                         await log.LogAsync("Silences were not trimmed: the noise is too close to the speech level to tell pauses apart.", ct);
                     else if (processed.Trimmed)
@@ -128,7 +128,8 @@ public sealed class PodcastEpisodePipeline(IProcessRunner runner, IChatClient ch
                 await step.StartAsync(options.Aac ? "Encoding the MP3 and the AAC copy" : "Encoding the MP3", ct);
                 Directory.CreateDirectory(encodedDir);
                 var (encoded, scan) = await episodeAudio.EncodeAsync(processedWav, processed, target,
-                    Path.Combine(encodedDir, "episode.mp3"), options.Aac ? Path.Combine(encodedDir, "episode.m4a") : null, ct);
+                    Path.Combine(encodedDir, "episode.mp3"), options.Aac ? Path.Combine(encodedDir, "episode.m4a") : null, line => log.LogAsync(line, ct), ct);
+                File.Move(Path.Combine(processedDir, "speech.wav"), Path.Combine(encodedDir, "speech.wav"), overwrite: true);
                 var levels = AudioLevels.Measure(scan.WindowDb);
                 state = new AudioState(processed, encoded, levels.FindPauses(scan.WindowDb), scan.Peaks.Select(p => (int)p).ToArray(), scan.SamplesPerPixel);
                 await Write(Path.Combine(encodedDir, "state.json"), state, ct);
@@ -168,7 +169,7 @@ public sealed class PodcastEpisodePipeline(IProcessRunner runner, IChatClient ch
                     await step.StartAsync($"Transcribing with {engine.Name}", ct);
                     try
                     {
-                        transcript = await engine.TranscribeAsync(mp3, options.Language, ct);
+                        transcript = await engine.TranscribeAsync(Path.Combine(encodedDir, "speech.wav"), options.Language, ct);
                         steps["transcribe"] = "done";
                     }
                     catch (NoSpeechFoundException)
