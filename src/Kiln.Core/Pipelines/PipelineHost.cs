@@ -46,6 +46,7 @@ public static class PipelineHost
     {
         PipelineException => null,
         Media.Speech.NoSpeechFoundException n => new("no_speech", n.Message, inner: ex),
+        Media.Speech.CaptionFormatException c => new("invalid_subtitles", c.Message, inner: ex),
         ToolNotFoundException t => new("tool_missing", $"The server cannot run this job: {t.Message}", inner: ex),
         ToolTimeoutException t => new("tool_timeout", $"Processing took too long ({t.Tool}).", transient: true, inner: ex),
         ToolFailedException t => new("tool_failed", $"Producing the output failed ({t.Tool}).", transient: t.Transient, inner: ex),
