@@ -7,7 +7,6 @@ using Kiln.Core.Common;
 using Kiln.Core.Media;
 using Kiln.Core.Media.Speech;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Kiln.Core.Pipelines.PodcastEpisode;
 
@@ -16,7 +15,7 @@ namespace Kiln.Core.Pipelines.PodcastEpisode;
 /// peaks, a transcript in three formats, drafted show notes and chapters, and a manifest. Each step is checkpointed,
 /// so a retry resumes after the last finished one. See docs/podcast.md for the artifacts.
 /// </summary>
-public sealed class PodcastEpisodePipeline(IProcessRunner runner, IChatClient chat, IAiProviders providers) : Pipeline<PodcastEpisodeOptions>
+public sealed class PodcastEpisodePipeline(IProcessRunner runner, IChatClient chat, IAiProviders providers, ISpeechToTextEngines speech) : Pipeline<PodcastEpisodeOptions>
 {
     public const string PipelineId = "podcast-episode";
     public const string AudioSlot = "audio";
@@ -44,6 +43,14 @@ public sealed class PodcastEpisodePipeline(IProcessRunner runner, IChatClient ch
     {
         if (options.Engine is { Length: > 0 } engine && Engine(engine) is null)
             return InvalidOption("engine", $"There is no text engine \"{engine}\". Choose one of: {string.Join(", ", providers.Providers.SelectMany(p => p.Models.Count == 0 ? [p.Name] : p.Models.Select(m => $"{p.Name}/{m}")))}.");
+        if (options.Transcribe)
+        {
+            var stt = options.SpeechEngine is { Length: > 0 } name ? speech.Find(name) : speech.Default;
+            if (stt is null)
+                return InvalidOption("speechEngine", $"There is no speech engine \"{options.SpeechEngine}\". Choose one of: {string.Join(", ", speech.All.Select(e => e.Name))}.");
+            if (stt.Languages.Count > 0 && !stt.Languages.Contains(options.Language))
+                return InvalidOption("language", $"The speech engine {stt.Name} does not understand '{options.Language}'. It knows: {string.Join(", ", stt.Languages.Order())}.");
+        }
         return null;
     }
 
@@ -165,7 +172,7 @@ public sealed class PodcastEpisodePipeline(IProcessRunner runner, IChatClient ch
                 }
                 else
                 {
-                    var engine = SpeechEngine(context, options);
+                    var engine = SpeechEngine(options);
                     await step.StartAsync($"Transcribing with {engine.Name}", ct);
                     try
                     {
@@ -190,9 +197,9 @@ public sealed class PodcastEpisodePipeline(IProcessRunner runner, IChatClient ch
                 {
                     var words = transcript.Segments.Sum(s => s.Words.Count > 0 ? s.Words.Count : s.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
                     await log.LogAsync(Inv($"Transcript by {transcript.Engine}: {transcript.Segments.Count} segment(s), {words} word(s) in {timings["transcribe"]:0.0} s."), ct);
-                    await AddTextAsync(context, outDir, "transcript.vtt", "text/vtt", TranscriptFiles.WebVtt(transcript), ct);
-                    await AddTextAsync(context, outDir, "transcript.srt", "application/x-subrip", TranscriptFiles.Srt(transcript), ct);
-                    await AddTextAsync(context, outDir, "transcript.json", "application/json", TranscriptFiles.Podcasting20(transcript), ct);
+                    await AddTextAsync(context, outDir, "transcript.vtt", "text/vtt", Captions.ToWebVtt(transcript), ct);
+                    await AddTextAsync(context, outDir, "transcript.srt", "application/x-subrip", Captions.ToSrt(transcript), ct);
+                    await AddTextAsync(context, outDir, "transcript.json", "application/json", Captions.ToPodcastJson(transcript), ct);
                 }
             }
         else steps["transcribe"] = "off";
@@ -268,19 +275,11 @@ public sealed class PodcastEpisodePipeline(IProcessRunner runner, IChatClient ch
         return new PipelineOutcome();
     }
 
-    private static ISpeechToText SpeechEngine(PipelineContext context, PodcastEpisodeOptions options)
-    {
-        var engines = context.Services.GetService<ISpeechToTextEngines>()
-            ?? throw new PipelineException("speech_unavailable", "No speech-to-text engine is configured on this server. Switch the transcript off, or ask the operator to configure one.");
-        var engine = options.SpeechEngine is { Length: > 0 } name
-            ? engines.Find(name) ?? throw new PipelineException("invalid_options",
-                $"There is no speech engine \"{name}\". Choose one of: {string.Join(", ", engines.All.Select(e => e.Name))}.")
-            : engines.Default;
-        if (engine.Languages.Count > 0 && !engine.Languages.Contains(options.Language))
-            throw new PipelineException("unsupported_language",
-                $"The speech engine {engine.Name} does not understand '{options.Language}'. It knows: {string.Join(", ", engine.Languages.Order())}.");
-        return engine;
-    }
+    /// <summary>The engine the options name (checked in <see cref="Validate"/>), or the operator's default.</summary>
+    private ISpeechToText SpeechEngine(PodcastEpisodeOptions options) =>
+        options.SpeechEngine is { Length: > 0 } name
+            ? speech.Find(name) ?? throw new PipelineException("invalid_options", $"There is no speech engine \"{name}\".")
+            : speech.Default;
 
     private static string Describe(PodcastEpisodeOptions o)
     {

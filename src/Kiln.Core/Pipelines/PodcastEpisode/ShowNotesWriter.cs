@@ -35,8 +35,11 @@ public sealed partial class ShowNotesWriter(IChatClient chat)
         var points = await AskAsync(
             "List the three to five key points of this podcast episode, one per line, each line starting with \"- \". " +
             "No heading, no other text. Use only what the transcript says.",
-            $"Episode: {title}", source, 5, ct);
-        return new EpisodeNotes(Tidy(summary), ParsePoints(points), FindLinks(transcript.Text), FindGuests(transcript.Text));
+            $"Episode: {title}", source, 8, ct);
+        summary = Tidy(summary);
+        // An extractive engine answers both from the same ranking: a point the summary already says is left out.
+        var keyPoints = ParsePoints(points).Where(p => !summary.Contains(p, StringComparison.OrdinalIgnoreCase)).Take(5).ToList();
+        return new EpisodeNotes(summary, keyPoints, FindLinks(transcript.Text), FindGuests(transcript.Text));
     }
 
     /// <summary>Titles for chapters starting at <paramref name="starts"/>, from the words spoken in each.</summary>
@@ -135,12 +138,12 @@ public sealed partial class ShowNotesWriter(IChatClient chat)
     public static IReadOnlyList<string> FindLinks(string text)
     {
         var links = new List<string>();
+        text = WwwSpokenLetters().Replace(text, "www");
         var tlds = string.Join('|', Tlds);
         var spoken = new Regex($@"\b((?:[a-z0-9][a-z0-9-]*\s+dot\s+)+(?:{tlds}))\b(?:\s+slash\s+([a-z0-9-]+))?", RegexOptions.IgnoreCase);
         foreach (Match m in spoken.Matches(text))
         {
             var host = Regex.Replace(m.Groups[1].Value.ToLowerInvariant(), @"\s+dot\s+", ".");
-            host = WwwSpoken().Replace(host, "www.");
             links.Add("https://" + host + (m.Groups[2].Success ? "/" + m.Groups[2].Value.ToLowerInvariant() : ""));
         }
         var written = new Regex($@"\b(?:https?://)?((?:[a-z0-9][a-z0-9-]*\.)+(?:{tlds}))\b(/[^\s""'<>)\]]*)?", RegexOptions.IgnoreCase);
@@ -177,6 +180,6 @@ public sealed partial class ShowNotesWriter(IChatClient chat)
     [GeneratedRegex(@"\bi\b")]
     private static partial Regex StandaloneI();
 
-    [GeneratedRegex(@"^w\s*w\s*w\.")]
-    private static partial Regex WwwSpoken();
+    [GeneratedRegex(@"\bw w w\b", RegexOptions.IgnoreCase)]
+    private static partial Regex WwwSpokenLetters();
 }
