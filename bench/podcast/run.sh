@@ -84,25 +84,23 @@ printf 'loudness error (last run, target -16): kiln %s LU, naive %s LU\n' \
   "$(loud "$WORK/kiln/episode.mp3" | awk '{printf "%+.1f", $1 + 16}')" "$(loud "$WORK/naive.mp3" | awk '{printf "%+.1f", $1 + 16}')"
 echo "durations: input $(ffprobe -v error -show_entries format=duration -of csv=p=0 "$WORK/noisy.wav") s, kiln $(ffprobe -v error -show_entries format=duration -of csv=p=0 "$WORK/kiln/episode.mp3") s, naive $(ffprobe -v error -show_entries format=duration -of csv=p=0 "$WORK/naive.mp3") s"
 
-# Transcription: pocketsphinx (the offline engine) on Kiln's output of ASR_BLOCKS blocks of the script.
+# Transcription: the pipeline's transcribe step (the default engine, pocketsphinx) on ASR_BLOCKS blocks of the script;
+# the engine hears the cut but otherwise unprocessed timeline the process pass writes for it.
 secs_asr=$(echo "$BLOCK * $ASR_BLOCKS" | bc)
 noisy "$secs_asr" "$WORK/asr-in.wav"
-$KILN run podcast-episode "$WORK/asr-in.wav" -o transcribe=false -o chapters=false -o showNotes=false --out "$WORK/asr" > /dev/null 2>&1
-ff -i "$WORK/asr/episode.mp3" -ar 16000 -ac 1 "$WORK/asr16.wav"
-audio=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$WORK/asr16.wav")
-t0=$(now)
-pocketsphinx_continuous -infile "$WORK/asr16.wav" -logfn /dev/null 2>/dev/null > "$WORK/hyp.txt"
-t1=$(now)
+$KILN run podcast-episode "$WORK/asr-in.wav" -o chapters=false -o showNotes=false --out "$WORK/asr" > /dev/null 2>&1
 for b in $(seq 1 "$ASR_BLOCKS"); do printf '%s\n' "${SCRIPT[@]}"; done > "$WORK/ref.txt"
-/usr/bin/python3 - "$WORK/ref.txt" "$WORK/hyp.txt" "$(secs "$t0" "$t1")" "$audio" <<'EOF'
-import re, sys
+/usr/bin/python3 - "$WORK/ref.txt" "$WORK/asr" <<'EOF'
+import json, re, sys
 norm = lambda t: re.sub(r"[^a-z' ]", " ", t.lower()).split()
-ref, hyp = norm(open(sys.argv[1]).read()), norm(open(sys.argv[2]).read())
+ref = norm(open(sys.argv[1]).read())
+hyp = norm(" ".join(s["body"] for s in json.load(open(sys.argv[2] + "/transcript.json"))["segments"]))
 d = list(range(len(hyp) + 1))
 for i, r in enumerate(ref, 1):
     prev, d[0] = d[0], i
     for j, h in enumerate(hyp, 1):
         prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (r != h))
-took, audio = float(sys.argv[3]), float(sys.argv[4])
-print(f"pocketsphinx on kiln's output ({audio:.0f} s, {len(ref)} words): real-time factor {took / audio:.2f}, WER {d[-1] / len(ref):.1%}")
+m = json.load(open(sys.argv[2] + "/episode.json"))
+took, audio = m["stepSeconds"]["transcribe"], m["durationSeconds"]
+print(f"transcribe step ({m['transcript']['engine']}) on {audio:.0f} s of kiln's timeline, {len(ref)} words: real-time factor {took / audio:.2f}, WER {d[-1] / len(ref):.1%}")
 EOF
