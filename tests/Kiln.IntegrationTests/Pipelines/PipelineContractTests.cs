@@ -53,6 +53,17 @@ public sealed class PipelineContractTests : IDisposable
         _ = JsonSerializer.Serialize(d);
     }
 
+    [Fact]
+    public void A_choice_among_numbers_is_posted_back_as_a_number()
+    {
+        var pipeline = Catalog.Find("podcast-episode")!;
+        var fields = Kiln.Web.Ui.OptionsForm.Fields(pipeline.Descriptor.OptionsSchema);
+        fields.Single(f => f.Name == "loudnessTarget").Choices.ShouldBe(["-14", "-16", "-19", "-23"]);
+        var bound = Kiln.Web.Ui.OptionsForm.Bind(fields, name => name == "o.loudnessTarget" ? "-19" : null);
+        bound.GetProperty("loudnessTarget").GetInt32().ShouldBe(-19);
+        pipeline.ParseOptions(bound).IsSuccess.ShouldBeTrue();
+    }
+
     [Theory, MemberData(nameof(Ids))]
     public void Defaults_plan_and_the_plan_is_deterministic(string id)
     {
