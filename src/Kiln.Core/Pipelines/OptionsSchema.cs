@@ -148,7 +148,14 @@ public sealed class OptionsSchema<TOptions> where TOptions : class, new()
                             obj["maxLength"] = s.MaximumLength;
                             break;
                         case RegularExpressionAttribute re: obj["pattern"] = re.Pattern; break;
-                        case AllowedValuesAttribute av: obj["enum"] = new JsonArray(av.Values.Select(v => JsonValue.Create(v?.ToString())).ToArray<JsonNode?>()); break;
+                        // Numbers stay numbers, so a numeric option's enum matches its type (loudness presets −14, −16…).
+                        case AllowedValuesAttribute av: obj["enum"] = new JsonArray(av.Values.Select(v => v switch
+                            {
+                                int i => JsonValue.Create(i),
+                                long l => JsonValue.Create(l),
+                                double d => JsonValue.Create(d),
+                                _ => JsonValue.Create(v?.ToString()),
+                            }).ToArray<JsonNode?>()); break;
                         case MinLengthAttribute min: obj["minItems"] = min.Length; break;
                         case MaxLengthAttribute max: obj["maxItems"] = max.Length; break;
                         case ItemLengthAttribute il: if (obj["items"] is JsonObject items) items["maxLength"] = il.Max; break;

@@ -4,6 +4,7 @@ using Kiln.Core.Ai;
 using Kiln.Core.Media;
 using Kiln.Core.Pipelines.PdfAudiobook;
 using Kiln.Core.Pipelines.PdfPodcast;
+using Kiln.Core.Pipelines.PodcastEpisode;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -25,6 +26,7 @@ public static class PipelineRegistrations
         services.AddPipeline<PdfPodcastPipeline>();
         services.AddPipeline<PdfAudiobookPipeline>();
         services.AddPipeline<Dubbing.DubbingPipeline>();
+        services.AddPipeline<PodcastEpisodePipeline>();
         services.AddCommandPipelines(configuration);
         return services;
     }

@@ -6,8 +6,9 @@ namespace Kiln.Web.Ui;
 
 /// <summary>One input rendered from a property of a pipeline's options JSON Schema.</summary>
 /// <param name="Kind">integer, number, boolean, enum, list (an array of strings, typed comma-separated) or string.</param>
+/// <param name="Type">The schema's type: a choice among numbers (loudness presets) is posted back as a number.</param>
 public sealed record OptionField(string Name, string Label, string Kind, string? Description, double? Min, double? Max,
-    string? Default, IReadOnlyList<string> Choices, bool Required, string? Pattern = null, int? MinItems = null, int? MaxItems = null)
+    string? Default, IReadOnlyList<string> Choices, bool Required, string? Pattern = null, int? MinItems = null, int? MaxItems = null, string? Type = null)
 {
     public string InputName => "o." + Name;
 }
@@ -37,7 +38,7 @@ public static class OptionsForm
             } : null;
             var description = Str(s, "description") ?? (kind == "list" ? "Separate values with commas." : null);
             fields.Add(new OptionField(p.Name, Str(s, "title") ?? Kiln.Core.Pipelines.OptionTitles.Humanize(p.Name), kind, description, Num(s, "minimum"), Num(s, "maximum"),
-                def, choices, required.Contains(p.Name), Str(s, "pattern"), (int?)Num(s, "minItems"), (int?)Num(s, "maxItems")));
+                def, choices, required.Contains(p.Name), Str(s, "pattern"), (int?)Num(s, "minItems"), (int?)Num(s, "maxItems"), type));
         }
         return fields;
     }
@@ -61,6 +62,7 @@ public static class OptionsForm
             if (string.IsNullOrEmpty(raw)) continue;
             obj[f.Name] = f.Kind switch
             {
+                "integer" or "enum" when f.Type == "integer" && long.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ei) => ei,
                 "integer" when long.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i) => i,
                 "number" when double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) => n,
                 "list" => new JsonArray(raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(i => (JsonNode?)JsonValue.Create(i)).ToArray()),

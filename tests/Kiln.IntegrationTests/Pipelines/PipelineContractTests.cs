@@ -33,7 +33,7 @@ public sealed class PipelineContractTests : IDisposable
         ["Kiln:CommandPipelines:word-stats:Price:Credits"] = "1",
     };
 
-    public static TheoryData<string> Ids() => ["pdf-podcast", "pdf-audiobook", "noop", "sleep", "fail", "word-stats"];
+    public static TheoryData<string> Ids() => ["pdf-podcast", "pdf-audiobook", "podcast-episode", "noop", "sleep", "fail", "word-stats"];
 
     [Fact]
     public void The_catalog_holds_every_pipeline_of_the_contract() =>
@@ -51,6 +51,17 @@ public sealed class PipelineContractTests : IDisposable
         foreach (var f in fields)
             if (d.OptionsSchema.GetProperty("properties").GetProperty(f.Name).TryGetProperty("enum", out _)) f.Kind.ShouldBe("enum");
         _ = JsonSerializer.Serialize(d);
+    }
+
+    [Fact]
+    public void A_choice_among_numbers_is_posted_back_as_a_number()
+    {
+        var pipeline = Catalog.Find("podcast-episode")!;
+        var fields = Kiln.Web.Ui.OptionsForm.Fields(pipeline.Descriptor.OptionsSchema);
+        fields.Single(f => f.Name == "loudnessTarget").Choices.ShouldBe(["-14", "-16", "-19", "-23"]);
+        var bound = Kiln.Web.Ui.OptionsForm.Bind(fields, name => name == "o.loudnessTarget" ? "-19" : null);
+        bound.GetProperty("loudnessTarget").GetInt32().ShouldBe(-19);
+        pipeline.ParseOptions(bound).IsSuccess.ShouldBeTrue();
     }
 
     [Theory, MemberData(nameof(Ids))]
