@@ -1,6 +1,7 @@
 using Kiln.Core.Accounts;
 using Kiln.Core.Credits;
 using Kiln.Core.Jobs;
+using Kiln.Core.Notes;
 using Kiln.Core.Uploads;
 using Kiln.Core.Webhooks;
 using Microsoft.AspNetCore.Identity;
@@ -31,6 +32,9 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
     public DbSet<Upload> Uploads => Set<Upload>();
     public DbSet<WorkerHeartbeat> WorkerHeartbeats => Set<WorkerHeartbeat>();
     public DbSet<WorkspaceRunningJobs> WorkspaceRunningJobs => Set<WorkspaceRunningJobs>();
+    public DbSet<Note> Notes => Set<Note>();
+    public DbSet<NoteVersion> NoteVersions => Set<NoteVersion>();
+    public DbSet<NoteLink> NoteLinks => Set<NoteLink>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
@@ -56,6 +60,9 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
         builder.Entity<LedgerEntry>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<WebhookEndpoint>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<WebhookDelivery>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<Note>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<NoteVersion>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<NoteLink>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
 
         SnakeCaseNaming.Apply(builder);
     }

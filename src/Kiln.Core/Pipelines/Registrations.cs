@@ -4,6 +4,7 @@ using Kiln.Core.Ai;
 using Kiln.Core.Media;
 using Kiln.Core.Pipelines.PdfAudiobook;
 using Kiln.Core.Pipelines.PdfPodcast;
+using Kiln.Core.Pipelines.StudyNotes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,6 +25,7 @@ public static class PipelineRegistrations
         services.TryAddSingleton<WorkerCapabilities>();
         services.AddPipeline<PdfPodcastPipeline>();
         services.AddPipeline<PdfAudiobookPipeline>();
+        services.AddStudyNotesPipeline(configuration);
         services.AddCommandPipelines(configuration);
         return services;
     }

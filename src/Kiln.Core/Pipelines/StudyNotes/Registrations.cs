@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Kiln.Core.Pipelines.StudyNotes;
+
+public static class StudyNotesRegistrations
+{
+    /// <summary>The study-notes pipeline with its settings (<c>Kiln:StudyNotes</c>) and the video-link downloader.</summary>
+    public static IServiceCollection AddStudyNotesPipeline(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<StudyNotesSettings>(configuration.GetSection("Kiln:StudyNotes"));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<VideoLinkSource>();
+        services.AddPipeline<StudyNotesPipeline>();
+        return services;
+    }
+}
