@@ -37,9 +37,12 @@ public static partial class NotesComposer
         var terms = TermExtractor.Extract(sentences.Select(s => s.Text), Math.Max(budget.Concepts * 2, 16));
         var keyTerms = terms.Take(budget.Concepts).ToList();
 
-        var concepts = keyTerms.Select(t => Concept(t, sentences, rank)).ToList();
-        var outline = sections.Select((section, i) => Section(i, section, terms, rank, budget.Points, sections.Count)).ToList();
-        var summaryIdx = TopIndexes(sentences, rank, budget.SummarySentences, s => Words(s.Text) >= 6);
+        var concepts = keyTerms.Select(t => Concept(t, sentences, rank, terms)).ToList();
+        var outline = sections.Select((section, i) => Section(i, section, keyTerms, rank, budget.Points, sections.Count)).ToList();
+        // The summary covers the lecture: the most central sentence of each section, the most central sections first.
+        var summaryIdx = sections.Select(section => section.Where(s => Words(s.Text) >= 6).OrderByDescending(s => rank[s.Index]).ThenBy(s => s.Index).FirstOrDefault())
+            .Where(s => s is not null).OrderByDescending(s => rank[s!.Index]).Take(Math.Max(budget.SummarySentences, Math.Min(sections.Count, 6)))
+            .Select(s => s!.Index).Order().ToList();
         var summary = string.Join(' ', summaryIdx.Select(i => sentences[i].Text));
         var quotes = TopIndexes(sentences, rank, Math.Min(3, Math.Max(1, sentences.Count / 8)),
                 s => Words(s.Text) is >= 8 and <= 45 && !summaryIdx.Contains(s.Index))
@@ -69,18 +72,30 @@ public static partial class NotesComposer
         };
     }
 
-    private static KeyConcept Concept(Term term, List<Sentence> sentences, double[] rank)
+    private static KeyConcept Concept(Term term, List<Sentence> sentences, double[] rank, IReadOnlyList<Term> terms)
     {
-        var mentions = sentences.Where(s => TermExtractor.Mentions(s.Text, term.Key)).ToList();
+        // A mention of "light" inside "light reactions" is not about light: skip sentences where a longer term covers it.
+        var mentions = sentences.Where(s => MentionsOnItsOwn(s.Text, term, terms)).ToList();
+        if (mentions.Count == 0) mentions = sentences.Where(s => TermExtractor.Mentions(s.Text, term.Key)).ToList();
         var definition = mentions.FirstOrDefault(s => TermExtractor.DefinitionBody(s.Text, term.Key) is not null)
-            ?? mentions.OrderByDescending(s => rank[s.Index]).ThenBy(s => s.Index).FirstOrDefault();
+            ?? mentions.Take(2).OrderByDescending(s => rank[s.Index]).ThenBy(s => s.Index).FirstOrDefault();
         return new KeyConcept(term.Display, definition?.Text ?? "", definition?.Time, definition?.Page);
+    }
+
+    /// <summary>Whether the sentence uses the term other than as part of a longer key term it also contains.</summary>
+    internal static bool MentionsOnItsOwn(string sentence, Term term, IReadOnlyList<Term> terms)
+    {
+        if (!TermExtractor.Mentions(sentence, term.Key)) return false;
+        var text = " " + string.Join(' ', TermExtractor.Words(sentence).Select(w => w.ToLowerInvariant())) + " ";
+        foreach (var longer in terms.Where(t => t.Words > term.Words && TermExtractor.Contains(t.Key, term.Key)))
+            text = text.Replace(" " + longer.Key + " ", " # ", StringComparison.Ordinal);
+        return text.Contains(" " + term.Key + " ", StringComparison.Ordinal);
     }
 
     private static OutlineSection Section(int index, List<Sentence> section, IReadOnlyList<Term> terms, double[] rank, int points, int sectionCount)
     {
         // The section's own terms: used in it more than their share of the whole text.
-        var own = terms.Select(t => (t, n: section.Count(s => TermExtractor.Mentions(s.Text, t.Key))))
+        var own = terms.Select(t => (t, n: section.Count(s => MentionsOnItsOwn(s.Text, t, terms))))
             .Where(x => x.n > 0)
             .OrderByDescending(x => x.n / (double)Math.Max(1, x.t.Count)).ThenByDescending(x => x.n).ThenBy(x => x.t.Key, StringComparer.Ordinal)
             .Take(2).Select(x => x.t.Display).ToList();

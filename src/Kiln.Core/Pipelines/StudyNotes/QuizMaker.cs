@@ -18,7 +18,7 @@ public static class QuizMaker
         // Candidate (line, term) pairs per section, best first: definitions, then central sentences.
         var bySection = Enumerable.Range(0, sections).Select(section =>
             lines.Select((l, i) => (l, i)).Where(x => x.l.Section == section && NotesComposer.Words(x.l.Text) >= 5)
-                .SelectMany(x => terms.Where(t => TermExtractor.Mentions(x.l.Text, t.Key)).Select(t => (x.l, x.i, t)))
+                .SelectMany(x => terms.Where(t => NotesComposer.MentionsOnItsOwn(x.l.Text, t, terms)).Select(t => (x.l, x.i, t)))
                 .OrderByDescending(x => TermExtractor.DefinitionBody(x.l.Text, x.t.Key) is not null)
                 .ThenByDescending(x => rank[x.i] * (1 + 0.15 * x.t.Words)).ThenBy(x => x.i)
                 .ToList()).ToList();
