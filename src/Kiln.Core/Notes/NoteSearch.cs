@@ -17,8 +17,9 @@ public static partial class NoteSearch
         if (words.Count == 0) return db.Notes;
         if (db.IsPostgres)
         {
-            var text = string.Join(' ', words);
-            return db.Notes.FromSql($"SELECT * FROM notes WHERE to_tsvector('english', title || ' ' || markdown) @@ plainto_tsquery('english', {text})");
+            // Letters and digits only, so the words cannot carry tsquery operators; the last is a prefix.
+            var tsquery = string.Join(" & ", words.Select((w, i) => i == words.Count - 1 ? w + ":*" : w));
+            return db.Notes.FromSql($"SELECT * FROM notes WHERE to_tsvector('english', title || ' ' || markdown) @@ to_tsquery('english', {tsquery})");
         }
         // Every word must match; each is quoted so FTS5 reads no operators, and the last may be a prefix (search as you type).
         var fts = string.Join(' ', words.Select((w, i) => "\"" + w + "\"" + (i == words.Count - 1 ? "*" : "")));

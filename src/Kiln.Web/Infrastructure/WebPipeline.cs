@@ -48,6 +48,7 @@ public static class WebPipeline
         api.MapAdminApi();
         api.MapBillingApi();
         api.MapWebhooksApi();
+        api.MapNotesApi();
         api.MapGroup("/admin").RequireAuthorization(KilnPolicies.Admin).MapBillingAdminApi();
 
         app.MapBlobEndpoints();

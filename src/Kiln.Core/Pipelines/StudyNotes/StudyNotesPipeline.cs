@@ -261,8 +261,7 @@ public sealed class StudyNotesPipeline(IPdfTools pdf, IAiProviders providers, Vi
             if (paragraph.Length == 0) return;
             var text = paragraph.ToString().Trim();
             paragraph.Clear();
-            var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-            if (words <= 10 && !".!?:;,".Contains(text[^1], StringComparison.Ordinal) && char.IsLetter(text[0])) { heading = text; return; }
+            if (IsHeading(text)) { heading = text; return; }
             passages.Add(new Passage(text, Page: page is > 0 ? page : null, Heading: heading));
             heading = null;
         }
@@ -270,6 +269,7 @@ public sealed class StudyNotesPipeline(IPdfTools pdf, IAiProviders providers, Vi
         {
             var line = raw.Trim().TrimStart('#').Trim();
             if (line.Length == 0) { Flush(); continue; }
+            if (paragraph.Length == 0 && IsHeading(line)) { heading = line; continue; }
             if (paragraph.Length == 0) page = p;
             paragraph.Append(line).Append(' ');
             if (raw.TrimStart().StartsWith('#')) Flush();
@@ -278,8 +278,14 @@ public sealed class StudyNotesPipeline(IPdfTools pdf, IAiProviders providers, Vi
         return passages;
     }
 
+    private static bool IsHeading(string line) =>
+        line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length <= 10 && !".!?:;,".Contains(line[^1], StringComparison.Ordinal)
+        && char.IsUpper(line[0]) && line.Count(char.IsLetter) >= 3;
+
     private static string TitleFrom(string name)
     {
+        var ext = Path.GetExtension(name);
+        if (ext.Length is > 1 and <= 5 && FileTypes.TryGet(name, out _, out _)) name = Path.GetFileNameWithoutExtension(name);
         var t = name.Replace('_', ' ').Replace('-', ' ').Trim();
         t = string.Join(' ', t.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         if (t.Length == 0) return "Lecture notes";
