@@ -1,3 +1,4 @@
+using Kiln.Core.Media.Speech;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -6,7 +7,7 @@ namespace Kiln.Core.Media;
 
 public static class MediaRegistrations
 {
-    /// <summary>Process runner, PDF/audio tools and the configured speech synthesizer (all singletons, all stateless).</summary>
+    /// <summary>Process runner, PDF/audio tools, the configured speech synthesizer and speech-to-text engines (all singletons, all stateless).</summary>
     public static IServiceCollection AddMedia(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(MediaOptions.Section).Get<MediaOptions>() ?? new MediaOptions();
@@ -21,6 +22,7 @@ public static class MediaRegistrations
             services.TryAddSingleton<ISpeechSynthesizer>(_ => new OpenAiSpeechSynthesizer(options.OpenAi));
         else
             services.TryAddSingleton<ISpeechSynthesizer, EspeakSpeechSynthesizer>();
+        services.AddSpeech(configuration);
         return services;
     }
 }
