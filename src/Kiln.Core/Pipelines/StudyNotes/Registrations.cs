@@ -11,6 +11,8 @@ public static class StudyNotesRegistrations
     {
         services.Configure<StudyNotesSettings>(configuration.GetSection("Kiln:StudyNotes"));
         services.TryAddSingleton(TimeProvider.System);
+        // The link fetcher is the uploads area's; hosts without that area (kiln run) get it with default (guarded) settings.
+        services.TryAddSingleton<Uploads.UrlFetcher>();
         services.TryAddSingleton<VideoLinkSource>();
         services.AddPipeline<StudyNotesPipeline>();
         return services;
