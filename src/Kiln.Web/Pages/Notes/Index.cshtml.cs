@@ -20,7 +20,7 @@ public sealed class IndexModel(ListNotesQuery notes) : KilnPageModel
         Result = await notes.Run(Workspace, Q, Subject, PageNumber, 20, ct);
     }
 
-    public async Task<IActionResult> OnGetExportAsync(NoteExporter exporter, CancellationToken ct)
+    public async Task<IActionResult> OnGetExportAsync([FromServices] NoteExporter exporter, CancellationToken ct)
     {
         var file = await exporter.ObsidianAsync(Workspace, "Kiln", ct);
         return File(file.Content, file.ContentType, file.FileName);

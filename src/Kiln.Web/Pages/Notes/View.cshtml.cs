@@ -16,6 +16,8 @@ public sealed class ViewModel(GetNoteQuery notes, NoteLinksQuery links, GetUploa
     /// <summary>A short-lived URL of the source recording, when the note was made from an uploaded (or imported) file.</summary>
     public string? MediaUrl { get; private set; }
     public bool IsVideo { get; private set; }
+    /// <summary>The note's Markdown starts with its own "# Title": that is the page's heading.</summary>
+    public bool BodyHasTitle => Note.Markdown.TrimStart().StartsWith("# ", StringComparison.Ordinal);
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct)
     {
@@ -34,7 +36,7 @@ public sealed class ViewModel(GetNoteQuery notes, NoteLinksQuery links, GetUploa
         return Page();
     }
 
-    public async Task<IActionResult> OnGetExportAsync(Guid id, string? format, NoteExporter exporter, CancellationToken ct)
+    public async Task<IActionResult> OnGetExportAsync(Guid id, string? format, [FromServices] NoteExporter exporter, CancellationToken ct)
     {
         try
         {
