@@ -3,6 +3,7 @@ using Kiln.Core.Billing;
 using Kiln.Core.Credits;
 using Kiln.Core.Data;
 using Kiln.Core.Jobs;
+using Kiln.Core.Notes;
 using Kiln.Core.Pipelines;
 using Kiln.Core.Storage;
 using Kiln.Core.Uploads;
@@ -27,6 +28,7 @@ public static class KilnRegistrations
         services.AddUploads(config);
         services.AddBilling(config);
         services.AddWebhooks(config);
+        services.AddNotes(config);
         services.AddScoped<DeleteExpiredArtifactsCommand>();
         services.AddScoped<RateLimits.WindowCounter>();
         return services;

@@ -18,14 +18,16 @@ public sealed class AccessibilityTests(KilnApp app)
     public async Task Pages_have_no_wcag_violations_at_desktop_and_phone_widths()
     {
         var adminEmail = Email("a11y-admin");
-        await app.CreateUserAsync(adminEmail, BrowserSession.Password, isAdmin: true);
+        var admin = await app.CreateUserAsync(adminEmail, BrowserSession.Password, isAdmin: true);
+        var noteId = await NotesTests.CreateLectureNoteAsync(app, admin.Id);
         await using var s = await BrowserSession.OpenAsync(app, nameof(Pages_have_no_wcag_violations_at_desktop_and_phone_widths), bypassCsp: true);
         var failures = new List<string>();
 
         string[] anonymous = ["/", "/pricing", "/signup", "/signin", "/invitations/kinv_no-such-invitation"];
         string[] signedIn = ["/dashboard", "/jobs", "/jobs/new", "/jobs/new?pipelineId=pdf-podcast", "/jobs/new?pipelineId=pdf-audiobook",
             "/jobs/new?pipelineId=sleep", "/credits", "/workspace", "/workspace/members", "/workspace/api-keys", "/workspace/webhooks", "/signout",
-            "/admin", "/admin/jobs", "/admin/pipelines", "/admin/billing"];
+            "/admin", "/admin/jobs", "/admin/pipelines", "/admin/billing",
+            "/jobs/new?pipelineId=study-notes", "/notes", "/notes?q=zebra", $"/notes/{noteId}", $"/notes/{noteId}/edit", $"/notes/{noteId}/quiz"];
 
         foreach (var width in new[] { 1280, 390 })
         {

@@ -1,6 +1,7 @@
 using Kiln.Core.Accounts;
 using Kiln.Core.Credits;
 using Kiln.Core.Jobs;
+using Kiln.Core.Notes;
 using Kiln.Core.Uploads;
 using Kiln.Core.Webhooks;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -39,6 +40,9 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
     /// <summary>The shared Data Protection key ring (see <see cref="KilnDataProtection"/>).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<JobSubtask> JobSubtasks => Set<JobSubtask>();
+    public DbSet<Note> Notes => Set<Note>();
+    public DbSet<NoteVersion> NoteVersions => Set<NoteVersion>();
+    public DbSet<NoteLink> NoteLinks => Set<NoteLink>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
@@ -66,6 +70,9 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
         builder.Entity<WebhookDelivery>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<Accounts.Invitations.WorkspaceInvitation>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<JobSubtask>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<Note>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<NoteVersion>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<NoteLink>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
 
         SnakeCaseNaming.Apply(builder);
     }

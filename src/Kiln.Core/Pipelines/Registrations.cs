@@ -5,6 +5,7 @@ using Kiln.Core.Media;
 using Kiln.Core.Pipelines.PdfAudiobook;
 using Kiln.Core.Pipelines.PdfPodcast;
 using Kiln.Core.Pipelines.PodcastEpisode;
+using Kiln.Core.Pipelines.StudyNotes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -27,6 +28,7 @@ public static class PipelineRegistrations
         services.AddPipeline<PdfAudiobookPipeline>();
         services.AddPipeline<Dubbing.DubbingPipeline>();
         services.AddPipeline<PodcastEpisodePipeline>();
+        services.AddStudyNotesPipeline(configuration);
         services.AddCommandPipelines(configuration);
         return services;
     }

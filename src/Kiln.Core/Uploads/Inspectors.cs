@@ -131,11 +131,15 @@ public sealed class MediaInspector(ToolRunner tools, IOptions<UploadOptions> opt
 /// <summary>Subtitles and plain text: strict UTF-8 (decoded as a stream), no NULs, and the subtitle format's markers.</summary>
 public static class TextInspector
 {
+    private const long MaxSubtitleCharacters = 20_000_000;
+
     public static async Task<Result<ValidatedContent>> InspectAsync(Stream content, FileFamily family, string extension, CancellationToken ct)
     {
         using var reader = new StreamReader(content, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false, bufferSize: 16384);
         long lines = 0, cues = 0, characters = 0;
         string? first = null;
+        // Subtitle files are parsed whole by the strict caption parser below; they are small, and a bigger one is not subtitles.
+        var subtitles = family == FileFamily.Subtitles ? new StringBuilder() : null;
         try
         {
             while (await reader.ReadLineAsync(ct) is { } line)
@@ -144,6 +148,11 @@ public static class TextInspector
                 first ??= line.TrimStart('\uFEFF');
                 lines++;
                 characters += line.Length + 1;
+                if (subtitles is not null)
+                {
+                    if (characters > MaxSubtitleCharacters) return UploadErrors.TypeMismatch("The file is too large to be a subtitle file.");
+                    subtitles.Append(line).Append('\n');
+                }
                 if (line.Contains("-->", StringComparison.Ordinal)) cues++;
             }
         }
@@ -159,6 +168,15 @@ public static class TextInspector
         if (vtt && first?.StartsWith("WEBVTT", StringComparison.Ordinal) != true)
             return UploadErrors.TypeMismatch("A WebVTT file must start with 'WEBVTT'.");
         if (cues == 0) return UploadErrors.TypeMismatch("The subtitle file has no cues ('00:00:01,000 --> 00:00:02,000').");
+        try
+        {
+            var parsed = Kiln.Core.Media.Speech.CaptionParser.Parse(subtitles!.ToString());
+            cues = parsed.Segments.Count;
+        }
+        catch (Kiln.Core.Media.Speech.CaptionFormatException ex)
+        {
+            return UploadErrors.TypeMismatch(ex.Message);
+        }
         return new ValidatedContent("subtitles", vtt ? "text/vtt" : "application/x-subrip", JsonSerializer.Serialize(new { cues, characters }));
     }
 }

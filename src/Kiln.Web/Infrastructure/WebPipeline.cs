@@ -66,6 +66,7 @@ public static class WebPipeline
         api.MapAdminApi();
         api.MapBillingApi();
         api.MapWebhooksApi();
+        api.MapNotesApi();
         api.MapGroup("/admin").RequireAuthorization(KilnPolicies.Admin).MapBillingAdminApi();
 
         app.MapBlobEndpoints();

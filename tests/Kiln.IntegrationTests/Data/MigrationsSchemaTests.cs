@@ -62,6 +62,8 @@ public sealed class MigrationsSchemaTests(PostgresServer pg)
         var rows = new List<string>();
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync()) rows.Add(reader.GetString(0).Replace("CREATE UNIQUE INDEX", "UNIQUE").Replace("CREATE INDEX", "INDEX"));
+        // Full-text search (an FTS5 table on SQLite, an expression index on PostgreSQL) is provider SQL the model does not describe.
+        rows.RemoveAll(r => r.Contains("notes_search", StringComparison.Ordinal));
         rows.Sort(StringComparer.Ordinal);
         return rows;
     }
