@@ -4,6 +4,7 @@ using Kiln.Core.Credits;
 using Kiln.Core.Data;
 using Kiln.Core.Jobs;
 using Kiln.Core.Pipelines;
+using Kiln.Core.Podcasts;
 using Kiln.Core.Storage;
 using Kiln.Core.Uploads;
 using Kiln.Core.Webhooks;
@@ -27,6 +28,7 @@ public static class KilnRegistrations
         services.AddUploads(config);
         services.AddBilling(config);
         services.AddWebhooks(config);
+        services.AddPodcasts(config);
         services.AddScoped<DeleteExpiredArtifactsCommand>();
         return services;
     }
@@ -39,6 +41,7 @@ public static class KilnRegistrations
         services.AddHostedService<PaymentEventsWorker>();
         services.AddHostedService<ArtifactRetentionService>();
         services.AddWebhookWorker();
+        services.AddPodcastWorker();
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using Kiln.Core.Accounts;
 using Kiln.Core.Credits;
 using Kiln.Core.Jobs;
+using Kiln.Core.Podcasts;
 using Kiln.Core.Uploads;
 using Kiln.Core.Webhooks;
 using Microsoft.AspNetCore.Identity;
@@ -31,6 +32,9 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
     public DbSet<Upload> Uploads => Set<Upload>();
     public DbSet<WorkerHeartbeat> WorkerHeartbeats => Set<WorkerHeartbeat>();
     public DbSet<WorkspaceRunningJobs> WorkspaceRunningJobs => Set<WorkspaceRunningJobs>();
+    public DbSet<Show> Shows => Set<Show>();
+    public DbSet<Episode> Episodes => Set<Episode>();
+    public DbSet<EpisodeDownload> EpisodeDownloads => Set<EpisodeDownload>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
@@ -56,6 +60,9 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
         builder.Entity<LedgerEntry>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<WebhookEndpoint>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<WebhookDelivery>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<Show>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<Episode>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<EpisodeDownload>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
 
         SnakeCaseNaming.Apply(builder);
     }
