@@ -135,7 +135,7 @@ public static class FeedWriter
         if (e.Number is { } number) w.WriteElementString("itunes", "episode", Itunes, number.ToString(CultureInfo.InvariantCulture));
         if (e.TranscriptVtt is not null)
         {
-            foreach (var (format, type) in new[] { ("vtt", "text/vtt"), ("srt", "application/x-subrip"), ("json", "application/json") })
+            foreach (var (format, type) in new[] { ("vtt", "text/vtt"), ("srt", "application/srt"), ("json", "application/json") })
             {
                 w.WriteStartElement("podcast", "transcript", Podcast);
                 w.WriteAttributeString("url", PodcastUrls.Transcript(b, show.Slug, e.ItemGuid, format));

@@ -48,10 +48,12 @@ public static class WebPipeline
         api.MapAdminApi();
         api.MapBillingApi();
         api.MapWebhooksApi();
+        api.MapShowsApi();
         api.MapGroup("/admin").RequireAuthorization(KilnPolicies.Admin).MapBillingAdminApi();
 
         app.MapBlobEndpoints();
         app.MapPaymentWebhooks();
+        app.MapPodcastFeeds();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
         {

@@ -6,6 +6,7 @@ using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,8 +25,11 @@ public sealed class KilnTestHost : WebApplicationFactory<Program>
     public ErrorLog Errors { get; } = new();
     public string BlobPath { get; }
 
-    private KilnTestHost(DatabaseOptions db, bool worker, IDictionary<string, string?>? overrides)
+    private readonly Action<IServiceCollection>? _services;
+
+    private KilnTestHost(DatabaseOptions db, bool worker, IDictionary<string, string?>? overrides, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         Database = db;
         BlobPath = Path.Combine(Path.GetTempPath(), $"kiln-blobs-{Guid.NewGuid():N}");
         _settings = new Dictionary<string, string?>
@@ -52,9 +56,11 @@ public sealed class KilnTestHost : WebApplicationFactory<Program>
         if (overrides is not null) foreach (var (k, v) in overrides) _settings[k] = v;
     }
 
-    public static async Task<KilnTestHost> StartAsync(string provider, PostgresServer pg, bool worker = true, IDictionary<string, string?>? overrides = null)
+    /// <param name="services">Test-only registrations (a test pipeline, a fake clock) applied after the app's own.</param>
+    public static async Task<KilnTestHost> StartAsync(string provider, PostgresServer pg, bool worker = true, IDictionary<string, string?>? overrides = null,
+        Action<IServiceCollection>? services = null)
     {
-        var host = new KilnTestHost(await Providers.NewDatabase(provider, pg), worker, overrides);
+        var host = new KilnTestHost(await Providers.NewDatabase(provider, pg), worker, overrides, services);
         _ = host.Server; // boots the host, runs migrations
         return host;
     }
@@ -64,6 +70,7 @@ public sealed class KilnTestHost : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.ConfigureLogging(l => l.AddProvider(Errors));
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
+        if (_services is not null) builder.ConfigureTestServices(_services);
     }
 
     /// <summary>Every test user's password.</summary>
