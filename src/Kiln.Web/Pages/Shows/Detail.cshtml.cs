@@ -62,7 +62,7 @@ public sealed class DetailModel(GetShowQuery get, ListEpisodesQuery episodes, Do
         FeedUrl = Show.IsPrivate ? PodcastUrls.PrivateFeed(b, Show.FeedToken) : PodcastUrls.Feed(b, Show.Slug);
         var d = (await stats.Run(Me.Caller, Id, null, 30, ct)).Value!;
         Downloads = d.Total;
-        Chart = SvgChart.Bars("Downloads per day", d.Days.Select(DateOnly.FromDateTime).ToList(), new ChartSeries("Downloads", "chart-bar", d.Counts));
+        Chart = SvgChart.Bars("Downloads per day", d.Days.Select(DateOnly.FromDateTime).ToList(), new ChartSeries("Downloads", "bar-success", d.Counts));
         return true;
     }
 }

@@ -121,7 +121,7 @@ public sealed class EpisodeModel(GetEpisodeQuery get, DownloadStatsQuery stats) 
         (Show, Episode) = (r.Value!.Show, r.Value.Episode);
         var d = (await stats.Run(Me.Caller, Id, EpisodeId, 30, ct)).Value!;
         Downloads = d.Total;
-        Chart = SvgChart.Bars("Downloads per day", d.Days.Select(DateOnly.FromDateTime).ToList(), new ChartSeries("Downloads", "chart-bar", d.Counts));
+        Chart = SvgChart.Bars("Downloads per day", d.Days.Select(DateOnly.FromDateTime).ToList(), new ChartSeries("Downloads", "bar-success", d.Counts));
         PageUrl = Episode.Status == EpisodeStatus.Published && !Show.IsPrivate ? PodcastUrls.EpisodePage(PodcastBase.Of(HttpContext), Show.Slug, Episode.ItemGuid) : null;
         return true;
     }
