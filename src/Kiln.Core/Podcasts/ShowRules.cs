@@ -17,6 +17,8 @@ public static partial class ShowRules
     public static readonly IReadOnlyList<string> PersonRoles = ["host", "guest"];
     private static readonly HashSet<string> ReservedSlugs = new(StringComparer.Ordinal) { "private", "new", "edit", "media", "feeds", "api" };
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private const string AccentedLetters = "àáâãäåāăąçćčďđèéêëēėęěìíîïīįıľłñńňòóôõöøōőŕřśšşťùúûüūůűųýÿźżž";
+    private const string PlainLetters = "aaaaaaaaacccddeeeeeeeeiiiiiiillnnnoooooooorrssstuuuuuuuuyyzzz";
 
     public static string SerializePersons(IReadOnlyList<ShowPerson> persons) => JsonSerializer.Serialize(persons, Json);
     public static IReadOnlyList<ShowPerson> Persons(string json) => JsonSerializer.Deserialize<List<ShowPerson>>(json, Json) ?? [];
@@ -24,9 +26,15 @@ public static partial class ShowRules
     /// <summary>A slug from a title: lower-case ASCII letters and digits joined by hyphens.</summary>
     public static string SlugFrom(string title)
     {
-        var normalized = title.Normalize(System.Text.NormalizationForm.FormD);
-        var chars = normalized.Where(c => System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.NonSpacingMark)
-            .Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-');
+        // Latin letters with accents fold to their base letter by table: the host may run with invariant globalization,
+        // where Unicode normalization does not decompose them.
+        var folded = new System.Text.StringBuilder(title.Length);
+        foreach (var c in title.ToLowerInvariant())
+        {
+            var i = AccentedLetters.IndexOf(c, StringComparison.Ordinal);
+            folded.Append(i >= 0 ? PlainLetters[i].ToString() : c == 'ß' ? "ss" : c == 'æ' ? "ae" : c == 'œ' ? "oe" : c.ToString());
+        }
+        var chars = folded.ToString().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-');
         var slug = Hyphens().Replace(new string(chars.ToArray()), "-").Trim('-');
         if (slug.Length > 60) slug = slug[..60].TrimEnd('-');
         return slug.Length < 3 ? "show-" + Ids.Token(4).ToLowerInvariant().Replace('_', 'x').Replace('-', 'x') : slug;
