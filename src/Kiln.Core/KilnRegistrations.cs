@@ -5,6 +5,7 @@ using Kiln.Core.Data;
 using Kiln.Core.Jobs;
 using Kiln.Core.Notes;
 using Kiln.Core.Pipelines;
+using Kiln.Core.Podcasts;
 using Kiln.Core.Storage;
 using Kiln.Core.Uploads;
 using Kiln.Core.Webhooks;
@@ -29,6 +30,7 @@ public static class KilnRegistrations
         services.AddBilling(config);
         services.AddWebhooks(config);
         services.AddNotes(config);
+        services.AddPodcasts(config);
         services.AddScoped<DeleteExpiredArtifactsCommand>();
         services.AddScoped<RateLimits.WindowCounter>();
         return services;
@@ -42,6 +44,7 @@ public static class KilnRegistrations
         services.AddHostedService<PaymentEventsWorker>();
         services.AddHostedService<ArtifactRetentionService>();
         services.AddWebhookWorker();
+        services.AddPodcastWorker();
         return services;
     }
 }

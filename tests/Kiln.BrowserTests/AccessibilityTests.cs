@@ -20,14 +20,17 @@ public sealed class AccessibilityTests(KilnApp app)
         var adminEmail = Email("a11y-admin");
         var admin = await app.CreateUserAsync(adminEmail, BrowserSession.Password, isAdmin: true);
         var noteId = await NotesTests.CreateLectureNoteAsync(app, admin.Id);
+        // A show with a published episode, so the podcast pages (in-app and public) are checked with content.
+        var podcastPages = await PodcastPages.SeedAsync(app, admin);
         await using var s = await BrowserSession.OpenAsync(app, nameof(Pages_have_no_wcag_violations_at_desktop_and_phone_widths), bypassCsp: true);
         var failures = new List<string>();
 
-        string[] anonymous = ["/", "/pricing", "/signup", "/signin", "/invitations/kinv_no-such-invitation"];
+        string[] anonymous = ["/", "/pricing", "/signup", "/signin", "/invitations/kinv_no-such-invitation", podcastPages[3], podcastPages[4]];
         string[] signedIn = ["/dashboard", "/jobs", "/jobs/new", "/jobs/new?pipelineId=pdf-podcast", "/jobs/new?pipelineId=pdf-audiobook",
             "/jobs/new?pipelineId=sleep", "/credits", "/workspace", "/workspace/members", "/workspace/api-keys", "/workspace/webhooks", "/signout",
             "/admin", "/admin/jobs", "/admin/pipelines", "/admin/billing",
-            "/jobs/new?pipelineId=study-notes", "/notes", "/notes?q=zebra", $"/notes/{noteId}", $"/notes/{noteId}/edit", $"/notes/{noteId}/quiz"];
+            "/jobs/new?pipelineId=study-notes", "/notes", "/notes?q=zebra", $"/notes/{noteId}", $"/notes/{noteId}/edit", $"/notes/{noteId}/quiz",
+            "/shows", "/shows/new", .. podcastPages];
 
         foreach (var width in new[] { 1280, 390 })
         {

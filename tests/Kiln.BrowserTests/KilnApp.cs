@@ -128,9 +128,14 @@ public sealed class KilnApp : IAsyncLifetime
                 ["Kiln:Webhooks:AllowHttp"] = "true",
                 ["Kiln:Webhooks:AllowPrivateUrls"] = "true",
                 ["Kiln:Webhooks:PollSeconds"] = "0.2",
+                ["Kiln:Podcasts:PollSeconds"] = "0.2",
             };
             foreach (var (k, v) in settings) builder.UseSetting(k, v);
-            builder.ConfigureTestServices(s => s.AddSingleton<IPipeline, PdfEchoPipeline>());
+            builder.ConfigureTestServices(s =>
+            {
+                s.AddSingleton<IPipeline, PdfEchoPipeline>();
+                s.AddSingleton<IPipeline, Kiln.IntegrationTests.Podcasts.TestPodcastEpisodePipeline>();
+            });
         }
     }
 }

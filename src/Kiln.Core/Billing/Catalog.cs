@@ -7,7 +7,7 @@ namespace Kiln.Core.Billing;
 
 public sealed record CreditPack(string Id, string Name, long Credits, long Price, string Currency);
 
-public sealed record PlanLimits(int MaxConcurrentJobs, long MaxUploadBytes, int ArtifactRetentionDays, IReadOnlyList<string> AllowedPipelines)
+public sealed record PlanLimits(int MaxConcurrentJobs, long MaxUploadBytes, int ArtifactRetentionDays, IReadOnlyList<string> AllowedPipelines, int MaxShows = 1)
 {
     public bool AllowsPipeline(string pipelineId) => AllowedPipelines.Count == 0 || AllowedPipelines.Contains(pipelineId, StringComparer.Ordinal);
 }
@@ -41,7 +41,7 @@ public sealed class BillingCatalog(IOptions<BillingOptions> options)
 
     public IReadOnlyList<Plan> Plans => _plans ??= _o.Plans
         .Select(p => new Plan(p.Id, p.Name ?? p.Id, p.MonthlyAllowance, p.Price, p.Currency ?? _o.Currency,
-            new PlanLimits(p.MaxConcurrentJobs, p.MaxUploadBytes, p.ArtifactRetentionDays, p.AllowedPipelines.ToList()))).ToList();
+            new PlanLimits(p.MaxConcurrentJobs, p.MaxUploadBytes, p.ArtifactRetentionDays, p.AllowedPipelines.ToList(), p.MaxShows))).ToList();
 
     public BillingCatalogView View() => new(_o.Provider, _o.Currency, Packs, Plans);
 

@@ -2,6 +2,7 @@ using Kiln.Core.Accounts;
 using Kiln.Core.Credits;
 using Kiln.Core.Jobs;
 using Kiln.Core.Notes;
+using Kiln.Core.Podcasts;
 using Kiln.Core.Uploads;
 using Kiln.Core.Webhooks;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -43,6 +44,9 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
     public DbSet<Note> Notes => Set<Note>();
     public DbSet<NoteVersion> NoteVersions => Set<NoteVersion>();
     public DbSet<NoteLink> NoteLinks => Set<NoteLink>();
+    public DbSet<Show> Shows => Set<Show>();
+    public DbSet<Episode> Episodes => Set<Episode>();
+    public DbSet<EpisodeDownload> EpisodeDownloads => Set<EpisodeDownload>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
@@ -73,6 +77,9 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
         builder.Entity<Note>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<NoteVersion>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<NoteLink>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<Show>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<Episode>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<EpisodeDownload>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
 
         SnakeCaseNaming.Apply(builder);
     }

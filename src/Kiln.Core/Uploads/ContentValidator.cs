@@ -25,6 +25,9 @@ public sealed class ContentValidator(PdfInspector pdf, MediaInspector media)
             FileFamily.Pdf => container == Container.Pdf
                 ? await pdf.InspectAsync(path, ct)
                 : UploadErrors.TypeMismatch($"'{fileName}' is named like a PDF but is not one."),
+            FileFamily.Image => container is Container.Png or Container.Jpeg
+                ? await ImageInspector.InspectAsync(path, container, ct)
+                : UploadErrors.TypeMismatch($"'{fileName}' is named like a {extension} image but is not a JPEG or PNG file."),
             FileFamily.Media => ContentSniffer.IsMedia(container)
                 ? await media.InspectAsync(path, container, ct)
                 : UploadErrors.TypeMismatch($"'{fileName}' is named like {extension} media but is not an audio or video file."),

@@ -1,6 +1,6 @@
 namespace Kiln.Core.Uploads;
 
-public enum FileFamily { Pdf, Media, Subtitles, Text }
+public enum FileFamily { Pdf, Media, Subtitles, Text, Image }
 
 /// <summary>The accepted file extensions. The extension only decides how a file is checked; the bytes decide what it is.</summary>
 public static class FileTypes
@@ -24,6 +24,9 @@ public static class FileTypes
         [".srt"] = (FileFamily.Subtitles, "application/x-subrip"),
         [".vtt"] = (FileFamily.Subtitles, "text/vtt"),
         [".txt"] = (FileFamily.Text, "text/plain; charset=utf-8"),
+        [".jpg"] = (FileFamily.Image, "image/jpeg"),
+        [".jpeg"] = (FileFamily.Image, "image/jpeg"),
+        [".png"] = (FileFamily.Image, "image/png"),
     };
 
     public static IEnumerable<string> SupportedExtensions => ByExtension.Keys;

@@ -53,6 +53,8 @@ public static class UrlFileNames
         Container.Flac => ".flac",
         Container.IsoBmff => ".mp4",
         Container.Ebml => ".webm",
+        Container.Png => ".png",
+        Container.Jpeg => ".jpg",
         _ => null,
     };
 

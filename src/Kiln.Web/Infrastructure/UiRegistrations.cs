@@ -21,6 +21,7 @@ public static class UiRegistrations
             o.Conventions.AuthorizeFolder("/Admin");
             o.Conventions.AddFolderApplicationModelConvention("/Admin", page => page.Filters.Add(new OperatorsOnly()));
             o.Conventions.AuthorizeFolder("/Billing");
+            o.Conventions.AuthorizeFolder("/Shows");
         });
         services.AddAntiforgery(o =>
         {

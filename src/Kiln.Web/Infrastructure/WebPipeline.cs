@@ -67,10 +67,12 @@ public static class WebPipeline
         api.MapBillingApi();
         api.MapWebhooksApi();
         api.MapNotesApi();
+        api.MapShowsApi();
         api.MapGroup("/admin").RequireAuthorization(KilnPolicies.Admin).MapBillingAdminApi();
 
         app.MapBlobEndpoints();
         app.MapPaymentWebhooks();
+        app.MapPodcastFeeds();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
         {

@@ -62,6 +62,7 @@ public sealed class KilnTestHost : WebApplicationFactory<Program>
         if (overrides is not null) foreach (var (k, v) in overrides) _settings[k] = v;
     }
 
+    /// <param name="services">Test-only registrations (a test pipeline, a fake clock) applied after the app's own.</param>
     public static async Task<KilnTestHost> StartAsync(string provider, PostgresServer pg, bool worker = true, IDictionary<string, string?>? overrides = null,
         Action<IServiceCollection>? services = null)
     {

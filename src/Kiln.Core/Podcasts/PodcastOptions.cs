@@ -1,0 +1,17 @@
+namespace Kiln.Core.Podcasts;
+
+/// <summary>Bound from <c>Kiln:Podcasts</c>.</summary>
+public sealed class PodcastOptions
+{
+    /// <summary>
+    /// The absolute base URL feeds, enclosures and episode pages are published under (a podcast app keeps these URLs
+    /// for years). Unset: the URL the request came in on.
+    /// </summary>
+    public Uri? PublicBaseUrl { get; set; }
+    /// <summary>How often the podcast loop looks for finished processing jobs and due scheduled episodes.</summary>
+    public double PollSeconds { get; set; } = 5;
+    /// <summary>The pipeline an episode's audio goes through.</summary>
+    public string PipelineId { get; set; } = "podcast-episode";
+    /// <summary>User-agent fragments (case-insensitive) whose downloads are not counted, added to the built-in list.</summary>
+    public List<string> ExtraBotUserAgents { get; set; } = [];
+}
