@@ -129,6 +129,8 @@ public sealed class KilnApp : IAsyncLifetime
                 ["Kiln:Webhooks:AllowPrivateUrls"] = "true",
                 ["Kiln:Webhooks:PollSeconds"] = "0.2",
                 ["Kiln:Podcasts:PollSeconds"] = "0.2",
+                // Episodes go through the quick test pipeline, not the real podcast-episode processing.
+                ["Kiln:Podcasts:PipelineId"] = Kiln.IntegrationTests.Podcasts.TestPodcastEpisodePipeline.PipelineId,
             };
             foreach (var (k, v) in settings) builder.UseSetting(k, v);
             builder.ConfigureTestServices(s =>

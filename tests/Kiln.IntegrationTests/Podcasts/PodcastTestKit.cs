@@ -12,7 +12,11 @@ public static class PodcastTestKit
 {
     public static readonly Dictionary<string, string?> Settings = new() { ["Kiln:Podcasts:PollSeconds"] = "0.1" };
 
-    public static void AddTestPipeline(IServiceCollection s) => s.AddSingleton<Kiln.Core.Pipelines.IPipeline, TestPodcastEpisodePipeline>();
+    public static void AddTestPipeline(IServiceCollection s)
+    {
+        s.AddSingleton<Kiln.Core.Pipelines.IPipeline, TestPodcastEpisodePipeline>();
+        s.Configure<Kiln.Core.Podcasts.PodcastOptions>(o => o.PipelineId = TestPodcastEpisodePipeline.PipelineId);
+    }
 
     private static readonly Dictionary<string, byte[]> Cache = [];
 

@@ -21,7 +21,9 @@ public sealed class TestPodcastEpisodePipeline : Pipeline<TestPodcastEpisodeOpti
 {
     public const string Notes = "## In this episode\n\n- Why kilns crack\n- <script>alert(1)</script> stays text\n";
 
-    public override string Id => "podcast-episode";
+    /// <summary>Beside the real <c>podcast-episode</c> pipeline; tests point <c>Kiln:Podcasts:PipelineId</c> here.</summary>
+    public const string PipelineId = "test-podcast-episode";
+    public override string Id => PipelineId;
     public override string Name => "Podcast episode (test)";
     public override string Version => "1";
     public override string Description => "Encodes the input to MP3 and writes fixed transcript, chapters and notes.";
