@@ -162,10 +162,10 @@ public sealed class MollieCancelTests
         (before.Status, before.CancelAtPeriodEnd, before.CurrentPeriodEnd).ShouldBe(("active", false, new DateTime(2026, 12, 22, 0, 0, 0, DateTimeKind.Utc)));
         (await t.Query.Run(ws, ct)).CancelVia.ShouldBe("kiln");
 
-        (await t.Cancel.Run(new Caller(null, ws, WorkspaceRole.Member), ct)).Error!.Code.ShouldBe("forbidden");
+        (await t.Cancel.Run(new Caller(Guid.NewGuid(), ws, WorkspaceRole.Member), ct)).Error!.Code.ShouldBe("forbidden");
         t.Server.Requests.ShouldNotContain(r => r.Method == "DELETE");
 
-        var first = await t.Cancel.Run(new Caller(null, ws, WorkspaceRole.Admin), ct);
+        var first = await t.Cancel.Run(new Caller(Guid.NewGuid(), ws, WorkspaceRole.Admin), ct);
         first.IsSuccess.ShouldBeTrue(first.Error?.Message);
         first.Value!.AlreadyCanceled.ShouldBeFalse();
         var view = first.Value.Subscription;
@@ -175,7 +175,7 @@ public sealed class MollieCancelTests
         (delete.PathAndQuery, delete.Header("Authorization")).ShouldBe(($"/v2/customers/{Customer}/subscriptions/{SubId}", $"Bearer {MollieKey}"));
 
         // Twice: nothing left to cancel, Mollie is not called again, and the answer says so.
-        var second = await t.Cancel.Run(new Caller(null, ws, WorkspaceRole.Owner), ct);
+        var second = await t.Cancel.Run(new Caller(Guid.NewGuid(), ws, WorkspaceRole.Owner), ct);
         second.Value!.AlreadyCanceled.ShouldBeTrue();
         second.Value.Subscription.ShouldBe(view with { Limits = second.Value.Subscription.Limits });
         t.Server.Requests.Count(r => r.Method == "DELETE").ShouldBe(1);
@@ -199,7 +199,7 @@ public sealed class MollieCancelTests
         (await t.Plan()).ShouldBe("free");
         (await new GetBalanceQuery(t.S.Db).Run(ws, ct)).Posted.ShouldBe(0);
         (await t.Query.Run(ws, ct)).CancelVia.ShouldBeNull();
-        (await t.Cancel.Run(new Caller(null, ws, WorkspaceRole.Owner), ct)).Error!.Code.ShouldBe("no_subscription");
+        (await t.Cancel.Run(new Caller(Guid.NewGuid(), ws, WorkspaceRole.Owner), ct)).Error!.Code.ShouldBe("no_subscription");
     }
 
     [Fact]
@@ -209,7 +209,7 @@ public sealed class MollieCancelTests
         var ct = TestContext.Current.CancellationToken;
         t.Mollie.Canceled = true; // e.g. in the Mollie dashboard, or an earlier attempt whose answer was lost
 
-        var r = await t.Cancel.Run(new Caller(null, t.Kit.WorkspaceId, WorkspaceRole.Owner), ct);
+        var r = await t.Cancel.Run(new Caller(Guid.NewGuid(), t.Kit.WorkspaceId, WorkspaceRole.Owner), ct);
 
         r.IsSuccess.ShouldBeTrue(r.Error?.Message);
         (r.Value!.AlreadyCanceled, r.Value.Subscription.CancelAtPeriodEnd).ShouldBe((false, true));
@@ -227,7 +227,7 @@ public sealed class MollieCancelTests
             await using var t = await StartAsync();
             t.Kit.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 30, 9, 0, 0, TimeSpan.Zero));
             if (renewalFirst) await t.Webhook("tr_renew2");
-            (await t.Cancel.Run(new Caller(null, t.Kit.WorkspaceId, WorkspaceRole.Owner), ct)).IsSuccess.ShouldBeTrue();
+            (await t.Cancel.Run(new Caller(Guid.NewGuid(), t.Kit.WorkspaceId, WorkspaceRole.Owner), ct)).IsSuccess.ShouldBeTrue();
             t.Kit.Clock.Advance(TimeSpan.FromMinutes(1));
             if (!renewalFirst) await t.Webhook("tr_renew2");
 
@@ -256,7 +256,7 @@ public sealed class MollieCancelTests
             end, false, kit.Clock.GetUtcNow().UtcDateTime), ct)).ShouldBeNull();
 
         (await query.Run(kit.WorkspaceId, ct)).CancelVia.ShouldBe("portal");
-        (await cancel.Run(new Caller(null, kit.WorkspaceId, WorkspaceRole.Owner), ct)).Error!.Code.ShouldBe("cancel_in_portal");
+        (await cancel.Run(new Caller(Guid.NewGuid(), kit.WorkspaceId, WorkspaceRole.Owner), ct)).Error!.Code.ShouldBe("cancel_in_portal");
 
         var other = Guid.CreateVersion7();
         s.Db.Workspaces.Add(new Workspace { Id = other, Name = "Sandbox", CreatedAt = kit.Clock.GetUtcNow().UtcDateTime });
@@ -264,7 +264,7 @@ public sealed class MollieCancelTests
         (await s.Applier.ApplyAsync("sandbox", new SubscriptionChanged(other, "sub_sbx_1", "creator", "active", kit.Clock.GetUtcNow().UtcDateTime, end, false,
             kit.Clock.GetUtcNow().UtcDateTime), ct)).ShouldBeNull();
         (await query.Run(other, ct)).CancelVia.ShouldBe("kiln");
-        var r = await cancel.Run(new Caller(null, other, WorkspaceRole.Admin), ct);
+        var r = await cancel.Run(new Caller(Guid.NewGuid(), other, WorkspaceRole.Admin), ct);
         (r.Value!.Subscription.Status, r.Value.Subscription.CancelAtPeriodEnd, r.Value.Subscription.CurrentPeriodEnd).ShouldBe(("active", true, end));
     }
 

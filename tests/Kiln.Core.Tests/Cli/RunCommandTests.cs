@@ -70,8 +70,7 @@ public sealed class RunCommandTests : IDisposable
         var txt = _dir.File("notes.txt");
         await File.WriteAllTextAsync(txt, "hello", TestContext.Current.CancellationToken);
         (await Kiln("run", "nope", txt)).ShouldBe(RunCommand.ExitInvalid);
-        _output.ToString().ShouldContain("Available: pdf-audiobook,");
-        _output.ToString().ShouldContain("pdf-podcast, podcast-episode.");
+        _output.ToString().ShouldContain("Available: dubbing, pdf-audiobook, pdf-podcast, podcast-episode, study-notes.");
         (await Kiln("run", "pdf-podcast", _dir.File("missing.pdf"))).ShouldBe(RunCommand.ExitInvalid);
         (await Kiln("run", "pdf-podcast", txt)).ShouldBe(RunCommand.ExitInvalid);
         _output.ToString().ShouldContain("does not accept text files");

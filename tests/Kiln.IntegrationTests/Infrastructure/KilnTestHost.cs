@@ -140,6 +140,9 @@ public sealed class KilnTestHost : WebApplicationFactory<Program>
             var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(Database.ConnectionString).DataSource;
             foreach (var f in new[] { file, file + "-wal", file + "-shm" }) try { File.Delete(f); } catch (IOException) { }
         }
+        // A finished host's idle pooled connections would otherwise stay open for minutes; with dozens of hosts per run
+        // (each with its pool, queue listener and event listener) they add up to the server's connection limit.
+        else Npgsql.NpgsqlConnection.ClearAllPools();
         try { if (Directory.Exists(BlobPath)) Directory.Delete(BlobPath, true); } catch (IOException) { }
     }
 }

@@ -39,7 +39,7 @@ public sealed class PostgresServer : IAsyncLifetime
         var port = FreePort();
         await Pg("initdb", ["-D", Path.Combine(_dir, "data"), "-U", "kiln", "--auth=trust", "-E", "UTF8", "--no-sync"], asRoot);
         await Pg("pg_ctl", ["-D", Path.Combine(_dir, "data"), "-l", Path.Combine(_dir, "log.txt"), "-w", "-t", "60", "-o",
-            $"-p {port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400", "start"], asRoot);
+            $"-p {port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000", "start"], asRoot);
         ServerConnectionString = $"Host=127.0.0.1;Port={port};Username=kiln;Database=postgres;Pooling=true;Maximum Pool Size=200";
     }
 

@@ -33,7 +33,7 @@ public sealed class PipelineContractTests : IDisposable
         ["Kiln:CommandPipelines:word-stats:Price:Credits"] = "1",
     };
 
-    public static TheoryData<string> Ids() => ["pdf-podcast", "pdf-audiobook", "podcast-episode", "noop", "sleep", "fail", "word-stats"];
+    public static TheoryData<string> Ids() => ["pdf-podcast", "pdf-audiobook", "podcast-episode", "dubbing", "study-notes", "noop", "sleep", "fail", "word-stats"];
 
     [Fact]
     public void The_catalog_holds_every_pipeline_of_the_contract() =>

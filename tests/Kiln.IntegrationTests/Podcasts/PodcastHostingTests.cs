@@ -249,7 +249,8 @@ public sealed class PodcastHostingTests(PostgresServer pg)
             e.DurationSeconds = 61;
             await db.SaveChangesAsync();
         }
-        var at = clock.GetUtcNow().UtcDateTime.AddMinutes(20);
+        // Within the bearer token's 20-minute lifetime, which runs on the same fake clock.
+        var at = clock.GetUtcNow().UtcDateTime.AddMinutes(10);
         var scheduled = await (await user.Client.PostAsJsonAsync($"/api/shows/{showId}/episodes/{episodeId}/publish", new { at })).Json(HttpStatusCode.OK);
         scheduled.GetProperty("status").GetString().ShouldBe("scheduled");
 
@@ -259,7 +260,7 @@ public sealed class PodcastHostingTests(PostgresServer pg)
         XDocument.Parse(await anon.GetStringAsync("/feeds/on-time.xml")).Descendants("item").ShouldBeEmpty();
 
         var idle = loop.WaitForIdlePassAsync(TestContext.Current.CancellationToken);
-        clock.Advance(TimeSpan.FromMinutes(21));
+        clock.Advance(TimeSpan.FromMinutes(11));
         await idle.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         var published = await (await user.Client.GetAsync($"/api/shows/{showId}/episodes/{episodeId}")).Json(HttpStatusCode.OK);
         published.GetProperty("status").GetString().ShouldBe("published");
