@@ -98,7 +98,8 @@ public sealed class PipelineContractTests : IDisposable
     }
 
     /// <summary>One plausible input for every required slot.</summary>
-    private static InputSet<InputFacts> Inputs(PipelineDescriptor d) => new(d.Slots.Where(s => s.Required).Select(s => s.Kinds[0] switch
+    // The required slots; a pipeline whose slots are all optional (study-notes: exactly one of several) gets its first.
+    private static InputSet<InputFacts> Inputs(PipelineDescriptor d) => new((d.Slots.Any(s => s.Required) ? d.Slots.Where(s => s.Required) : d.Slots.Take(1)).Select(s => s.Kinds[0] switch
     {
         "pdf" => InputFacts.From(s.Name, "pdf", "a.pdf", 1000, """{"pages":12}"""),
         "audio" or "video" => InputFacts.From(s.Name, s.Kinds[0], "a.wav", 1000, """{"durationSeconds":90,"streams":[{"type":"audio","channels":1,"sampleRate":44100}]}"""),

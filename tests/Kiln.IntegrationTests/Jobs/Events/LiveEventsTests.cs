@@ -16,7 +16,12 @@ namespace Kiln.IntegrationTests.Jobs.Events;
 /// </summary>
 public sealed class LiveEventsTests(PostgresServer pg)
 {
-    private static readonly Dictionary<string, string?> NoSafetyPoll = new() { ["Kiln:Events:SafetyPollSeconds"] = "600" };
+    private static readonly Dictionary<string, string?> NoSafetyPoll = new()
+    {
+        ["Kiln:Events:SafetyPollSeconds"] = "600",
+        // /metrics answers loopback or this token; the in-memory test server has no client address.
+        ["Kiln:Telemetry:MetricsToken"] = "scrape-secret",
+    };
     private static readonly string[] JobTypes = ["job.queued", "job.progress", "job.succeeded", "job.failed", "job.canceled"];
 
     [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
@@ -160,7 +165,9 @@ public sealed class LiveEventsTests(PostgresServer pg)
         await stream.UntilAsync(r => new[] { during, after }.All(j =>
             r.Any(m => m.Type == "job.succeeded" && m.Json.GetProperty("jobId").GetGuid() == j)));
         host.Services.GetRequiredService<EventHub>().Subscribers.ShouldBe(1);
-        var metrics = PrometheusText.Parse(await host.CreateClient().GetStringAsync("/metrics"));
+        var scraper = host.CreateClient();
+        scraper.DefaultRequestHeaders.Authorization = new("Bearer", "scrape-secret");
+        var metrics = PrometheusText.Parse(await scraper.GetStringAsync("/metrics"));
         metrics.Value("kiln_event_streams").ShouldBe(1);
         metrics.Value("kiln_event_listener_connections_total").ShouldBeGreaterThanOrEqualTo(2);
     }
