@@ -105,6 +105,18 @@ MSG
       echo "==> Testing $project"
       dotnet test "$project" --no-build -v quiet -nologo --logger "console;verbosity=minimal" "$@" || status=1
     done
+    # --- Container smoke test (deploy/smoke.sh): both images built, the compose stack up, a pdf-podcast journey. ---
+    if [ "${KILN_SKIP_SMOKE:-0}" = 1 ]; then
+      echo "==> Container smoke test skipped: KILN_SKIP_SMOKE=1"
+    elif [ "$(id -u)" != 0 ]; then
+      echo "==> Container smoke test skipped: it needs root (podman here runs rootful)"
+    elif ! command -v podman >/dev/null; then
+      echo "==> Container smoke test skipped: podman is not installed (apt-get install podman; deploy/podman-setup.sh does the rest)"
+    else
+      echo "==> Container smoke test (deploy/smoke.sh)"
+      deploy/smoke.sh || status=1
+    fi
+    # --- end of the container smoke test ---
     exit $status
     ;;
   *)

@@ -54,7 +54,10 @@ public sealed class ProcessPaymentEventsCommand(KilnDbContext db, PaymentProvide
             error = ex.GetType().Name + ": " + ex.Message;
         }
         db.ChangeTracker.Clear();
-        return error is null ? PaymentEventStatus.Processed : await Reschedule(evt, lease, error, ct);
+        var status = error is null ? PaymentEventStatus.Processed : await Reschedule(evt, lease, error, ct);
+        KilnMetrics.PaymentEvents.Add(1, new KeyValuePair<string, object?>("provider", evt.Provider),
+            new KeyValuePair<string, object?>("outcome", status == PaymentEventStatus.Pending ? "retrying" : status.WireName()));
+        return status;
     }
 
     private async Task<string?> Apply(PaymentEvent evt, DateTime lease, CancellationToken ct)

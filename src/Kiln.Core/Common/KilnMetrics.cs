@@ -27,4 +27,7 @@ public static class KilnMetrics
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
     public static readonly Counter<long> LedgerMovements = Meter.CreateCounter<long>("kiln_ledger_movements", description: "Ledger entries written, by kind.");
     public static readonly Counter<long> LedgerCredits = Meter.CreateCounter<long>("kiln_ledger_credits", description: "Credits moved, by kind (absolute value).");
+    public static readonly Counter<long> WebhookDeliveries = Meter.CreateCounter<long>("kiln_webhook_deliveries", description: "Outbound webhook delivery attempts, by outcome (succeeded, retrying, failed).");
+    public static readonly Counter<long> PaymentEvents = Meter.CreateCounter<long>("kiln_payment_events", description: "Payment provider events processed, by provider and outcome (processed, retrying, failed).");
+    public static readonly Counter<long> StorageErrors = Meter.CreateCounter<long>("kiln_storage_errors", description: "Blob store operations that failed (disk or object store), by operation.");
 }

@@ -32,6 +32,10 @@ public sealed class JobGauges : IDisposable
         _meter.CreateObservableGauge("kiln_jobs", Jobs, description: "Queued and running jobs by pipeline and status.");
         _meter.CreateObservableGauge("kiln_queue_depth", QueueDepth, description: "Jobs ready to run and waiting for a worker.");
         _meter.CreateObservableGauge("kiln_queue_oldest_age", QueueOldestAge, unit: "s", description: "How long the oldest job ready to run has been waiting for a worker (0 when none is).");
+
+        _meter.CreateObservableGauge("kiln_workers_live", LiveWorkers, description: "Worker processes (or embedded runners) that heartbeated in the last minute.");
+        _meter.CreateObservableGauge("kiln_worker_heartbeat_age", HeartbeatAge, unit: "s",
+            description: "Seconds since the most recent heartbeat of any worker (absent before any worker ever ran).");
     }
 
     /// <remarks>
@@ -57,6 +61,19 @@ public sealed class JobGauges : IDisposable
         var oldest = db.Jobs.IgnoreQueryFilters().Where(j => j.Status == JobStatus.Queued && j.RunAfter <= now)
             .OrderBy(j => j.RunAfter).Select(j => (DateTime?)j.RunAfter).FirstOrDefault();
         return [new Measurement<double>(oldest is { } t ? Math.Max(0, (now - t).TotalSeconds) : 0)];
+    });
+
+    private IEnumerable<Measurement<long>> LiveWorkers() => Read<long>(db =>
+    {
+        var since = _time.GetUtcNow().UtcDateTime.AddMinutes(-1);
+        return [new Measurement<long>(db.WorkerHeartbeats.Count(w => w.LastSeenAt >= since))];
+    });
+
+    /// <remarks>Workers silent for a day are forgotten (<c>WorkerHeartbeatService</c>); then the series disappears.</remarks>
+    private IEnumerable<Measurement<double>> HeartbeatAge() => Read<double>(db =>
+    {
+        var last = db.WorkerHeartbeats.Select(w => (DateTime?)w.LastSeenAt).Max();
+        return last is { } t ? [new Measurement<double>(Math.Max(0, (_time.GetUtcNow().UtcDateTime - t).TotalSeconds))] : [];
     });
 
     /// <summary>A collection that cannot read the database reports nothing for these gauges rather than failing the scrape.</summary>

@@ -14,9 +14,9 @@ public static class StorageRegistrations
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new LocalDiskBlobStore(sp.GetRequiredService<IOptions<BlobStoreOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new S3BlobStore(sp.GetRequiredService<IOptions<BlobStoreOptions>>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<IOptions<BlobStoreOptions>>().Value.Provider == BlobStoreProvider.S3
+        services.AddSingleton<IBlobStore>(sp => new MeteredBlobStore(sp.GetRequiredService<IOptions<BlobStoreOptions>>().Value.Provider == BlobStoreProvider.S3
             ? sp.GetRequiredService<S3BlobStore>()
-            : sp.GetRequiredService<LocalDiskBlobStore>());
+            : sp.GetRequiredService<LocalDiskBlobStore>()));
         return services;
     }
 }

@@ -24,7 +24,7 @@ public sealed class UploadValidator(IBlobStore store, ContentValidator content, 
         try
         {
             string path;
-            if (store is LocalDiskBlobStore local)
+            if (MeteredBlobStore.Unwrap(store) is LocalDiskBlobStore local)
             {
                 path = local.PathFor(upload.BlobKey);
                 if (new FileInfo(path).Length > max) return UploadErrors.TooLarge(max);

@@ -116,6 +116,12 @@ public sealed class DeliverWebhookCommand(KilnDbContext db, IHttpClientFactory h
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, status).SetProperty(x => x.NextAttemptAt, next)
                 .SetProperty(x => x.LockedUntil, (DateTime?)null).SetProperty(x => x.LastStatusCode, statusCode)
                 .SetProperty(x => x.LastError, message).SetProperty(x => x.DeliveredAt, delivered), CancellationToken.None);
+        KilnMetrics.WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", status switch
+        {
+            WebhookDeliveryStatus.Succeeded => "succeeded",
+            WebhookDeliveryStatus.Pending => "retrying",
+            _ => "failed",
+        }));
         return status;
     }
 }
