@@ -67,7 +67,9 @@ build localhost/kiln-worker:latest deploy/Dockerfile.worker .
 # --- stack -------------------------------------------------------------------------------------------
 # The shared blob volume belongs to the images' unprivileged user (uid 1654).
 podman volume create --label "io.podman.compose.project=$PROJECT" "${PROJECT}_blobs" >/dev/null
-chown 1654:1654 "$(podman volume inspect --format '{{.Mountpoint}}' "${PROJECT}_blobs")"
+blob_volume=$(podman volume inspect --format '{{.Mountpoint}}' "${PROJECT}_blobs")
+# HOME=/data/home holds the file Data Protection key ring the web processes share on this machine.
+mkdir -p "$blob_volume/home" && chown -R 1654:1654 "$blob_volume"
 compose up -d --no-build postgres > "$logs_dir/up.log" 2>&1 || { cat "$logs_dir/up.log" >&2; fail "compose up postgres"; }
 pg=$(container postgres)
 for _ in $(seq 1 60); do
