@@ -57,7 +57,13 @@ public sealed class BrowserSession : IAsyncDisposable
         var path = new Uri(Page.Url).AbsolutePath.Trim('/');
         var name = Regex.Replace(label ?? (path.Length == 0 ? "home" : path), "[^a-zA-Z0-9]+", "-").Trim('-');
         var n = Counters.AddOrUpdate(_dir, 1, (_, c) => c + 1);
-        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(_dir, $"{n:D2}-{_who}-{name}.png"), FullPage = true });
+        // A screenshot is a record for people, not an assertion: Chromium now and then refuses one ("Unable to capture
+        // screenshot" while a page is still painting), which must not fail the journey it records.
+        try { await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(_dir, $"{n:D2}-{_who}-{name}.png"), FullPage = true }); }
+        catch (PlaywrightException ex) when (ex.Message.Contains("Unable to capture screenshot", StringComparison.Ordinal))
+        {
+            Console.Error.WriteLine($"Screenshot of {Page.Url} skipped: {ex.Message.Split('\n')[0]}");
+        }
     }
 
     public async Task SignUpAsync(string email)

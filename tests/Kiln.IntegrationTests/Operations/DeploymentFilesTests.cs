@@ -58,11 +58,11 @@ public sealed partial class DeploymentFilesTests(PostgresServer pg)
     public async Task The_web_host_exports_the_worker_heartbeat_gauges_the_alerts_use()
     {
         // Embedded runner: this host heartbeats as a worker, so it counts itself live.
-        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: true);
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: true, overrides: MetricsTests.ScrapeToken);
         PrometheusText? metrics = null;
         for (var deadline = DateTime.UtcNow.AddSeconds(20); DateTime.UtcNow < deadline; await Task.Delay(200))
         {
-            metrics = PrometheusText.Parse(await host.CreateClient().GetStringAsync("/metrics"));
+            metrics = PrometheusText.Parse(await Scraper(host).GetStringAsync("/metrics"));
             if (metrics.Find("kiln_workers_live").Count > 0 && metrics.Value("kiln_workers_live") >= 1) break;
         }
         metrics.ShouldNotBeNull();
@@ -70,10 +70,18 @@ public sealed partial class DeploymentFilesTests(PostgresServer pg)
         metrics.Value("kiln_worker_heartbeat_age_seconds").ShouldBeLessThan(30);
 
         // No worker has ever run against this one: none live, and no heartbeat age at all.
-        await using var idle = await KilnTestHost.StartAsync("sqlite", pg, worker: false);
-        var none = PrometheusText.Parse(await idle.CreateClient().GetStringAsync("/metrics"));
+        await using var idle = await KilnTestHost.StartAsync("sqlite", pg, worker: false, overrides: MetricsTests.ScrapeToken);
+        var none = PrometheusText.Parse(await Scraper(idle).GetStringAsync("/metrics"));
         none.Value("kiln_workers_live").ShouldBe(0);
         none.Samples.ShouldNotContain(s => s.Name == "kiln_worker_heartbeat_age_seconds", none.Text);
+    }
+
+    /// <summary>A client with the scrape token (/metrics answers only loopback or the token; the test server has no address).</summary>
+    private static HttpClient Scraper(KilnTestHost host)
+    {
+        var client = host.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", MetricsTests.ScrapeToken["Kiln:Telemetry:MetricsToken"]);
+        return client;
     }
 
     /// <summary>What the OpenTelemetry Prometheus exporter makes of an instrument name: unit and type suffixes.</summary>
