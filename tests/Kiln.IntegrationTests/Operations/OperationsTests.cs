@@ -22,7 +22,9 @@ public sealed class OperationsTests(PostgresServer pg)
         (await anon.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         var metrics = PrometheusText.Parse(await MetricsTests.Scraper(host).GetStringAsync("/metrics"));
         // Finished jobs are counted by the process that ran them; the database gauge holds queued and running ones only.
-        metrics.Value("kiln_jobs_finished_total", ("pipeline", "noop"), ("status", "succeeded")).ShouldBe(1);
+        // Kiln's meter is one per process, and other test hosts in this process run noop jobs at the same time: at least
+        // this one is counted here (the exact once-per-job count is asserted on a worker process of its own, MetricsTests).
+        metrics.Value("kiln_jobs_finished_total", ("pipeline", "noop"), ("status", "succeeded")).ShouldBeGreaterThanOrEqualTo(1);
         metrics.Samples.ShouldNotContain(m => m.Name == "kiln_jobs" && m.Labels.GetValueOrDefault("status") == "succeeded", metrics.Text);
         metrics.Value("kiln_queue_depth").ShouldBe(0);
         metrics.Value("kiln_queue_oldest_age_seconds").ShouldBe(0);
