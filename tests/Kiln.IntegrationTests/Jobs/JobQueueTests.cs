@@ -32,6 +32,18 @@ public sealed class JobQueueTests(PostgresServer pg)
         second.Attempt.ShouldBe(2);
 
         (await queue.HeartbeatAsync(id, oldLease, default)).ShouldBeNull();
+        // The holder's beat renews the lease and answers the cancel flag in the same statement.
+        await using (var db = host.NewDbContext())
+            await db.Jobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, DateTime.UtcNow.AddMinutes(-10)));
+        (await queue.HeartbeatAsync(id, second.LeaseToken!.Value, default)).ShouldBe(false);
+        await using (var db = host.NewDbContext())
+        {
+            (await db.Jobs.SingleAsync(j => j.Id == id)).LeaseExpiresAt!.Value.ShouldBeGreaterThan(DateTime.UtcNow.AddMinutes(-1));
+            await db.Jobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true));
+        }
+        (await queue.HeartbeatAsync(id, second.LeaseToken!.Value, default)).ShouldBe(true);
+        await using (var db = host.NewDbContext())
+            await db.Jobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, false));
         (await queue.ProgressAsync(first, oldLease, 50, "x", null, default)).ShouldBeFalse();
         (await queue.SucceedAsync(first, oldLease, 2, [], default)).ShouldBeFalse();
         (await queue.FailAsync(first, oldLease, "x", "x", false, default)).ShouldBeFalse();

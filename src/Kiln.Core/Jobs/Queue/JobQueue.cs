@@ -58,9 +58,13 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
     public async Task<bool?> HeartbeatAsync(Guid jobId, Guid lease, CancellationToken ct)
     {
         var expires = Now.AddSeconds(Options.LeaseSeconds);
-        var n = await Fenced(jobId, lease).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, expires), ct);
-        if (n == 0) return null;
-        return await db.Jobs.IgnoreQueryFilters().Where(j => j.Id == jobId).Select(j => j.CancelRequested).FirstAsync(ct);
+        // One round trip per beat (issue 14): the fenced renewal answers the cancel flag itself, on both databases.
+        var cancel = await db.Database.SqlQuery<bool>($"""
+            UPDATE jobs SET lease_expires_at = {expires}
+            WHERE id = {jobId} AND lease_token = {lease} AND status = {(int)JobStatus.Running}
+            RETURNING cancel_requested AS "Value"
+            """).ToListAsync(ct);
+        return cancel.Count == 0 ? null : cancel[0];
     }
 
     public async Task<bool> ProgressAsync(Job job, Guid lease, int percent, string step, string? message, CancellationToken ct)
