@@ -62,7 +62,7 @@ public sealed partial class DeploymentFilesTests(PostgresServer pg)
         PrometheusText? metrics = null;
         for (var deadline = DateTime.UtcNow.AddSeconds(20); DateTime.UtcNow < deadline; await Task.Delay(200))
         {
-            metrics = PrometheusText.Parse(await Scraper(host).GetStringAsync("/metrics"));
+            metrics = PrometheusText.Parse(await MetricsTests.Scraper(host).GetStringAsync("/metrics"));
             if (metrics.Find("kiln_workers_live").Count > 0 && metrics.Value("kiln_workers_live") >= 1) break;
         }
         metrics.ShouldNotBeNull();
@@ -71,18 +71,11 @@ public sealed partial class DeploymentFilesTests(PostgresServer pg)
 
         // No worker has ever run against this one: none live, and no heartbeat age at all.
         await using var idle = await KilnTestHost.StartAsync("sqlite", pg, worker: false, overrides: MetricsTests.ScrapeToken);
-        var none = PrometheusText.Parse(await Scraper(idle).GetStringAsync("/metrics"));
+        var none = PrometheusText.Parse(await MetricsTests.Scraper(idle).GetStringAsync("/metrics"));
         none.Value("kiln_workers_live").ShouldBe(0);
         none.Samples.ShouldNotContain(s => s.Name == "kiln_worker_heartbeat_age_seconds", none.Text);
     }
 
-    /// <summary>A client with the scrape token (/metrics answers only loopback or the token; the test server has no address).</summary>
-    private static HttpClient Scraper(KilnTestHost host)
-    {
-        var client = host.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", MetricsTests.ScrapeToken["Kiln:Telemetry:MetricsToken"]);
-        return client;
-    }
 
     /// <summary>What the OpenTelemetry Prometheus exporter makes of an instrument name: unit and type suffixes.</summary>
     private static bool Exported(string declared, string used) =>

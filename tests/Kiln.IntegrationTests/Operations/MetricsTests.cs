@@ -13,10 +13,7 @@ public sealed class MetricsTests(PostgresServer pg)
     [Fact]
     public async Task A_metrics_token_refuses_callers_without_it_and_answers_those_with_it()
     {
-        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: false, new Dictionary<string, string?>
-        {
-            ["Kiln:Telemetry:MetricsToken"] = "scrape-secret",
-        });
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: false, ScrapeToken);
         var anon = host.CreateClient();
         var refused = await anon.GetAsync("/metrics");
         refused.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
@@ -26,9 +23,7 @@ public sealed class MetricsTests(PostgresServer pg)
         wrong.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "scrape-secreT");
         (await wrong.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
 
-        var scraper = host.CreateClient();
-        scraper.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "scrape-secret");
-        var metrics = PrometheusText.Parse(await scraper.GetStringAsync("/metrics"));
+        var metrics = PrometheusText.Parse(await Scraper(host).GetStringAsync("/metrics"));
         metrics.Value("kiln_queue_depth").ShouldBe(0);
     }
 
@@ -54,13 +49,16 @@ public sealed class MetricsTests(PostgresServer pg)
         c.Connection.RemoteIpAddress = IPAddress.Parse(from);
     });
 
-    public static Dictionary<string, string?> ScrapeToken => new() { ["Kiln:Telemetry:MetricsToken"] = "scrape-secret" };
+    private const string Token = "scrape-secret";
+
+    /// <summary>Settings that make /metrics answer <see cref="Scraper"/> (the in-memory test server has no client address).</summary>
+    public static Dictionary<string, string?> ScrapeToken => new() { ["Kiln:Telemetry:MetricsToken"] = Token };
 
     /// <summary>A client of the test host (which has no client address, so no allowlist admits it) sending the token.</summary>
     public static HttpClient Scraper(KilnTestHost host)
     {
         var client = host.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "scrape-secret");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         return client;
     }
 

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using Kiln.Core.Credits;
 using Kiln.Core.Jobs.Events;
 using Kiln.IntegrationTests.Infrastructure;
+using Kiln.IntegrationTests.Operations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -16,11 +17,9 @@ namespace Kiln.IntegrationTests.Jobs.Events;
 /// </summary>
 public sealed class LiveEventsTests(PostgresServer pg)
 {
-    private static readonly Dictionary<string, string?> NoSafetyPoll = new()
+    private static readonly Dictionary<string, string?> NoSafetyPoll = new(MetricsTests.ScrapeToken)
     {
         ["Kiln:Events:SafetyPollSeconds"] = "600",
-        // /metrics answers loopback or this token; the in-memory test server has no client address.
-        ["Kiln:Telemetry:MetricsToken"] = "scrape-secret",
     };
     private static readonly string[] JobTypes = ["job.queued", "job.progress", "job.succeeded", "job.failed", "job.canceled"];
 
@@ -165,9 +164,7 @@ public sealed class LiveEventsTests(PostgresServer pg)
         await stream.UntilAsync(r => new[] { during, after }.All(j =>
             r.Any(m => m.Type == "job.succeeded" && m.Json.GetProperty("jobId").GetGuid() == j)));
         host.Services.GetRequiredService<EventHub>().Subscribers.ShouldBe(1);
-        var scraper = host.CreateClient();
-        scraper.DefaultRequestHeaders.Authorization = new("Bearer", "scrape-secret");
-        var metrics = PrometheusText.Parse(await scraper.GetStringAsync("/metrics"));
+        var metrics = PrometheusText.Parse(await MetricsTests.Scraper(host).GetStringAsync("/metrics"));
         metrics.Value("kiln_event_streams").ShouldBe(1);
         metrics.Value("kiln_event_listener_connections_total").ShouldBeGreaterThanOrEqualTo(2);
     }
