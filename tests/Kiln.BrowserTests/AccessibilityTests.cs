@@ -29,7 +29,7 @@ public sealed class AccessibilityTests(KilnApp app)
         string[] signedIn = ["/dashboard", "/jobs", "/jobs/new", "/jobs/new?pipelineId=pdf-podcast", "/jobs/new?pipelineId=pdf-audiobook",
             "/jobs/new?pipelineId=sleep", "/credits", "/workspace", "/workspace/members", "/workspace/api-keys", "/workspace/webhooks", "/signout",
             "/admin", "/admin/jobs", "/admin/pipelines", "/admin/billing",
-            "/jobs/new?pipelineId=study-notes", "/notes", "/notes?q=zebra", $"/notes/{noteId}", $"/notes/{noteId}/edit", $"/notes/{noteId}/quiz",
+            "/jobs/new?pipelineId=study-notes", "/jobs/new?pipelineId=dubbing", "/notes", "/notes?q=zebra", $"/notes/{noteId}", $"/notes/{noteId}/edit", $"/notes/{noteId}/quiz",
             "/shows", "/shows/new", .. podcastPages];
 
         foreach (var width in new[] { 1280, 390 })
