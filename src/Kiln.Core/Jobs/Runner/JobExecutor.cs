@@ -172,7 +172,8 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
                 .FirstOrDefaultAsync(u => u.Id == input.UploadId && u.WorkspaceId == job.WorkspaceId, ct)
                 ?? throw new PipelineException("input_missing", "An input file of this job no longer exists.");
             var safeName = string.Concat(upload.FileName.Select(c => char.IsLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_'));
-            var path = Path.Combine(dir, $"{inputs.Count}-{safeName}");
+            // Each input in a folder of its own keeps its file name (what `kiln run` passes too) without two inputs colliding.
+            var path = Path.Combine(Directory.CreateDirectory(Path.Combine(dir, inputs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName, safeName);
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             await using (var source = await blobs.OpenReadAsync(upload.BlobKey, ct))
             await using (var file = File.Create(path))
