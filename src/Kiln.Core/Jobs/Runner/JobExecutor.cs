@@ -39,7 +39,8 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
         log.LogInformation("Running job {JobId} ({Pipeline}), attempt {Attempt} on {Worker}", job.Id, job.PipelineId, job.Attempt, workerId);
 
         // The pipeline host counts this attempt's AI calls too (for the job log); this scope keeps them for the database.
-        using var aiUsage = Ai.AiUsageScope.Begin();
+        // A root scope: this flow may have been inherited from the job that ran in the slot before.
+        using var aiUsage = Ai.AiUsageScope.BeginRoot();
         var heartbeat = HeartbeatLoop(job.Id, lease, state, stop);
         var artifacts = new ArtifactCollector(blobs, attemptPrefix);
         try
