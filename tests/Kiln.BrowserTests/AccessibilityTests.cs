@@ -1,5 +1,10 @@
 using System.Text.Json;
 using Kiln.Core.Tests.Support;
+using Kiln.Core.Ai;
+using Kiln.Core.Data;
+using Kiln.Core.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Kiln.BrowserTests;
@@ -22,14 +27,15 @@ public sealed class AccessibilityTests(KilnApp app)
         var noteId = await NotesTests.CreateLectureNoteAsync(app, admin.Id);
         // A show with a published episode, so the podcast pages (in-app and public) are checked with content.
         var podcastPages = await PodcastPages.SeedAsync(app, admin);
+        var adminJob = await SeedJobWithAiUsageAsync(admin.Id);
         await using var s = await BrowserSession.OpenAsync(app, nameof(Pages_have_no_wcag_violations_at_desktop_and_phone_widths), bypassCsp: true);
         var failures = new List<string>();
 
         string[] anonymous = ["/", "/pricing", "/signup", "/signin", "/invitations/kinv_no-such-invitation", podcastPages[3], podcastPages[4]];
         string[] signedIn = ["/dashboard", "/jobs", "/jobs/new", "/jobs/new?pipelineId=pdf-podcast", "/jobs/new?pipelineId=pdf-audiobook",
             "/jobs/new?pipelineId=sleep", "/credits", "/workspace", "/workspace/members", "/workspace/api-keys", "/workspace/webhooks", "/signout",
-            "/admin", "/admin/jobs", "/admin/pipelines", "/admin/billing",
-            "/jobs/new?pipelineId=study-notes", "/notes", "/notes?q=zebra", $"/notes/{noteId}", $"/notes/{noteId}/edit", $"/notes/{noteId}/quiz",
+            "/admin", "/admin/jobs", "/admin/pipelines", "/admin/billing", "/admin/ai-usage", $"/admin/jobs/{adminJob}",
+            "/jobs/new?pipelineId=study-notes", "/jobs/new?pipelineId=dubbing", "/notes", "/notes?q=zebra", $"/notes/{noteId}", $"/notes/{noteId}/edit", $"/notes/{noteId}/quiz",
             "/shows", "/shows/new", .. podcastPages];
 
         foreach (var width in new[] { 1280, 390 })
@@ -49,6 +55,22 @@ public sealed class AccessibilityTests(KilnApp app)
 
         failures.ShouldBeEmpty(string.Join("\n", failures));
     }
+
+    /// <summary>A finished job with stored AI usage, so the admin job view and the AI usage page are checked with their tables.</summary>
+    private Task<Guid> SeedJobWithAiUsageAsync(Guid userId) => app.WithScope(async sp =>
+    {
+        var db = sp.GetRequiredService<KilnDbContext>();
+        var workspace = await db.WorkspaceMembers.Where(m => m.UserId == userId).Select(m => m.WorkspaceId).FirstAsync();
+        var created = await sp.GetRequiredService<CreateJobCommand>().Run(workspace, userId, new JobRequest("noop", null, null), null, CancellationToken.None);
+        var job = created.Value!.Job;
+        db.JobAiUsage.Add(new JobAiUsage
+        {
+            Id = Guid.NewGuid(), JobId = job.Id, WorkspaceId = workspace, Attempt = 1, Provider = "openai", Model = "gpt-4o-mini",
+            Calls = 3, CachedCalls = 1, InputTokens = 1200, OutputTokens = 300, EstimatedCostMicros = 360, CreatedAt = DateTime.UtcNow,
+        });
+        await db.SaveChangesAsync();
+        return job.Id;
+    });
 
     private static async Task<IEnumerable<string>> CheckAsync(BrowserSession s, string path, int width)
     {

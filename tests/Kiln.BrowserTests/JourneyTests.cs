@@ -255,26 +255,26 @@ public sealed class JourneyTests(KilnApp app)
         });
 
         // Cancel: the upload stops and the pending upload is deleted on the server.
-        await s.Page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "first.pdf", MimeType = "application/pdf", Buffer = pdf });
-        await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "uploading");
+        await s.Page.Locator("#slot-source-file").SetInputFilesAsync(new FilePayload { Name = "first.pdf", MimeType = "application/pdf", Buffer = pdf });
+        await Expect(s.Page.Locator("#slot-source-status")).ToHaveAttributeAsync("data-state", "uploading");
         var deleted = s.Page.WaitForResponseAsync(r => r.Request.Method == "DELETE" && r.Url.Contains("/api/uploads/", StringComparison.Ordinal));
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Cancel upload" }).ClickAsync();
         // The UI asks the server to delete the pending upload: it answers 204 and nothing of it is left.
         (await deleted).Status.ShouldBe(204);
         (await app.WithScope(sp => sp.GetRequiredService<KilnDbContext>().Uploads.AsNoTracking()
             .CountAsync(u => u.FileName == "first.pdf"))).ShouldBe(0);
-        await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "canceled");
+        await Expect(s.Page.Locator("#slot-source-status")).ToHaveAttributeAsync("data-state", "canceled");
         await s.ShotAsync("upload-canceled");
 
         slow = false;
         firstPhase.SetResult();
 
-        await s.Page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "kilns.pdf", MimeType = "application/pdf", Buffer = pdf });
-        await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 60_000 });
-        await Expect(s.Page.Locator("#upload-progress")).ToHaveAttributeAsync("value", "100");
+        await s.Page.Locator("#slot-source-file").SetInputFilesAsync(new FilePayload { Name = "kilns.pdf", MimeType = "application/pdf", Buffer = pdf });
+        await Expect(s.Page.Locator("#slot-source-status")).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 60_000 });
+        await Expect(s.Page.Locator("#slot-source-progress")).ToHaveAttributeAsync("value", "100");
         await s.ShotAsync("uploaded");
         aborted.ShouldBe(1);
-        var uploadId = Guid.Parse(await s.Page.Locator("#upload-id").InputValueAsync());
+        var uploadId = Guid.Parse(await s.Page.Locator("#slot-source-upload-id").InputValueAsync());
         var upload = await app.WithScope(sp => sp.GetRequiredService<KilnDbContext>().Uploads.AsNoTracking().SingleAsync(u => u.Id == uploadId));
         upload.Status.ShouldBe(UploadStatus.Ready);
         upload.Size.ShouldBe(pdf.Length);
@@ -293,8 +293,8 @@ public sealed class JourneyTests(KilnApp app)
         await s.GoAsync("/jobs/new");
         await s.Page.Locator("a[data-pipeline=pdf-podcast]").ClickAsync();
         await s.Page.WaitForURLAsync("**/jobs/new?pipelineId=pdf-podcast");
-        await s.Page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "pottery.pdf", MimeType = "application/pdf", Buffer = TestPdf.Create(pages: 4, linesPerPage: 20) });
-        await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 60_000 });
+        await s.Page.Locator("#slot-source-file").SetInputFilesAsync(new FilePayload { Name = "pottery.pdf", MimeType = "application/pdf", Buffer = TestPdf.Create(pages: 4, linesPerPage: 20) });
+        await Expect(s.Page.Locator("#slot-source-status")).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 60_000 });
         await s.ShotAsync("uploaded");
         await Expect(s.Page.Locator("#estimate-cost")).ToHaveTextAsync(new Regex(@"^\d[\d,]* credits?$"));
         await s.ShotAsync("estimate");

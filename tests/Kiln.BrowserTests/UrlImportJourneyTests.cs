@@ -44,7 +44,7 @@ public sealed class UrlImportJourneyTests(KilnApp app)
         await s.GoAsync("/jobs/new?pipelineId=pdf-echo");
         var link = s.Page.GetByLabel("…or paste a link to the file");
         var fetch = s.Page.GetByRole(AriaRole.Button, new() { Name = "Fetch file" });
-        var error = s.Page.Locator("#source-url-error");
+        var error = s.Page.Locator("#slot-source-error");
 
         // A missing file: a sentence next to the field, not a code, and the field is marked invalid.
         await link.FillAsync(source.Url + "/missing.pdf");
@@ -52,7 +52,7 @@ public sealed class UrlImportJourneyTests(KilnApp app)
         await Expect(error).ToContainTextAsync("answered 404");
         (await error.TextContentAsync())!.ShouldNotContain("url_fetch_failed");
         await Expect(link).ToHaveAttributeAsync("aria-invalid", "true");
-        (await link.GetAttributeAsync("aria-describedby"))!.ShouldContain("source-url-error");
+        (await link.GetAttributeAsync("aria-describedby"))!.ShouldContain("slot-source-error");
         await s.ShotAsync("link-404");
 
         // A page instead of a file.
@@ -64,19 +64,19 @@ public sealed class UrlImportJourneyTests(KilnApp app)
 
         await link.FillAsync(source.Url + "/papers/kilns.pdf");
         await fetch.ClickAsync();
-        await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "fetching");
-        await Expect(s.Page.Locator("#import-button")).ToHaveAttributeAsync("aria-busy", "true");
+        await Expect(s.Page.Locator("#slot-source-status")).ToHaveAttributeAsync("data-state", "fetching");
+        await Expect(s.Page.Locator("#slot-source [data-import]")).ToHaveAttributeAsync("aria-busy", "true");
         await Expect(s.Page.Locator("#start-button")).ToBeDisabledAsync();
         await s.ShotAsync("link-fetching");
         release.SetResult();
-        await Expect(s.Page.Locator("#upload-status")).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 60_000 });
-        await Expect(s.Page.Locator("#upload-status")).ToHaveTextAsync("kilns.pdf is uploaded and ready (pdf).");
+        await Expect(s.Page.Locator("#slot-source-status")).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 60_000 });
+        await Expect(s.Page.Locator("#slot-source-status")).ToHaveTextAsync("kilns.pdf is uploaded and ready (pdf).");
         await Expect(error).ToBeEmptyAsync();
         await Expect(s.Page.Locator("#estimate-cost")).ToHaveTextAsync("3 credits");
         await s.ShotAsync("link-ready");
         await s.MobileShotAsync("new-job-link");
 
-        var uploadId = Guid.Parse(await s.Page.Locator("#upload-id").InputValueAsync());
+        var uploadId = Guid.Parse(await s.Page.Locator("#slot-source-upload-id").InputValueAsync());
         var upload = await app.WithScope(sp => sp.GetRequiredService<KilnDbContext>().Uploads.AsNoTracking().SingleAsync(u => u.Id == uploadId));
         upload.Status.ShouldBe(UploadStatus.Ready);
         upload.Size.ShouldBe(Pdf.Length);
@@ -103,7 +103,7 @@ public sealed class UrlImportJourneyTests(KilnApp app)
         // "Start job" with a link that was never fetched fetches it first; a bad one starts nothing.
         await link.FillAsync("ftp://example.com/paper.pdf");
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Start job" }).ClickAsync();
-        await Expect(s.Page.Locator("#source-url-error")).ToContainTextAsync("Only http:// and https:// links");
+        await Expect(s.Page.Locator("#slot-source-error")).ToContainTextAsync("Only http:// and https:// links");
         await Expect(link).ToHaveAttributeAsync("aria-invalid", "true");
         await Expect(link).ToHaveValueAsync("ftp://example.com/paper.pdf");
         await Expect(link).ToBeFocusedAsync();
@@ -113,8 +113,8 @@ public sealed class UrlImportJourneyTests(KilnApp app)
         await link.FillAsync(source.Url + "/papers/kilns.pdf");
         await s.Page.GetByLabel("Title (optional)").FillAsync("From a link");
         await fetch.ClickAsync();
-        await Expect(s.Page.Locator("#upload-status")).ToHaveTextAsync("kilns.pdf is uploaded and ready (pdf).");
-        await Expect(s.Page.Locator("#source-url-error")).ToBeEmptyAsync();
+        await Expect(s.Page.Locator("#slot-source-status")).ToHaveTextAsync("kilns.pdf is uploaded and ready (pdf).");
+        await Expect(s.Page.Locator("#slot-source-error")).ToBeEmptyAsync();
         await Expect(s.Page.Locator("#estimate-cost")).ToHaveTextAsync("3 credits");
         // The options typed before fetching survive the round trip.
         await Expect(s.Page.GetByLabel("Title (optional)")).ToHaveValueAsync("From a link");
@@ -129,7 +129,7 @@ public sealed class UrlImportJourneyTests(KilnApp app)
         {
             // Say where the browser ended up instead of only "timeout".
             await s.ShotAsync("start-did-not-navigate");
-            var notices = await s.Page.Locator(".notice, .field-error, #upload-status").AllInnerTextsAsync();
+            var notices = await s.Page.Locator(".notice, .field-error, .upload-status").AllInnerTextsAsync();
             throw new TimeoutException($"Start did not open the job page; at {s.Page.Url}: {string.Join(" | ", notices)}");
         }
         for (var i = 0; i < 60 && await s.Page.Locator(".page-head .badge").TextContentAsync() != "succeeded"; i++)

@@ -41,9 +41,11 @@ public sealed class AiUsageScope : IDisposable
     private static readonly AsyncLocal<AiUsageScope?> CurrentSlot = new();
     private readonly List<AiUsageRecord> _records = [];
     private readonly AiUsageScope? _parent;
+    /// <summary>The scope that was current before this one, restored on dispose (the parent, unless this is a root).</summary>
+    private readonly AiUsageScope? _previous;
     private bool _disposed;
 
-    private AiUsageScope(AiUsageScope? parent) => _parent = parent;
+    private AiUsageScope(AiUsageScope? parent, AiUsageScope? previous) => (_parent, _previous) = (parent, previous);
 
     /// <summary>The innermost open scope of this async flow, if any.</summary>
     public static AiUsageScope? Current => CurrentSlot.Value;
@@ -51,7 +53,16 @@ public sealed class AiUsageScope : IDisposable
     /// <summary>Opens a scope for the current async flow (nested inside any open one).</summary>
     public static AiUsageScope Begin()
     {
-        var scope = new AiUsageScope(CurrentSlot.Value);
+        var scope = new AiUsageScope(CurrentSlot.Value, CurrentSlot.Value);
+        CurrentSlot.Value = scope;
+        return scope;
+    }
+
+    /// <summary>Opens a scope that reports to no enclosing one: a unit of work of its own (a job attempt), even when the flow
+    /// that starts it belongs to another (a worker slot handed on to the next job inherits the previous job's flow).</summary>
+    public static AiUsageScope BeginRoot()
+    {
+        var scope = new AiUsageScope(null, CurrentSlot.Value);
         CurrentSlot.Value = scope;
         return scope;
     }
@@ -77,7 +88,7 @@ public sealed class AiUsageScope : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        if (ReferenceEquals(CurrentSlot.Value, this)) CurrentSlot.Value = _parent;
+        if (ReferenceEquals(CurrentSlot.Value, this)) CurrentSlot.Value = _previous;
     }
 }
 

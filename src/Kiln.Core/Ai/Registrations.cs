@@ -37,6 +37,9 @@ public static class AiRegistrations
         services.TryAddSingleton<IAiProviders>(sp => sp.GetRequiredService<AiProviderCatalog>());
         // The same instance as GetChatClient() (disposing it twice is harmless).
         services.TryAddSingleton<IChatClient>(sp => sp.GetRequiredService<IAiProviders>().GetChatClient());
+        services.TryAddScoped<RecordJobAiUsageCommand>();
+        services.TryAddScoped<GetJobAiUsageQuery>();
+        services.TryAddScoped<AiUsageByProviderQuery>();
         return services;
     }
 }

@@ -36,7 +36,11 @@ public sealed class PlanJobQuery(KilnDbContext db, PipelineCatalog catalog, GetP
         if (shapeError is not null) return shapeError;
         foreach (var upload in uploads)
             if (upload.Status != UploadStatus.Ready)
-                return Error.Invalid("upload_not_ready", $"'{upload.FileName}' is not ready: {upload.RejectMessage ?? "finish the upload first."}");
+                return Error.Invalid("upload_not_ready", $"'{upload.FileName}' is not ready: {upload.RejectMessage ?? "finish the upload first."}") with
+                {
+                    // Which slot it was given for, so a form shows the sentence beside that field.
+                    Extensions = wanted.FirstOrDefault(w => w.UploadId == upload.Id)?.Slot is { Length: > 0 } slot ? new Dictionary<string, object?> { ["slot"] = slot } : null,
+                };
 
         var offered = wanted.Select(w => (w.Slot!, Upload: uploads.First(u => u.Id == w.UploadId))).ToList();
         if (SlotBinding.Check(d, offered.Select(o => new OfferedInput(o.Item1, o.Upload.Kind ?? "", o.Upload.FileName)).ToList()) is { } slotError)

@@ -12,6 +12,11 @@ public static class SlotBinding
     public static InputSlot? DefaultSlot(PipelineDescriptor d) =>
         d.Slots.Count == 1 ? d.Slots[0] : d.Slots.Count(s => s.Required) == 1 ? d.Slots.Single(s => s.Required) : null;
 
+    /// <summary>True when every slot is optional and there are several: the pipeline takes one of them (study notes take
+    /// a video, a subtitle file or a document), so a form offers a choice rather than a row of optional fields.</summary>
+    public static bool IsChoice(PipelineDescriptor d) => d.Slots.Count > 1 && d.Slots.All(s => !s.Required);
+
+    /// <summary>Errors about one slot carry its name in <c>slot</c>, so a form shows them beside that field.</summary>
     public static Error? Check(PipelineDescriptor d, IReadOnlyList<OfferedInput> inputs)
     {
         foreach (var group in inputs.GroupBy(i => i.Slot, StringComparer.Ordinal))
@@ -22,15 +27,18 @@ public static class SlotBinding
                     ? Error.Invalid("unexpected_input", $"{d.Name} takes no input files.")
                     : Error.Invalid("unknown_slot", $"{d.Name} has no input called '{group.Key}'. Its inputs are: {string.Join(", ", d.Slots.Select(s => s.Name))}.");
             if (group.Count() > slot.MaxCount)
-                return Error.Invalid("too_many_inputs", $"{d.Name} takes at most {slot.MaxCount} file(s) as '{slot.Label}'.");
+                return AboutSlot(slot, "too_many_inputs", $"{d.Name} takes at most {slot.MaxCount} file(s) as '{slot.Label}'.");
             if (group.FirstOrDefault(i => !slot.Kinds.Contains(i.Kind)) is { } wrong)
-                return Error.Invalid("unsupported_input", $"{d.Name} does not accept {wrong.Kind} files as '{slot.Label}' (it takes {string.Join(" or ", slot.Kinds)}).");
+                return AboutSlot(slot, "unsupported_input", $"{d.Name} does not accept {wrong.Kind} files as '{slot.Label}' (it takes {string.Join(" or ", slot.Kinds)}).");
         }
         foreach (var slot in d.Slots.Where(s => s.Required))
             if (!inputs.Any(i => i.Slot == slot.Name))
-                return Error.Invalid("input_required", d.Slots.Count == 1
+                return AboutSlot(slot, "input_required", d.Slots.Count == 1
                     ? $"{d.Name} needs an input file ({string.Join(" or ", slot.Kinds)}): upload one first."
                     : $"{d.Name} needs '{slot.Label}' ({string.Join(" or ", slot.Kinds)}).");
         return null;
     }
+
+    private static Error AboutSlot(InputSlot slot, string code, string message) =>
+        Error.Invalid(code, message) with { Extensions = new Dictionary<string, object?> { ["slot"] = slot.Name } };
 }

@@ -31,6 +31,22 @@ public static class FileTypes
 
     public static IEnumerable<string> SupportedExtensions => ByExtension.Keys;
 
+    /// <summary>The extensions a slot taking these upload kinds offers in a file picker (<c>accept=".pdf,.txt"</c>). Audio and
+    /// video share one family: the bytes, not the name, decide which a file is.</summary>
+    public static IReadOnlyList<string> ExtensionsFor(IEnumerable<string> kinds)
+    {
+        var families = kinds.Select(k => k switch
+        {
+            "pdf" => FileFamily.Pdf,
+            "audio" or "video" => FileFamily.Media,
+            "subtitles" => FileFamily.Subtitles,
+            "text" => FileFamily.Text,
+            "image" => FileFamily.Image,
+            _ => (FileFamily?)null,
+        }).OfType<FileFamily>().ToHashSet();
+        return ByExtension.Where(e => families.Contains(e.Value.Family)).Select(e => e.Key).ToList();
+    }
+
     public static bool TryGet(string fileName, out FileFamily family, out string contentType)
     {
         if (ByExtension.TryGetValue(Path.GetExtension(fileName), out var entry))

@@ -58,6 +58,13 @@ public sealed class AdminQueries(KilnDbContext db, TimeProvider clock)
         return (rows, total);
     }
 
+    /// <summary>Any workspace's job, for the admin job view.</summary>
+    public Task<AdminJobRow?> Job(Guid id, CancellationToken ct) =>
+        (from j in db.Jobs.IgnoreQueryFilters().AsNoTracking()
+         join w in db.Workspaces on j.WorkspaceId equals w.Id
+         where j.Id == id
+         select new AdminJobRow(j, w.Name)).FirstOrDefaultAsync(ct);
+
     public async Task<IReadOnlyList<JobsPerDay>> JobsPerDay(int days, CancellationToken ct)
     {
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);

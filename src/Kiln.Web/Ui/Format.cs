@@ -48,5 +48,10 @@ public static class Format
     public static string CreditsLabel(long n) => Credits(n) + (n is 1 or -1 ? " credit" : " credits");
 
     /// <summary>A quantity or unit price without trailing zeros: 12, 0.2, 1.25.</summary>
+    /// <summary>An estimated provider cost in the unit of the operator's configured model prices; "at least" when some calls had no price.</summary>
+    public static string ProviderCost(decimal cost, bool incomplete) =>
+        incomplete && cost == 0 ? "no price configured"
+        : (incomplete ? "at least " : "") + cost.ToString("#,0.00####", System.Globalization.CultureInfo.InvariantCulture);
+
     public static string Quantity(decimal n) => n.ToString("#,0.###", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -317,4 +317,20 @@ public sealed class AiProviderTests
         scope.Records.ShouldBeEmpty();
         AiUsageScope.Current.ShouldBeNull();
     }
+
+    [Fact]
+    public async Task A_root_scope_keeps_its_calls_from_the_scope_whose_flow_started_it()
+    {
+        await using var server = await FakeOpenAiServer.StartAsync();
+        using var services = Build("openai", server.BaseUrl);
+        var client = services.GetRequiredService<IChatClient>();
+        using var previousJob = AiUsageScope.Begin();
+        using (var nextJob = AiUsageScope.BeginRoot())
+        {
+            await client.GetResponseAsync(Messages(), cancellationToken: Ct);
+            nextJob.Totals.Calls.ShouldBe(1);
+        }
+        previousJob.Records.ShouldBeEmpty();
+        AiUsageScope.Current.ShouldBeSameAs(previousJob);
+    }
 }

@@ -7,7 +7,8 @@ namespace Kiln.IntegrationTests.Operations;
 /// <summary>Every page and handler under /admin answers 404 to non-operators, from the operator flag in the database.</summary>
 public sealed class OperatorPagesTests(PostgresServer pg)
 {
-    private static readonly string[] Gets = ["/admin", "/admin/jobs", "/admin/pipelines", "/admin/jobs?handler=Csv", "/admin/billing", $"/admin/billing/events/{Guid.NewGuid()}"];
+    private static readonly string[] Gets = ["/admin", "/admin/jobs", "/admin/pipelines", "/admin/jobs?handler=Csv", "/admin/billing", $"/admin/billing/events/{Guid.NewGuid()}",
+        "/admin/ai-usage", $"/admin/jobs/{Guid.NewGuid()}"];
     private static readonly string[] Posts = ["/admin?handler=Grant", $"/admin?handler=Retry&jobId={Guid.NewGuid()}", $"/admin/billing?handler=Retry&eventId={Guid.NewGuid()}",
         $"/admin/billing?handler=Resolve&shortfallId={Guid.NewGuid()}"];
 

@@ -13,7 +13,7 @@ namespace Kiln.IntegrationTests.Pipelines;
 /// </summary>
 public sealed class CommandPipelineApiTests(PostgresServer pg)
 {
-    private static Dictionary<string, string?> Config()
+    internal static Dictionary<string, string?> Config()
     {
         var examples = Path.Combine(S3Server.RepoRoot(), "examples", "pipelines");
         return new Dictionary<string, string?>

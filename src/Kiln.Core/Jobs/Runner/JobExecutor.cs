@@ -38,6 +38,9 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
         using var _ = log.BeginScope(new Dictionary<string, object> { ["JobId"] = job.Id, ["Attempt"] = job.Attempt });
         log.LogInformation("Running job {JobId} ({Pipeline}), attempt {Attempt} on {Worker}", job.Id, job.PipelineId, job.Attempt, workerId);
 
+        // The pipeline host counts this attempt's AI calls too (for the job log); this scope keeps them for the database.
+        // A root scope: this flow may have been inherited from the job that ran in the slot before.
+        using var aiUsage = Ai.AiUsageScope.BeginRoot();
         var heartbeat = HeartbeatLoop(job.Id, lease, state, stop);
         var artifacts = new ArtifactCollector(blobs, attemptPrefix);
         try
@@ -111,12 +114,29 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
             state.Done = true;
             await stop.CancelAsync();
             await heartbeat;
+            await RecordAiUsageAsync(job, aiUsage);
             TryDelete(scratch);
             activity?.SetTag("kiln.job.outcome", outcomeLabel);
             if (outcomeLabel == "failed") activity?.SetStatus(ActivityStatusCode.Error);
             KilnMetrics.JobDuration.Record(clock.Elapsed.TotalSeconds, new("pipeline", job.PipelineId), new("outcome", outcomeLabel));
             if (outcomeLabel is "succeeded" or "failed" or "canceled")
                 KilnMetrics.JobsFinished.Add(1, new("pipeline", job.PipelineId), new("status", outcomeLabel));
+        }
+    }
+
+    /// <summary>What the providers were paid for this attempt, whatever its outcome (a failed attempt's calls were paid too).</summary>
+    private async Task RecordAiUsageAsync(Job job, Ai.AiUsageScope usage)
+    {
+        var byModel = usage.ByModel();
+        if (byModel.Count == 0) return;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<Ai.RecordJobAiUsageCommand>().Run(job.Id, job.WorkspaceId, job.Attempt, byModel, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            log.LogWarning(ex, "Could not store the AI usage of job {JobId}", job.Id);
         }
     }
 
@@ -153,7 +173,8 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
                 .FirstOrDefaultAsync(u => u.Id == input.UploadId && u.WorkspaceId == job.WorkspaceId, ct)
                 ?? throw new PipelineException("input_missing", "An input file of this job no longer exists.");
             var safeName = string.Concat(upload.FileName.Select(c => char.IsLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_'));
-            var path = Path.Combine(dir, $"{inputs.Count}-{safeName}");
+            // Each input in a folder of its own keeps its file name (what `kiln run` passes too) without two inputs colliding.
+            var path = Path.Combine(Directory.CreateDirectory(Path.Combine(dir, inputs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName, safeName);
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             await using (var source = await blobs.OpenReadAsync(upload.BlobKey, ct))
             await using (var file = File.Create(path))

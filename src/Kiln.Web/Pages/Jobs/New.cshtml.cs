@@ -13,16 +13,36 @@ public sealed record Estimate(long Cost, long Available, bool Affordable, IReadO
     public long After => Available - Cost;
 }
 
+/// <summary>One input slot as the form shows it: what was uploaded or fetched for it, and what to say beside it.</summary>
+public sealed class SlotField(InputSlot slot)
+{
+    public InputSlot Slot { get; } = slot;
+    public string Name => Slot.Name;
+    public Guid? UploadId { get; set; }
+    public string? Url { get; set; }
+    /// <summary>The status line after a link was fetched on a post-back.</summary>
+    public string? ImportedMessage { get; set; }
+    public string? Error { get; set; }
+    public string? ErrorCode { get; set; }
+    public string Accept => string.Join(",", FileTypes.ExtensionsFor(Slot.Kinds));
+    public string Kinds => string.Join(", ", Slot.Kinds);
+    public string IdPrefix => "slot-" + Name;
+    public string UploadInputName => "in." + Name;
+    public string UrlInputName => "url." + Name;
+}
+
 /// <summary>
-/// Pick a pipeline, upload or link a file, configure, see the price, start. Without JavaScript the same form posts
-/// back to fetch a linked file, for an estimate and to start; with it, uploads, link imports and the live estimate
-/// happen in place.
+/// Pick a pipeline, give each of its input slots a file (uploaded) or a link (fetched), configure, see the price,
+/// start. Without JavaScript the same form posts back to fetch a linked file, for an estimate and to start; with it,
+/// uploads, link imports and the live estimate happen in place. Which inputs are required, and the errors about
+/// them, come from <see cref="SlotBinding"/> through the planner: the page adds no rule of its own.
 /// </summary>
 public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, CreateJobCommand create, GetBalanceQuery balance, ImportUploadFromUrlCommand import) : KilnPageModel
 {
     public IReadOnlyList<PipelineDescriptor> Pipelines { get; private set; } = [];
     public PipelineDescriptor? Pipeline { get; private set; }
     public IReadOnlyList<OptionField> Fields { get; private set; } = [];
+    public IReadOnlyList<SlotField> Slots { get; private set; } = [];
     public Dictionary<string, string> Values { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, string> FieldErrors { get; private set; } = new(StringComparer.Ordinal);
     public Estimate? Estimate { get; private set; }
@@ -33,17 +53,19 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
     public long Available { get; private set; }
 
     [BindProperty(SupportsGet = true)] public string? PipelineId { get; set; }
-    [BindProperty] public Guid? UploadId { get; set; }
     [BindProperty] public string? RequestKey { get; set; }
-    /// <summary>"…or paste a link": fetched server-side into an upload by the Import handler (or by Start when no file was given).</summary>
-    [BindProperty] public string? SourceUrl { get; set; }
-    public string? UrlError { get; private set; }
-    /// <summary>The Core error code behind <see cref="UrlError"/>, so a plan limit can link to the pricing page.</summary>
-    public string? UrlErrorCode { get; private set; }
-    /// <summary>What the status line says about the file just fetched from a link.</summary>
-    public string? ImportedMessage { get; private set; }
+    /// <summary>For a pipeline that takes one of several inputs: the slot the user chose.</summary>
+    [BindProperty] public string? InputChoice { get; set; }
+    /// <summary>"Fetch file" beside a slot's link field names that slot.</summary>
+    [BindProperty] public string? ImportSlot { get; set; }
 
-    public bool NeedsUpload => Pipeline is { AcceptedInputKinds.Count: > 0 };
+    public bool NeedsUpload => Pipeline is { Slots.Count: > 0 };
+    public bool IsChoice => Pipeline is not null && SlotBinding.IsChoice(Pipeline);
+    private bool HasAnyInput => Slots.Any(s => s.UploadId is not null);
+    /// <summary>Whether the planner can price the job yet: every required slot has a file (or, when all are optional, one has).</summary>
+    private bool ReadyToPlan => Slots.Count == 0 || (Slots.Any(s => s.Slot.Required)
+        ? Slots.Where(s => s.Slot.Required).All(s => s.UploadId is not null)
+        : HasAnyInput || IsChoice);
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
@@ -52,7 +74,10 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
         if (!Load()) return NotFoundPage();
         foreach (var f in Fields) if (f.Default is not null) Values[f.InputName] = f.Default;
         RequestKey = Guid.NewGuid().ToString("N");
-        await EstimateAsync(OptionsForm.Bind(Fields, n => Values.GetValueOrDefault(n)), ct);
+        InputChoice = IsChoice ? Slots[0].Name : null;
+        if (Slots.Count == 0 || Slots.All(s => !s.Slot.Required) && !IsChoice)
+            await EstimateAsync(OptionsForm.Bind(Fields, n => Values.GetValueOrDefault(n)), ct);
+        else Available = (await balance.Run(Workspace, ct)).Available;
         return Page();
     }
 
@@ -63,13 +88,15 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
         return Page();
     }
 
-    /// <summary>"Fetch file": imports the pasted link, then shows the options and estimate as after an upload.</summary>
+    /// <summary>"Fetch file": imports the link pasted for one slot, then shows the options and estimate as after an upload.</summary>
     public async Task<IActionResult> OnPostImportAsync(CancellationToken ct)
     {
         if (!Load()) return NotFoundPage();
         var options = BindPosted();
-        // Enter in any field without JavaScript presses the first button, which is this one: with no link it is an estimate.
-        if (NeedsUpload && !string.IsNullOrWhiteSpace(SourceUrl)) await ImportAsync(ct);
+        // Enter in any field without JavaScript presses the first button, which is a Fetch: with no link it is an estimate.
+        var target = Slots.FirstOrDefault(s => s.Name == ImportSlot && !string.IsNullOrWhiteSpace(s.Url))
+            ?? Slots.FirstOrDefault(s => !string.IsNullOrWhiteSpace(s.Url));
+        if (target is not null) await ImportAsync(target, ct);
         await EstimateAsync(options, ct);
         return Page();
     }
@@ -79,15 +106,13 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
         if (!Load()) return NotFoundPage();
         var options = BindPosted();
         Available = (await balance.Run(Workspace, ct)).Available;
-        // A pasted link that was never fetched: fetch it now rather than asking for a second click.
-        if (NeedsUpload && UploadId is null && !string.IsNullOrWhiteSpace(SourceUrl) && !await ImportAsync(ct))
+        // Links pasted but never fetched: fetch them now rather than asking for a second click.
+        var fetched = true;
+        foreach (var slot in Slots.Where(s => s.UploadId is null && !string.IsNullOrWhiteSpace(s.Url)))
+            fetched &= await ImportAsync(slot, ct);
+        if (!fetched)
         {
             await EstimateAsync(options, ct);
-            return Page();
-        }
-        if (NeedsUpload && UploadId is null)
-        {
-            FormError = "Upload a file or paste a link to one first.";
             return Page();
         }
         var request = JobRequestFor(options);
@@ -104,21 +129,23 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
         return Redirect($"/jobs/{result.Value!.Job.Id}");
     }
 
-    private async Task<bool> ImportAsync(CancellationToken ct)
+    private async Task<bool> ImportAsync(SlotField slot, CancellationToken ct)
     {
-        var result = await import.Run(Workspace, Me.UserId, SourceUrl, ct);
+        var result = await import.Run(Workspace, Me.UserId, slot.Url, ct);
         if (result.Error is { } e)
         {
-            (UrlError, UrlErrorCode) = (e.Message, e.Code);
+            (slot.Error, slot.ErrorCode) = (e.Message, e.Code);
             return false;
         }
         var upload = result.Value!;
         // The posted (empty) values would otherwise win over the new ones when the form is rendered again.
-        ModelState.Remove(nameof(UploadId));
-        ModelState.Remove(nameof(SourceUrl));
-        UploadId = upload.Id;
-        SourceUrl = null;
-        ImportedMessage = $"{upload.FileName} is uploaded and ready ({upload.Kind}).";
+        ModelState.Remove(slot.UploadInputName);
+        ModelState.Remove(slot.UrlInputName);
+        ModelState.Remove(nameof(InputChoice));
+        slot.UploadId = upload.Id;
+        slot.Url = null;
+        slot.ImportedMessage = $"{upload.FileName} is uploaded and ready ({upload.Kind}).";
+        if (IsChoice) InputChoice = slot.Name;
         return true;
     }
 
@@ -127,16 +154,23 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
         Pipeline = PipelineId is null ? null : catalog.Find(PipelineId)?.Descriptor;
         if (Pipeline is null) return false;
         Fields = OptionsForm.Fields(Pipeline.OptionsSchema);
+        Slots = Pipeline.Slots.Select(s => new SlotField(s)).ToList();
         return true;
     }
 
     private JsonElement BindPosted()
     {
         foreach (var f in Fields) if (Request.Form[f.InputName].ToString() is { Length: > 0 } v) Values[f.InputName] = v;
+        foreach (var s in Slots)
+        {
+            s.UploadId = Guid.TryParse(Request.Form[s.UploadInputName].ToString(), out var id) ? id : null;
+            s.Url = Request.Form[s.UrlInputName].ToString() is { Length: > 0 } url ? url : null;
+        }
+        if (IsChoice && Slots.All(s => s.Name != InputChoice)) InputChoice = Slots[0].Name;
         return OptionsForm.Bind(Fields, n => Request.Form[n].ToString());
     }
 
-    /// <summary>An error about one option is shown beside that field; any other above the form.</summary>
+    /// <summary>An error about one option or one input is shown beside that field; any other above the form.</summary>
     private void ShowError(Kiln.Core.Common.Error e)
     {
         if (e.Extensions?.GetValueOrDefault("field") is string field && Fields.Any(f => f.Name == field))
@@ -144,13 +178,18 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
             FieldErrors[field] = e.Message;
             (FormError, FormErrorCode) = ("Fix the highlighted options.", e.Code);
         }
+        else if (e.Extensions?.GetValueOrDefault("slot") is string slotName && Slots.FirstOrDefault(s => s.Name == slotName) is { } slot)
+        {
+            (slot.Error, slot.ErrorCode) = (e.Message, e.Code);
+            if (IsChoice) InputChoice = slot.Name;
+        }
         else (FormError, FormErrorCode) = (e.Message, e.Code);
     }
 
     private async Task EstimateAsync(JsonElement options, CancellationToken ct)
     {
         Available = (await balance.Run(Workspace, ct)).Available;
-        if (NeedsUpload && UploadId is null) return;
+        if (!ReadyToPlan || Slots.Any(s => s.Error is not null)) return;
         var plan = await planner.Run(Workspace, JobRequestFor(options), ct);
         if (plan.Error is { } e) { if (FormError is null) ShowError(e); }
         else
@@ -160,7 +199,13 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
         }
     }
 
-    private JobRequest JobRequestFor(JsonElement options) =>
-        new(Pipeline!.Id, null, options, Inputs: UploadId is { } u && SlotBinding.DefaultSlot(Pipeline) is { } slot
-            ? new Dictionary<string, UploadIds> { [slot.Name] = u } : null);
+    /// <summary>Each slot's upload by name. When the pipeline takes one of several inputs, only the chosen slot's file is
+    /// sent if it has one (a file picked for another choice before switching is left behind).</summary>
+    private JobRequest JobRequestFor(JsonElement options)
+    {
+        var given = Slots.Where(s => s.UploadId is not null).ToList();
+        if (IsChoice && given.FirstOrDefault(s => s.Name == InputChoice) is { } chosen) given = [chosen];
+        return new(Pipeline!.Id, null, options,
+            Inputs: given.Count == 0 ? null : given.ToDictionary(s => s.Name, s => (UploadIds)s.UploadId!.Value, StringComparer.Ordinal));
+    }
 }

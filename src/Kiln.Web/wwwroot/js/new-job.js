@@ -1,15 +1,21 @@
-// New job page: upload with progress or fetch from a link, and a live cost estimate as options change. Without JS the
-// form still posts (the link is then fetched by the page's Import handler).
+// New job page: each input slot uploads with its own progress bar or fetches from a link, and the cost estimate
+// follows every slot and option. Without JS the form still posts (links are then fetched by the page's Import handler).
 import { api, ApiError } from './api.js';
 import { Uploader } from './upload.js';
 
 const form = document.getElementById('job-form');
 if (form) {
   const pipeline = form.dataset.pipeline;
-  const uploadId = document.getElementById('upload-id');
   const $ = (id) => document.getElementById(id);
+  const slots = [...form.querySelectorAll('[data-slot]')];
   const fields = [...form.querySelectorAll('[name^="o."]')].filter((el) => !(el.type === 'hidden'));
   $('estimate-button')?.setAttribute('hidden', '');
+
+  // A pipeline that takes one of several inputs: show only the chosen slot.
+  const choices = [...form.querySelectorAll('input[name="InputChoice"]')];
+  const chosen = () => choices.find((c) => c.checked)?.value ?? null;
+  const showChoice = () => { for (const box of slots) box.hidden = choices.length > 0 && box.dataset.slot !== chosen(); };
+  showChoice();
 
   const options = () => {
     const o = {};
@@ -22,6 +28,17 @@ if (form) {
       else o[name] = el.value.trim();
     }
     return o;
+  };
+
+  // Each slot's upload by name; for a choice only the chosen slot's, when it has one (as the page does without JS).
+  const inputs = () => {
+    const given = {};
+    for (const box of slots) {
+      const id = box.querySelector('[data-upload-id]').value;
+      if (id) given[box.dataset.slot] = id;
+    }
+    const c = chosen();
+    return c && given[c] ? { [c]: given[c] } : given;
   };
 
   const showFieldErrors = () => {
@@ -61,47 +78,74 @@ if (form) {
     }
   };
 
+  // The server's sentence about one input goes beside that input's field.
+  const slotError = (name, message) => {
+    const box = slots.find((b) => b.dataset.slot === name);
+    if (!box) return false;
+    box.querySelector('[data-error-for-slot]').textContent = message ?? '';
+    box.classList.toggle('has-error', !!message);
+    if (message && box.hidden) {
+      const radio = choices.find((c) => c.value === name);
+      if (radio) { radio.checked = true; showChoice(); }
+    }
+    return true;
+  };
+
+  // An answer replaces what earlier answers said about inputs; a failed upload or link keeps its own sentence.
+  const clearSlotErrors = () => {
+    for (const box of slots) if (box.querySelector('[data-status]').dataset.state !== 'failed') slotError(box.dataset.slot, '');
+  };
+
   let seq = 0;
   const estimate = async () => {
     if (!showFieldErrors()) return;
-    if (uploadId && !uploadId.value) return;
+    const given = inputs();
+    if (slots.length > 0 && Object.keys(given).length === 0 && choices.length === 0) return;
     const mine = ++seq;
     try {
-      const e = await api('POST', '/api/jobs/estimate', { pipeline, uploads: uploadId?.value ? [uploadId.value] : [], options: options() });
+      const e = await api('POST', '/api/jobs/estimate', { pipeline, inputs: given, options: options() });
       if (mine !== seq) return;
+      clearSlotErrors();
       setLines(e.lines, e.minimumApplied);
       const fmt = (n) => `${n.toLocaleString('en-US')} ${Math.abs(n) === 1 ? 'credit' : 'credits'}`;
       if (e.affordable) setEstimate(fmt(e.estimatedCost), fmt(e.available), fmt(e.availableAfter), 'The estimate is held when the job starts; unused credits are released when it ends.');
       else setEstimate(fmt(e.estimatedCost), fmt(e.available), fmt(e.availableAfter), `Not enough credits: this job needs ${e.estimatedCost} but ${e.available} are available.`, 'credits');
     } catch (err) {
       if (mine !== seq) return;
-      setEstimate('—', $('estimate-available').textContent, '—', err instanceof ApiError ? err.message : 'Could not reach Kiln to update the estimate.', 'invalid');
+      clearSlotErrors();
+      const message = err instanceof ApiError ? err.message : 'Could not reach Kiln to update the estimate.';
+      const beside = err?.problem?.slot && slotError(err.problem.slot, message);
+      setEstimate('—', $('estimate-available').textContent, '—', beside ? 'Fix the input marked above to see the price.' : message, 'invalid');
     }
   };
 
   let timer;
   const later = () => { clearTimeout(timer); timer = setTimeout(estimate, 250); };
   form.addEventListener('input', (e) => { if (e.target.name?.startsWith('o.')) later(); });
-  form.addEventListener('change', (e) => { if (e.target.name?.startsWith('o.')) later(); });
+  form.addEventListener('change', (e) => {
+    if (e.target.name?.startsWith('o.')) later();
+    if (e.target.name === 'InputChoice') { showChoice(); later(); }
+  });
   form.addEventListener('submit', (e) => { if (!showFieldErrors()) e.preventDefault(); });
 
-  const file = $('file');
-  if (file) setupUpload(file, uploadId, estimate);
-  if ($('source-url')) setupImport(uploadId, estimate);
+  for (const box of slots) {
+    const uploadId = box.querySelector('[data-upload-id]');
+    setupUpload(box, uploadId, estimate);
+    setupImport(box, uploadId, estimate);
+  }
 }
 
 // "…or paste a link": the server fetches and checks the file; meanwhile the field shows it is busy. Success looks
 // exactly like a finished upload; a failure is explained next to the field.
-function setupImport(uploadId, onReady) {
-  const $ = (id) => document.getElementById(id);
-  const input = $('source-url');
-  const button = $('import-button');
-  const error = $('source-url-error');
-  const field = input.closest('.field');
-  const status = $('upload-status');
-  const start = $('start-button');
-  const file = $('file');
-  const box = document.querySelector('.upload-progress');
+function setupImport(slot, uploadId, onReady) {
+  const input = slot.querySelector('[data-url]');
+  const button = slot.querySelector('[data-import]');
+  const error = slot.querySelector('[data-error-for-slot]');
+  const field = slot;
+  const status = slot.querySelector('[data-status]');
+  const start = document.getElementById('start-button');
+  const file = slot.querySelector('[data-file]');
+  const box = slot.querySelector('.upload-progress');
   const label = button.textContent;
   let busy = false;
 
@@ -173,15 +217,16 @@ function setupImport(uploadId, onReady) {
   file?.addEventListener('change', clearError);
 }
 
-function setupUpload(input, uploadId, onReady) {
-  const $ = (id) => document.getElementById(id);
-  const box = document.querySelector('.upload-progress');
-  const bar = $('upload-progress');
-  const pct = $('upload-percent');
-  const status = $('upload-status');
-  const cancel = $('upload-cancel');
-  const resume = $('upload-resume');
-  const start = $('start-button');
+function setupUpload(slot, uploadId, onReady) {
+  const input = slot.querySelector('[data-file]');
+  const box = slot.querySelector('.upload-progress');
+  const bar = slot.querySelector('[data-progress]');
+  const pct = slot.querySelector('[data-percent]');
+  const status = slot.querySelector('[data-status]');
+  const cancel = slot.querySelector('[data-cancel]');
+  const resume = slot.querySelector('[data-resume]');
+  const error = slot.querySelector('[data-error-for-slot]');
+  const start = document.getElementById('start-button');
   let uploader = null;
   // After a form post-back the server already knows the upload; only prompt when there is none yet.
   if (!uploadId.value) status.textContent = 'Choose a file to upload. Large files go up in parts and survive a dropped connection.';
@@ -232,6 +277,8 @@ function setupUpload(input, uploadId, onReady) {
     if (!f) return;
     if (uploader && !uploader.canceled && status.dataset.state === 'uploading') uploader.cancel();
     uploadId.value = '';
+    error.textContent = '';
+    slot.classList.remove('has-error');
     uploader = new Uploader(f);
     uploader.addEventListener('progress', (e) => setPct(e.detail.loaded, e.detail.total));
     uploader.addEventListener('state', (e) => {
