@@ -203,6 +203,26 @@ public sealed partial class DubbingPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_background_shorter_than_the_voice_is_padded_with_silence_with_a_warning()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var media = await DubbingMedia.GetAsync();
+        var (pipeline, services) = Build(media);
+        var shortBackground = _dir.File("short-bg.wav");
+        var made = await new ProcessRunner().RunAsync(new ProcessSpec("ffmpeg", ["-nostdin", "-y", "-f", "lavfi", "-i", "sine=frequency=330:duration=1.5",
+            "-af", "volume=0.3", "-ac", "1", "-ar", "44100", shortBackground]), ct);
+        made.ExitCode.ShouldBe(0, made.Stderr);
+        var reporter = new RecordingReporter();
+        var context = Context(pipeline, services, """{"targetLanguages":["es"],"captionFormats":[]}""", "short-bg", reporter, new InMemorySubtasks(),
+            inputs: [Voice(media), Background(shortBackground)]);
+        await PipelineHost.RunAsync(pipeline, context, ct);
+        reporter.Lines.ShouldContain(l => l.Contains("is shorter than the voice", StringComparison.Ordinal) && l.Contains("padded with silence", StringComparison.Ordinal));
+        (await DubbingMedia.DurationAsync(new ProcessRunner(), _dir.File("out-short-bg/dub-es.mp3"))).ShouldBe(media.Duration, media.Duration * 0.01);
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(_dir.File("out-short-bg/manifest.json"), ct));
+        manifest.RootElement.GetProperty("warnings")[0].GetString()!.ShouldContain("shorter than the voice");
+    }
+
+    [Fact]
     public async Task No_speech_fails_with_no_speech_and_marks_every_language_failed()
     {
         var ct = TestContext.Current.CancellationToken;
