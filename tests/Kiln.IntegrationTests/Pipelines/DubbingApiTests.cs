@@ -121,6 +121,28 @@ public sealed class DubbingApiTests(PostgresServer pg)
     }
 
     [Fact]
+    public async Task A_premium_voice_is_refused_naming_the_plan_until_the_plan_includes_premium_voices()
+    {
+        var media = await DubbingMedia.GetAsync();
+        // The engine is configured but never called: only planning is exercised here (the run is covered in Kiln.Core.Tests).
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: false, services: Engines(media),
+            overrides: new Dictionary<string, string?> { ["Kiln:Media:OpenAi:BaseUrl"] = "http://127.0.0.1:9/v1" });
+        var user = await host.SignUpAsync();
+        var voice = await user.Client.UploadReadyAsync("voice.wav", await File.ReadAllBytesAsync(media.Voice));
+        var request = new { pipeline = "dubbing", inputs = new { voice }, options = new { targetLanguages = new[] { "es" }, voice = "openai:nova" } };
+        var refused = await (await user.Client.PostAsJsonAsync("/api/jobs", request)).Problem(HttpStatusCode.UnprocessableEntity, "plan_feature_required");
+        refused.GetProperty("title").GetString().ShouldBe("The premium voice 'openai:nova' (Spanish) is not included in your plan (Free); it comes with Pro.");
+        refused.GetProperty("feature").GetString().ShouldBe("premium-voices");
+        (await user.Client.Balance()).GetProperty("held").GetInt64().ShouldBe(0);
+
+        await using (var db = host.NewDbContext())
+            await db.Workspaces.Where(w => w.Id == user.WorkspaceId).ExecuteUpdateAsync(s => s.SetProperty(w => w.Plan, "pro"));
+        var estimate = await (await user.Client.PostAsJsonAsync("/api/jobs/estimate", request)).Json(HttpStatusCode.OK);
+        estimate.GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("label").GetString())
+            .ShouldBe(["Spanish (es), seconds", "Premium voice openai:nova for Spanish (es), minutes"]);
+    }
+
+    [Fact]
     public async Task No_speech_fails_the_job_with_no_speech_and_releases_the_hold()
     {
         var media = await DubbingMedia.GetAsync();

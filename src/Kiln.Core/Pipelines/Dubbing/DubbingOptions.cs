@@ -13,12 +13,12 @@ public sealed record DubbingOptions
      MinLength(1), MaxLength(10), ItemLength(2)]
     public string[] TargetLanguages { get; init; } = ["es"];
 
-    [Display(Name = "Voice"), Description("The dubbing voice for every language: male, female, or an engine voice name."),
-     RegularExpression(@"^[A-Za-z0-9+_.\-]{1,80}$")]
+    [Display(Name = "Voice"), Description("The dubbing voice for every language: male, female, an engine voice name, or a premium voice as engine:voice (openai:nova, elevenlabs:<voice id>) where the plan includes premium voices."),
+     RegularExpression(@"^[A-Za-z0-9+_.\-]{1,80}(:[A-Za-z0-9+_.\-]{1,80})?$")]
     public string Voice { get; init; } = "male";
 
-    [Display(Name = "Voices per language"), Description("Overrides per language, like es=female, ca=male or es=es+f2."),
-     MaxLength(10), ItemLength(90)]
+    [Display(Name = "Voices per language"), Description("Overrides per language, like es=female, ca=male, es=es+f2 or es=openai:nova."),
+     MaxLength(10), ItemLength(170)]
     public string[]? Voices { get; init; }
 
     [Display(Name = "Caption formats"), Description("Captions for the source and every target language."),

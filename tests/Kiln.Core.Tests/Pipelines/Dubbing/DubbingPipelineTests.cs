@@ -25,12 +25,13 @@ public sealed partial class DubbingPipelineTests : IDisposable
     }
 
     /// <param name="realSpeech">Transcribe with the configured engines (pocketsphinx offline) instead of the test's script.</param>
-    private (IPipeline Pipeline, ServiceProvider Services) Build(DubbingMedia media, ITranslator? translator = null, ISpeechToTextEngines? speech = null, bool realSpeech = false)
+    private (IPipeline Pipeline, ServiceProvider Services) Build(DubbingMedia media, ITranslator? translator = null, ISpeechToTextEngines? speech = null, bool realSpeech = false,
+        Dictionary<string, string?>? config = null)
     {
         var services = new ServiceCollection();
         if (!realSpeech) services.AddSingleton(speech ?? new ScriptedSpeechToText(media.Segments));
         if (translator is not null) services.AddSingleton(translator);
-        services.AddPipelines(new ConfigurationBuilder().Build());
+        services.AddPipelines(new ConfigurationBuilder().AddInMemoryCollection(config ?? []).Build());
         var provider = services.BuildServiceProvider();
         _providers.Add(provider);
         return (provider.GetRequiredService<PipelineCatalog>().Find(DubbingPipeline.PipelineId)!, provider);
@@ -281,6 +282,51 @@ public sealed partial class DubbingPipelineTests : IDisposable
         var planned = catalog.Plan(pipeline, Json.Parse("""{"targetLanguages":["es","ca"]}"""), facts);
         planned.Value!.Estimate.Lines.Select(l => l.Label).ShouldBe(["Spanish (es), seconds", "Catalan (ca), seconds"]);
         planned.Value.EstimatedCost.ShouldBe(14);
+    }
+
+    [Fact]
+    public async Task A_premium_voice_adds_its_per_minute_line_needs_the_plan_feature_and_is_spoken_by_the_paid_engine()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var media = await DubbingMedia.GetAsync();
+        await using var openAi = await FakeOpenAiServer.StartAsync();
+        // The fake engine answers every sentence with one second of real speech-shaped audio.
+        var wav = _dir.File("premium-reply.wav");
+        (await new ProcessRunner().RunAsync(new ProcessSpec("ffmpeg", ["-nostdin", "-y", "-f", "lavfi", "-i", "sine=frequency=200:duration=1", "-ac", "1", "-ar", "24000", wav]), ct)).ExitCode.ShouldBe(0);
+        openAi.Speech = await File.ReadAllBytesAsync(wav, ct);
+        var (pipeline, services) = Build(media, config: new Dictionary<string, string?> { ["Kiln:Media:OpenAi:BaseUrl"] = openAi.BaseUrl });
+        var catalog = services.GetRequiredService<PipelineCatalog>();
+        var facts = new InputSet<InputFacts>([Voice(media).Facts]);
+
+        var planned = catalog.Plan(pipeline, Json.Parse("""{"targetLanguages":["es","ca"],"voices":["es=openai:nova"]}"""), facts);
+        planned.Error.ShouldBeNull();
+        planned.Value!.Estimate.Lines.Select(l => (l.Meter, l.Label)).ShouldBe([
+            ("second", "Spanish (es), seconds"), ("premiumVoiceMinute", "Premium voice openai:nova for Spanish (es), minutes"), ("second", "Catalan (ca), seconds")]);
+        planned.Value.Estimate.Lines[1].Credits.ShouldBe(3 * (long)Math.Ceiling(media.Duration / 60));
+        planned.Value.Requires.ShouldBe([new FeatureRequirement("premium-voices", "The premium voice 'openai:nova' (Spanish)")]);
+        catalog.Plan(pipeline, Json.Parse("""{"targetLanguages":["es"],"voice":"elevenlabs:abc"}"""), facts).Error!.Message
+            .ShouldBe("'elevenlabs' is not a premium speech engine here; configured: openai.");
+
+        var subtasks = new InMemorySubtasks();
+        var context = Context(pipeline, services, """{"targetLanguages":["es"],"voices":["es=openai:nova"],"captionFormats":[]}""", "premium", new RecordingReporter(), subtasks,
+            inputs: [Voice(media)]);
+        var outcome = await PipelineHost.RunAsync(pipeline, context, ct);
+        outcome.ActualCost.ShouldBe(planned.Value.Estimate.Lines[0].Credits + planned.Value.Estimate.Lines[1].Credits);
+        var speech = openAi.Requests.ToList();
+        speech.Count.ShouldBe(media.Segments.Count);
+        speech.ShouldAllBe(r => r.GetProperty("voice").GetString() == "nova");
+        (await DubbingMedia.DurationAsync(new ProcessRunner(), _dir.File("out-premium/dub-es.mp3"))).ShouldBe(media.Duration, media.Duration * 0.01);
+    }
+
+    [Fact]
+    public async Task Without_a_premium_engine_configured_a_premium_voice_is_refused_naming_it()
+    {
+        var media = await DubbingMedia.GetAsync();
+        var (pipeline, services) = Build(media);
+        var result = services.GetRequiredService<PipelineCatalog>().Plan(pipeline, Json.Parse("""{"targetLanguages":["es"],"voice":"openai:nova"}"""),
+            new InputSet<InputFacts>([Voice(media).Facts]));
+        result.Error!.Code.ShouldBe("invalid_options");
+        result.Error.Message.ShouldContain("Premium voices are not set up on this installation, so 'openai:nova' cannot be used");
     }
 
     [Fact]
