@@ -5,8 +5,8 @@ namespace Kiln.Core.Pipelines.Dubbing;
 
 public sealed record DubbingOptions
 {
-    [Display(Name = "Source language"), Description("ISO 639-1 code of the speech (en, es, …). Empty lets the speech engine detect it, where it can."),
-     RegularExpression("^[a-z]{2}$")]
+    [Display(Name = "Source language"), Description("ISO 639-1 code of the speech (en, es, …), or auto to let the speech engine detect it where it can (OpenAI-compatible Whisper servers, Deepgram; not pocketsphinx)."),
+     RegularExpression("^([a-z]{2}|auto)$")]
     public string? SourceLanguage { get; init; } = "en";
 
     [Display(Name = "Target languages"), Description("ISO 639-1 codes to dub into, e.g. es, ca. Offered: the pairs the installed translation engine supports and the synthesizer speaks."),
@@ -45,4 +45,9 @@ public sealed record DubbingOptions
 
     [Display(Name = "WAV"), Description("Also produce an uncompressed WAV per language.")]
     public bool Wav { get; init; }
+
+    public const string Auto = "auto";
+
+    /// <summary>The language the speech engine is told, or null to let it detect the language.</summary>
+    public string? KnownSourceLanguage() => SourceLanguage is null or "" or Auto ? null : SourceLanguage;
 }

@@ -110,7 +110,7 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
         if (media.Channels == 0 && inputs["voice"].Kind == "video")
             return Error.Unprocessable("no_audio", "The video has no audio track to dub.");
         var stt = speech?.Default;
-        if (options.SourceLanguage is { } src)
+        if (options.KnownSourceLanguage() is { } src)
         {
             if (stt is { Languages.Count: > 0 } && !stt.Languages.Contains(src))
                 return InvalidOption("sourceLanguage", $"The speech engine ({stt.Name}) cannot hear '{src}'; it knows {string.Join(", ", stt.Languages.Order())}.");
@@ -118,7 +118,7 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
                 if (Unsupported(src, target) is { } why) return InvalidOption("targetLanguages", why);
         }
         else if (stt is { DetectsLanguage: false })
-            return InvalidOption("sourceLanguage", $"The speech engine ({stt.Name}) cannot detect the language: name it (e.g. en).");
+            return InvalidOption("sourceLanguage", $"The speech engine ({stt.Name}) cannot detect the language, so \"auto\" does not work here: name the language of the speech (e.g. en).");
         var usage = new List<Usage>();
         var requires = new List<FeatureRequirement>();
         foreach (var (target, voice) in VoicesOf(options))
@@ -268,7 +268,7 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
         Transcript transcript;
         try
         {
-            transcript = await engine.TranscribeAsync(voiceWav, options.SourceLanguage, ct);
+            transcript = await engine.TranscribeAsync(voiceWav, options.KnownSourceLanguage(), ct);
             if (!transcript.Segments.Any(s => !string.IsNullOrWhiteSpace(s.Text)))
                 throw new NoSpeechFoundException("No speech was found in the voice track.");
         }
@@ -277,7 +277,12 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
             foreach (var l in languages) await ReportAsync(context, l, SubtaskStages.Failed, 0, ct, ex.Message);
             throw;
         }
-        if (string.IsNullOrEmpty(transcript.Language)) transcript = transcript with { Language = options.SourceLanguage ?? "en" };
+        if (string.IsNullOrEmpty(transcript.Language))
+        {
+            var named = options.KnownSourceLanguage()
+                ?? throw new PipelineException("language_not_detected", $"The speech engine ({transcript.Engine}) did not say which language it heard; name the source language and run the job again.");
+            transcript = transcript with { Language = named };
+        }
         Directory.CreateDirectory(dir);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(transcript, Json), ct);
         await context.Checkpoints.SaveAsync(TranscriptCheckpoint, dir, ct);

@@ -329,6 +329,67 @@ public sealed partial class DubbingPipelineTests : IDisposable
         result.Error.Message.ShouldContain("Premium voices are not set up on this installation, so 'openai:nova' cannot be used");
     }
 
+    [Theory]
+    [InlineData("openai")]
+    [InlineData("deepgram")]
+    public async Task Auto_source_language_uses_the_language_the_speech_service_detected(string kind)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var media = await DubbingMedia.GetAsync();
+        await using var server = await Kiln.Core.Tests.Media.Speech.FakeSpeechServer.StartAsync();
+        // Each service's documented response for the test's own sentences, the language left for the service to say.
+        server.Respond = (_, _) => (200, kind == "openai"
+            ? JsonSerializer.Serialize(new
+            {
+                task = "transcribe", language = "english", duration = media.Duration, text = string.Join(" ", media.Segments.Select(s => s.Text)),
+                segments = media.Segments.Select((s, i) => new { id = i, seek = 0, start = s.Start, end = s.End, text = " " + s.Text, tokens = new[] { 1 }, temperature = 0.0, avg_logprob = -0.2, compression_ratio = 1.2, no_speech_prob = 0.01 }),
+            })
+            : JsonSerializer.Serialize(new
+            {
+                metadata = new { request_id = "req-1", duration = media.Duration, channels = 1 },
+                results = new
+                {
+                    channels = new[] { new { alternatives = new[] { new { transcript = string.Join(" ", media.Segments.Select(s => s.Text)), confidence = 0.99 } }, detected_language = "en", language_confidence = 0.97 } },
+                    utterances = media.Segments.Select((s, i) => new { start = s.Start, end = s.End, confidence = 0.95, channel = 0, transcript = s.Text, id = $"u{i}",
+                        words = s.Text.Split(' ').Select((w, j) => new { word = w.ToLowerInvariant(), start = s.Start + j * 0.2, end = s.Start + j * 0.2 + 0.2, confidence = 0.9, punctuated_word = w }) }),
+                },
+            }));
+        var (pipeline, services) = Build(media, realSpeech: true, config: new Dictionary<string, string?>
+        {
+            ["Kiln:Speech:Default"] = "cloud",
+            ["Kiln:Speech:Engines:cloud:Kind"] = kind,
+            ["Kiln:Speech:Engines:cloud:BaseUrl"] = kind == "openai" ? server.BaseUrl + "/v1" : server.BaseUrl,
+            ["Kiln:Speech:Engines:cloud:ApiKey"] = "test-key",
+        });
+        var options = """{"sourceLanguage":"auto","targetLanguages":["es"],"captionFormats":["srt"]}""";
+        services.GetRequiredService<PipelineCatalog>().Plan(pipeline, Json.Parse(options), new InputSet<InputFacts>([Voice(media).Facts])).Error.ShouldBeNull();
+        var context = Context(pipeline, services, options, $"auto-{kind}", new RecordingReporter(), new InMemorySubtasks(), inputs: [Voice(media)]);
+        await PipelineHost.RunAsync(pipeline, context, ct);
+
+        var request = server.Requests.ShouldHaveSingleItem();
+        if (kind == "openai") request.Fields.ContainsKey("language").ShouldBeFalse();
+        else
+        {
+            request.Query["detect_language"].ToString().ShouldBe("true");
+            request.Query.ContainsKey("language").ShouldBeFalse();
+        }
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(_dir.File($"out-auto-{kind}/manifest.json"), ct));
+        manifest.RootElement.GetProperty("sourceLanguage").GetString().ShouldBe("en");
+        File.Exists(_dir.File($"out-auto-{kind}/captions-en.srt")).ShouldBeTrue();
+        File.Exists(_dir.File($"out-auto-{kind}/dub-es.mp3")).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Auto_source_language_with_only_pocketsphinx_is_refused_with_a_readable_message()
+    {
+        var media = await DubbingMedia.GetAsync();
+        var (pipeline, services) = Build(media, realSpeech: true);
+        var result = services.GetRequiredService<PipelineCatalog>().Plan(pipeline, Json.Parse("""{"sourceLanguage":"auto","targetLanguages":["es"]}"""),
+            new InputSet<InputFacts>([Voice(media).Facts]));
+        result.Error!.Code.ShouldBe("invalid_options");
+        result.Error.Message.ShouldContain("cannot detect the language, so \"auto\" does not work here: name the language of the speech (e.g. en).");
+    }
+
     [Fact]
     public async Task A_three_hour_file_is_over_the_limit()
     {
