@@ -92,9 +92,8 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
         var result = await singleUseLinks.Run(Workspace, Me.UserId, id, artifactId, ct);
         if (result.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
         var link = result.Value!;
-        TempData["SingleUseLink"] = $"{Request.Scheme}://{Request.Host}{Request.PathBase}{link.Path}";
-        TempData["SingleUseLinkArtifact"] = artifactId.ToString();
-        TempData["SingleUseLinkExpires"] = Kiln.Web.Ui.Format.Iso(link.ExpiresAt);
+        // One string: TempData turns a value that parses as a Guid or a date back into that type.
+        TempData["SingleUseLink"] = $"{artifactId}|{Kiln.Web.Ui.Format.Iso(link.ExpiresAt)}|{Request.Scheme}://{Request.Host}{Request.PathBase}{link.Path}";
         return Redirect($"/jobs/{id}#artifact-{artifactId}");
     }
 
