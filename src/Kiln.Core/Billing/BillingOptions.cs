@@ -25,6 +25,8 @@ public sealed class PlanOptions
     public List<string> AllowedPipelines { get; set; } = [];
     /// <summary>How many podcast shows a workspace on this plan may have.</summary>
     public int MaxShows { get; set; } = 1;
+    /// <summary>Named features the plan includes (<c>premium-voices</c>: dubbing with paid speech engines).</summary>
+    public List<string> Features { get; set; } = [];
     /// <summary>Optional Stripe Price id, so plan changes made in the Billing Portal map back to this plan.</summary>
     public string? StripePriceId { get; set; }
     /// <summary>Optional Paddle price id (pri_…); without it a non-catalog price is sent.</summary>
@@ -91,7 +93,7 @@ public sealed class BillingOptions
         {
             o.Plans.Add(new PlanOptions { Id = "free", Name = "Free", MonthlyAllowance = 0, Price = 0, MaxConcurrentJobs = 2, MaxUploadBytes = 50L * 1024 * 1024, ArtifactRetentionDays = 3 });
             o.Plans.Add(new PlanOptions { Id = "creator", Name = "Creator", MonthlyAllowance = 100, Price = 1500, MaxConcurrentJobs = 3, MaxUploadBytes = 500L * 1024 * 1024, ArtifactRetentionDays = 30 });
-            o.Plans.Add(new PlanOptions { Id = "pro", Name = "Pro", MonthlyAllowance = 500, Price = 4900, MaxConcurrentJobs = 10, MaxUploadBytes = 2L * 1024 * 1024 * 1024, ArtifactRetentionDays = 90, MaxShows = 3 });
+            o.Plans.Add(new PlanOptions { Id = "pro", Name = "Pro", MonthlyAllowance = 500, Price = 4900, MaxConcurrentJobs = 10, MaxUploadBytes = 2L * 1024 * 1024 * 1024, ArtifactRetentionDays = 90, MaxShows = 3, Features = ["premium-voices"] });
         }
         foreach (var p in o.Packs) p.Currency ??= o.Currency;
         foreach (var p in o.Plans) p.Currency ??= o.Currency;

@@ -7,8 +7,11 @@ namespace Kiln.Core.Billing;
 
 public sealed record CreditPack(string Id, string Name, long Credits, long Price, string Currency);
 
-public sealed record PlanLimits(int MaxConcurrentJobs, long MaxUploadBytes, int ArtifactRetentionDays, IReadOnlyList<string> AllowedPipelines, int MaxShows = 1)
+public sealed record PlanLimits(int MaxConcurrentJobs, long MaxUploadBytes, int ArtifactRetentionDays, IReadOnlyList<string> AllowedPipelines, int MaxShows = 1,
+    IReadOnlyList<string>? Features = null)
 {
+    public bool HasFeature(string feature) => Features?.Contains(feature, StringComparer.Ordinal) == true;
+
     public bool AllowsPipeline(string pipelineId) => AllowedPipelines.Count == 0 || AllowedPipelines.Contains(pipelineId, StringComparer.Ordinal);
 }
 
@@ -41,7 +44,7 @@ public sealed class BillingCatalog(IOptions<BillingOptions> options)
 
     public IReadOnlyList<Plan> Plans => _plans ??= _o.Plans
         .Select(p => new Plan(p.Id, p.Name ?? p.Id, p.MonthlyAllowance, p.Price, p.Currency ?? _o.Currency,
-            new PlanLimits(p.MaxConcurrentJobs, p.MaxUploadBytes, p.ArtifactRetentionDays, p.AllowedPipelines.ToList(), p.MaxShows))).ToList();
+            new PlanLimits(p.MaxConcurrentJobs, p.MaxUploadBytes, p.ArtifactRetentionDays, p.AllowedPipelines.ToList(), p.MaxShows, p.Features.ToList()))).ToList();
 
     public BillingCatalogView View() => new(_o.Provider, _o.Currency, Packs, Plans);
 
@@ -71,9 +74,15 @@ public sealed class BillingCatalog(IOptions<BillingOptions> options)
 /// <summary>The limits of a workspace's current plan, for upload and job creation checks.</summary>
 public sealed class GetPlanLimitsQuery(KilnDbContext db, BillingCatalog catalog)
 {
-    public async Task<PlanLimits> Run(Guid workspaceId, CancellationToken ct = default)
+    public async Task<PlanLimits> Run(Guid workspaceId, CancellationToken ct = default) => (await Current(workspaceId, ct)).Limits;
+
+    /// <summary>The workspace's plan itself, for messages that name it.</summary>
+    public async Task<Plan> Current(Guid workspaceId, CancellationToken ct = default)
     {
         var plan = await db.Workspaces.AsNoTracking().Where(w => w.Id == workspaceId).Select(w => w.Plan).FirstOrDefaultAsync(ct);
-        return catalog.PlanOrFree(plan).Limits;
+        return catalog.PlanOrFree(plan);
     }
+
+    /// <summary>The names of the plans that include <paramref name="feature"/>.</summary>
+    public IReadOnlyList<string> PlansWith(string feature) => catalog.Plans.Where(p => p.Limits.HasFeature(feature)).Select(p => p.Name).ToList();
 }

@@ -18,6 +18,8 @@ public enum ErrorKind
     NotFound,
     /// <summary>The thing's current state does not allow this (409).</summary>
     Conflict,
+    /// <summary>The thing existed but is gone for good: a used or expired one-time link (410).</summary>
+    Gone,
     /// <summary>The content is larger than allowed (413).</summary>
     TooLarge,
     /// <summary>The content is of a type that is not supported (415).</summary>

@@ -48,6 +48,7 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
     public DbSet<Episode> Episodes => Set<Episode>();
     public DbSet<EpisodeDownload> EpisodeDownloads => Set<EpisodeDownload>();
     public DbSet<Ai.JobAiUsage> JobAiUsage => Set<Ai.JobAiUsage>();
+    public DbSet<Jobs.Links.SingleUseLink> SingleUseLinks => Set<Jobs.Links.SingleUseLink>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
@@ -82,6 +83,7 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
         builder.Entity<Episode>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<EpisodeDownload>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<Ai.JobAiUsage>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<Jobs.Links.SingleUseLink>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
 
         SnakeCaseNaming.Apply(builder);
     }

@@ -54,6 +54,7 @@ public sealed class DeleteExpiredArtifactsCommand(KilnDbContext db, IBlobStore b
         foreach (var a in artifacts)
         {
             await blobs.DeleteAsync(a.BlobKey, ct);
+            await db.SingleUseLinks.IgnoreQueryFilters().Where(l => l.ArtifactId == a.Id).ExecuteDeleteAsync(ct);
             deleted += await db.Artifacts.IgnoreQueryFilters().Where(x => x.Id == a.Id).ExecuteDeleteAsync(ct);
         }
         return deleted;
@@ -73,6 +74,7 @@ public sealed class DeleteJobArtifactsCommand(KilnDbContext db, IBlobStore blobs
         if (!job.IsFinished) return Error.Conflict("job_not_finished", "The job is still running; its files can be deleted when it has finished.");
         var artifacts = await db.Artifacts.Where(a => a.JobId == jobId && a.WorkspaceId == workspaceId).AsNoTracking().ToListAsync(ct);
         foreach (var a in artifacts) await blobs.DeleteAsync(a.BlobKey, ct);
+        await db.SingleUseLinks.Where(l => l.JobId == jobId && l.WorkspaceId == workspaceId).ExecuteDeleteAsync(ct);
         return await db.Artifacts.Where(a => a.JobId == jobId && a.WorkspaceId == workspaceId).ExecuteDeleteAsync(ct);
     }
 }

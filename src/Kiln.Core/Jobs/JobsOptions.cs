@@ -19,6 +19,8 @@ public sealed class JobsOptions
     public double RescueIntervalSeconds { get; set; } = 2;
     /// <summary>Fallback poll when no wake-up arrives (LISTEN/NOTIFY or in-process signal).</summary>
     public double PollSeconds { get; set; } = 1;
+    /// <summary>How long an unused single-use download link keeps working (hours, at least 1).</summary>
+    public int SingleUseLinkHours { get; set; } = 24;
 
     /// <summary>
     /// Scheduling weight per plan id (<c>Kiln:Jobs:SchedulingWeights:pro = 2</c>): when workspaces compete for free worker

@@ -23,7 +23,8 @@ public sealed class PlanJobQuery(KilnDbContext db, PipelineCatalog catalog, GetP
         if (pipeline is null)
             return Error.Invalid("unknown_pipeline", $"There is no pipeline called '{request.Pipeline}'.");
         var d = pipeline.Descriptor;
-        if (!(await plans.Run(workspaceId, ct)).AllowsPipeline(d.Id))
+        var workspacePlan = await plans.Current(workspaceId, ct);
+        if (!workspacePlan.Limits.AllowsPipeline(d.Id))
             return new Error("plan_pipeline_not_allowed", $"{d.Name} is not included in your plan. See the pricing page to upgrade.", ErrorKind.Forbidden);
 
         if (request.Options is { } o && o.ValueKind is not (System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined))
@@ -49,6 +50,16 @@ public sealed class PlanJobQuery(KilnDbContext db, PipelineCatalog catalog, GetP
 
         var plan = catalog.Plan(pipeline, request.OptionsOrEmpty, facts);
         if (plan.Error is { } error) return error;
+        foreach (var need in plan.Value!.Requires)
+        {
+            if (workspacePlan.Limits.HasFeature(need.Feature)) continue;
+            var with = plans.PlansWith(need.Feature);
+            return new Error("plan_feature_required",
+                $"{need.What} is not included in your plan ({workspacePlan.Name})" + (with.Count > 0 ? $"; it comes with {string.Join(", ", with)}." : "."), ErrorKind.Unprocessable)
+            {
+                Extensions = new Dictionary<string, object?> { ["feature"] = need.Feature, ["plan"] = workspacePlan.Id },
+            };
+        }
         return new JobPlan(pipeline, plan.Value!, wanted);
     }
 

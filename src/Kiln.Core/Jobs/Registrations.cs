@@ -27,6 +27,8 @@ public static class Registrations
         services.AddScoped<ListArtifactsQuery>();
         services.AddScoped<ListSubtasksQuery>();
         services.AddScoped<DeleteJobArtifactsCommand>();
+        services.AddScoped<Links.CreateSingleUseLinkCommand>();
+        services.AddScoped<Links.RedeemSingleUseLinkCommand>();
         services.AddHostedService<PostgresJobListener>();
         services.AddEventNotices();
         return services;

@@ -61,7 +61,14 @@ public static class ResourceClasses
 public sealed record InputSlot(string Name, string Label, IReadOnlyList<string> Kinds, bool Required = true, int MaxCount = 1, string? Description = null);
 
 /// <summary>The options a job stores (normalized) and what it will use, priced by the catalog.</summary>
-public sealed record PipelineQuote(object Options, IReadOnlyList<Usage> Usage);
+public sealed record PipelineQuote(object Options, IReadOnlyList<Usage> Usage)
+{
+    /// <summary>Plan features the job needs (premium voices): job creation refuses it with 422 when the workspace's plan lacks one.</summary>
+    public IReadOnlyList<FeatureRequirement> Requires { get; init; } = [];
+}
+
+/// <summary>A plan feature a job needs, and what in the request needs it, in words (<c>Premium voice 'openai:nova'</c>).</summary>
+public sealed record FeatureRequirement(string Feature, string What);
 
 /// <summary>How much of a priced meter a job uses, e.g. <c>new Usage("page", 12, "Pages")</c>.</summary>
 public sealed record Usage(string Meter, decimal Quantity, string Label);

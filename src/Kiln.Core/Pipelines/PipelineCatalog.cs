@@ -67,7 +67,7 @@ public sealed class PipelineCatalog
         var quote = pipeline.Plan(parsed.Value!, inputs);
         if (quote.Error is { } planError) return planError;
         var estimate = Prices(pipeline).Price(quote.Value!.Usage);
-        return new PlannedJob(pipeline.SerializeOptions(quote.Value.Options), quote.Value.Options, estimate);
+        return new PlannedJob(pipeline.SerializeOptions(quote.Value.Options), quote.Value.Options, estimate) { Requires = quote.Value.Requires };
     }
 }
 
@@ -75,4 +75,6 @@ public sealed class PipelineCatalog
 public sealed record PlannedJob(System.Text.Json.JsonElement OptionsJson, object Options, PriceEstimate Estimate)
 {
     public long EstimatedCost => Estimate.Total;
+    /// <summary>Plan features the job needs (see <see cref="PipelineQuote.Requires"/>).</summary>
+    public IReadOnlyList<FeatureRequirement> Requires { get; init; } = [];
 }

@@ -47,6 +47,9 @@ public sealed record SubtaskDto(string LanguageCode, string LanguageName, string
     public static SubtaskDto From(JobSubtask s) => new(s.Key, s.Label, s.Stage, s.Progress, s.Cost, s.Error, s.ArtifactNames, s.StartedAt, s.FinishedAt);
 }
 
+/// <summary>A single-use download link: <paramref name="Url"/> works once, until <paramref name="ExpiresAt"/>; it is not shown again.</summary>
+public sealed record SingleUseLinkDto(Guid Id, string Url, DateTime ExpiresAt);
+
 public sealed record ArtifactDto(Guid Id, string Name, string ContentType, long Size, string Sha256, DateTime CreatedAt, string DownloadUrl);
 
 /// <param name="Lines">How the estimate is made: quantity × unit price per line, each rounded up to whole credits.</param>

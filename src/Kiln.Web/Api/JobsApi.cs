@@ -36,6 +36,9 @@ public static class JobsApi
         jobs.MapGet("/{id:guid}/artifacts/{artifactId:guid}/download", Download).WithSummary("Redirect to a short-lived signed download URL of one artifact.")
             .Produces(StatusCodes.Status302Found) // RedirectHttpResult declares no metadata of its own
             .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapPost("/{id:guid}/artifacts/{artifactId:guid}/single-use-link", CreateSingleUseLink).LimitPerWorkspace("jobs", o => o.JobsPerMinute)
+            .WithSummary("Make a download link for one artifact that works exactly once (then answers 410 link_used) and expires unused after Kiln:Jobs:SingleUseLinkHours. The URL is shown only in this response.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 
@@ -107,6 +110,16 @@ public static class JobsApi
     {
         var a = await artifacts.One(user.Workspace, id, artifactId, ct);
         return a is null ? Problems.NotFound("Artifact") : TypedResults.Redirect(blobs.GetDownloadUrl(a.BlobKey, a.Name, a.ContentType, TimeSpan.FromMinutes(5)).AbsoluteUri);
+    }
+
+    private static async Task<Results<Created<SingleUseLinkDto>, ProblemHttpResult>> CreateSingleUseLink(Guid id, Guid artifactId, HttpContext http, CurrentUser user,
+        Core.Jobs.Links.CreateSingleUseLinkCommand create, CancellationToken ct)
+    {
+        var result = await create.Run(user.Workspace, user.UserId, id, artifactId, ct);
+        if (result.Error is { } e) return Problems.From(e);
+        var link = result.Value!;
+        var url = new Uri(new Uri($"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/"), link.Path.TrimStart('/'));
+        return TypedResults.Created(url, new SingleUseLinkDto(link.Id, url.AbsoluteUri, link.ExpiresAt));
     }
 
     /// <summary>Server-Sent Events from the job's event log, woken by the live channel (see <see cref="EventsApi"/>).</summary>

@@ -25,6 +25,7 @@ public static class Problems
         ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
         ErrorKind.NotFound => StatusCodes.Status404NotFound,
         ErrorKind.Conflict => StatusCodes.Status409Conflict,
+        ErrorKind.Gone => StatusCodes.Status410Gone,
         ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorKind.UnsupportedType => StatusCodes.Status415UnsupportedMediaType,
         ErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,

@@ -71,6 +71,7 @@ public static class WebPipeline
         api.MapGroup("/admin").RequireAuthorization(KilnPolicies.Admin).MapBillingAdminApi();
 
         app.MapBlobEndpoints();
+        app.MapSingleUseLinks();
         app.MapPaymentWebhooks();
         app.MapPodcastFeeds();
         app.MapOpenApi("/openapi/{documentName}.json");

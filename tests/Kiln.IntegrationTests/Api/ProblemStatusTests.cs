@@ -9,7 +9,7 @@ public sealed class ProblemStatusTests
     public static TheoryData<ErrorKind, int> Statuses => new()
     {
         { ErrorKind.Invalid, 400 }, { ErrorKind.Unauthenticated, 401 }, { ErrorKind.PaymentRequired, 402 }, { ErrorKind.Forbidden, 403 },
-        { ErrorKind.NotFound, 404 }, { ErrorKind.Conflict, 409 }, { ErrorKind.TooLarge, 413 }, { ErrorKind.UnsupportedType, 415 },
+        { ErrorKind.NotFound, 404 }, { ErrorKind.Conflict, 409 }, { ErrorKind.Gone, 410 }, { ErrorKind.TooLarge, 413 }, { ErrorKind.UnsupportedType, 415 },
         { ErrorKind.Unprocessable, 422 }, { ErrorKind.TooManyRequests, 429 }, { ErrorKind.UpstreamFailed, 502 }, { ErrorKind.Unavailable, 503 },
     };
 
@@ -30,5 +30,6 @@ public sealed class ProblemStatusTests
         Problems.From(Kiln.Core.Uploads.UploadErrors.FromRejection("pdf_invalid", "bad")).StatusCode.ShouldBe(422);
         Problems.From(Kiln.Core.Uploads.UploadErrors.FromRejection("upload_too_large", "big")).StatusCode.ShouldBe(413);
         Problems.From(Error.DatabaseUnavailable).StatusCode.ShouldBe(503);
+        Problems.From(Kiln.Core.Jobs.Links.SingleUseLinkErrors.Used).StatusCode.ShouldBe(410);
     }
 }

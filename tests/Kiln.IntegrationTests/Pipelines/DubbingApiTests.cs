@@ -85,6 +85,64 @@ public sealed class DubbingApiTests(PostgresServer pg)
     }
 
     [Fact]
+    public async Task A_video_without_audio_and_a_three_hour_file_are_refused_at_creation_with_nothing_held()
+    {
+        var media = await DubbingMedia.GetAsync();
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: false, services: Engines(media));
+        var user = await host.SignUpAsync();
+        var silent = await user.Client.UploadReadyAsync("silent.mp4", await File.ReadAllBytesAsync(media.SilentVideo));
+        var problem = await (await user.Client.PostAsJsonAsync("/api/jobs", new { pipeline = "dubbing", inputs = new { voice = silent }, options = new { targetLanguages = new[] { "es" } } }))
+            .Problem(HttpStatusCode.UnprocessableEntity, "no_audio");
+        problem.GetProperty("title").GetString().ShouldBe("The video has no audio track to dub.");
+
+        // Three hours of silence in seconds: ten seconds of low-bitrate Opus, copied 1,080 times without re-encoding (about 4 MB).
+        var dir = Directory.CreateTempSubdirectory("kiln-3h-");
+        try
+        {
+            var ten = Path.Combine(dir.FullName, "10s.ogg");
+            var long3h = Path.Combine(dir.FullName, "3h.ogg");
+            var runner = new ProcessRunner();
+            (await runner.RunAsync(new ProcessSpec("ffmpeg", ["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", "10", "-c:a", "libopus", "-b:a", "6k", ten]), default)).ExitCode.ShouldBe(0);
+            (await runner.RunAsync(new ProcessSpec("ffmpeg", ["-nostdin", "-v", "error", "-y", "-stream_loop", "1079", "-i", ten, "-c", "copy", long3h]), default)).ExitCode.ShouldBe(0);
+            var voice = await user.Client.UploadReadyAsync("three-hours.ogg", await File.ReadAllBytesAsync(long3h));
+            var tooLong = await (await user.Client.PostAsJsonAsync("/api/jobs/estimate", new { pipeline = "dubbing", inputs = new { voice }, options = new { targetLanguages = new[] { "es" } } }))
+                .Problem(HttpStatusCode.UnprocessableEntity, "input_too_long");
+            tooLong.GetProperty("title").GetString().ShouldBe("The voice file is 180 minutes long; dubbing takes files up to 120 minutes.");
+            await (await user.Client.PostAsJsonAsync("/api/jobs", new { pipeline = "dubbing", inputs = new { voice }, options = new { targetLanguages = new[] { "es" } } }))
+                .Problem(HttpStatusCode.UnprocessableEntity, "input_too_long");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+        (await user.Client.Balance()).GetProperty("held").GetInt64().ShouldBe(0);
+        await using var db = host.NewDbContext();
+        (await db.Jobs.CountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_premium_voice_is_refused_naming_the_plan_until_the_plan_includes_premium_voices()
+    {
+        var media = await DubbingMedia.GetAsync();
+        // The engine is configured but never called: only planning is exercised here (the run is covered in Kiln.Core.Tests).
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: false, services: Engines(media),
+            overrides: new Dictionary<string, string?> { ["Kiln:Media:OpenAi:BaseUrl"] = "http://127.0.0.1:9/v1" });
+        var user = await host.SignUpAsync();
+        var voice = await user.Client.UploadReadyAsync("voice.wav", await File.ReadAllBytesAsync(media.Voice));
+        var request = new { pipeline = "dubbing", inputs = new { voice }, options = new { targetLanguages = new[] { "es" }, voice = "openai:nova" } };
+        var refused = await (await user.Client.PostAsJsonAsync("/api/jobs", request)).Problem(HttpStatusCode.UnprocessableEntity, "plan_feature_required");
+        refused.GetProperty("title").GetString().ShouldBe("The premium voice 'openai:nova' (Spanish) is not included in your plan (Free); it comes with Pro.");
+        refused.GetProperty("feature").GetString().ShouldBe("premium-voices");
+        (await user.Client.Balance()).GetProperty("held").GetInt64().ShouldBe(0);
+
+        await using (var db = host.NewDbContext())
+            await db.Workspaces.Where(w => w.Id == user.WorkspaceId).ExecuteUpdateAsync(s => s.SetProperty(w => w.Plan, "pro"));
+        var estimate = await (await user.Client.PostAsJsonAsync("/api/jobs/estimate", request)).Json(HttpStatusCode.OK);
+        estimate.GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("label").GetString())
+            .ShouldBe(["Spanish (es), seconds", "Premium voice openai:nova for Spanish (es), minutes"]);
+    }
+
+    [Fact]
     public async Task No_speech_fails_the_job_with_no_speech_and_releases_the_hold()
     {
         var media = await DubbingMedia.GetAsync();

@@ -5,20 +5,20 @@ namespace Kiln.Core.Pipelines.Dubbing;
 
 public sealed record DubbingOptions
 {
-    [Display(Name = "Source language"), Description("ISO 639-1 code of the speech (en, es, …). Empty lets the speech engine detect it, where it can."),
-     RegularExpression("^[a-z]{2}$")]
+    [Display(Name = "Source language"), Description("ISO 639-1 code of the speech (en, es, …), or auto to let the speech engine detect it where it can (OpenAI-compatible Whisper servers, Deepgram; not pocketsphinx)."),
+     RegularExpression("^([a-z]{2}|auto)$")]
     public string? SourceLanguage { get; init; } = "en";
 
     [Display(Name = "Target languages"), Description("ISO 639-1 codes to dub into, e.g. es, ca. Offered: the pairs the installed translation engine supports and the synthesizer speaks."),
      MinLength(1), MaxLength(10), ItemLength(2)]
     public string[] TargetLanguages { get; init; } = ["es"];
 
-    [Display(Name = "Voice"), Description("The dubbing voice for every language: male, female, or an engine voice name."),
-     RegularExpression(@"^[A-Za-z0-9+_.\-]{1,80}$")]
+    [Display(Name = "Voice"), Description("The dubbing voice for every language: male, female, an engine voice name, or a premium voice as engine:voice (openai:nova, elevenlabs:<voice id>) where the plan includes premium voices."),
+     RegularExpression(@"^[A-Za-z0-9+_.\-]{1,80}(:[A-Za-z0-9+_.\-]{1,80})?$")]
     public string Voice { get; init; } = "male";
 
-    [Display(Name = "Voices per language"), Description("Overrides per language, like es=female, ca=male or es=es+f2."),
-     MaxLength(10), ItemLength(90)]
+    [Display(Name = "Voices per language"), Description("Overrides per language, like es=female, ca=male, es=es+f2 or es=openai:nova."),
+     MaxLength(10), ItemLength(170)]
     public string[]? Voices { get; init; }
 
     [Display(Name = "Caption formats"), Description("Captions for the source and every target language."),
@@ -45,4 +45,9 @@ public sealed record DubbingOptions
 
     [Display(Name = "WAV"), Description("Also produce an uncompressed WAV per language.")]
     public bool Wav { get; init; }
+
+    public const string Auto = "auto";
+
+    /// <summary>The language the speech engine is told, or null to let it detect the language.</summary>
+    public string? KnownSourceLanguage() => SourceLanguage is null or "" or Auto ? null : SourceLanguage;
 }

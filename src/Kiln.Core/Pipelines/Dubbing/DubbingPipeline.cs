@@ -17,8 +17,10 @@ namespace Kiln.Core.Pipelines.Dubbing;
 /// listed, and only the languages that succeeded are charged (their estimate lines, as <see cref="PipelineOutcome.ActualCost"/>).
 /// </summary>
 public sealed partial class DubbingPipeline(ITranslator translator, IMultilingualSpeechSynthesizer synthesizer, IProcessRunner runner,
-    IAudioTools audio, IConfiguration? configuration = null, ISpeechToTextEngines? speech = null) : Pipeline<DubbingOptions>
+    IAudioTools audio, IConfiguration? configuration = null, ISpeechToTextEngines? speech = null, MediaOptions? media = null) : Pipeline<DubbingOptions>
 {
+    private readonly PremiumVoices _premium = new(media);
+
     public const string PipelineId = "dubbing";
     private const string TranscriptCheckpoint = "transcript";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -63,15 +65,40 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
         }
         foreach (var f in o.CaptionFormats)
             if (f is not ("srt" or "vtt")) return InvalidOption("captionFormats", $"'{f}' is not a caption format: use srt and/or vtt.");
-        if (!SpeechVoices.IsValid(o.Voice)) return InvalidOption("voice", "A voice is male, female or an engine voice name.");
+        if (VoiceProblem(o.Voice) is { } voiceError) return InvalidOption("voice", voiceError);
         foreach (var v in o.Voices ?? [])
         {
             var parts = v.Split('=', 2, StringSplitOptions.TrimEntries);
-            if (parts.Length != 2 || !seen.Contains(parts[0]) || !SpeechVoices.IsValid(parts[1]))
+            if (parts.Length != 2 || !seen.Contains(parts[0]) || !IsVoice(parts[1]))
                 return InvalidOption("voices", $"'{v}' is not language=voice for one of the target languages (like es=female).");
+            if (VoiceProblem(parts[1]) is { } why) return InvalidOption("voices", why);
         }
         return null;
     }
+
+    private static bool IsVoice(string voice) =>
+        PremiumVoices.TryParse(voice, out _, out var name) ? SpeechVoices.IsValid(name) : SpeechVoices.IsValid(voice);
+
+    /// <summary>Why a voice cannot be used here (malformed, or a premium engine this installation has not configured), or null.</summary>
+    private string? VoiceProblem(string voice)
+    {
+        if (!IsVoice(voice)) return "A voice is male, female, an engine voice name or a premium voice as engine:voice (like openai:nova).";
+        if (!PremiumVoices.TryParse(voice, out var engine, out _) || _premium.Engine(engine) is not null) return null;
+        return _premium.Engines.Count == 0
+            ? $"Premium voices are not set up on this installation, so '{voice}' cannot be used; choose male, female or an engine voice name."
+            : $"'{engine}' is not a premium speech engine here; configured: {string.Join(", ", _premium.Engines)}.";
+    }
+
+    /// <summary>The voice each target language is spoken with: its override, else the job's voice.</summary>
+    private static Dictionary<string, string> VoicesOf(DubbingOptions options)
+    {
+        var overrides = (options.Voices ?? []).Select(v => v.Split('=', 2, StringSplitOptions.TrimEntries)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+        return options.TargetLanguages.ToDictionary(t => t, t => overrides.GetValueOrDefault(t, options.Voice), StringComparer.Ordinal);
+    }
+
+    /// <summary>The engine and voice name a language is spoken with: a premium engine for <c>engine:voice</c>, else the installed synthesizer.</summary>
+    internal (IMultilingualSpeechSynthesizer Engine, string? Voice) SpeakerFor(string? voice) =>
+        PremiumVoices.TryParse(voice, out var engine, out var name) && _premium.Engine(engine) is { } premium ? (premium, name) : (synthesizer, voice);
 
     public override Result<PipelineQuote> Plan(DubbingOptions options, InputSet<InputFacts> inputs)
     {
@@ -83,7 +110,7 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
         if (media.Channels == 0 && inputs["voice"].Kind == "video")
             return Error.Unprocessable("no_audio", "The video has no audio track to dub.");
         var stt = speech?.Default;
-        if (options.SourceLanguage is { } src)
+        if (options.KnownSourceLanguage() is { } src)
         {
             if (stt is { Languages.Count: > 0 } && !stt.Languages.Contains(src))
                 return InvalidOption("sourceLanguage", $"The speech engine ({stt.Name}) cannot hear '{src}'; it knows {string.Join(", ", stt.Languages.Order())}.");
@@ -91,8 +118,16 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
                 if (Unsupported(src, target) is { } why) return InvalidOption("targetLanguages", why);
         }
         else if (stt is { DetectsLanguage: false })
-            return InvalidOption("sourceLanguage", $"The speech engine ({stt.Name}) cannot detect the language: name it (e.g. en).");
-        return Quote(options, options.TargetLanguages.Select(t => DubbingPricing.For(t, media.DurationSeconds)).ToArray());
+            return InvalidOption("sourceLanguage", $"The speech engine ({stt.Name}) cannot detect the language, so \"auto\" does not work here: name the language of the speech (e.g. en).");
+        var usage = new List<Usage>();
+        var requires = new List<FeatureRequirement>();
+        foreach (var (target, voice) in VoicesOf(options))
+        {
+            usage.AddRange(UsageOf(target, voice, media.DurationSeconds));
+            if (!PremiumVoices.TryParse(voice, out _, out _)) continue;
+            requires.Add(new FeatureRequirement(PremiumVoices.Feature, $"The premium voice '{voice}' ({Languages.Name(target)})"));
+        }
+        return Quote(options, [.. usage]) with { Requires = requires };
     }
 
     private string? Unsupported(string source, string target)
@@ -116,7 +151,8 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
         var voiceInput = context.Inputs["voice"];
         var prices = context.Services.GetService<PipelineCatalog>() is { } catalog && catalog.Find(Id) is not null ? catalog.Prices(this) : DefaultPricing;
         var inputSeconds = voiceInput.Facts.Media?.DurationSeconds ?? 0;
-        var languages = options.TargetLanguages.Select(code => new LanguageState(code, CostOf(prices, code, inputSeconds))).ToList();
+        var voices = VoicesOf(options);
+        var languages = options.TargetLanguages.Select(code => new LanguageState(code, CostOf(prices, code, voices[code], inputSeconds))).ToList();
         var warnings = new List<string>();
 
         var existing = await context.Subtasks.ExistingAsync(ct);
@@ -162,7 +198,6 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
 
         // 3. Each language: a subtask and a checkpoint.
         var glossary = new Glossary(options.Glossary);
-        var voices = (options.Voices ?? []).Select(v => v.Split('=', 2, StringSplitOptions.TrimEntries)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
         var share = 0.65 / languages.Count;
         foreach (var language in languages)
         {
@@ -171,7 +206,7 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
             {
                 Source = source, Segments = segments, Duration = duration, BackgroundWav = backgroundWav, VoiceWav = voiceWav,
                 VideoPath = hasVideo && options.MuxVideo ? voiceInput.Path : null, Glossary = glossary,
-                Voice = voices.GetValueOrDefault(language.Code, options.Voice),
+                Voice = voices[language.Code],
             };
             await job.RunAsync(ct);
         }
@@ -204,12 +239,16 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
             await context.Reporter.LogAsync($"Dubbed {done.Count} of {languages.Count} languages; failed: " +
                 string.Join("; ", failed.Select(l => $"{Languages.Name(l.Code)} ({l.Result?.Error})")) + ". Only the dubbed languages are charged.", ct);
         await context.Progress.DoneAsync(ct, failed.Count == 0 ? "Finished" : $"Finished: {done.Count} of {languages.Count} languages dubbed");
-        var charged = prices.Price(done.Select(l => DubbingPricing.For(l.Code, inputSeconds)).ToList()).Total;
+        var charged = prices.Price(done.SelectMany(l => UsageOf(l.Code, voices[l.Code], inputSeconds)).ToList()).Total;
         return new PipelineOutcome(charged);
     }
 
-    private static long CostOf(PriceList prices, string code, double seconds) =>
-        prices.Price([DubbingPricing.For(code, seconds)]).Lines.Where(l => l.Meter != "job").Sum(l => l.Credits);
+    private static long CostOf(PriceList prices, string code, string voice, double seconds) =>
+        prices.Price(UsageOf(code, voice, seconds)).Lines.Where(l => l.Meter != "job").Sum(l => l.Credits);
+
+    /// <summary>One language's estimate lines: its seconds, plus its premium-voice minutes when spoken by a premium voice.</summary>
+    private static List<Usage> UsageOf(string code, string voice, double seconds) =>
+        PremiumVoices.TryParse(voice, out _, out _) ? [DubbingPricing.For(code, seconds), DubbingPricing.Premium(code, voice, seconds)] : [DubbingPricing.For(code, seconds)];
 
     private async Task<Transcript> TranscribeAsync(PipelineContext context, DubbingOptions options, List<LanguageState> languages, string voiceWav, string work, CancellationToken ct)
     {
@@ -229,7 +268,7 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
         Transcript transcript;
         try
         {
-            transcript = await engine.TranscribeAsync(voiceWav, options.SourceLanguage, ct);
+            transcript = await engine.TranscribeAsync(voiceWav, options.KnownSourceLanguage(), ct);
             if (!transcript.Segments.Any(s => !string.IsNullOrWhiteSpace(s.Text)))
                 throw new NoSpeechFoundException("No speech was found in the voice track.");
         }
@@ -238,7 +277,12 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
             foreach (var l in languages) await ReportAsync(context, l, SubtaskStages.Failed, 0, ct, ex.Message);
             throw;
         }
-        if (string.IsNullOrEmpty(transcript.Language)) transcript = transcript with { Language = options.SourceLanguage ?? "en" };
+        if (string.IsNullOrEmpty(transcript.Language))
+        {
+            var named = options.KnownSourceLanguage()
+                ?? throw new PipelineException("language_not_detected", $"The speech engine ({transcript.Engine}) did not say which language it heard; name the source language and run the job again.");
+            transcript = transcript with { Language = named };
+        }
         Directory.CreateDirectory(dir);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(transcript, Json), ct);
         await context.Checkpoints.SaveAsync(TranscriptCheckpoint, dir, ct);

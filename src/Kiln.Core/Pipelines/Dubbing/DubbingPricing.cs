@@ -12,10 +12,12 @@ public static class DubbingPricing
     public const string Common = "second";
     public const string Uncommon = "secondUncommon";
     public const string Rare = "secondRare";
+    /// <summary>Per started minute of input, per language spoken by a premium voice, on top of the language's seconds.</summary>
+    public const string PremiumVoice = "premiumVoiceMinute";
 
     public static readonly PriceList Default = new(new Dictionary<string, decimal>
     {
-        [Common] = 0.1m, [Uncommon] = 0.12m, [Rare] = 0.15m,
+        [Common] = 0.1m, [Uncommon] = 0.12m, [Rare] = 0.15m, [PremiumVoice] = 3m,
     }, Minimum: 1);
 
     private static readonly HashSet<string> UncommonLanguages = new(StringComparer.Ordinal) { "ja", "ko", "ar", "tr", "el", "uk", "pl", "cs", "fi", "hu" };
@@ -25,6 +27,9 @@ public static class DubbingPricing
         RareLanguages.Contains(language) ? Rare : UncommonLanguages.Contains(language) ? Uncommon : Common;
 
     /// <summary>The usage line of one target language: the input's seconds on the language's meter.</summary>
+    public static Usage Premium(string language, string voice, double seconds) =>
+        new(PremiumVoice, (decimal)Math.Ceiling(seconds / 60), $"Premium voice {voice} for {Languages.Name(language)} ({language}), minutes");
+
     public static Usage For(string language, double seconds) =>
         new(Meter(language), (decimal)Math.Ceiling(seconds), $"{Languages.Name(language)} ({language}), seconds");
 }

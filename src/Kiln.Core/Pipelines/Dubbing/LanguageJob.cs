@@ -81,8 +81,9 @@ internal sealed class LanguageJob(DubbingPipeline pipeline, DubMixer mixer, Pipe
     {
         if (!pipeline.Translator.Supports(Source, Code))
             throw new PipelineException("language_not_offered", $"{LanguageName} is not offered from {Languages.Name(Source)} by the translation engine ({pipeline.Translator.Name}).");
-        if (!pipeline.Synthesizer.Speaks(Code))
-            throw new PipelineException("language_not_offered", $"The speech synthesizer ({pipeline.Synthesizer.Name}) cannot speak {LanguageName}.");
+        var (speaker, voice) = pipeline.SpeakerFor(Voice);
+        if (!speaker.Speaks(Code))
+            throw new PipelineException("language_not_offered", $"The speech synthesizer ({speaker.Name}) cannot speak {LanguageName}.");
 
         await StageAsync("translating", 5, $"Translating into {LanguageName}", ct);
         var texts = await Glossary.TranslateAsync(pipeline.Translator, Segments.Select(s => s.Text.Trim()).ToList(), Source, Code, ct);
@@ -98,7 +99,7 @@ internal sealed class LanguageJob(DubbingPipeline pipeline, DubMixer mixer, Pipe
             var text = texts[i].Trim();
             if (text.Length == 0) { warnings.Add($"Segment {i + 1} translated to nothing and was left silent."); continue; }
             var wav = Path.Combine(segDir, $"seg-{i:D4}.wav");
-            await pipeline.Synthesizer.SynthesizeAsync(text, Code, Voice, wav, ct);
+            await speaker.SynthesizeAsync(text, Code, voice, wav, ct);
             var spoken = await mixer.DurationAsync(wav, ct);
             var nextStart = i + 1 < Segments.Count ? Segments[i + 1].Start : Duration;
             var fit = TimingFit.Fit(spoken, s.Start, s.End, Math.Min(nextStart, Duration));

@@ -14,7 +14,8 @@ public sealed record ArtifactView(Artifact Artifact, string Preview, IHtmlConten
 
 public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifactsQuery artifacts, CancelJobCommand cancel,
     RetryJobCommand retry, UsageQueries usage, IBlobStore blobs, GetWorkerWaitQuery workerWait, ListSubtasksQuery subtasks,
-    DeleteJobArtifactsCommand deleteArtifacts, Kiln.Core.Pipelines.PipelineCatalog pipelines, TimeProvider clock) : KilnPageModel
+    DeleteJobArtifactsCommand deleteArtifacts, Kiln.Core.Pipelines.PipelineCatalog pipelines, TimeProvider clock,
+    Kiln.Core.Jobs.Links.CreateSingleUseLinkCommand singleUseLinks) : KilnPageModel
 {
     private const int PreviewBytes = 256 * 1024;
     // Raw HTML in Markdown is disabled: artifacts are model output, and rendering it verbatim would be stored XSS.
@@ -83,6 +84,17 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
         if (result.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
         TempData["Flash"] = result.Error is { } e ? e.Message : $"Deleted {result.Value} file(s).";
         return Redirect($"/jobs/{id}");
+    }
+
+    /// <summary>Makes a single-use link for one file and shows it once, beside that file (the token is not kept).</summary>
+    public async Task<IActionResult> OnPostSingleUseLinkAsync(Guid id, Guid artifactId, CancellationToken ct)
+    {
+        var result = await singleUseLinks.Run(Workspace, Me.UserId, id, artifactId, ct);
+        if (result.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
+        var link = result.Value!;
+        // One string: TempData turns a value that parses as a Guid or a date back into that type.
+        TempData["SingleUseLink"] = $"{artifactId}|{Kiln.Web.Ui.Format.Iso(link.ExpiresAt)}|{Request.Scheme}://{Request.Host}{Request.PathBase}{link.Path}";
+        return Redirect($"/jobs/{id}#artifact-{artifactId}");
     }
 
     public async Task<IActionResult> OnPostRetryAsync(Guid id, CancellationToken ct)

@@ -25,12 +25,13 @@ public sealed partial class DubbingPipelineTests : IDisposable
     }
 
     /// <param name="realSpeech">Transcribe with the configured engines (pocketsphinx offline) instead of the test's script.</param>
-    private (IPipeline Pipeline, ServiceProvider Services) Build(DubbingMedia media, ITranslator? translator = null, ISpeechToTextEngines? speech = null, bool realSpeech = false)
+    private (IPipeline Pipeline, ServiceProvider Services) Build(DubbingMedia media, ITranslator? translator = null, ISpeechToTextEngines? speech = null, bool realSpeech = false,
+        Dictionary<string, string?>? config = null)
     {
         var services = new ServiceCollection();
         if (!realSpeech) services.AddSingleton(speech ?? new ScriptedSpeechToText(media.Segments));
         if (translator is not null) services.AddSingleton(translator);
-        services.AddPipelines(new ConfigurationBuilder().Build());
+        services.AddPipelines(new ConfigurationBuilder().AddInMemoryCollection(config ?? []).Build());
         var provider = services.BuildServiceProvider();
         _providers.Add(provider);
         return (provider.GetRequiredService<PipelineCatalog>().Find(DubbingPipeline.PipelineId)!, provider);
@@ -203,6 +204,26 @@ public sealed partial class DubbingPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_background_shorter_than_the_voice_is_padded_with_silence_with_a_warning()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var media = await DubbingMedia.GetAsync();
+        var (pipeline, services) = Build(media);
+        var shortBackground = _dir.File("short-bg.wav");
+        var made = await new ProcessRunner().RunAsync(new ProcessSpec("ffmpeg", ["-nostdin", "-y", "-f", "lavfi", "-i", "sine=frequency=330:duration=1.5",
+            "-af", "volume=0.3", "-ac", "1", "-ar", "44100", shortBackground]), ct);
+        made.ExitCode.ShouldBe(0, made.Stderr);
+        var reporter = new RecordingReporter();
+        var context = Context(pipeline, services, """{"targetLanguages":["es"],"captionFormats":[]}""", "short-bg", reporter, new InMemorySubtasks(),
+            inputs: [Voice(media), Background(shortBackground)]);
+        await PipelineHost.RunAsync(pipeline, context, ct);
+        reporter.Lines.ShouldContain(l => l.Contains("is shorter than the voice", StringComparison.Ordinal) && l.Contains("padded with silence", StringComparison.Ordinal));
+        (await DubbingMedia.DurationAsync(new ProcessRunner(), _dir.File("out-short-bg/dub-es.mp3"))).ShouldBe(media.Duration, media.Duration * 0.01);
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(_dir.File("out-short-bg/manifest.json"), ct));
+        manifest.RootElement.GetProperty("warnings")[0].GetString()!.ShouldContain("shorter than the voice");
+    }
+
+    [Fact]
     public async Task No_speech_fails_with_no_speech_and_marks_every_language_failed()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -261,6 +282,112 @@ public sealed partial class DubbingPipelineTests : IDisposable
         var planned = catalog.Plan(pipeline, Json.Parse("""{"targetLanguages":["es","ca"]}"""), facts);
         planned.Value!.Estimate.Lines.Select(l => l.Label).ShouldBe(["Spanish (es), seconds", "Catalan (ca), seconds"]);
         planned.Value.EstimatedCost.ShouldBe(14);
+    }
+
+    [Fact]
+    public async Task A_premium_voice_adds_its_per_minute_line_needs_the_plan_feature_and_is_spoken_by_the_paid_engine()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var media = await DubbingMedia.GetAsync();
+        await using var openAi = await FakeOpenAiServer.StartAsync();
+        // The fake engine answers every sentence with one second of real speech-shaped audio.
+        var wav = _dir.File("premium-reply.wav");
+        (await new ProcessRunner().RunAsync(new ProcessSpec("ffmpeg", ["-nostdin", "-y", "-f", "lavfi", "-i", "sine=frequency=200:duration=1", "-ac", "1", "-ar", "24000", wav]), ct)).ExitCode.ShouldBe(0);
+        openAi.Speech = await File.ReadAllBytesAsync(wav, ct);
+        var (pipeline, services) = Build(media, config: new Dictionary<string, string?> { ["Kiln:Media:OpenAi:BaseUrl"] = openAi.BaseUrl });
+        var catalog = services.GetRequiredService<PipelineCatalog>();
+        var facts = new InputSet<InputFacts>([Voice(media).Facts]);
+
+        var planned = catalog.Plan(pipeline, Json.Parse("""{"targetLanguages":["es","ca"],"voices":["es=openai:nova"]}"""), facts);
+        planned.Error.ShouldBeNull();
+        planned.Value!.Estimate.Lines.Select(l => (l.Meter, l.Label)).ShouldBe([
+            ("second", "Spanish (es), seconds"), ("premiumVoiceMinute", "Premium voice openai:nova for Spanish (es), minutes"), ("second", "Catalan (ca), seconds")]);
+        planned.Value.Estimate.Lines[1].Credits.ShouldBe(3 * (long)Math.Ceiling(media.Duration / 60));
+        planned.Value.Requires.ShouldBe([new FeatureRequirement("premium-voices", "The premium voice 'openai:nova' (Spanish)")]);
+        catalog.Plan(pipeline, Json.Parse("""{"targetLanguages":["es"],"voice":"elevenlabs:abc"}"""), facts).Error!.Message
+            .ShouldBe("'elevenlabs' is not a premium speech engine here; configured: openai.");
+
+        var subtasks = new InMemorySubtasks();
+        var context = Context(pipeline, services, """{"targetLanguages":["es"],"voices":["es=openai:nova"],"captionFormats":[]}""", "premium", new RecordingReporter(), subtasks,
+            inputs: [Voice(media)]);
+        var outcome = await PipelineHost.RunAsync(pipeline, context, ct);
+        outcome.ActualCost.ShouldBe(planned.Value.Estimate.Lines[0].Credits + planned.Value.Estimate.Lines[1].Credits);
+        var speech = openAi.Requests.ToList();
+        speech.Count.ShouldBe(media.Segments.Count);
+        speech.ShouldAllBe(r => r.GetProperty("voice").GetString() == "nova");
+        (await DubbingMedia.DurationAsync(new ProcessRunner(), _dir.File("out-premium/dub-es.mp3"))).ShouldBe(media.Duration, media.Duration * 0.01);
+    }
+
+    [Fact]
+    public async Task Without_a_premium_engine_configured_a_premium_voice_is_refused_naming_it()
+    {
+        var media = await DubbingMedia.GetAsync();
+        var (pipeline, services) = Build(media);
+        var result = services.GetRequiredService<PipelineCatalog>().Plan(pipeline, Json.Parse("""{"targetLanguages":["es"],"voice":"openai:nova"}"""),
+            new InputSet<InputFacts>([Voice(media).Facts]));
+        result.Error!.Code.ShouldBe("invalid_options");
+        result.Error.Message.ShouldContain("Premium voices are not set up on this installation, so 'openai:nova' cannot be used");
+    }
+
+    [Theory]
+    [InlineData("openai")]
+    [InlineData("deepgram")]
+    public async Task Auto_source_language_uses_the_language_the_speech_service_detected(string kind)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var media = await DubbingMedia.GetAsync();
+        await using var server = await Kiln.Core.Tests.Media.Speech.FakeSpeechServer.StartAsync();
+        // Each service's documented response for the test's own sentences, the language left for the service to say.
+        server.Respond = (_, _) => (200, kind == "openai"
+            ? JsonSerializer.Serialize(new
+            {
+                task = "transcribe", language = "english", duration = media.Duration, text = string.Join(" ", media.Segments.Select(s => s.Text)),
+                segments = media.Segments.Select((s, i) => new { id = i, seek = 0, start = s.Start, end = s.End, text = " " + s.Text, tokens = new[] { 1 }, temperature = 0.0, avg_logprob = -0.2, compression_ratio = 1.2, no_speech_prob = 0.01 }),
+            })
+            : JsonSerializer.Serialize(new
+            {
+                metadata = new { request_id = "req-1", duration = media.Duration, channels = 1 },
+                results = new
+                {
+                    channels = new[] { new { alternatives = new[] { new { transcript = string.Join(" ", media.Segments.Select(s => s.Text)), confidence = 0.99 } }, detected_language = "en", language_confidence = 0.97 } },
+                    utterances = media.Segments.Select((s, i) => new { start = s.Start, end = s.End, confidence = 0.95, channel = 0, transcript = s.Text, id = $"u{i}",
+                        words = s.Text.Split(' ').Select((w, j) => new { word = w.ToLowerInvariant(), start = s.Start + j * 0.2, end = s.Start + j * 0.2 + 0.2, confidence = 0.9, punctuated_word = w }) }),
+                },
+            }));
+        var (pipeline, services) = Build(media, realSpeech: true, config: new Dictionary<string, string?>
+        {
+            ["Kiln:Speech:Default"] = "cloud",
+            ["Kiln:Speech:Engines:cloud:Kind"] = kind,
+            ["Kiln:Speech:Engines:cloud:BaseUrl"] = kind == "openai" ? server.BaseUrl + "/v1" : server.BaseUrl,
+            ["Kiln:Speech:Engines:cloud:ApiKey"] = "test-key",
+        });
+        var options = """{"sourceLanguage":"auto","targetLanguages":["es"],"captionFormats":["srt"]}""";
+        services.GetRequiredService<PipelineCatalog>().Plan(pipeline, Json.Parse(options), new InputSet<InputFacts>([Voice(media).Facts])).Error.ShouldBeNull();
+        var context = Context(pipeline, services, options, $"auto-{kind}", new RecordingReporter(), new InMemorySubtasks(), inputs: [Voice(media)]);
+        await PipelineHost.RunAsync(pipeline, context, ct);
+
+        var request = server.Requests.ShouldHaveSingleItem();
+        if (kind == "openai") request.Fields.ContainsKey("language").ShouldBeFalse();
+        else
+        {
+            request.Query["detect_language"].ToString().ShouldBe("true");
+            request.Query.ContainsKey("language").ShouldBeFalse();
+        }
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(_dir.File($"out-auto-{kind}/manifest.json"), ct));
+        manifest.RootElement.GetProperty("sourceLanguage").GetString().ShouldBe("en");
+        File.Exists(_dir.File($"out-auto-{kind}/captions-en.srt")).ShouldBeTrue();
+        File.Exists(_dir.File($"out-auto-{kind}/dub-es.mp3")).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Auto_source_language_with_only_pocketsphinx_is_refused_with_a_readable_message()
+    {
+        var media = await DubbingMedia.GetAsync();
+        var (pipeline, services) = Build(media, realSpeech: true);
+        var result = services.GetRequiredService<PipelineCatalog>().Plan(pipeline, Json.Parse("""{"sourceLanguage":"auto","targetLanguages":["es"]}"""),
+            new InputSet<InputFacts>([Voice(media).Facts]));
+        result.Error!.Code.ShouldBe("invalid_options");
+        result.Error.Message.ShouldContain("cannot detect the language, so \"auto\" does not work here: name the language of the speech (e.g. en).");
     }
 
     [Fact]
