@@ -191,7 +191,11 @@ public sealed class StudyNotesPipeline(IPdfTools pdf, IAiProviders providers, Vi
         var facts = InputFacts.From("media", upload.Kind, upload.FileName, upload.Size ?? 0, upload.MetadataJson);
         var max = context.Services.GetRequiredService<IOptions<StudyNotesSettings>>().Value.MaxLinkMinutes;
         if (facts.Media is { } m && m.DurationSeconds > max * 60)
-            throw new PipelineException("too_long", $"The video is {Math.Ceiling(m.DurationSeconds / 60)} minutes long; links may be at most {max} minutes. Upload a shorter part of it instead.");
+        {
+            // The import already made it an upload of the workspace: a refused link leaves nothing behind.
+            await context.Services.GetRequiredService<DeleteUploadCommand>().Run(context.WorkspaceId, upload.Id, CancellationToken.None);
+            throw VideoLinkSource.TooLong(m.DurationSeconds, max);
+        }
         var path = Path.Combine(Directory.CreateDirectory(Path.Combine(context.ScratchDirectory, "link")).FullName, "media" + Path.GetExtension(upload.FileName));
         var blobs = context.Services.GetRequiredService<IBlobStore>();
         await using (var source = await blobs.OpenReadAsync(upload.BlobKey, ct))
