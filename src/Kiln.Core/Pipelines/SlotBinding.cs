@@ -12,6 +12,10 @@ public static class SlotBinding
     public static InputSlot? DefaultSlot(PipelineDescriptor d) =>
         d.Slots.Count == 1 ? d.Slots[0] : d.Slots.Count(s => s.Required) == 1 ? d.Slots.Single(s => s.Required) : null;
 
+    /// <summary>The only slot that accepts uploads of <paramref name="kind"/>, if exactly one does.</summary>
+    public static InputSlot? SlotForKind(PipelineDescriptor d, string kind) =>
+        d.Slots.Where(s => s.Kinds.Contains(kind)).ToList() is [var only] ? only : null;
+
     public static Error? Check(PipelineDescriptor d, IReadOnlyList<OfferedInput> inputs)
     {
         foreach (var group in inputs.GroupBy(i => i.Slot, StringComparer.Ordinal))

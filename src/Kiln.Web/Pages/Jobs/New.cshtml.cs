@@ -45,6 +45,9 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
 
     public bool NeedsUpload => Pipeline is { AcceptedInputKinds.Count: > 0 };
 
+    /// <summary>A pipeline of several optional inputs (study notes: a file, or a video link among its options) can start without a file.</summary>
+    public bool UploadOptional => Pipeline is { Slots.Count: > 1 } p && !p.Slots.Any(s => s.Required);
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         Pipelines = catalog.All.Select(p => p.Descriptor).OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
@@ -85,7 +88,7 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
             await EstimateAsync(options, ct);
             return Page();
         }
-        if (NeedsUpload && UploadId is null)
+        if (NeedsUpload && UploadId is null && !UploadOptional)
         {
             FormError = "Upload a file or paste a link to one first.";
             return Page();
@@ -150,7 +153,7 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
     private async Task EstimateAsync(JsonElement options, CancellationToken ct)
     {
         Available = (await balance.Run(Workspace, ct)).Available;
-        if (NeedsUpload && UploadId is null) return;
+        if (NeedsUpload && UploadId is null && !UploadOptional) return;
         var plan = await planner.Run(Workspace, JobRequestFor(options), ct);
         if (plan.Error is { } e) { if (FormError is null) ShowError(e); }
         else
@@ -160,7 +163,9 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
         }
     }
 
+    /// <summary>The file goes to the pipeline's default slot, or (several optional slots) to the one that takes its kind.</summary>
     private JobRequest JobRequestFor(JsonElement options) =>
-        new(Pipeline!.Id, null, options, Inputs: UploadId is { } u && SlotBinding.DefaultSlot(Pipeline) is { } slot
-            ? new Dictionary<string, UploadIds> { [slot.Name] = u } : null);
+        UploadId is not { } u ? new(Pipeline!.Id, null, options)
+        : SlotBinding.DefaultSlot(Pipeline!) is { } slot ? new(Pipeline!.Id, null, options, Inputs: new Dictionary<string, UploadIds> { [slot.Name] = u })
+        : new(Pipeline!.Id, [u], options);
 }
