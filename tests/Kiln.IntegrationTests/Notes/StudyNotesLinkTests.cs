@@ -73,9 +73,10 @@ public sealed class StudyNotesLinkTests(PostgresServer pg)
         (await user.Client.Balance()).GetProperty("available").GetInt64().ShouldBe(25);
     }
 
-    [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
-    public async Task A_link_to_a_four_hour_video_is_refused_with_the_hold_released_and_nothing_created(string provider)
+    [Fact]
+    public async Task A_link_to_a_four_hour_video_is_refused_with_the_hold_released_and_nothing_created()
     {
+        const string provider = "sqlite"; // the refusal is the pipeline's; the database only holds the hold and the upload
         var longMp3 = await FourHourMp3Async();
         var bytes = await File.ReadAllBytesAsync(longMp3, TestContext.Current.CancellationToken);
         // A page whose JSON-LD says the video lasts four hours (yt-dlp's generic extractor reads it): refused on the
