@@ -12,18 +12,44 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Kiln.BrowserTests;
 
-/// <summary>A student's way through a note: open it, click a timestamp (the video seeks), edit with autosave, take the quiz, export.</summary>
+/// <summary>
+/// A student's way through the product: submit a lecture while the dashboard follows it live, open its note; then a video
+/// lecture's note: click a timestamp (the video seeks), edit with autosave, take the quiz, export the PDF and the vault.
+/// </summary>
 public sealed class NotesTests(KilnApp app)
 {
     [Fact]
-    public async Task Open_a_note_seek_the_video_edit_with_autosave_take_the_quiz_and_export()
+    public async Task Submit_a_lecture_watch_it_live_open_the_note_seek_the_video_edit_with_autosave_take_the_quiz_and_export()
     {
         var email = $"notes-{Guid.NewGuid():N}"[..20] + "@example.com";
         var user = await app.CreateUserAsync(email, BrowserSession.Password, isAdmin: false);
         var noteId = await CreateLectureNoteAsync(app, user.Id);
-        await using var s = await BrowserSession.OpenAsync(app, nameof(Open_a_note_seek_the_video_edit_with_autosave_take_the_quiz_and_export));
+        await using var s = await BrowserSession.OpenAsync(app, nameof(Submit_a_lecture_watch_it_live_open_the_note_seek_the_video_edit_with_autosave_take_the_quiz_and_export));
         await s.SignInAsync(email);
 
+        // Submit a lecture (a subtitle file) on the new-job form in one tab while the dashboard in another follows it live.
+        await s.GoAsync("/dashboard");
+        var dashboard = s.Page;
+        await Expect(dashboard.Locator("#live-events")).ToHaveAttributeAsync("data-connected", "true");
+        await dashboard.EvaluateAsync("() => { window.__notReloaded = true; }");
+        var form = await dashboard.Context.NewPageAsync();
+        await form.GotoAsync("/jobs/new?pipelineId=study-notes");
+        await form.GetByRole(AriaRole.Radio, new() { Name = "Subtitle file (SRT or WebVTT)" }).CheckAsync();
+        await form.Locator("#slot-subtitles-file").SetInputFilesAsync(new FilePayload { Name = "cell-biology-lecture.srt", MimeType = "application/x-subrip", Buffer = System.Text.Encoding.UTF8.GetBytes(Lecture.Srt()) });
+        await Expect(form.Locator("#slot-subtitles-status")).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 60_000 });
+        await Expect(form.Locator("#estimate-cost")).ToHaveTextAsync("1 credit");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Start job" }).ClickAsync();
+        await form.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/jobs/[0-9a-f-]{36}$"));
+        var jobId = new Uri(form.Url).AbsolutePath.Split('/')[^1];
+        await form.CloseAsync();
+        await Expect(dashboard.Locator($"[data-live-status=\"{jobId}\"]")).ToHaveTextAsync("succeeded", new() { Timeout = 60_000 });
+        (await dashboard.EvaluateAsync<bool>("() => window.__notReloaded === true")).ShouldBeTrue();
+        await s.GoAsync("/notes");
+        await s.Page.GetByRole(AriaRole.Link, new() { Name = "Cell biology lecture" }).ClickAsync();
+        await Expect(s.Page.GetByRole(AriaRole.Heading, new() { Name = "Cell biology lecture", Level = 1 })).ToBeVisibleAsync();
+        await Expect(s.Page.Locator("#note-body h2", new() { HasText = "Quiz" })).ToBeVisibleAsync();
+
+        // The note of a lecture video: open it from the library.
         await s.GoAsync("/notes");
         await s.Page.GetByRole(AriaRole.Link, new() { Name = "Photosynthesis" }).ClickAsync();
         await Expect(s.Page.GetByRole(AriaRole.Heading, new() { Name = "Photosynthesis", Level = 1 })).ToBeVisibleAsync();

@@ -34,6 +34,14 @@ public sealed class PlanJobQuery(KilnDbContext db, PipelineCatalog catalog, GetP
         // Ownership first: a foreign upload id is 404 whatever else is wrong with the request.
         var uploads = ids.Count == 0 ? [] : await db.Uploads.IgnoreQueryFilters().AsNoTracking().Where(u => u.WorkspaceId == workspaceId && ids.Contains(u.Id)).ToListAsync(ct);
         if (ids.Any(id => uploads.All(u => u.Id != id))) return Error.NotFound("Upload");
+        // The shorthand on a pipeline of several optional slots (study notes: media, subtitles or a document): each file goes
+        // to the one slot that takes its kind, as the new-job form and the estimate send it.
+        if (shapeError is { Code: "invalid_inputs" } && request.Inputs is not { Count: > 0 } && wanted.All(w => w.Slot == "")
+            && wanted.Select(w => SlotBinding.SlotForKind(d, uploads.First(u => u.Id == w.UploadId).Kind ?? "")).ToList() is var bySlot && bySlot.All(s => s is not null))
+        {
+            wanted = [.. wanted.Zip(bySlot, (w, s) => w with { Slot = s!.Name })];
+            shapeError = null;
+        }
         if (shapeError is not null) return shapeError;
         foreach (var upload in uploads)
             if (upload.Status != UploadStatus.Ready)

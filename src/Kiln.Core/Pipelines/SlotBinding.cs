@@ -12,6 +12,10 @@ public static class SlotBinding
     public static InputSlot? DefaultSlot(PipelineDescriptor d) =>
         d.Slots.Count == 1 ? d.Slots[0] : d.Slots.Count(s => s.Required) == 1 ? d.Slots.Single(s => s.Required) : null;
 
+    /// <summary>The only slot that accepts uploads of <paramref name="kind"/>, if exactly one does.</summary>
+    public static InputSlot? SlotForKind(PipelineDescriptor d, string kind) =>
+        d.Slots.Where(s => s.Kinds.Contains(kind)).ToList() is [var only] ? only : null;
+
     /// <summary>True when every slot is optional and there are several: the pipeline takes one of them (study notes take
     /// a video, a subtitle file or a document), so a form offers a choice rather than a row of optional fields.</summary>
     public static bool IsChoice(PipelineDescriptor d) => d.Slots.Count > 1 && d.Slots.All(s => !s.Required);

@@ -34,26 +34,33 @@ public static class EventsApi
     {
         var ct = http.RequestAborted;
         var workspace = user.Workspace;
-        // Subscribed before the starting point is read: anything committed after it wakes this stream.
+        // Subscribed and joined to the workspace's shared read before anything is read: every row the feed reads from
+        // here on reaches this stream.
         using var subscription = hub.Subscribe(workspace);
+        var feed = subscription.Feed!;
         try
         {
-            var start = ResumeFrom(http) ?? await live.LatestId(ct);
-            var cursor = new EventCursor(start, clock, Settle);
+            var position = await feed.JoinAsync(live, clock, Settle, ct);
+            var resume = ResumeFrom(http);
+            var start = resume ?? position.Low;
+            var highest = start;
             var sse = new SseWriter(http.Response);
             await sse.StartAsync(ct);
-            var deadline = clock.GetUtcNow() + TimeSpan.FromMinutes(options.Value.MaxStreamMinutes);
             Balance? sent = null;
-            while (true)
+            async Task SendBalanceAsync()
             {
-                var pulse = subscription.Next;
-                if (subscription.TakeCreditsChange())
-                {
-                    var balance = await balances.Run(workspace, ct);
-                    // Credit events carry no id: they are state, not history. A (re)connect always starts with the balance.
-                    if (balance != sent) sse.Event(null, LiveEventTypes.CreditsChanged, LiveEventTypes.CreditsData(balance));
-                    sent = balance;
-                }
+                if (!subscription.TakeCreditsChange()) return;
+                var balance = await feed.BalanceAsync(balances, subscription.CreditsVersion, () => subscription.CreditsVersion, ct);
+                // Credit events carry no id: they are state, not history. A (re)connect always starts with the balance.
+                if (balance != sent) sse.Event(null, LiveEventTypes.CreditsChanged, LiveEventTypes.CreditsData(balance));
+                sent = balance;
+            }
+            await SendBalanceAsync();
+            // A resumed stream reads its backlog from the log itself; a row the feed brings too is sent once.
+            var sentEarlier = new HashSet<long>();
+            if (resume is { } from)
+            {
+                var cursor = new EventCursor(from, clock, Settle);
                 while (true)
                 {
                     var mark = cursor.SettledMark();
@@ -61,14 +68,38 @@ public static class EventsApi
                     foreach (var e in batch)
                     {
                         cursor.Sent(e.Id);
+                        if (e.Id > position.Low && !position.Recent.Contains(e.Id)) sentEarlier.Add(e.Id);
                         if (LiveEventTypes.Map(e) is { } wire) sse.Event(e.Id, wire.Type, wire.Data);
+                        highest = Math.Max(highest, e.Id);
                     }
                     if (batch.Count < Batch) { cursor.Advance(mark); break; }
                 }
+            }
+            var seq = position.Seq;
+            var deadline = clock.GetUtcNow() + TimeSpan.FromMinutes(options.Value.MaxStreamMinutes);
+            while (true)
+            {
+                var pulse = subscription.Next;
+                var version = subscription.Version;
+                await SendBalanceAsync();
+                await feed.CatchUpAsync(live, version, ct);
+                if (feed.Take(seq) is not { } taken)
+                {
+                    // This client fell a whole buffer behind: it reconnects and resumes from the log with its Last-Event-ID.
+                    await sse.CloseAsync(highest > start ? highest : null, ct);
+                    return;
+                }
+                foreach (var e in taken.Events)
+                {
+                    if (sentEarlier.Count > 0 && sentEarlier.Remove(e.Id)) continue;
+                    if (LiveEventTypes.Map(e) is { } wire) sse.Event(e.Id, wire.Type, wire.Data);
+                    highest = Math.Max(highest, e.Id);
+                }
+                seq = taken.Next;
                 await sse.FlushAsync(ct);
                 if (!await WaitAsync(sse, pulse, options.Value, deadline, clock, ct))
                 {
-                    await sse.CloseAsync(cursor.Highest > start ? cursor.Highest : null, ct);
+                    await sse.CloseAsync(highest > start ? highest : null, ct);
                     return;
                 }
             }

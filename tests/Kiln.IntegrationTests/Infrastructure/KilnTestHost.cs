@@ -72,9 +72,9 @@ public sealed class KilnTestHost : WebApplicationFactory<Program>
     }
 
     /// <summary>A host on an existing database (e.g. a second web process sharing the first one's).</summary>
-    public static KilnTestHost Start(DatabaseOptions db, bool worker = true, IDictionary<string, string?>? overrides = null)
+    public static KilnTestHost Start(DatabaseOptions db, bool worker = true, IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
     {
-        var host = new KilnTestHost(db, worker, overrides);
+        var host = new KilnTestHost(db, worker, overrides, services);
         _ = host.Server;
         return host;
     }

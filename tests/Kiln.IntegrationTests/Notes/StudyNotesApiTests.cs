@@ -90,6 +90,23 @@ public sealed class StudyNotesApiTests(PostgresServer pg)
     }
 
     [Fact]
+    public async Task The_uploads_shorthand_puts_each_file_in_the_one_slot_that_takes_its_kind()
+    {
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: false);
+        var user = await host.SignUpAsync();
+        var srt = await user.Client.UploadReadyAsync("lecture.srt", Encoding.UTF8.GetBytes(Lecture.Srt()));
+        var text = await user.Client.UploadReadyAsync("reading.txt", Encoding.UTF8.GetBytes(Respiration));
+        var estimate = await (await user.Client.PostAsJsonAsync("/api/jobs/estimate", new { pipeline = "study-notes", uploads = new[] { srt } })).Json(HttpStatusCode.OK);
+        estimate.GetProperty("estimatedCost").GetInt64().ShouldBe(1);
+        var job = await (await user.Client.PostAsJsonAsync("/api/jobs", new { pipeline = "study-notes", uploads = new[] { text } })).Json(HttpStatusCode.Created);
+        await using var db = host.NewDbContext();
+        var inputs = (await db.Jobs.FindAsync([job.Id()], TestContext.Current.CancellationToken))!.InputsJson;
+        inputs.ShouldContain("\"document\"");
+        // Two files are still two lectures: the pipeline's own rule answers.
+        await (await user.Client.PostAsJsonAsync("/api/jobs/estimate", new { pipeline = "study-notes", uploads = new[] { srt, text } })).Problem(HttpStatusCode.BadRequest, "too_many_inputs");
+    }
+
+    [Fact]
     public async Task Related_notes_link_each_other_and_the_obsidian_vault_resolves_every_link()
     {
         await using var host = await KilnTestHost.StartAsync("sqlite", pg);

@@ -12,7 +12,8 @@ public readonly record struct EventNotice(Guid WorkspaceId, Guid? JobId, long Id
 /// <summary>
 /// The in-process side of the live channel: subscribers (open SSE streams) wait on an async pulse per workspace and per
 /// job; a notice (from PostgreSQL NOTIFY, the SQLite commit hook or the safety poll) fires the pulses of its workspace and
-/// job, and each woken subscriber reads the event log after its own cursor. A notice carries no data — the log is the
+/// job. A job's subscriber reads the event log after its own cursor; a workspace's subscribers share one read through the
+/// topic's <see cref="WorkspaceFeed"/>. A notice carries no data — the log is the
 /// source of truth — so a duplicate or a spurious wake-up only costs one read, and <see cref="WakeAll"/> after a lost
 /// connection loses nothing. Idle subscribers cost no database work at all.
 /// </summary>
@@ -36,7 +37,7 @@ public sealed class EventHub
         Topic topic;
         lock (_gate)
         {
-            topic = _topics.GetOrAdd(key, _ => new Topic());
+            topic = _topics.GetOrAdd(key, k => new Topic(k.Job == Guid.Empty ? k.Workspace : null));
             topic.Refs++;
         }
         return new EventSubscription(this, key, topic);
@@ -86,14 +87,25 @@ public sealed class EventHub
         private readonly Lock _gate = new();
         private TaskCompletionSource _pulse = NewPulse();
         private long _creditsVersion;
+        private long _version;
         public int Refs; // guarded by EventHub._gate
 
+        /// <param name="workspaceId">Set for a workspace's topic, whose streams share one <see cref="WorkspaceFeed"/>.</param>
+        public Topic(Guid? workspaceId)
+        {
+            if (workspaceId is { } ws) Feed = new WorkspaceFeed(ws, () => Version);
+        }
+
+        public WorkspaceFeed? Feed { get; }
         public Task Next { get { lock (_gate) return _pulse.Task; } }
         public long CreditsVersion => Interlocked.Read(ref _creditsVersion);
+        /// <summary>How many times the topic was woken: a read that started at version V has seen every write notified up to V.</summary>
+        public long Version => Interlocked.Read(ref _version);
 
         public void Fire(bool credits)
         {
             if (credits) Interlocked.Increment(ref _creditsVersion);
+            Interlocked.Increment(ref _version);
             TaskCompletionSource fired;
             lock (_gate)
             {
@@ -120,6 +132,14 @@ public sealed class EventSubscription : IDisposable
     internal EventSubscription(EventHub hub, (Guid, Guid) key, EventHub.Topic topic) => (_hub, _key, _topic) = (hub, key, topic);
 
     public Task Next => _topic.Next;
+
+    /// <summary>The wake-ups so far (see <see cref="WorkspaceFeed.CatchUpAsync"/>).</summary>
+    public long Version => _topic.Version;
+
+    public long CreditsVersion => _topic.CreditsVersion;
+
+    /// <summary>The workspace's shared read, for a workspace subscription; null for a job's.</summary>
+    public WorkspaceFeed? Feed => _topic.Feed;
 
     /// <summary>True (once per change) when the workspace's credits may have changed since the last call; true on the first call.</summary>
     public bool TakeCreditsChange()

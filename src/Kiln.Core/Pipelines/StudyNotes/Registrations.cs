@@ -14,6 +14,7 @@ public static class StudyNotesRegistrations
         // The link fetcher is the uploads area's; hosts without that area (kiln run) get it with default (guarded) settings.
         services.TryAddSingleton<Uploads.UrlFetcher>();
         services.TryAddSingleton<VideoLinkSource>();
+        services.TryAddScoped<DownloaderRateLimit>();
         services.AddPipeline<StudyNotesPipeline>();
         return services;
     }

@@ -8,7 +8,6 @@ using Kiln.Core.Notes;
 using Kiln.Core.Storage;
 using Kiln.Core.Uploads;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -89,7 +88,14 @@ public sealed class StudyNotesPipeline(IPdfTools pdf, IAiProviders providers, Vi
             note = NotesComposer.Compose(source.Title, source.Passages,
                 new NotesComposer.Settings(options.Depth, options.QuizSize, options.Subject, courseTerms), source.Note);
             if (options.Engine is { Length: > 0 } e && Engine(e) is { } chosen && providers.Providers.First(p => p.Name == chosen.Provider).Kind != AiProviderKinds.Extractive)
-                note = await WithModelSummaryAsync(providers.GetChatClient(chosen.Provider, chosen.Model), note, source, options, ct);
+            {
+                var writer = new ModelNotesWriter(providers.GetChatClient(chosen.Provider, chosen.Model), e);
+                var written = await writer.WriteAsync(note, source.Passages, options.Language, options.QuizSize, ct);
+                foreach (var line in written.Fallbacks) await context.Reporter.LogAsync(line, ct);
+                if (written.Fallbacks.Count == 0) await context.Reporter.LogAsync($"The notes and the quiz were written by {e}.", ct);
+                else if (written.Note.Engine != "extractive") await context.Reporter.LogAsync($"The notes were written by {e}, with {written.Fallbacks.Count} part(s) from the offline engine.", ct);
+                note = written.Note;
+            }
         }
 
         using (var step = progress.Step("save", 0.1))
@@ -191,7 +197,11 @@ public sealed class StudyNotesPipeline(IPdfTools pdf, IAiProviders providers, Vi
         var facts = InputFacts.From("media", upload.Kind, upload.FileName, upload.Size ?? 0, upload.MetadataJson);
         var max = context.Services.GetRequiredService<IOptions<StudyNotesSettings>>().Value.MaxLinkMinutes;
         if (facts.Media is { } m && m.DurationSeconds > max * 60)
-            throw new PipelineException("too_long", $"The video is {Math.Ceiling(m.DurationSeconds / 60)} minutes long; links may be at most {max} minutes. Upload a shorter part of it instead.");
+        {
+            // The import already made it an upload of the workspace: a refused link leaves nothing behind.
+            await context.Services.GetRequiredService<DeleteUploadCommand>().Run(context.WorkspaceId, upload.Id, CancellationToken.None);
+            throw VideoLinkSource.TooLong(m.DurationSeconds, max);
+        }
         var path = Path.Combine(Directory.CreateDirectory(Path.Combine(context.ScratchDirectory, "link")).FullName, "media" + Path.GetExtension(upload.FileName));
         var blobs = context.Services.GetRequiredService<IBlobStore>();
         await using (var source = await blobs.OpenReadAsync(upload.BlobKey, ct))
@@ -215,29 +225,6 @@ public sealed class StudyNotesPipeline(IPdfTools pdf, IAiProviders providers, Vi
         if (subject is not null) query = query.Where(n => n.Subject == subject);
         var terms = await query.OrderByDescending(n => n.CreatedAt).Take(20).Select(n => n.KeyTerms).ToListAsync(ct);
         return terms.SelectMany(NoteLinker.SplitTerms).Distinct(StringComparer.Ordinal).Take(60).ToList();
-    }
-
-    /// <summary>With a configured model, the summary is written by it from the extractive notes' outline and transcript.</summary>
-    private static async Task<StudyNote> WithModelSummaryAsync(IChatClient chat, StudyNote note, LectureSource source, StudyNotesOptions options, CancellationToken ct)
-    {
-        var text = string.Join('\n', source.Passages.Select(p => p.Text));
-        if (text.Length > 60_000) text = text[..60_000];
-        var prompt = $"""
-            Write a one-paragraph summary (at most 120 words) of this lecture for a student's study notes, in the language with ISO code "{options.Language}".
-            Key concepts: {string.Join(", ", note.Concepts.Select(c => c.Term))}.
-            Answer with the paragraph only.
-            {ChatHints.SourceStart}{text}{ChatHints.SourceEnd}
-            """;
-        try
-        {
-            var response = await chat.GetResponseAsync([new ChatMessage(ChatRole.User, prompt)], cancellationToken: ct);
-            var summary = response.Text.Trim();
-            return summary.Length > 20 ? note with { Summary = summary, Engine = "extractive+model" } : note;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException and not HttpRequestException and not TimeoutException)
-        {
-            throw new PipelineException("ai_failed", "The text engine did not answer; the job will be retried.", transient: true, inner: ex);
-        }
     }
 
     private List<Passage> Passages(Transcript transcript)

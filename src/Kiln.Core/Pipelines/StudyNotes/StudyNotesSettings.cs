@@ -18,7 +18,7 @@ public sealed class DownloaderSettings
     public string Path { get; set; } = "yt-dlp";
     /// <summary>An outbound proxy for the downloader (http://, https:// or socks5://), e.g. to keep fetches off the worker's network.</summary>
     public string? Proxy { get; set; }
-    /// <summary>Video pages one workspace may fetch per hour (per worker process).</summary>
+    /// <summary>Video pages one workspace may fetch per hour, counted in the database across every worker process.</summary>
     public int PerWorkspacePerHour { get; set; } = 20;
     public int TimeoutSeconds { get; set; } = 600;
     public long MaxBytes { get; set; } = 500L * 1024 * 1024;

@@ -1,10 +1,10 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Kiln.Core.Common;
 using Kiln.Core.Media;
 using Kiln.Core.Uploads;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Kiln.Core.Pipelines.StudyNotes;
@@ -19,12 +19,11 @@ public sealed record LinkedVideo(string? CaptionsPath, string? MediaPath, Guid? 
 /// goes to the operator's downloader (yt-dlp) behind the same address policy, an optional proxy and a per-workspace rate
 /// limit: first its metadata (title, channel, duration, id; every media and caption address it names is checked against
 /// the policy), then its published captions only (<c>--write-subs --skip-download</c>), and only when there are none, the
-/// audio.
+/// audio. The rate limit is counted in the database (<see cref="DownloaderRateLimit"/>); a local run without a workspace
+/// (<c>kiln run</c>) has none.
 /// </summary>
-public sealed class VideoLinkSource(UrlFetcher fetcher, IProcessRunner runner, IOptions<StudyNotesSettings> settings, IOptions<UploadOptions> uploads, TimeProvider time)
+public sealed class VideoLinkSource(UrlFetcher fetcher, IProcessRunner runner, IOptions<StudyNotesSettings> settings, IOptions<UploadOptions> uploads)
 {
-    private static readonly ConcurrentDictionary<Guid, Queue<DateTimeOffset>> Recent = new();
-
     public async Task<LinkedVideo> ResolveAsync(PipelineContext context, string link, string language, Func<Guid, Task<LinkedVideo?>> importDirect, CancellationToken ct)
     {
         var parsed = UrlFetcher.Parse(link);
@@ -50,15 +49,16 @@ public sealed class VideoLinkSource(UrlFetcher fetcher, IProcessRunner runner, I
     {
         var s = settings.Value;
         var d = s.Downloader;
-        Throttle(context.WorkspaceId, d.PerWorkspacePerHour);
+        if (context.WorkspaceId != Guid.Empty && context.Services.GetService<DownloaderRateLimit>() is { } limit)
+            await limit.HitAsync(context.WorkspaceId, ct);
         var dir = Directory.CreateDirectory(Path.Combine(context.ScratchDirectory, "link")).FullName;
         var info = await RunAsync(["--dump-single-json", "--no-playlist", page.AbsoluteUri], dir, ct);
         using var meta = ParseJson(info.Stdout);
         var root = meta.RootElement;
         await CheckAddressesAsync(root, ct);
         var duration = Num(root, "duration");
-        if (duration is { } seconds && seconds > s.MaxLinkMinutes * 60)
-            throw new PipelineException("too_long", $"The video is {Math.Ceiling(seconds / 60)} minutes long; links may be at most {s.MaxLinkMinutes} minutes. Upload a shorter part of it instead.");
+        // Refused before anything is downloaded: the job was charged for MaxLinkMinutes and fails with its hold released.
+        if (duration is { } seconds && seconds > s.MaxLinkMinutes * 60) throw TooLong(seconds, s.MaxLinkMinutes);
         var title = Str(root, "title");
         var channel = Str(root, "channel") ?? Str(root, "uploader");
         var id = Str(root, "id");
@@ -76,8 +76,18 @@ public sealed class VideoLinkSource(UrlFetcher fetcher, IProcessRunner runner, I
         await RunAsync(["-f", "bestaudio/best", "--no-playlist", "--max-filesize", d.MaxBytes.ToString(CultureInfo.InvariantCulture), "-o", Path.Combine(dir, "media.%(ext)s"), page.AbsoluteUri], dir, ct);
         var media = Directory.GetFiles(dir, "media.*").FirstOrDefault(f => !f.EndsWith(".part", StringComparison.Ordinal))
             ?? throw new PipelineException("link_no_media", "The page has no video or audio the downloader could fetch (or it is larger than the limit).");
+        // A page whose metadata has no duration (a bare <video> tag): the file itself says how long it is.
+        if (duration is null && context.Services.GetService<IAudioTools>() is { } audio)
+        {
+            duration = await audio.GetDurationSecondsAsync(media, ct);
+            if (duration > s.MaxLinkMinutes * 60) throw TooLong(duration.Value, s.MaxLinkMinutes);
+        }
         return new LinkedVideo(null, media, null, title, channel, duration, id, page.AbsoluteUri);
     }
+
+    /// <summary>The refusal of a video longer than a link may be (<c>Kiln:StudyNotes:MaxLinkMinutes</c>).</summary>
+    public static PipelineException TooLong(double seconds, int maxMinutes) =>
+        new("too_long", $"The video is {Math.Ceiling(seconds / 60)} minutes long; links may be at most {maxMinutes} minutes. Upload a shorter part of it instead.");
 
     private async Task<ProcessResult> RunAsync(IReadOnlyList<string> args, string dir, CancellationToken ct)
     {
@@ -130,19 +140,6 @@ public sealed class VideoLinkSource(UrlFetcher fetcher, IProcessRunner runner, I
             catch (System.Net.Sockets.SocketException) { throw new PipelineException("url_fetch_failed", $"The host name '{host}' could not be found."); }
             if (addresses.Length == 0 || !addresses.All(UrlAddressPolicy.IsPublic))
                 throw new PipelineException("url_forbidden_address", $"The video page points at {host}, a private or local address, which cannot be fetched.");
-        }
-    }
-
-    private void Throttle(Guid workspaceId, int perHour)
-    {
-        var now = time.GetUtcNow();
-        var queue = Recent.GetOrAdd(workspaceId, _ => new Queue<DateTimeOffset>());
-        lock (queue)
-        {
-            while (queue.Count > 0 && now - queue.Peek() > TimeSpan.FromHours(1)) queue.Dequeue();
-            if (queue.Count >= perHour)
-                throw new PipelineException("link_rate_limited", $"This workspace fetched {perHour} video pages in the last hour; the job will try again later.", transient: true);
-            queue.Enqueue(now);
         }
     }
 

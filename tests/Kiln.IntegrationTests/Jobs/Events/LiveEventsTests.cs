@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -5,6 +6,7 @@ using Kiln.Core.Credits;
 using Kiln.Core.Jobs.Events;
 using Kiln.IntegrationTests.Infrastructure;
 using Kiln.IntegrationTests.Operations;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -120,6 +122,63 @@ public sealed class LiveEventsTests(PostgresServer pg)
         // A foreign job's own stream is a 404.
         (await aliceKey.GetAsync($"/api/jobs/{bobJob}/events")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await host.CreateClient().GetAsync("/api/events")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_workspaces_streams_share_one_read_per_wake_up_instead_of_one_each(string provider)
+    {
+        var reads = new WorkspaceReadCounter();
+        await using var host = await KilnTestHost.StartAsync(provider, pg, overrides: NoSafetyPoll, services: s => s.AddSingleton<IInterceptor>(reads));
+        var user = await host.SignUpAsync();
+        const int Tabs = 12;
+        var streams = new List<SseStream>();
+        try
+        {
+            for (var i = 0; i < Tabs; i++) streams.Add(await SseStream.OpenAsync(user.Client, "/api/events"));
+            foreach (var s in streams) await s.WaitForAsync(m => m.Type == "credits.changed");
+            // A probe on the same topic counts the wake-ups the streams see.
+            using var probe = host.Services.GetRequiredService<EventHub>().Subscribe(user.WorkspaceId);
+            var (wakeUps, creditChanges) = (probe.Version, probe.CreditsVersion);
+            reads.Reset();
+
+            var job = (await (await user.Client.CreateJob("noop")).Json(HttpStatusCode.Created)).Id();
+            foreach (var s in streams) await s.WaitForAsync(m => m.Type == "job.succeeded" && m.Json.GetProperty("jobId").GetGuid() == job);
+            foreach (var s in streams) await s.UntilAsync(r => r.Count(m => m.Type == "credits.changed") >= 2);
+
+            // Each stream used to read the log (and the balance) on every wake-up: Tabs times the wake-ups. Shared, at most one each.
+            var woken = probe.Version - wakeUps;
+            woken.ShouldBeGreaterThan(0);
+            reads.Events.ShouldBeLessThanOrEqualTo(woken, $"{reads.Events} event-log reads for {woken} wake-ups of {Tabs} streams");
+            // Balance reads (the hold and the capture each changed it) include the job's own, never one per stream per change.
+            (probe.CreditsVersion - creditChanges).ShouldBeGreaterThanOrEqualTo(2);
+            reads.Balances.ShouldBeLessThan(Tabs, $"{reads.Balances} balance reads for {probe.CreditsVersion - creditChanges} credit changes of {Tabs} streams");
+            // Every stream still got every event, in order.
+            var expected = streams[0].Received.Where(m => m.Id is not null).Select(m => m.IdNumber).ToList();
+            expected.ShouldBe(expected.Order().Distinct().ToList());
+            foreach (var s in streams) s.Received.Where(m => m.Id is not null).Select(m => m.IdNumber).ShouldBe(expected);
+        }
+        finally
+        {
+            foreach (var s in streams) await s.DisposeAsync();
+        }
+    }
+
+    /// <summary>Counts the live channel's reads: the workspace event-log query (job_events joined to jobs) and balance reads.</summary>
+    private sealed class WorkspaceReadCounter : DbCommandInterceptor
+    {
+        private long _events, _balances;
+        public long Events => Interlocked.Read(ref _events);
+        public long Balances => Interlocked.Read(ref _balances);
+        public void Reset() { Interlocked.Exchange(ref _events, 0); Interlocked.Exchange(ref _balances, 0); }
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            var sql = command.CommandText;
+            if (sql.Contains("job_events", StringComparison.Ordinal) && sql.Contains("JOIN", StringComparison.Ordinal)) Interlocked.Increment(ref _events);
+            if (sql.Contains("credit_accounts", StringComparison.Ordinal) && !sql.Contains("UPDATE", StringComparison.Ordinal)) Interlocked.Increment(ref _balances);
+            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+        }
     }
 
     [Fact]
