@@ -1,5 +1,8 @@
 using System.Text.Json;
 using Kiln.Core.Accounts;
+using Kiln.Core.Ai;
+using Kiln.Core.Billing;
+using Kiln.Core.Pipelines.PodcastEpisode;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Kiln.Core.Jobs;
@@ -98,14 +101,21 @@ public sealed class CreateEpisodeCommand(KilnDbContext db, EpisodeAudio audio, T
 }
 
 /// <summary>Starts (or restarts) an episode's processing from an upload: a <c>podcast-episode</c> job.</summary>
-public sealed class EpisodeAudio(CreateJobCommand jobs, IOptions<PodcastOptions> options)
+/// A plan without the <c>ai-show-notes</c> feature gets its show notes and chapter titles from the offline extractive
+/// engine, whatever AI provider the installation has configured.
+public sealed class EpisodeAudio(CreateJobCommand jobs, GetPlanLimitsQuery plans, IOptions<PodcastOptions> options)
 {
     public async Task<Error?> Start(Caller caller, Show show, Episode episode, Guid uploadId, CancellationToken ct)
     {
         if (episode.Status is EpisodeStatus.Processing) return Error.Conflict("episode_processing", "The episode's audio is being processed; wait for it to finish.");
         if (episode.Status is EpisodeStatus.Published or EpisodeStatus.Scheduled)
             return Error.Conflict("episode_published", "Unpublish the episode before replacing its audio.");
-        var optionsJson = JsonSerializer.SerializeToElement(new { title = episode.Title, showTitle = show.Title, artist = string.IsNullOrEmpty(show.Author) ? show.Title : show.Author });
+        var artist = string.IsNullOrEmpty(show.Author) ? show.Title : show.Author;
+        var aiNotes = (await plans.Run(caller.Workspace, ct)).Has(PlanFeatures.AiShowNotes);
+        // Only the built-in pipeline knows the engine option (options are validated strictly against a pipeline's schema).
+        var optionsJson = options.Value.PipelineId == PodcastEpisodePipeline.PipelineId && !aiNotes
+            ? JsonSerializer.SerializeToElement(new { title = episode.Title, showTitle = show.Title, artist, engine = AiProviderKinds.Extractive })
+            : JsonSerializer.SerializeToElement(new { title = episode.Title, showTitle = show.Title, artist });
         var request = new JobRequest(options.Value.PipelineId, null, optionsJson, Inputs: new Dictionary<string, UploadIds> { ["audio"] = new([uploadId]) });
         var created = await jobs.Run(caller.Workspace, caller.UserId, request, null, ct);
         if (created.Error is { } error) return error;

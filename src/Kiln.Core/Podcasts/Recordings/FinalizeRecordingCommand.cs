@@ -34,7 +34,7 @@ public sealed class FinalizeRecordingCommand(
         if (chunks.Count == 0) return RecordingErrors.Empty;
         var missing = Enumerable.Range(0, chunks[^1].Index + 1).Except(chunks.Select(c => c.Index)).ToList();
         if (missing.Count > 0) return RecordingErrors.Incomplete(missing);
-        if (!chunks[0].StartsSegment) return RecordingErrors.Unreadable("the first chunk does not start with a WebM or MP4 header");
+        if (!chunks[0].StartsSegment) return RecordingErrors.Unreadable("the first chunk does not start with a WebM, MP4 or Ogg header");
 
         var dir = Directory.CreateTempSubdirectory("kiln-recording-");
         try
@@ -112,6 +112,8 @@ public sealed class FinalizeRecordingCommand(
             if (current is not null) await current.DisposeAsync();
         }
 
+        // A session stopped before its first timeslice sends only the container header: nothing to decode, nothing recorded.
+        if (!await AnyMediaAsync(segments, ct)) return RecordingErrors.Empty;
         var output = Path.Combine(dir, "recording.ogg");
         var args = new List<string> { "-v", "error", "-nostdin", "-y" };
         foreach (var s in segments) args.AddRange(["-i", s]);
@@ -136,5 +138,17 @@ public sealed class FinalizeRecordingCommand(
         var probe = await processes.RunAsync(new ProcessSpec("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", output]) { Timeout = TimeSpan.FromMinutes(1) }, ct);
         var seconds = double.TryParse(probe.Stdout.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0;
         return (output, seconds);
+    }
+
+    /// <summary>Whether any segment holds coded audio: a WebM Cluster element, an MP4 media data box, or an Ogg page after the two Opus header pages.</summary>
+    private static async Task<bool> AnyMediaAsync(IEnumerable<string> segments, CancellationToken ct)
+    {
+        byte[] cluster = [0x1F, 0x43, 0xB6, 0x75];
+        foreach (var segment in segments)
+        {
+            var bytes = await File.ReadAllBytesAsync(segment, ct);
+            if (bytes.AsSpan().IndexOf(cluster) >= 0 || bytes.AsSpan().IndexOf("mdat"u8) >= 0 || bytes.AsSpan().Count("OggS"u8) > 2) return true;
+        }
+        return false;
     }
 }

@@ -141,9 +141,10 @@ public sealed class PutRecordingChunkCommand(KilnDbContext db, IBlobStore store,
         return await RecordingLookup.StateAsync(db, recording, ct);
     }
 
-    /// <summary>A WebM (EBML magic) or MP4 (ftyp box) header: MediaRecorder's first chunk of a session.</summary>
+    /// <summary>A WebM (EBML magic), MP4 (ftyp box) or Ogg (a beginning-of-stream page) header: MediaRecorder's first chunk of a session.</summary>
     private static bool StartsSegment(ReadOnlySpan<byte> b) =>
-        b.Length >= 8 && (b[..4].SequenceEqual((ReadOnlySpan<byte>)[0x1A, 0x45, 0xDF, 0xA3]) || b[4..8].SequenceEqual("ftyp"u8));
+        b.Length >= 8 && (b[..4].SequenceEqual((ReadOnlySpan<byte>)[0x1A, 0x45, 0xDF, 0xA3]) || b[4..8].SequenceEqual("ftyp"u8)
+            || (b[..4].SequenceEqual("OggS"u8) && (b[5] & 0x02) != 0));
 }
 
 public sealed class GetRecordingQuery(KilnDbContext db)
