@@ -80,6 +80,14 @@ public sealed class PodcastJourneyTests(KilnApp app)
                 await page.GotoAsync(new Uri(editor).PathAndQuery);
             }
             await Expect(page.Locator("#episode-status")).ToHaveTextAsync("ready");
+            // Before/after: the editor's player switches between the processed episode and the raw recording at the same moment.
+            await page.WaitForFunctionAsync("() => document.getElementById('episode-audio').readyState >= 1");
+            await page.EvaluateAsync("() => { document.getElementById('episode-audio').currentTime = 4; }");
+            await page.WaitForFunctionAsync("() => Math.abs(document.getElementById('episode-audio').currentTime - 4) < 0.3");
+            await page.GetByLabel("Before (original)").CheckAsync();
+            await page.WaitForFunctionAsync("() => { const a = document.getElementById('episode-audio'); return a.dataset.side === 'raw' && a.currentSrc.includes('uploads') && Math.abs(a.currentTime - 4) < 0.3; }");
+            await page.GetByLabel("After (processed)").CheckAsync();
+            await page.WaitForFunctionAsync("() => { const a = document.getElementById('episode-audio'); return a.dataset.side === 'processed' && Math.abs(a.currentTime - 4) < 0.3; }");
             await Expect(page.GetByLabel("Show notes")).ToHaveValueAsync(new Regex("Why kilns crack"));
             // The show notes' raw HTML stays text in the preview.
             await Expect(page.Locator("#notes-preview script")).ToHaveCountAsync(0);

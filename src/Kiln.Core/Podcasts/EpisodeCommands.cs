@@ -6,6 +6,7 @@ using Kiln.Core.Pipelines.PodcastEpisode;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Kiln.Core.Jobs;
+using Kiln.Core.Media.Speech;
 using Kiln.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -58,11 +59,13 @@ internal static class EpisodeLookup
         if (i.Explicit is { } x) e.Explicit = x;
         if (i.Transcript is not null)
         {
-            if (i.Transcript.Trim().Length == 0) e.TranscriptVtt = null;
-            else if (TranscriptText.ParseVtt(i.Transcript) is null)
-                return PodcastErrors.Invalid("transcript", "The transcript must be WebVTT: a first line 'WEBVTT', then cues like '00:00:01.000 --> 00:00:04.000' followed by their text.");
-            else if (i.Transcript.Length > 2_000_000) return PodcastErrors.Invalid("transcript", "The transcript is limited to 2 MB of text.");
-            else e.TranscriptVtt = i.Transcript.Replace("\r\n", "\n");
+            if (i.Transcript.Length > 2_000_000) return PodcastErrors.Invalid("transcript", "The transcript is limited to 2 MB of text.");
+            var (cues, error) = i.Transcript.Trim().Length == 0 ? ([], null) : TranscriptText.Read(i.Transcript);
+            if (cues is null)
+                return PodcastErrors.Invalid("transcript", error + " The transcript is WebVTT (or SRT): a first line 'WEBVTT', then cues like '00:00:01.000 --> 00:00:04.000' followed by their text.");
+            // WebVTT is kept as written; SRT is stored as WebVTT, the one format the feed's transcripts are made from.
+            e.TranscriptVtt = cues.Count == 0 ? null
+                : i.Transcript.TrimStart('\uFEFF').StartsWith("WEBVTT", StringComparison.Ordinal) ? i.Transcript.Replace("\r\n", "\n") : Captions.ToWebVtt(cues);
         }
         if (i.Chapters is not null)
         {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Kiln.Core.Media.Speech;
 using Kiln.Core.Podcasts;
 using Kiln.Core.Storage;
 using Kiln.Web.Infrastructure;
@@ -88,12 +89,12 @@ public static class PodcastFeedsApi
             case "chapters.json" when episode.ChaptersJson is not null:
                 return Text(http, episode.ChaptersJson, "application/json+chapters", episode.UpdatedAt);
             case "transcript.vtt" or "transcript.srt" or "transcript.json" when episode.TranscriptVtt is not null:
-                var cues = TranscriptText.ParseVtt(episode.TranscriptVtt) ?? [];
+                var cues = TranscriptText.Cues(episode.TranscriptVtt);
                 return suffix switch
                 {
                     "transcript.vtt" => Text(http, episode.TranscriptVtt, "text/vtt; charset=utf-8", episode.UpdatedAt),
-                    "transcript.srt" => Text(http, TranscriptText.ToSrt(cues), "application/srt; charset=utf-8", episode.UpdatedAt),
-                    _ => Text(http, TranscriptText.ToPodcastJson(cues), "application/json", episode.UpdatedAt),
+                    "transcript.srt" => Text(http, Captions.ToSrt(cues), "application/srt; charset=utf-8", episode.UpdatedAt),
+                    _ => Text(http, Captions.ToPodcastJson(cues), "application/json", episode.UpdatedAt),
                 };
             default:
                 return MediaNotFound();

@@ -127,6 +127,27 @@ public sealed class RecordingsApiTests(PostgresServer pg)
             (await db.Recordings.Where(r => r.WorkspaceId == user.WorkspaceId && r.Status == RecordingStatus.Finalized).CountAsync()).ShouldBe(3);
     }
 
+    [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Plans_without_ai_show_notes_run_the_episode_job_with_the_extractive_engine(string provider)
+    {
+        // The real podcast-episode pipeline (no worker: only the job as created matters here).
+        await using var host = await KilnTestHost.StartAsync(provider, pg, worker: false, PodcastTestKit.Settings);
+        var user = await host.SignUpAsync();
+        var show = (await user.Client.CreateShow("Plans " + Guid.NewGuid().ToString("N")[..6])).Id();
+        async Task<string> JobOptions()
+        {
+            var upload = await user.Client.UploadReadyAsync("take.mp3", PodcastTestKit.Mp3());
+            var episode = await (await user.Client.PostAsJsonAsync($"/api/shows/{show}/episodes", new { title = "Take", uploadId = upload })).Json(HttpStatusCode.Created);
+            var jobId = Guid.Parse(episode.GetProperty("jobId").GetString()!);
+            await using var db = host.NewDbContext();
+            return (await db.Jobs.SingleAsync(j => j.Id == jobId)).OptionsJson;
+        }
+
+        (await JobOptions()).ShouldContain("\"engine\":\"extractive\"", customMessage: "Free has no ai-show-notes");
+        await SetPlan(host, user, "creator");
+        (await JobOptions()).ShouldNotContain("\"engine\":", customMessage: "Creator's notes come from the configured AI provider");
+    }
+
     private static Recording Finalized(TestUser user, Guid showId, Guid episodeId, double seconds, DateTime at) => new()
     {
         Id = Guid.NewGuid(), WorkspaceId = user.WorkspaceId, ShowId = showId, EpisodeId = episodeId, ContentType = "audio/webm", Status = RecordingStatus.Finalized,
