@@ -16,9 +16,10 @@ namespace Kiln.Core.Podcasts;
 /// <summary>What a client sends to create or change an episode. Null leaves a value as it is on update.</summary>
 /// <param name="Transcript">The edited transcript as WebVTT.</param>
 /// <param name="Chapters">The edited chapters (replaces all).</param>
+/// <param name="ArtworkUploadId">An image upload for the episode's own artwork (square, 1400–3000 px, RGB, like the show's).</param>
 public sealed record EpisodeInput(
     string? Title, string? ShowNotes = null, int? Season = null, int? Number = null, string? Type = null, bool? Explicit = null,
-    Guid? UploadId = null, string? Transcript = null, IReadOnlyList<Chapter>? Chapters = null);
+    Guid? UploadId = null, string? Transcript = null, IReadOnlyList<Chapter>? Chapters = null, Guid? ArtworkUploadId = null);
 
 /// <summary>An episode with the show it belongs to (every episode use case checks both belong to the caller).</summary>
 public sealed record ShowEpisode(Show Show, Episode Episode);
@@ -83,7 +84,7 @@ internal static class EpisodeLookup
 /// Creates an episode (a draft). Given an upload id, it starts the <c>podcast-episode</c> job through the normal job
 /// path (credits held, plan checks) first: when the job cannot start, nothing is created.
 /// </summary>
-public sealed class CreateEpisodeCommand(KilnDbContext db, EpisodeAudio audio, TimeProvider clock)
+public sealed class CreateEpisodeCommand(KilnDbContext db, EpisodeAudio audio, ShowArtwork artwork, IBlobStore store, TimeProvider clock)
 {
     public async Task<Result<Episode>> Run(Caller caller, Guid showId, EpisodeInput input, CancellationToken ct)
     {
@@ -96,7 +97,13 @@ public sealed class CreateEpisodeCommand(KilnDbContext db, EpisodeAudio audio, T
             Explicit = show.Explicit, Status = EpisodeStatus.Draft, CreatedAt = now, UpdatedAt = now,
         };
         if (EpisodeLookup.Apply(episode, input, creating: true) is { } invalid) return invalid;
-        if (input.UploadId is { } uploadId && await audio.Start(caller, show, episode, uploadId, ct) is { } jobError) return jobError;
+        if (input.ArtworkUploadId is { } art && await artwork.Attach(episode, art, ct) is { } artError) return artError;
+        if (input.UploadId is { } uploadId && await audio.Start(caller, show, episode, uploadId, ct) is { } jobError)
+        {
+            // Nothing half-created: the artwork copy goes with the episode that was never saved.
+            if (episode.ArtworkKey is { } orphan) await store.DeleteAsync(orphan, ct);
+            return jobError;
+        }
         db.Episodes.Add(episode);
         await db.SaveChangesAsync(ct);
         return episode;
@@ -119,7 +126,10 @@ public sealed class EpisodeAudio(CreateJobCommand jobs, GetPlanLimitsQuery plans
         var optionsJson = options.Value.PipelineId == PodcastEpisodePipeline.PipelineId && !aiNotes
             ? JsonSerializer.SerializeToElement(new { title = episode.Title, showTitle = show.Title, artist, engine = AiProviderKinds.Extractive })
             : JsonSerializer.SerializeToElement(new { title = episode.Title, showTitle = show.Title, artist });
-        var request = new JobRequest(options.Value.PipelineId, null, optionsJson, Inputs: new Dictionary<string, UploadIds> { ["audio"] = new([uploadId]) });
+        var inputs = new Dictionary<string, UploadIds> { ["audio"] = new([uploadId]) };
+        // The episode's artwork goes into the MP3's ID3 tags (the pipeline's optional artwork slot).
+        if (episode.ArtworkUploadId is { } art) inputs["artwork"] = new([art]);
+        var request = new JobRequest(options.Value.PipelineId, null, optionsJson, Inputs: inputs);
         var created = await jobs.Run(caller.Workspace, caller.UserId, request, null, ct);
         if (created.Error is { } error) return error;
         episode.JobId = created.Value!.Job.Id;
@@ -144,7 +154,7 @@ public sealed class AttachEpisodeAudioCommand(KilnDbContext db, EpisodeAudio aud
     }
 }
 
-public sealed class UpdateEpisodeCommand(KilnDbContext db, TimeProvider clock)
+public sealed class UpdateEpisodeCommand(KilnDbContext db, ShowArtwork artwork, TimeProvider clock)
 {
     public async Task<Result<Episode>> Run(Caller caller, Guid showId, Guid episodeId, EpisodeInput input, CancellationToken ct)
     {
@@ -153,6 +163,7 @@ public sealed class UpdateEpisodeCommand(KilnDbContext db, TimeProvider clock)
         var (show, episode) = found.Value!;
         if (input.UploadId is not null) return PodcastErrors.Invalid("upload_id", "Replace the audio with POST …/episodes/{id}/audio.");
         if (EpisodeLookup.Apply(episode, input, creating: false) is { } invalid) return invalid;
+        if (input.ArtworkUploadId is { } art && art != episode.ArtworkUploadId && await artwork.Attach(episode, art, ct) is { } artError) return artError;
         var now = clock.GetUtcNow().UtcDateTime;
         episode.UpdatedAt = now;
         if (episode.Status == EpisodeStatus.Published) show.UpdatedAt = now;

@@ -81,6 +81,10 @@ public static class PodcastFeedsApi
         http.Response.Headers.CacheControl = "public, max-age=300";
         switch (suffix)
         {
+            case var art when art.StartsWith("artwork-", StringComparison.Ordinal):
+                if (episode.ArtworkKey is null || file != Path.GetFileName(PodcastUrls.EpisodeArtwork(new Uri("http://x/"), show.Slug, episode))) return MediaNotFound();
+                http.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
+                return await Blob(store, episode.ArtworkKey, episode.ArtworkContentType ?? "image/jpeg", art, episode.UpdatedAt, http, ct);
             case "mp3" or "m4a" when episode.AudioKey is not null && file == Path.GetFileName(PodcastUrls.Audio(new Uri("http://x/"), show.Slug, episode)):
                 if (IsListen(http.Request)) await downloads.Run(episode, http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString(), ct);
                 return await Blob(store, episode.AudioKey, episode.AudioContentType ?? "audio/mpeg", $"{Safe(episode.Title)}{PodcastUrls.AudioExtension(episode.AudioContentType)}", episode.UpdatedAt, http, ct);

@@ -6,7 +6,7 @@ namespace Kiln.Core.Data.Migrations;
 /// <summary>
 /// Browser recordings: a session per recording and one row per received chunk, unique per (recording, index) so a
 /// retried chunk is recognized. Finalized recordings stay (without chunks): their durations are the plan's monthly
-/// recording minutes, summed per workspace by finalization time.
+/// recording minutes, summed per workspace by finalization time. Episodes gain their own artwork.
 /// </summary>
 [DbContext(typeof(KilnDbContext))]
 [Migration("20261207020000_Recordings")]
@@ -48,6 +48,12 @@ public sealed class Recordings : Migration
             },
             constraints: table => table.PrimaryKey("pk_recording_chunks", x => new { x.recording_id, x.index }));
 
+        // Episode artwork (the item's itunes:image and the MP3's ID3 picture).
+        migrationBuilder.AddColumn<string>(name: "artwork_key", table: "episodes", maxLength: 500, nullable: true);
+        migrationBuilder.AddColumn<string>(name: "artwork_content_type", table: "episodes", maxLength: 64, nullable: true);
+        migrationBuilder.AddColumn<string>(name: "artwork_version", table: "episodes", maxLength: 32, nullable: true);
+        migrationBuilder.AddColumn<Guid>(name: "artwork_upload_id", table: "episodes", nullable: true);
+
         migrationBuilder.CreateIndex(name: "ix_recordings_episode_id_status", table: "recordings", columns: new[] { "episode_id", "status" });
         migrationBuilder.CreateIndex(name: "ix_recordings_workspace_id_finalized_at", table: "recordings", columns: new[] { "workspace_id", "finalized_at" });
         migrationBuilder.CreateIndex(name: "ix_recording_chunks_workspace_id", table: "recording_chunks", column: "workspace_id");
@@ -57,5 +63,7 @@ public sealed class Recordings : Migration
     {
         migrationBuilder.DropTable("recording_chunks");
         migrationBuilder.DropTable("recordings");
+        foreach (var column in new[] { "artwork_key", "artwork_content_type", "artwork_version", "artwork_upload_id" })
+            migrationBuilder.DropColumn(name: column, table: "episodes");
     }
 }

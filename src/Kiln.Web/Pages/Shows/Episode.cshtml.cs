@@ -39,6 +39,8 @@ public sealed class EpisodeModel(GetEpisodeQuery get, DownloadStatsQuery stats, 
     /// <summary>The scheduled time, read as UTC (the form says so).</summary>
     [BindProperty] public DateTime? PublishAt { get; set; }
     [BindProperty] public Guid? UploadId { get; set; }
+    [BindProperty] public Guid? ArtworkUploadId { get; set; }
+    public Uri? ArtworkUrl { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
@@ -58,7 +60,7 @@ public sealed class EpisodeModel(GetEpisodeQuery get, DownloadStatsQuery stats, 
             NotesPreview = new HtmlString(FeedWriter.NotesHtml(ShowNotes ?? ""));
             return Page();
         }
-        var r = await update.Run(Me.Caller, Id, EpisodeId, new EpisodeInput(Title, ShowNotes ?? "", Season, Number, Type, Explicit, null, Transcript ?? "", chapters), ct);
+        var r = await update.Run(Me.Caller, Id, EpisodeId, new EpisodeInput(Title, ShowNotes ?? "", Season, Number, Type, Explicit, null, Transcript ?? "", chapters, ArtworkUploadId), ct);
         if (r.Error is { Code: "not_found" }) return NotFoundPage();
         if (r.Error is { } e)
         {
@@ -128,6 +130,8 @@ public sealed class EpisodeModel(GetEpisodeQuery get, DownloadStatsQuery stats, 
         Downloads = d.Total;
         Chart = SvgChart.Bars("Downloads per day", d.Days.Select(DateOnly.FromDateTime).ToList(), new ChartSeries("Downloads", "bar-success", d.Counts));
         PageUrl = Episode.Status == EpisodeStatus.Published && !Show.IsPrivate ? PodcastUrls.EpisodePage(PodcastBase.Of(HttpContext), Show.Slug, Episode.ItemGuid) : null;
+        if (Episode.ArtworkKey is { } art)
+            ArtworkUrl = store.GetDownloadUrl(art, "artwork" + (Episode.ArtworkContentType == "image/png" ? ".png" : ".jpg"), Episode.ArtworkContentType ?? "image/jpeg", PlayerLinkLifetime);
         if (Episode.AudioKey is { } audio)
         {
             var type = Episode.AudioContentType ?? "audio/mpeg";
@@ -151,7 +155,7 @@ public sealed class EpisodeModel(GetEpisodeQuery get, DownloadStatsQuery stats, 
     private static string Field(Error e) => (e.Extensions?.GetValueOrDefault("field") as string) switch
     {
         "title" => nameof(Title), "show_notes" => nameof(ShowNotes), "season" => nameof(Season), "number" => nameof(Number),
-        "type" => nameof(Type), "transcript" => nameof(Transcript), "chapters" => nameof(Chapters), _ => "",
+        "type" => nameof(Type), "transcript" => nameof(Transcript), "chapters" => nameof(Chapters), "artwork" => nameof(ArtworkUploadId), _ => "",
     };
 
     public static string UtcInput(DateTime? t) => t is { } v ? v.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture) : "";
