@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -22,8 +21,8 @@ public sealed class RecordingsApiTests(PostgresServer pg)
         await using var host = await KilnTestHost.StartAsync(provider, pg, worker: false, PodcastTestKit.Settings, services: PodcastTestKit.AddTestPipeline);
         var user = await host.SignUpAsync();
         var (showId, episodeId) = await ShowAndEpisode(user.Client);
-        var first = Split(Webm(8), 3);   // one MediaRecorder session…
-        var second = Split(Webm(4), 2);  // …and a resumed one: its first chunk starts with a new header
+        var first = Split(PodcastTestKit.Webm(8), 3);   // one MediaRecorder session…
+        var second = Split(PodcastTestKit.Webm(4), 2);  // …and a resumed one: its first chunk starts with a new header
 
         var rec = await (await user.Client.PostAsJsonAsync("/api/recordings", new { episodeId, contentType = "audio/webm;codecs=opus" })).Json(HttpStatusCode.Created);
         var id = rec.Id();
@@ -106,7 +105,7 @@ public sealed class RecordingsApiTests(PostgresServer pg)
             await db.SaveChangesAsync();
         }
         var id = (await (await user.Client.PostAsJsonAsync("/api/recordings", new { episodeId })).Json(HttpStatusCode.Created)).Id();
-        var chunks = Split(Webm(8), 2);
+        var chunks = Split(PodcastTestKit.Webm(8), 2);
         for (var i = 0; i < chunks.Count; i++) await (await Put(user.Client, id, i, chunks[i])).Json(HttpStatusCode.OK);
 
         var minutes = await (await user.Client.PostAsync($"/api/recordings/{id}/finalize", null)).Problem(HttpStatusCode.Forbidden, "plan_recording_minutes");
@@ -188,31 +187,5 @@ public sealed class RecordingsApiTests(PostgresServer pg)
     {
         var size = file.Length / count;
         return Enumerable.Range(0, count).Select(i => file[(i * size)..(i == count - 1 ? file.Length : (i + 1) * size)]).ToList();
-    }
-
-    private static readonly Dictionary<int, byte[]> Cache = [];
-
-    /// <summary>Opus in WebM as Chromium's MediaRecorder makes it (a tone; cached per length).</summary>
-    private static byte[] Webm(int seconds)
-    {
-        lock (Cache)
-        {
-            if (Cache.TryGetValue(seconds, out var cached)) return cached;
-            var path = Path.Combine(Path.GetTempPath(), $"kiln-recording-{Guid.NewGuid():N}.webm");
-            try
-            {
-                var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true };
-                foreach (var a in new[] { "-v", "error", "-y", "-f", "lavfi", "-i", $"sine=f=300:d={seconds}", "-c:a", "libopus", "-b:a", "32k", "-f", "webm", path }) psi.ArgumentList.Add(a);
-                using var p = Process.Start(psi)!;
-                var err = p.StandardError.ReadToEnd();
-                p.WaitForExit();
-                p.ExitCode.ShouldBe(0, err);
-                return Cache[seconds] = File.ReadAllBytes(path);
-            }
-            finally
-            {
-                File.Delete(path);
-            }
-        }
     }
 }
