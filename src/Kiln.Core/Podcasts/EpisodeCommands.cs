@@ -180,6 +180,7 @@ public sealed class DeleteEpisodeCommand(KilnDbContext db, IBlobStore store, Tim
         if (found.Error is { } notFound) return notFound;
         var (show, episode) = found.Value!;
         await db.EpisodeDownloads.Where(d => d.EpisodeId == episode.Id).ExecuteDeleteAsync(ct);
+        await Recordings.RecordingCleanup.DiscardOpenAsync(db, store, r => r.EpisodeId == episode.Id, ct);
         db.Episodes.Remove(episode);
         if (episode.Status == EpisodeStatus.Published) show.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);

@@ -80,6 +80,7 @@ public sealed class DeleteShowCommand(KilnDbContext db, IBlobStore store)
         var show = await db.Shows.FirstOrDefaultAsync(s => s.Id == id && s.WorkspaceId == caller.Workspace, ct);
         if (show is null) return PodcastErrors.ShowNotFound;
         await db.EpisodeDownloads.Where(d => d.ShowId == id).ExecuteDeleteAsync(ct);
+        await Recordings.RecordingCleanup.DiscardOpenAsync(db, store, r => r.ShowId == id, ct);
         await db.Episodes.Where(e => e.ShowId == id).ExecuteDeleteAsync(ct);
         db.Shows.Remove(show);
         await db.SaveChangesAsync(ct);

@@ -82,6 +82,14 @@ public sealed class RecordingsApiTests(PostgresServer pg)
         await (await user.Client.PostAsync($"/api/recordings/{empty}/finalize", null)).Problem(HttpStatusCode.UnprocessableEntity, "recording_empty");
         (await user.Client.DeleteAsync($"/api/recordings/{empty}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         await (await user.Client.GetAsync($"/api/recordings/{empty}")).Problem(HttpStatusCode.NotFound, "not_found");
+
+        // Deleting the episode takes its unfinished recording and chunks with it.
+        var orphan = (await (await user.Client.PostAsJsonAsync("/api/recordings", new { episodeId = episode2 })).Json(HttpStatusCode.Created)).Id();
+        await (await Put(user.Client, orphan, 0, first[0])).Json(HttpStatusCode.OK);
+        (await user.Client.DeleteAsync($"/api/shows/{showId}/episodes/{episode2}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await (await user.Client.GetAsync($"/api/recordings/{orphan}")).Problem(HttpStatusCode.NotFound, "not_found");
+        Directory.Exists(Path.Combine(host.BlobPath, "ws", user.WorkspaceId.ToString("N"), "recordings", orphan.ToString("N"))).ShouldBeFalse();
+        await using (var db = host.NewDbContext()) (await db.RecordingChunks.CountAsync(c => c.RecordingId == orphan)).ShouldBe(0);
     }
 
     [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]

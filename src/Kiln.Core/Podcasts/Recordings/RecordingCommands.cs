@@ -45,6 +45,20 @@ internal static class RecordingBlobs
     public static string Chunk(Guid workspaceId, Guid recordingId, int index) => $"{Prefix(workspaceId, recordingId)}{index.ToString("D5", CultureInfo.InvariantCulture)}";
 }
 
+/// <summary>Unfinished recordings go with the episode or show they were for: their chunks are nobody's recording any more.</summary>
+internal static class RecordingCleanup
+{
+    public static async Task DiscardOpenAsync(KilnDbContext db, IBlobStore store, System.Linq.Expressions.Expression<Func<Recording, bool>> which, CancellationToken ct)
+    {
+        var open = await db.Recordings.Where(r => r.Status == RecordingStatus.Open).Where(which).Select(r => new { r.Id, r.WorkspaceId }).ToListAsync(ct);
+        if (open.Count == 0) return;
+        foreach (var r in open) await store.DeletePrefixAsync(RecordingBlobs.Prefix(r.WorkspaceId, r.Id), ct);
+        var ids = open.Select(r => r.Id).ToList();
+        await db.RecordingChunks.Where(c => ids.Contains(c.RecordingId)).ExecuteDeleteAsync(ct);
+        await db.Recordings.Where(r => ids.Contains(r.Id)).ExecuteDeleteAsync(ct);
+    }
+}
+
 internal static class RecordingLookup
 {
     public static async Task<RecordingState> StateAsync(KilnDbContext db, Recording r, CancellationToken ct)
