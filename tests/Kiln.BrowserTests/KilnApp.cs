@@ -27,6 +27,8 @@ public sealed class KilnApp : IAsyncLifetime
     public IServiceProvider Services => _factory!.Services;
     public IBrowser Browser { get; private set; } = null!;
     public string BlobRoot => Path.Combine(_dir, "blobs");
+    /// <summary>What Chromium's fake microphone plays (looped) to every page that records.</summary>
+    public string FakeMicrophoneWav => Path.Combine(_dir, "fake-microphone.wav");
 
     public async ValueTask InitializeAsync()
     {
@@ -37,13 +39,16 @@ public sealed class KilnApp : IAsyncLifetime
         _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
         _factory.StartServer();
 
+        MakeFakeMicrophone(FakeMicrophoneWav);
         Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = "/usr/bin/chromium",
             Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                // The recording page records from a WAV the fixture makes, and no permission prompt waits for a click.
+                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", $"--use-file-for-fake-audio-capture={FakeMicrophoneWav}"],
         });
     }
 
@@ -76,6 +81,18 @@ public sealed class KilnApp : IAsyncLifetime
             if (File.Exists(Path.Combine(candidate, "Kiln.Web.csproj"))) return candidate;
         }
         throw new DirectoryNotFoundException("src/Kiln.Web was not found above the test output directory.");
+    }
+
+    /// <summary>A 4 s tone with a pause (Chromium loops it): enough to record, measure and play back.</summary>
+    private static void MakeFakeMicrophone(string path)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("ffmpeg") { RedirectStandardError = true };
+        foreach (var a in new[] { "-v", "error", "-y", "-f", "lavfi", "-i", "sine=f=220:d=3,apad=pad_dur=1", "-ar", "48000", "-ac", "1", "-c:a", "pcm_s16le", path })
+            psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException("ffmpeg could not make the fake microphone's WAV: " + err);
     }
 
     private static int FreePort()

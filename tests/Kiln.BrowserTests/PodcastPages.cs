@@ -32,7 +32,10 @@ public static class PodcastPages
             e.ChaptersJson = TranscriptText.ChaptersJson([new Chapter(0, "Firing"), new Chapter(2, "Cooling")]);
             await db.SaveChangesAsync();
             await sp.GetRequiredService<PublishEpisodeCommand>().Run(caller, show.Id, e.Id, null, CancellationToken.None);
-            return (IReadOnlyList<string>)[$"/shows/{show.Id}", $"/shows/{show.Id}/edit", $"/shows/{show.Id}/episodes/{e.Id}", $"/podcasts/{slug}", $"/podcasts/{slug}/{e.ItemGuid}"];
+            // A draft to record, so the recording page is checked with its recorder.
+            var draft = (await sp.GetRequiredService<CreateEpisodeCommand>().Run(caller, show.Id, new EpisodeInput("Second take"), CancellationToken.None)).Value!;
+            return (IReadOnlyList<string>)[$"/shows/{show.Id}", $"/shows/{show.Id}/edit", $"/shows/{show.Id}/episodes/{e.Id}", $"/podcasts/{slug}", $"/podcasts/{slug}/{e.ItemGuid}",
+                $"/shows/{show.Id}/episodes/{draft.Id}/record"];
         });
     }
 

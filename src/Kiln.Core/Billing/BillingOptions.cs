@@ -25,7 +25,11 @@ public sealed class PlanOptions
     public List<string> AllowedPipelines { get; set; } = [];
     /// <summary>How many podcast shows a workspace on this plan may have.</summary>
     public int MaxShows { get; set; } = 1;
-    /// <summary>Named features the plan includes (<c>premium-voices</c>: dubbing with paid speech engines).</summary>
+    /// <summary>Minutes of browser recording a workspace may finalize per calendar month (UTC); 0 means unlimited.</summary>
+    public int RecordingMinutesPerMonth { get; set; } = 120;
+    /// <summary>Podcast storage (uploads kept, episode audio, open recordings) in bytes; 0 means unlimited.</summary>
+    public long MaxStorageBytes { get; set; } = 3L * 1024 * 1024 * 1024;
+    /// <summary>Feature flags (see <see cref="PlanFeatures"/>): <c>ai-show-notes</c>, <c>premium-voices</c>.</summary>
     public List<string> Features { get; set; } = [];
     /// <summary>Optional Stripe Price id, so plan changes made in the Billing Portal map back to this plan.</summary>
     public string? StripePriceId { get; set; }
@@ -92,8 +96,10 @@ public sealed class BillingOptions
         if (o.Plans.Count == 0)
         {
             o.Plans.Add(new PlanOptions { Id = "free", Name = "Free", MonthlyAllowance = 0, Price = 0, MaxConcurrentJobs = 2, MaxUploadBytes = 50L * 1024 * 1024, ArtifactRetentionDays = 3 });
-            o.Plans.Add(new PlanOptions { Id = "creator", Name = "Creator", MonthlyAllowance = 100, Price = 1500, MaxConcurrentJobs = 3, MaxUploadBytes = 500L * 1024 * 1024, ArtifactRetentionDays = 30 });
-            o.Plans.Add(new PlanOptions { Id = "pro", Name = "Pro", MonthlyAllowance = 500, Price = 4900, MaxConcurrentJobs = 10, MaxUploadBytes = 2L * 1024 * 1024 * 1024, ArtifactRetentionDays = 90, MaxShows = 3, Features = ["premium-voices"] });
+            o.Plans.Add(new PlanOptions { Id = "creator", Name = "Creator", MonthlyAllowance = 100, Price = 1500, MaxConcurrentJobs = 3, MaxUploadBytes = 500L * 1024 * 1024, ArtifactRetentionDays = 30,
+                RecordingMinutesPerMonth = 600, MaxStorageBytes = 50L * 1024 * 1024 * 1024, Features = [PlanFeatures.AiShowNotes] });
+            o.Plans.Add(new PlanOptions { Id = "pro", Name = "Pro", MonthlyAllowance = 500, Price = 4900, MaxConcurrentJobs = 10, MaxUploadBytes = 2L * 1024 * 1024 * 1024, ArtifactRetentionDays = 90, MaxShows = 3,
+                RecordingMinutesPerMonth = 0, MaxStorageBytes = 200L * 1024 * 1024 * 1024, Features = [PlanFeatures.AiShowNotes, PlanFeatures.PremiumVoices] });
         }
         foreach (var p in o.Packs) p.Currency ??= o.Currency;
         foreach (var p in o.Plans) p.Currency ??= o.Currency;

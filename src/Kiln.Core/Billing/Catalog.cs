@@ -7,12 +7,22 @@ namespace Kiln.Core.Billing;
 
 public sealed record CreditPack(string Id, string Name, long Credits, long Price, string Currency);
 
+/// <param name="RecordingMinutesPerMonth">0 means unlimited.</param>
+/// <param name="MaxStorageBytes">0 means unlimited.</param>
 public sealed record PlanLimits(int MaxConcurrentJobs, long MaxUploadBytes, int ArtifactRetentionDays, IReadOnlyList<string> AllowedPipelines, int MaxShows = 1,
-    IReadOnlyList<string>? Features = null)
+    int RecordingMinutesPerMonth = 120, long MaxStorageBytes = 3L * 1024 * 1024 * 1024, IReadOnlyList<string>? Features = null)
 {
-    public bool HasFeature(string feature) => Features?.Contains(feature, StringComparer.Ordinal) == true;
-
     public bool AllowsPipeline(string pipelineId) => AllowedPipelines.Count == 0 || AllowedPipelines.Contains(pipelineId, StringComparer.Ordinal);
+    public bool HasFeature(string feature) => Features?.Contains(feature, StringComparer.OrdinalIgnoreCase) == true;
+}
+
+/// <summary>The feature flags a plan can list in <c>Features</c>.</summary>
+public static class PlanFeatures
+{
+    /// <summary>Show notes and chapter titles written by the configured AI provider; without it the offline extractive engine writes them.</summary>
+    public const string AiShowNotes = "ai-show-notes";
+    /// <summary>Dubbing voices spoken by a paid engine (OpenAI-compatible speech, ElevenLabs).</summary>
+    public const string PremiumVoices = "premium-voices";
 }
 
 public sealed record Plan(string Id, string Name, long MonthlyAllowance, long Price, string Currency, PlanLimits Limits)
@@ -44,7 +54,8 @@ public sealed class BillingCatalog(IOptions<BillingOptions> options)
 
     public IReadOnlyList<Plan> Plans => _plans ??= _o.Plans
         .Select(p => new Plan(p.Id, p.Name ?? p.Id, p.MonthlyAllowance, p.Price, p.Currency ?? _o.Currency,
-            new PlanLimits(p.MaxConcurrentJobs, p.MaxUploadBytes, p.ArtifactRetentionDays, p.AllowedPipelines.ToList(), p.MaxShows, p.Features.ToList()))).ToList();
+            new PlanLimits(p.MaxConcurrentJobs, p.MaxUploadBytes, p.ArtifactRetentionDays, p.AllowedPipelines.ToList(), p.MaxShows,
+                p.RecordingMinutesPerMonth, p.MaxStorageBytes, p.Features.ToList()))).ToList();
 
     public BillingCatalogView View() => new(_o.Provider, _o.Currency, Packs, Plans);
 

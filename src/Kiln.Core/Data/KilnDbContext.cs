@@ -49,6 +49,8 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
     public DbSet<EpisodeDownload> EpisodeDownloads => Set<EpisodeDownload>();
     public DbSet<Ai.JobAiUsage> JobAiUsage => Set<Ai.JobAiUsage>();
     public DbSet<Jobs.Links.SingleUseLink> SingleUseLinks => Set<Jobs.Links.SingleUseLink>();
+    public DbSet<Podcasts.Recordings.Recording> Recordings => Set<Podcasts.Recordings.Recording>();
+    public DbSet<Podcasts.Recordings.RecordingChunk> RecordingChunks => Set<Podcasts.Recordings.RecordingChunk>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
@@ -84,6 +86,8 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
         builder.Entity<EpisodeDownload>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<Ai.JobAiUsage>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<Jobs.Links.SingleUseLink>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<Podcasts.Recordings.Recording>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<Podcasts.Recordings.RecordingChunk>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
 
         SnakeCaseNaming.Apply(builder);
     }

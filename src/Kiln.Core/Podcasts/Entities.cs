@@ -78,6 +78,13 @@ public sealed class Episode
     public long? AudioSize { get; set; }
     public double? DurationSeconds { get; set; }
     public string? PeaksKey { get; set; }
+    /// <summary>The episode's own artwork (a copy under the show, like the show's); the feed's item <c>itunes:image</c>.</summary>
+    public string? ArtworkKey { get; set; }
+    public string? ArtworkContentType { get; set; }
+    /// <summary>Changes with every new picture, so its public URL changes too.</summary>
+    public string? ArtworkVersion { get; set; }
+    /// <summary>The image upload the artwork came from: handed to the processing job so the MP3's ID3 tags carry it.</summary>
+    public Guid? ArtworkUploadId { get; set; }
     /// <summary>The transcript as WebVTT: the job's, or the user's edited version.</summary>
     public string? TranscriptVtt { get; set; }
     /// <summary>Podcasting 2.0 JSON chapters: the job's, or the user's edited version.</summary>

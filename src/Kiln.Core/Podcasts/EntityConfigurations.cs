@@ -42,6 +42,9 @@ internal sealed class EpisodeConfiguration : IEntityTypeConfiguration<Episode>
         b.Property(x => x.AudioKey).HasMaxLength(500);
         b.Property(x => x.AudioContentType).HasMaxLength(64);
         b.Property(x => x.PeaksKey).HasMaxLength(500);
+        b.Property(x => x.ArtworkKey).HasMaxLength(500);
+        b.Property(x => x.ArtworkContentType).HasMaxLength(64);
+        b.Property(x => x.ArtworkVersion).HasMaxLength(32);
         b.Ignore(x => x.HasAudio);
         b.HasIndex(x => new { x.ShowId, x.CreatedAt });
         b.HasIndex(x => x.ItemGuid).IsUnique();

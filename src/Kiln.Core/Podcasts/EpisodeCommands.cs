@@ -1,8 +1,12 @@
 using System.Text.Json;
 using Kiln.Core.Accounts;
+using Kiln.Core.Ai;
+using Kiln.Core.Billing;
+using Kiln.Core.Pipelines.PodcastEpisode;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Kiln.Core.Jobs;
+using Kiln.Core.Media.Speech;
 using Kiln.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -12,9 +16,10 @@ namespace Kiln.Core.Podcasts;
 /// <summary>What a client sends to create or change an episode. Null leaves a value as it is on update.</summary>
 /// <param name="Transcript">The edited transcript as WebVTT.</param>
 /// <param name="Chapters">The edited chapters (replaces all).</param>
+/// <param name="ArtworkUploadId">An image upload for the episode's own artwork (square, 1400–3000 px, RGB, like the show's).</param>
 public sealed record EpisodeInput(
     string? Title, string? ShowNotes = null, int? Season = null, int? Number = null, string? Type = null, bool? Explicit = null,
-    Guid? UploadId = null, string? Transcript = null, IReadOnlyList<Chapter>? Chapters = null);
+    Guid? UploadId = null, string? Transcript = null, IReadOnlyList<Chapter>? Chapters = null, Guid? ArtworkUploadId = null);
 
 /// <summary>An episode with the show it belongs to (every episode use case checks both belong to the caller).</summary>
 public sealed record ShowEpisode(Show Show, Episode Episode);
@@ -55,11 +60,13 @@ internal static class EpisodeLookup
         if (i.Explicit is { } x) e.Explicit = x;
         if (i.Transcript is not null)
         {
-            if (i.Transcript.Trim().Length == 0) e.TranscriptVtt = null;
-            else if (TranscriptText.ParseVtt(i.Transcript) is null)
-                return PodcastErrors.Invalid("transcript", "The transcript must be WebVTT: a first line 'WEBVTT', then cues like '00:00:01.000 --> 00:00:04.000' followed by their text.");
-            else if (i.Transcript.Length > 2_000_000) return PodcastErrors.Invalid("transcript", "The transcript is limited to 2 MB of text.");
-            else e.TranscriptVtt = i.Transcript.Replace("\r\n", "\n");
+            if (i.Transcript.Length > 2_000_000) return PodcastErrors.Invalid("transcript", "The transcript is limited to 2 MB of text.");
+            var (cues, error) = i.Transcript.Trim().Length == 0 ? ([], null) : TranscriptText.Read(i.Transcript);
+            if (cues is null)
+                return PodcastErrors.Invalid("transcript", error + " The transcript is WebVTT (or SRT): a first line 'WEBVTT', then cues like '00:00:01.000 --> 00:00:04.000' followed by their text.");
+            // WebVTT is kept as written; SRT is stored as WebVTT, the one format the feed's transcripts are made from.
+            e.TranscriptVtt = cues.Count == 0 ? null
+                : i.Transcript.TrimStart('\uFEFF').StartsWith("WEBVTT", StringComparison.Ordinal) ? i.Transcript.Replace("\r\n", "\n") : Captions.ToWebVtt(cues);
         }
         if (i.Chapters is not null)
         {
@@ -77,7 +84,7 @@ internal static class EpisodeLookup
 /// Creates an episode (a draft). Given an upload id, it starts the <c>podcast-episode</c> job through the normal job
 /// path (credits held, plan checks) first: when the job cannot start, nothing is created.
 /// </summary>
-public sealed class CreateEpisodeCommand(KilnDbContext db, EpisodeAudio audio, TimeProvider clock)
+public sealed class CreateEpisodeCommand(KilnDbContext db, EpisodeAudio audio, ShowArtwork artwork, IBlobStore store, TimeProvider clock)
 {
     public async Task<Result<Episode>> Run(Caller caller, Guid showId, EpisodeInput input, CancellationToken ct)
     {
@@ -90,7 +97,13 @@ public sealed class CreateEpisodeCommand(KilnDbContext db, EpisodeAudio audio, T
             Explicit = show.Explicit, Status = EpisodeStatus.Draft, CreatedAt = now, UpdatedAt = now,
         };
         if (EpisodeLookup.Apply(episode, input, creating: true) is { } invalid) return invalid;
-        if (input.UploadId is { } uploadId && await audio.Start(caller, show, episode, uploadId, ct) is { } jobError) return jobError;
+        if (input.ArtworkUploadId is { } art && await artwork.Attach(episode, art, ct) is { } artError) return artError;
+        if (input.UploadId is { } uploadId && await audio.Start(caller, show, episode, uploadId, ct) is { } jobError)
+        {
+            // Nothing half-created: the artwork copy goes with the episode that was never saved.
+            if (episode.ArtworkKey is { } orphan) await store.DeleteAsync(orphan, ct);
+            return jobError;
+        }
         db.Episodes.Add(episode);
         await db.SaveChangesAsync(ct);
         return episode;
@@ -98,15 +111,25 @@ public sealed class CreateEpisodeCommand(KilnDbContext db, EpisodeAudio audio, T
 }
 
 /// <summary>Starts (or restarts) an episode's processing from an upload: a <c>podcast-episode</c> job.</summary>
-public sealed class EpisodeAudio(CreateJobCommand jobs, IOptions<PodcastOptions> options)
+/// A plan without the <c>ai-show-notes</c> feature gets its show notes and chapter titles from the offline extractive
+/// engine, whatever AI provider the installation has configured.
+public sealed class EpisodeAudio(CreateJobCommand jobs, GetPlanLimitsQuery plans, IOptions<PodcastOptions> options)
 {
     public async Task<Error?> Start(Caller caller, Show show, Episode episode, Guid uploadId, CancellationToken ct)
     {
         if (episode.Status is EpisodeStatus.Processing) return Error.Conflict("episode_processing", "The episode's audio is being processed; wait for it to finish.");
         if (episode.Status is EpisodeStatus.Published or EpisodeStatus.Scheduled)
             return Error.Conflict("episode_published", "Unpublish the episode before replacing its audio.");
-        var optionsJson = JsonSerializer.SerializeToElement(new { title = episode.Title, showTitle = show.Title, artist = string.IsNullOrEmpty(show.Author) ? show.Title : show.Author });
-        var request = new JobRequest(options.Value.PipelineId, null, optionsJson, Inputs: new Dictionary<string, UploadIds> { ["audio"] = new([uploadId]) });
+        var artist = string.IsNullOrEmpty(show.Author) ? show.Title : show.Author;
+        var aiNotes = (await plans.Run(caller.Workspace, ct)).HasFeature(PlanFeatures.AiShowNotes);
+        // Only the built-in pipeline knows the engine option (options are validated strictly against a pipeline's schema).
+        var optionsJson = options.Value.PipelineId == PodcastEpisodePipeline.PipelineId && !aiNotes
+            ? JsonSerializer.SerializeToElement(new { title = episode.Title, showTitle = show.Title, artist, engine = AiProviderKinds.Extractive })
+            : JsonSerializer.SerializeToElement(new { title = episode.Title, showTitle = show.Title, artist });
+        var inputs = new Dictionary<string, UploadIds> { ["audio"] = new([uploadId]) };
+        // The episode's artwork goes into the MP3's ID3 tags (the pipeline's optional artwork slot).
+        if (episode.ArtworkUploadId is { } art) inputs["artwork"] = new([art]);
+        var request = new JobRequest(options.Value.PipelineId, null, optionsJson, Inputs: inputs);
         var created = await jobs.Run(caller.Workspace, caller.UserId, request, null, ct);
         if (created.Error is { } error) return error;
         episode.JobId = created.Value!.Job.Id;
@@ -131,7 +154,7 @@ public sealed class AttachEpisodeAudioCommand(KilnDbContext db, EpisodeAudio aud
     }
 }
 
-public sealed class UpdateEpisodeCommand(KilnDbContext db, TimeProvider clock)
+public sealed class UpdateEpisodeCommand(KilnDbContext db, ShowArtwork artwork, TimeProvider clock)
 {
     public async Task<Result<Episode>> Run(Caller caller, Guid showId, Guid episodeId, EpisodeInput input, CancellationToken ct)
     {
@@ -140,6 +163,7 @@ public sealed class UpdateEpisodeCommand(KilnDbContext db, TimeProvider clock)
         var (show, episode) = found.Value!;
         if (input.UploadId is not null) return PodcastErrors.Invalid("upload_id", "Replace the audio with POST …/episodes/{id}/audio.");
         if (EpisodeLookup.Apply(episode, input, creating: false) is { } invalid) return invalid;
+        if (input.ArtworkUploadId is { } art && art != episode.ArtworkUploadId && await artwork.Attach(episode, art, ct) is { } artError) return artError;
         var now = clock.GetUtcNow().UtcDateTime;
         episode.UpdatedAt = now;
         if (episode.Status == EpisodeStatus.Published) show.UpdatedAt = now;
@@ -156,6 +180,7 @@ public sealed class DeleteEpisodeCommand(KilnDbContext db, IBlobStore store, Tim
         if (found.Error is { } notFound) return notFound;
         var (show, episode) = found.Value!;
         await db.EpisodeDownloads.Where(d => d.EpisodeId == episode.Id).ExecuteDeleteAsync(ct);
+        await Recordings.RecordingCleanup.DiscardOpenAsync(db, store, r => r.EpisodeId == episode.Id, ct);
         db.Episodes.Remove(episode);
         if (episode.Status == EpisodeStatus.Published) show.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);

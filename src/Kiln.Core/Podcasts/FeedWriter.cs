@@ -107,6 +107,12 @@ public static class FeedWriter
     private static void WriteItem(XmlWriter w, Show show, Episode e, Uri b)
     {
         w.WriteStartElement("item");
+        if (e.ArtworkKey is not null)
+        {
+            w.WriteStartElement("itunes", "image", Itunes);
+            w.WriteAttributeString("href", PodcastUrls.EpisodeArtwork(b, show.Slug, e));
+            w.WriteEndElement();
+        }
         w.WriteElementString("title", e.Title);
         w.WriteElementString("itunes", "title", Itunes, e.Title);
         var html = NotesHtml(e.ShowNotes);

@@ -14,4 +14,8 @@ public sealed class PodcastOptions
     public string PipelineId { get; set; } = "podcast-episode";
     /// <summary>User-agent fragments (case-insensitive) whose downloads are not counted, added to the built-in list.</summary>
     public List<string> ExtraBotUserAgents { get; set; } = [];
+    /// <summary>The largest recording chunk accepted (a browser sends one every 10 s, usually tens of KB).</summary>
+    public long MaxRecordingChunkBytes { get; set; } = 16L * 1024 * 1024;
+    /// <summary>How long joining a recording's chunks with ffmpeg may take before finalizing gives up.</summary>
+    public TimeSpan FinalizeTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -8,6 +8,8 @@ public static class PodcastUrls
     public static string ShowPage(Uri b, string slug) => Abs(b, $"podcasts/{slug}");
     public static string EpisodePage(Uri b, string slug, string itemGuid) => Abs(b, $"podcasts/{slug}/{itemGuid}");
     public static string Artwork(Uri b, Show s) => Abs(b, $"media/{s.Slug}/artwork-{s.ArtworkVersion}{(s.ArtworkContentType == "image/png" ? ".png" : ".jpg")}");
+    public static string EpisodeArtwork(Uri b, string slug, Episode e) =>
+        Abs(b, $"media/{slug}/{e.ItemGuid}.artwork-{e.ArtworkVersion}{(e.ArtworkContentType == "image/png" ? ".png" : ".jpg")}");
     public static string Audio(Uri b, string slug, Episode e) => Abs(b, $"media/{slug}/{e.ItemGuid}{AudioExtension(e.AudioContentType)}");
     public static string Transcript(Uri b, string slug, string itemGuid, string format) => Abs(b, $"media/{slug}/{itemGuid}.transcript.{format}");
     public static string Chapters(Uri b, string slug, string itemGuid) => Abs(b, $"media/{slug}/{itemGuid}.chapters.json");

@@ -34,6 +34,12 @@ public static class Registrations
         services.AddScoped<ForgetOldSaltsCommand>();
         services.AddScoped<DownloadStatsQuery>();
         services.AddScoped<PublicPodcastQuery>();
+        services.AddScoped<Recordings.PodcastUsageQuery>();
+        services.AddScoped<Recordings.StartRecordingCommand>();
+        services.AddScoped<Recordings.PutRecordingChunkCommand>();
+        services.AddScoped<Recordings.GetRecordingQuery>();
+        services.AddScoped<Recordings.DiscardRecordingCommand>();
+        services.AddScoped<Recordings.FinalizeRecordingCommand>();
         return services;
     }
 

@@ -80,6 +80,7 @@ public sealed class DeleteShowCommand(KilnDbContext db, IBlobStore store)
         var show = await db.Shows.FirstOrDefaultAsync(s => s.Id == id && s.WorkspaceId == caller.Workspace, ct);
         if (show is null) return PodcastErrors.ShowNotFound;
         await db.EpisodeDownloads.Where(d => d.ShowId == id).ExecuteDeleteAsync(ct);
+        await Recordings.RecordingCleanup.DiscardOpenAsync(db, store, r => r.ShowId == id, ct);
         await db.Episodes.Where(e => e.ShowId == id).ExecuteDeleteAsync(ct);
         db.Shows.Remove(show);
         await db.SaveChangesAsync(ct);
@@ -123,28 +124,50 @@ public sealed class ShowArtwork(KilnDbContext db, IBlobStore store)
 {
     public async Task<Error?> Attach(Show show, Guid uploadId, CancellationToken ct)
     {
-        var upload = await db.Uploads.AsNoTracking().FirstOrDefaultAsync(u => u.Id == uploadId && u.WorkspaceId == show.WorkspaceId, ct);
+        var stored = await Copy(show.WorkspaceId, uploadId, (version, type) => PodcastBlobs.Artwork(show.WorkspaceId, show.Id, version, type), ct);
+        if (stored.Error is { } error) return error;
+        var (key, contentType, version, width) = stored.Value;
+        if (show.ArtworkKey is { } old) await store.DeleteAsync(old, ct);
+        show.ArtworkKey = key;
+        show.ArtworkContentType = contentType;
+        show.ArtworkVersion = version;
+        show.ArtworkSize = width;
+        return null;
+    }
+
+    /// <summary>An episode's own artwork, under the same rules as the show's; the upload id is kept for the job's ID3 tags.</summary>
+    public async Task<Error?> Attach(Episode episode, Guid uploadId, CancellationToken ct)
+    {
+        var stored = await Copy(episode.WorkspaceId, uploadId, (version, type) => PodcastBlobs.EpisodeFile(episode.WorkspaceId, episode.ShowId, episode.Id,
+            $"artwork-{version}{(type == "image/png" ? ".png" : ".jpg")}"), ct);
+        if (stored.Error is { } error) return error;
+        if (episode.ArtworkKey is { } old) await store.DeleteAsync(old, ct);
+        (episode.ArtworkKey, episode.ArtworkContentType, episode.ArtworkVersion, _) = stored.Value;
+        episode.ArtworkUploadId = uploadId;
+        return null;
+    }
+
+    private async Task<Result<(string Key, string ContentType, string Version, int Width)>> Copy(Guid workspaceId, Guid uploadId, Func<string, string, string> keyFor, CancellationToken ct)
+    {
+        var upload = await db.Uploads.AsNoTracking().FirstOrDefaultAsync(u => u.Id == uploadId && u.WorkspaceId == workspaceId, ct);
         if (upload is null) return PodcastErrors.Invalid("artwork", "The artwork upload was not found; upload the image again.");
         if (upload.Status == UploadStatus.Rejected) return ImageInspector.ArtworkInvalid(upload.RejectMessage ?? "The artwork upload was rejected.");
         if (upload.Status != UploadStatus.Ready || upload.Kind != "image")
             return PodcastErrors.Invalid("artwork", "The artwork must be a finished JPEG or PNG upload.");
+        int width;
         using (var doc = JsonDocument.Parse(upload.MetadataJson ?? "{}"))
         {
             var m = doc.RootElement;
             var facts = new ImageFacts(m.GetProperty("format").GetString()!, m.GetProperty("width").GetInt32(), m.GetProperty("height").GetInt32(), m.GetProperty("colorModel").GetString()!);
             if (ImageInspector.CheckArtwork(facts) is { } problem) return problem;
-            show.ArtworkSize = facts.Width;
+            width = facts.Width;
         }
         var version = Ids.Token(6).ToLowerInvariant().Replace('_', 'x').Replace('-', 'x');
         var contentType = upload.ContentType ?? "image/jpeg";
-        var key = PodcastBlobs.Artwork(show.WorkspaceId, show.Id, version, contentType);
+        var key = keyFor(version, contentType);
         await using (var source = await store.OpenReadAsync(upload.BlobKey, ct))
             await store.PutAsync(key, source, contentType, ct);
-        if (show.ArtworkKey is { } old) await store.DeleteAsync(old, ct);
-        show.ArtworkKey = key;
-        show.ArtworkContentType = contentType;
-        show.ArtworkVersion = version;
-        return null;
+        return (key, contentType, version, width);
     }
 }
 

@@ -1,73 +1,46 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Kiln.Core.Media.Speech;
 
 namespace Kiln.Core.Podcasts;
-
-public sealed record Cue(double Start, double End, string Text, string? Speaker = null);
 
 public sealed record Chapter(double StartTime, string Title);
 
 /// <summary>
 /// An episode keeps its transcript as WebVTT (what the user edits); SRT and the Podcasting 2.0 JSON transcript are
-/// written from it, so the three never disagree. Chapters are Podcasting 2.0 JSON chapters.
+/// written from it by <see cref="Captions"/>, so the three never disagree, and it is read by the shared
+/// <see cref="CaptionParser"/>. Chapters are Podcasting 2.0 JSON chapters.
 /// </summary>
 public static partial class TranscriptText
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
-    /// <summary>The cues of a WebVTT text; null when it is not WebVTT (no header or an unreadable timing line).</summary>
-    public static IReadOnlyList<Cue>? ParseVtt(string vtt)
+    /// <summary>
+    /// Reads an edited transcript — WebVTT, or SRT pasted in — with the shared strict caption parser; the error says
+    /// which line is wrong. Text with no cues at all (a bare "WEBVTT") reads as an empty transcript.
+    /// </summary>
+    public static (IReadOnlyList<CaptionCue>? Cues, string? Error) Read(string text)
     {
-        var lines = vtt.Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
-        if (lines.Length == 0 || !lines[0].TrimStart('\uFEFF').StartsWith("WEBVTT", StringComparison.Ordinal)) return null;
-        var cues = new List<Cue>();
-        for (var i = 1; i < lines.Length; i++)
+        try
         {
-            var m = Timing().Match(lines[i]);
-            if (!m.Success) continue;
-            var start = Seconds(m.Groups[1].Value);
-            var end = Seconds(m.Groups[2].Value);
-            if (start is null || end is null || end < start) return null;
-            var text = new StringBuilder();
-            for (i++; i < lines.Length && lines[i].Trim().Length > 0; i++)
-                text.Append(text.Length > 0 ? "\n" : "").Append(lines[i].Trim());
-            var body = text.ToString();
-            string? speaker = null;
-            var voice = Voice().Match(body);
-            if (voice.Success)
-            {
-                speaker = voice.Groups[1].Value.Trim();
-                body = Voice().Replace(body, "").Replace("</v>", "");
-            }
-            cues.Add(new Cue(start.Value, end.Value, body.Trim(), speaker));
+            return (Cues(CaptionParser.Parse(text)), null);
         }
-        return cues;
+        catch (CaptionFormatException e) when (e.Line == 0 && e.Problem.StartsWith("it holds no cues", StringComparison.Ordinal))
+        {
+            return ([], null);
+        }
+        catch (CaptionFormatException e)
+        {
+            return (null, e.Message);
+        }
     }
 
-    public static string ToSrt(IReadOnlyList<Cue> cues)
-    {
-        var sb = new StringBuilder();
-        for (var i = 0; i < cues.Count; i++)
-            sb.Append(CultureInfo.InvariantCulture, $"{i + 1}\n{Stamp(cues[i].Start, ',')} --> {Stamp(cues[i].End, ',')}\n{cues[i].Text}\n\n");
-        return sb.ToString();
-    }
+    /// <summary>The cues of an episode's stored WebVTT (empty when there is none or it no longer parses).</summary>
+    public static IReadOnlyList<CaptionCue> Cues(string? vtt) => string.IsNullOrWhiteSpace(vtt) ? [] : Read(vtt).Cues ?? [];
 
-    public static string ToVtt(IReadOnlyList<Cue> cues)
-    {
-        var sb = new StringBuilder("WEBVTT\n\n");
-        foreach (var c in cues)
-            sb.Append(CultureInfo.InvariantCulture, $"{Stamp(c.Start, '.')} --> {Stamp(c.End, '.')}\n{(c.Speaker is null ? "" : $"<v {c.Speaker}>")}{c.Text}\n\n");
-        return sb.ToString();
-    }
-
-    /// <summary>The Podcasting 2.0 JSON transcript (<c>{"version":"1.0.0","segments":[…]}</c>).</summary>
-    public static string ToPodcastJson(IReadOnlyList<Cue> cues) => JsonSerializer.Serialize(new
-    {
-        version = "1.0.0",
-        segments = cues.Select(c => new { speaker = c.Speaker, startTime = Math.Round(c.Start, 3), endTime = Math.Round(c.End, 3), body = c.Text }),
-    }, Json);
+    // The stored transcript keeps its own cue boundaries (the user edited them): one cue per parsed segment, not re-cut.
+    private static List<CaptionCue> Cues(Transcript t) => t.Segments.Select(s => new CaptionCue(s.Start, s.End, s.Text, s.Speaker)).ToList();
 
     /// <summary>Chapters from Podcasting 2.0 JSON chapters; null when the JSON is not that.</summary>
     public static IReadOnlyList<Chapter>? ParseChapters(string? json)
@@ -136,16 +109,6 @@ public static partial class TranscriptText
         return h * 3600 + m * 60 + s;
     }
 
-    private static string Stamp(double seconds, char separator)
-    {
-        var t = TimeSpan.FromMilliseconds(Math.Round(seconds * 1000));
-        return $"{(int)t.TotalHours:00}:{t.Minutes:00}:{t.Seconds:00}{separator}{t.Milliseconds:000}";
-    }
-
-    [GeneratedRegex(@"^\s*((?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)\s+-->\s+((?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)")]
-    private static partial Regex Timing();
-    [GeneratedRegex(@"<v(?:\.[^ >]*)?\s+([^>]+)>")]
-    private static partial Regex Voice();
     [GeneratedRegex(@"^((?:\d+:)?\d{1,2}:\d{2}(?:\.\d{1,3})?)\s+(.+)$")]
     private static partial Regex ChapterLine();
 }

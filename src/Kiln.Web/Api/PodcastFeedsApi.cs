@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Kiln.Core.Media.Speech;
 using Kiln.Core.Podcasts;
 using Kiln.Core.Storage;
 using Kiln.Web.Infrastructure;
@@ -80,6 +81,10 @@ public static class PodcastFeedsApi
         http.Response.Headers.CacheControl = "public, max-age=300";
         switch (suffix)
         {
+            case var art when art.StartsWith("artwork-", StringComparison.Ordinal):
+                if (episode.ArtworkKey is null || file != Path.GetFileName(PodcastUrls.EpisodeArtwork(new Uri("http://x/"), show.Slug, episode))) return MediaNotFound();
+                http.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
+                return await Blob(store, episode.ArtworkKey, episode.ArtworkContentType ?? "image/jpeg", art, episode.UpdatedAt, http, ct);
             case "mp3" or "m4a" when episode.AudioKey is not null && file == Path.GetFileName(PodcastUrls.Audio(new Uri("http://x/"), show.Slug, episode)):
                 if (IsListen(http.Request)) await downloads.Run(episode, http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString(), ct);
                 return await Blob(store, episode.AudioKey, episode.AudioContentType ?? "audio/mpeg", $"{Safe(episode.Title)}{PodcastUrls.AudioExtension(episode.AudioContentType)}", episode.UpdatedAt, http, ct);
@@ -88,12 +93,12 @@ public static class PodcastFeedsApi
             case "chapters.json" when episode.ChaptersJson is not null:
                 return Text(http, episode.ChaptersJson, "application/json+chapters", episode.UpdatedAt);
             case "transcript.vtt" or "transcript.srt" or "transcript.json" when episode.TranscriptVtt is not null:
-                var cues = TranscriptText.ParseVtt(episode.TranscriptVtt) ?? [];
+                var cues = TranscriptText.Cues(episode.TranscriptVtt);
                 return suffix switch
                 {
                     "transcript.vtt" => Text(http, episode.TranscriptVtt, "text/vtt; charset=utf-8", episode.UpdatedAt),
-                    "transcript.srt" => Text(http, TranscriptText.ToSrt(cues), "application/srt; charset=utf-8", episode.UpdatedAt),
-                    _ => Text(http, TranscriptText.ToPodcastJson(cues), "application/json", episode.UpdatedAt),
+                    "transcript.srt" => Text(http, Captions.ToSrt(cues), "application/srt; charset=utf-8", episode.UpdatedAt),
+                    _ => Text(http, Captions.ToPodcastJson(cues), "application/json", episode.UpdatedAt),
                 };
             default:
                 return MediaNotFound();

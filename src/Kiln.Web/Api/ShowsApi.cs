@@ -19,13 +19,15 @@ public sealed record ShowDto(Guid Id, string Slug, string Title, string Descript
 
 public sealed record EpisodeDto(Guid Id, Guid ShowId, string ItemGuid, string Title, string ShowNotes, int? Season, int? Number, string Type, bool Explicit,
     string Status, DateTime? PublishAt, DateTime? PublishedAt, Guid? UploadId, Guid? JobId, string? Error, long? AudioSize, string? AudioContentType,
-    double? DurationSeconds, string? Transcript, IReadOnlyList<Chapter> Chapters, string? AudioUrl, string? PageUrl, DateTime CreatedAt, DateTime UpdatedAt)
+    double? DurationSeconds, string? Transcript, IReadOnlyList<Chapter> Chapters, string? AudioUrl, string? PageUrl, DateTime CreatedAt, DateTime UpdatedAt,
+    string? ArtworkUrl = null)
 {
     public static EpisodeDto From(Show s, Episode e, Uri b) => new(e.Id, e.ShowId, e.ItemGuid, e.Title, e.ShowNotes, e.Season, e.Number, e.Type.WireName(),
         e.Explicit, e.Status.WireName(), e.PublishAt, e.PublishedAt, e.UploadId, e.JobId, e.Error, e.AudioSize, e.AudioContentType, e.DurationSeconds,
         e.TranscriptVtt, TranscriptText.ParseChapters(e.ChaptersJson) ?? [],
         e.Status == EpisodeStatus.Published && e.HasAudio ? PodcastUrls.Audio(b, s.Slug, e) : null,
-        e.Status == EpisodeStatus.Published ? PodcastUrls.EpisodePage(b, s.Slug, e.ItemGuid) : null, e.CreatedAt, e.UpdatedAt);
+        e.Status == EpisodeStatus.Published ? PodcastUrls.EpisodePage(b, s.Slug, e.ItemGuid) : null, e.CreatedAt, e.UpdatedAt,
+        e.Status == EpisodeStatus.Published && e.ArtworkKey is not null ? PodcastUrls.EpisodeArtwork(b, s.Slug, e) : null);
 }
 
 public sealed record AttachAudioRequest(Guid UploadId);

@@ -55,7 +55,8 @@ public static class UiRegistrations
                 h.XContentTypeOptions = "nosniff";
                 h["Referrer-Policy"] = "same-origin";
                 h.XFrameOptions = "DENY";
-                h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
+                // The recording page alone allows the microphone (it sets its own policy before the response starts).
+                if (!h.ContainsKey("Permissions-Policy")) h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
                 return Task.CompletedTask;
             });
             return next(http);

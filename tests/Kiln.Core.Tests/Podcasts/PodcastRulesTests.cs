@@ -1,3 +1,4 @@
+using Kiln.Core.Media.Speech;
 using Kiln.Core.Podcasts;
 using Kiln.Core.Uploads;
 using Microsoft.Extensions.Options;
@@ -32,14 +33,22 @@ public sealed class PodcastRulesTests
     [Fact]
     public void A_webvtt_transcript_becomes_srt_and_podcast_json_with_speakers()
     {
-        var cues = TranscriptText.ParseVtt("WEBVTT\n\nintro\n00:00:01.000 --> 00:00:02.500\n<v Ada>Hello there\n\n00:02.500 --> 00:04.000\nBye\n")!;
-        cues.Count.ShouldBe(2);
-        cues[0].ShouldBe(new Cue(1, 2.5, "Hello there", "Ada"));
+        var (cues, error) = TranscriptText.Read("WEBVTT\n\nintro\n00:00:01.000 --> 00:00:02.500\n<v Ada>Hello there\n\n00:02.500 --> 00:04.000\nBye\n");
+        error.ShouldBeNull();
+        cues!.Count.ShouldBe(2);
+        cues[0].ShouldBe(new CaptionCue(1, 2.5, "Hello there", "Ada"));
         cues[1].Start.ShouldBe(2.5);
-        TranscriptText.ToSrt(cues).ShouldBe("1\n00:00:01,000 --> 00:00:02,500\nHello there\n\n2\n00:00:02,500 --> 00:00:04,000\nBye\n\n");
-        TranscriptText.ToPodcastJson(cues).ShouldContain("\"speaker\":\"Ada\",\"startTime\":1,\"endTime\":2.5,\"body\":\"Hello there\"");
-        TranscriptText.ParseVtt("1\n00:00:01,000 --> 00:00:02,000\nSRT, not VTT\n").ShouldBeNull();
-        TranscriptText.ParseVtt("WEBVTT\n\n00:00:05.000 --> 00:00:02.000\nbackwards\n").ShouldBeNull();
+        Captions.ToSrt(cues).ShouldBe("1\n00:00:01,000 --> 00:00:02,500\nAda: Hello there\n\n2\n00:00:02,500 --> 00:00:04,000\nBye\n");
+        var segment = System.Text.Json.JsonDocument.Parse(Captions.ToPodcastJson(cues)).RootElement.GetProperty("segments")[0];
+        (segment.GetProperty("speaker").GetString(), segment.GetProperty("startTime").GetDouble(), segment.GetProperty("endTime").GetDouble(), segment.GetProperty("body").GetString())
+            .ShouldBe(("Ada", 1, 2.5, "Hello there"));
+        // Pasted SRT is read too; a bare header is an empty transcript; a broken cue names its line.
+        TranscriptText.Read("1\n00:00:01,000 --> 00:00:02,000\nSRT, not VTT\n").Cues!.Single().Text.ShouldBe("SRT, not VTT");
+        TranscriptText.Read("WEBVTT\n").Cues.ShouldBeEmpty();
+        var backwards = TranscriptText.Read("WEBVTT\n\n00:00:05.000 --> 00:00:02.000\nbackwards\n");
+        backwards.Cues.ShouldBeNull();
+        backwards.Error!.ShouldContain("line 3");
+        TranscriptText.Cues("not a transcript").ShouldBeEmpty();
     }
 
     [Fact]

@@ -116,7 +116,7 @@ public sealed class PodcastHostingTests(PostgresServer pg)
 
         // The transcript and chapter URLs serve the edited versions, in each format.
         (await anon.GetStringAsync(transcripts["text/vtt"])).ShouldContain("Kilns fire clay hot.");
-        (await anon.GetStringAsync(transcripts["application/srt"])).ShouldContain("00:00:00,000 --> 00:00:01,500\nKilns fire clay hot.");
+        (await anon.GetStringAsync(transcripts["application/srt"])).ShouldContain("00:00:00,000 --> 00:00:01,500\nAda: Kilns fire clay hot.");
         var pcJson = JsonDocument.Parse(await anon.GetStringAsync(transcripts["application/json"])).RootElement;
         pcJson.GetProperty("segments")[0].GetProperty("speaker").GetString().ShouldBe("Ada");
         var chapters = JsonDocument.Parse(await anon.GetStringAsync(pItem.GetProperty("podcastChapters").GetProperty("url").GetString())).RootElement;

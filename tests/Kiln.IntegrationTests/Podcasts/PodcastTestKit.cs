@@ -44,6 +44,17 @@ public static class PodcastTestKit
         }
     }
 
+    /// <summary>Opus in WebM, what Chromium's MediaRecorder records (a tone), cut into chunks by the recording tests.</summary>
+    public static byte[] Webm(int seconds)
+    {
+        lock (Cache)
+        {
+            var key = $"webm-{seconds}";
+            if (Cache.TryGetValue(key, out var cached)) return cached;
+            return Cache[key] = Ffmpeg("webm", ["-v", "error", "-y", "-f", "lavfi", "-i", $"sine=f=300:d={seconds}", "-c:a", "libopus", "-b:a", "32k", "-f", "webm"]);
+        }
+    }
+
     /// <summary>
     /// The first bytes of a CMYK JPEG (SOI, an Adobe APP14 segment, then a baseline frame header with four components).
     /// ffmpeg cannot write CMYK JPEGs; the artwork check reads only the header, which this is byte for byte.

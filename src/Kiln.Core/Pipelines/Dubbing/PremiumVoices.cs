@@ -10,7 +10,7 @@ namespace Kiln.Core.Pipelines.Dubbing;
 /// </summary>
 public sealed class PremiumVoices(MediaOptions? media)
 {
-    public const string Feature = "premium-voices";
+    public const string Feature = Billing.PlanFeatures.PremiumVoices;
     public const string OpenAi = "openai";
     public const string ElevenLabs = "elevenlabs";
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Kiln.Core.Media.Speech;
 using Kiln.Core.Podcasts;
 using Kiln.Web.Api;
 using Microsoft.AspNetCore.Html;
@@ -19,7 +20,7 @@ public sealed class EpisodeModel(PublicPodcastQuery q) : PageModel
     public Episode Episode { get; private set; } = null!;
     public Uri Base { get; private set; } = null!;
     public IHtmlContent Notes { get; private set; } = HtmlString.Empty;
-    public IReadOnlyList<Cue> Cues { get; private set; } = [];
+    public IReadOnlyList<CaptionCue> Cues { get; private set; } = [];
     public IReadOnlyList<Chapter> Chapters { get; private set; } = [];
     /// <summary>wavesurfer.js puts its styles in a &lt;style&gt; of its shadow root: this page allows that one element by nonce.</summary>
     public string StyleNonce { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
@@ -31,7 +32,7 @@ public sealed class EpisodeModel(PublicPodcastQuery q) : PageModel
         (Show, Episode) = (show, episode);
         Base = PodcastBase.Of(HttpContext);
         Notes = new HtmlString(FeedWriter.NotesHtml(episode.ShowNotes));
-        Cues = episode.TranscriptVtt is null ? [] : TranscriptText.ParseVtt(episode.TranscriptVtt) ?? [];
+        Cues = TranscriptText.Cues(episode.TranscriptVtt);
         Chapters = TranscriptText.ParseChapters(episode.ChaptersJson) ?? [];
         Response.Headers.ContentSecurityPolicy = csp.Value.Replace("style-src 'self'", $"style-src 'self' 'nonce-{StyleNonce}'", StringComparison.Ordinal);
         return Page();

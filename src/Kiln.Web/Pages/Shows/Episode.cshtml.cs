@@ -1,6 +1,8 @@
 using System.Globalization;
 using Kiln.Core.Common;
 using Kiln.Core.Podcasts;
+using Kiln.Core.Storage;
+using Kiln.Core.Uploads;
 using Kiln.Web.Api;
 using Kiln.Web.Ui;
 using Microsoft.AspNetCore.Html;
@@ -12,7 +14,7 @@ namespace Kiln.Web.Pages.Shows;
 /// The episode editor: title and numbering, show notes (Markdown, previewed with the same safe renderer the feed
 /// uses), the transcript (WebVTT) and chapters ("mm:ss Title" lines), publish now or at a time, unpublish.
 /// </summary>
-public sealed class EpisodeModel(GetEpisodeQuery get, DownloadStatsQuery stats) : KilnPageModel
+public sealed class EpisodeModel(GetEpisodeQuery get, DownloadStatsQuery stats, GetUploadQuery uploads, IBlobStore store) : KilnPageModel
 {
     [BindProperty(SupportsGet = true)] public Guid Id { get; set; }
     [BindProperty(SupportsGet = true)] public Guid EpisodeId { get; set; }
@@ -22,6 +24,9 @@ public sealed class EpisodeModel(GetEpisodeQuery get, DownloadStatsQuery stats) 
     public IHtmlContent? Chart { get; private set; }
     public long Downloads { get; private set; }
     public string? PageUrl { get; private set; }
+    /// <summary>Short-lived links for the in-app player: the processed episode and, while its upload exists, the raw input (before/after).</summary>
+    public Uri? ProcessedUrl { get; private set; }
+    public Uri? RawUrl { get; private set; }
 
     [BindProperty] public string? Title { get; set; }
     [BindProperty] public string? ShowNotes { get; set; }
@@ -34,6 +39,8 @@ public sealed class EpisodeModel(GetEpisodeQuery get, DownloadStatsQuery stats) 
     /// <summary>The scheduled time, read as UTC (the form says so).</summary>
     [BindProperty] public DateTime? PublishAt { get; set; }
     [BindProperty] public Guid? UploadId { get; set; }
+    [BindProperty] public Guid? ArtworkUploadId { get; set; }
+    public Uri? ArtworkUrl { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
@@ -53,7 +60,7 @@ public sealed class EpisodeModel(GetEpisodeQuery get, DownloadStatsQuery stats) 
             NotesPreview = new HtmlString(FeedWriter.NotesHtml(ShowNotes ?? ""));
             return Page();
         }
-        var r = await update.Run(Me.Caller, Id, EpisodeId, new EpisodeInput(Title, ShowNotes ?? "", Season, Number, Type, Explicit, null, Transcript ?? "", chapters), ct);
+        var r = await update.Run(Me.Caller, Id, EpisodeId, new EpisodeInput(Title, ShowNotes ?? "", Season, Number, Type, Explicit, null, Transcript ?? "", chapters, ArtworkUploadId), ct);
         if (r.Error is { Code: "not_found" }) return NotFoundPage();
         if (r.Error is { } e)
         {
@@ -123,8 +130,19 @@ public sealed class EpisodeModel(GetEpisodeQuery get, DownloadStatsQuery stats) 
         Downloads = d.Total;
         Chart = SvgChart.Bars("Downloads per day", d.Days.Select(DateOnly.FromDateTime).ToList(), new ChartSeries("Downloads", "bar-success", d.Counts));
         PageUrl = Episode.Status == EpisodeStatus.Published && !Show.IsPrivate ? PodcastUrls.EpisodePage(PodcastBase.Of(HttpContext), Show.Slug, Episode.ItemGuid) : null;
+        if (Episode.ArtworkKey is { } art)
+            ArtworkUrl = store.GetDownloadUrl(art, "artwork" + (Episode.ArtworkContentType == "image/png" ? ".png" : ".jpg"), Episode.ArtworkContentType ?? "image/jpeg", PlayerLinkLifetime);
+        if (Episode.AudioKey is { } audio)
+        {
+            var type = Episode.AudioContentType ?? "audio/mpeg";
+            ProcessedUrl = store.GetDownloadUrl(audio, "episode" + PodcastUrls.AudioExtension(type), type, PlayerLinkLifetime);
+            if (Episode.UploadId is { } uploadId && (await uploads.Run(Workspace, uploadId, ct)).Value is { Status: UploadStatus.Ready } raw)
+                RawUrl = store.GetDownloadUrl(raw.BlobKey, raw.FileName, raw.ContentType ?? "application/octet-stream", PlayerLinkLifetime);
+        }
         return true;
     }
+
+    private static readonly TimeSpan PlayerLinkLifetime = TimeSpan.FromHours(2);
 
     private void Fill()
     {
@@ -137,7 +155,7 @@ public sealed class EpisodeModel(GetEpisodeQuery get, DownloadStatsQuery stats) 
     private static string Field(Error e) => (e.Extensions?.GetValueOrDefault("field") as string) switch
     {
         "title" => nameof(Title), "show_notes" => nameof(ShowNotes), "season" => nameof(Season), "number" => nameof(Number),
-        "type" => nameof(Type), "transcript" => nameof(Transcript), "chapters" => nameof(Chapters), _ => "",
+        "type" => nameof(Type), "transcript" => nameof(Transcript), "chapters" => nameof(Chapters), "artwork" => nameof(ArtworkUploadId), _ => "",
     };
 
     public static string UtcInput(DateTime? t) => t is { } v ? v.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture) : "";
