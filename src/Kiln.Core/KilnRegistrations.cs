@@ -6,6 +6,7 @@ using Kiln.Core.Jobs;
 using Kiln.Core.Notes;
 using Kiln.Core.Pipelines;
 using Kiln.Core.Podcasts;
+using Kiln.Core.Privacy;
 using Kiln.Core.Storage;
 using Kiln.Core.Uploads;
 using Kiln.Core.Webhooks;
@@ -33,6 +34,7 @@ public static class KilnRegistrations
         services.AddPodcasts(config);
         services.AddScoped<DeleteExpiredArtifactsCommand>();
         services.AddScoped<RateLimits.WindowCounter>();
+        services.AddPrivacy(config);
         return services;
     }
 

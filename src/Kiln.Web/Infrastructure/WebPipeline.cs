@@ -58,6 +58,7 @@ public static class WebPipeline
             .ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapAccountsApi();
         api.MapWorkspaceApi();
+        api.MapTeamsApi();
         api.MapCreditsApi();
         api.MapJobsApi();
         api.MapEventsApi();

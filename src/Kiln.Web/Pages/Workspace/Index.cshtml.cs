@@ -5,11 +5,16 @@ using Microsoft.AspNetCore.Mvc;
 namespace Kiln.Web.Pages.Workspace;
 
 /// <summary>The workspace overview: its name (renamed here), your role, and where each setting lives.</summary>
-public sealed class IndexModel(GetMembershipQuery memberships, RenameWorkspaceCommand rename) : WorkspacePageModel
+public sealed class IndexModel(GetMembershipQuery memberships, RenameWorkspaceCommand rename, Core.Accounts.Teams.CreateWorkspaceCommand create) : WorkspacePageModel
 {
     public Membership? Current { get; private set; }
 
-    [BindProperty, Required(ErrorMessage = "Give the workspace a name."), MaxLength(200)] public string? Name { get; set; }
+    // Creating a team changes nothing in this workspace, so a viewer here may; renaming is checked by its use case.
+    protected override bool ViewersMayPost => true;
+
+    [BindProperty, MaxLength(200)] public string? Name { get; set; }
+
+    [BindProperty, MaxLength(200)] public string? NewName { get; set; }
 
     /// <summary>The deliveries link of the one-page settings (<c>/workspace?webhook=…</c>) moved with the webhooks.</summary>
     [BindProperty(SupportsGet = true, Name = "webhook")] public Guid? WebhookId { get; set; }
@@ -23,6 +28,7 @@ public sealed class IndexModel(GetMembershipQuery memberships, RenameWorkspaceCo
 
     public async Task<IActionResult> OnPostRenameAsync(CancellationToken ct)
     {
+        if (string.IsNullOrWhiteSpace(Name)) ModelState.AddModelError(nameof(Name), "Give the workspace a name.");
         if (ModelState.IsValid)
         {
             var r = await rename.Run(Me.Caller, Name!, ct);
@@ -31,6 +37,20 @@ public sealed class IndexModel(GetMembershipQuery memberships, RenameWorkspaceCo
             else { TempData["Flash"] = "Workspace renamed."; return Redirect("/workspace"); }
         }
         await LoadAsync(ct, keepName: true);
+        return Page();
+    }
+
+    /// <summary>A team workspace; the creator acts in it at once.</summary>
+    public async Task<IActionResult> OnPostCreateAsync(CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(NewName)) ModelState.AddModelError(nameof(NewName), "Give the team a name.");
+        if (ModelState.IsValid)
+        {
+            var r = await create.Run(Me.Caller, NewName!, ct);
+            if (r.Error is { } e) ModelState.AddModelError(nameof(NewName), e.Message);
+            else { TempData["Flash"] = $"Created {r.Value!.Name}; you are acting in it now."; return Redirect("/workspace"); }
+        }
+        await LoadAsync(ct);
         return Page();
     }
 
