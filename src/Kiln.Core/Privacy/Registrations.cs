@@ -12,6 +12,8 @@ public static class Registrations
         services.AddScoped<CreateWorkspaceCommand>();
         services.AddScoped<TransferOwnershipCommand>();
         services.AddScoped<ForceSignOutCommand>();
+        services.AddScoped<SetMemberPrivacyCommand>();
+        services.AddScoped<ShareCommand>();
         return services;
     }
 }

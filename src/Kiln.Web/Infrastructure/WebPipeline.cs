@@ -59,6 +59,7 @@ public static class WebPipeline
         api.MapAccountsApi();
         api.MapWorkspaceApi();
         api.MapTeamsApi();
+        api.MapPrivacyApi();
         api.MapCreditsApi();
         api.MapJobsApi();
         api.MapEventsApi();

@@ -52,12 +52,13 @@ public sealed class TransferOwnershipCommand(KilnDbContext db)
         if (toUserId == me) return Error.Invalid("invalid_member", "Choose another member to hand the workspace to.");
         var workspace = await db.Workspaces.FirstOrDefaultAsync(w => w.Id == workspaceId, ct);
         if (workspace is null) return Error.NotFound("Workspace");
-        if (workspace.IsPersonal)
-            return Error.Conflict("personal_workspace", "A personal workspace stays with its person. Create a team workspace to share ownership.");
         var members = await db.WorkspaceMembers.Where(m => m.WorkspaceId == workspaceId && (m.UserId == me || m.UserId == toUserId)).ToListAsync(ct);
         var target = members.FirstOrDefault(m => m.UserId == toUserId);
         var self = members.FirstOrDefault(m => m.UserId == me);
+        // Someone outside the workspace is not found, whatever the workspace is.
         if (target is null || self is null) return Error.NotFound("Member");
+        if (workspace.IsPersonal)
+            return Error.Conflict("personal_workspace", "A personal workspace stays with its person. Create a team workspace to share ownership.");
         target.Role = WorkspaceRole.Owner;
         self.Role = WorkspaceRole.Admin;
         await db.SaveChangesAsync(ct);

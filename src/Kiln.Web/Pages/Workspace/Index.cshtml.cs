@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Mvc;
 namespace Kiln.Web.Pages.Workspace;
 
 /// <summary>The workspace overview: its name (renamed here), your role, and where each setting lives.</summary>
-public sealed class IndexModel(GetMembershipQuery memberships, RenameWorkspaceCommand rename, Core.Accounts.Teams.CreateWorkspaceCommand create) : WorkspacePageModel
+public sealed class IndexModel(GetMembershipQuery memberships, RenameWorkspaceCommand rename, Core.Accounts.Teams.CreateWorkspaceCommand create,
+    Core.Privacy.SetMemberPrivacyCommand setPrivacy) : WorkspacePageModel
 {
     public Membership? Current { get; private set; }
 
@@ -15,6 +16,8 @@ public sealed class IndexModel(GetMembershipQuery memberships, RenameWorkspaceCo
     [BindProperty, MaxLength(200)] public string? Name { get; set; }
 
     [BindProperty, MaxLength(200)] public string? NewName { get; set; }
+
+    [BindProperty] public bool MemberPrivacy { get; set; }
 
     /// <summary>The deliveries link of the one-page settings (<c>/workspace?webhook=…</c>) moved with the webhooks.</summary>
     [BindProperty(SupportsGet = true, Name = "webhook")] public Guid? WebhookId { get; set; }
@@ -40,6 +43,14 @@ public sealed class IndexModel(GetMembershipQuery memberships, RenameWorkspaceCo
         return Page();
     }
 
+    public async Task<IActionResult> OnPostPrivacyAsync(CancellationToken ct)
+    {
+        var r = await setPrivacy.Run(Me.Caller, MemberPrivacy, ct);
+        if (Refused(r.Error, "/workspace") is { } refused) return refused;
+        TempData["Flash"] = r.Error?.Message ?? (MemberPrivacy ? "Members now see only their own work and what is shared." : "Members now see all of the workspace's work.");
+        return Redirect("/workspace");
+    }
+
     /// <summary>A team workspace; the creator acts in it at once.</summary>
     public async Task<IActionResult> OnPostCreateAsync(CancellationToken ct)
     {
@@ -58,5 +69,6 @@ public sealed class IndexModel(GetMembershipQuery memberships, RenameWorkspaceCo
     {
         Current = await memberships.Run(Me.UserId!.Value, Workspace, ct);
         if (!keepName) Name = Current?.Workspace.Name;
+        MemberPrivacy = Current?.Workspace.MemberPrivacy ?? false;
     }
 }
