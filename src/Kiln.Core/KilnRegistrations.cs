@@ -32,7 +32,6 @@ public static class KilnRegistrations
         services.AddWebhooks(config);
         services.AddNotes(config);
         services.AddPodcasts(config);
-        services.AddScoped<DeleteExpiredArtifactsCommand>();
         services.AddScoped<RateLimits.WindowCounter>();
         services.AddPrivacy(config);
         return services;
@@ -44,7 +43,7 @@ public static class KilnRegistrations
         services.AddJobRunner();
         services.AddUploadSweeper();
         services.AddHostedService<PaymentEventsWorker>();
-        services.AddHostedService<ArtifactRetentionService>();
+        services.AddPrivacyWork();
         services.AddWebhookWorker();
         services.AddPodcastWorker();
         return services;

@@ -24,6 +24,9 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
     // Per-member privacy: set to the member's user id when their workspace keeps members' work apart.
     private Guid? PrivateTo => tenant?.PrivateToUserId;
 
+    /// <summary>The member whose own work is visible under per-member privacy (null: all) — for queries that turn the filters off.</summary>
+    public Guid? PrivateToUserId => PrivateTo;
+
     public DbSet<Workspace> Workspaces => Set<Workspace>();
     public DbSet<WorkspaceMember> WorkspaceMembers => Set<WorkspaceMember>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
@@ -49,6 +52,7 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
     public DbSet<Show> Shows => Set<Show>();
     public DbSet<Episode> Episodes => Set<Episode>();
     public DbSet<EpisodeDownload> EpisodeDownloads => Set<EpisodeDownload>();
+    public DbSet<Privacy.DataExport> DataExports => Set<Privacy.DataExport>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 

@@ -60,6 +60,7 @@ public static class WebPipeline
         api.MapWorkspaceApi();
         api.MapTeamsApi();
         api.MapPrivacyApi();
+        api.MapAccountPrivacyApi();
         api.MapCreditsApi();
         api.MapJobsApi();
         api.MapEventsApi();
