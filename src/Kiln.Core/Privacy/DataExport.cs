@@ -206,7 +206,7 @@ public sealed class RunDataExportsCommand(KilnDbContext db, DataExportBuilder bu
     public async Task<bool> RunOnceAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        foreach (var old in await db.DataExports.Where(e => e.ExpiresAt != null && e.ExpiresAt < now).Take(50).ToListAsync(ct))
+        foreach (var old in await db.DataExports.Where(e => e.ExpiresAt != null && e.ExpiresAt < now).OrderBy(e => e.ExpiresAt).Take(50).ToListAsync(ct))
         {
             if (old.BlobKey is { } k) await blobs.DeleteAsync(k, ct);
             db.DataExports.Remove(old);

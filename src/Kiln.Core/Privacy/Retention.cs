@@ -106,6 +106,7 @@ public sealed class PurgeCommand(KilnDbContext db, IBlobStore blobs, BillingCata
             var eventCutoff = now.AddDays(-keep.EventDays!.Value);
             var logs = await db.Jobs.IgnoreQueryFilters()
                 .Where(j => j.FinishedAt != null && j.FinishedAt < eventCutoff && j.FinishedAt >= jobCutoff && onPlan.Contains(j.WorkspaceId))
+                .OrderBy(j => j.FinishedAt)
                 .Select(j => new { j.Id, j.WorkspaceId, j.PipelineId, Rows = db.JobEvents.IgnoreQueryFilters().Count(e => e.JobId == j.Id) })
                 .Where(j => j.Rows > 0).Take(batch).ToListAsync(ct);
             items.AddRange(logs.Select(j => new PurgeItem(PurgeKind.Events, j.Id, j.WorkspaceId, j.PipelineId, 0, j.Rows)));

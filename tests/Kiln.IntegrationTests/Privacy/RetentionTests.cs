@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Kiln.Core.Privacy;
+using Kiln.Core.Tests.Support;
 using Kiln.IntegrationTests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -73,5 +75,48 @@ public sealed class RetentionTests(PostgresServer pg)
             await DbAssertions.LedgerBalances(db);
         }
         make.BlobExists(publishedArtifact.BlobKey).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Kiln_purge_lists_with_dry_run_and_then_removes()
+    {
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: false);
+        var user = await host.SignUpAsync();
+        // Made four days ago by the real clock the CLI reads: past the free plan's three days.
+        var make = new PrivacyFixtures(host, DateTime.UtcNow.AddDays(-4));
+        var upload = await make.UploadAsync(user.WorkspaceId, user.UserId);
+        var (_, artifact) = await make.JobAsync(user.WorkspaceId, user.UserId);
+
+        var listed = await Kiln(host, "purge", "--dry-run");
+        listed.Contains("Dry run: 2 item(s) would be removed", StringComparison.Ordinal).ShouldBeTrue(listed);
+        listed.Contains("artifact", StringComparison.Ordinal).ShouldBeTrue(listed);
+        listed.Contains("upload", StringComparison.Ordinal).ShouldBeTrue(listed);
+        make.BlobExists(upload.BlobKey).ShouldBeTrue();
+
+        var removed = await Kiln(host, "purge");
+        removed.Contains("Removed 2 item(s)", StringComparison.Ordinal).ShouldBeTrue(removed);
+        make.BlobExists(upload.BlobKey).ShouldBeFalse();
+        make.BlobExists(artifact!.BlobKey).ShouldBeFalse();
+        var after = await Kiln(host, "purge", "--dry-run");
+        after.Contains("Dry run: 0 item(s)", StringComparison.Ordinal).ShouldBeTrue(after);
+    }
+
+    private static async Task<string> Kiln(KilnTestHost host, params string[] args)
+    {
+        var cli = Path.Combine(S3Server.RepoRoot(), "src", "Kiln.Cli", "bin", "Debug", "net10.0", "kiln.dll");
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(cli);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["Kiln__Database__Provider"] = host.Database.Provider.ToString();
+        psi.Environment["Kiln__Database__ConnectionString"] = host.Database.ConnectionString;
+        psi.Environment["Kiln__Storage__LocalPath"] = host.BlobPath;
+        using var process = Process.Start(psi)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        var text = await output + await errors;
+        process.ExitCode.ShouldBe(0, text);
+        // Spectre colours the summary even when redirected.
+        return System.Text.RegularExpressions.Regex.Replace(text, @"\x1b\[[0-9;]*m", "");
     }
 }

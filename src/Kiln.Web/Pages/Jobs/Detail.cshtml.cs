@@ -85,6 +85,16 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
         return Redirect($"/jobs/{id}");
     }
 
+    /// <summary>The whole finished job goes now: files, events and row (the ledger keeps its entries).</summary>
+    public async Task<IActionResult> OnPostDeleteJobAsync(Guid id, [FromServices] Kiln.Core.Privacy.DeleteJobCommand delete, CancellationToken ct)
+    {
+        var result = await delete.Run(Me.Caller, id, ct);
+        if (result.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
+        if (result.Error is { } e) { TempData["Flash"] = e.Message; return Redirect($"/jobs/{id}"); }
+        TempData["Flash"] = "Job deleted with its files.";
+        return Redirect("/jobs");
+    }
+
     public async Task<IActionResult> OnPostRetryAsync(Guid id, CancellationToken ct)
     {
         var result = await retry.Run(Workspace, id, Me.UserId, ct);
