@@ -50,7 +50,7 @@ public sealed class AccessibilityTests(KilnApp app)
         failures.ShouldBeEmpty(string.Join("\n", failures));
     }
 
-    private static async Task<IEnumerable<string>> CheckAsync(BrowserSession s, string path, int width)
+    internal static async Task<IEnumerable<string>> CheckAsync(BrowserSession s, string path, int width)
     {
         var response = await s.GoAsync(path);
         if (response is not { Ok: true }) return [$"{path} @{width}px: HTTP {response?.Status}"];
