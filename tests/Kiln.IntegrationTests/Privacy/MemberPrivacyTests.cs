@@ -97,6 +97,13 @@ public sealed class MemberPrivacyTests(PostgresServer pg)
         (await alice.Client.PutAsJsonAsync($"/api/jobs/{job}/sharing", new { shared = false })).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await bob.Client.GetAsync($"/api/jobs/{job}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
 
+        // The job page offers the same to its creator (a plain form post), and Bob's job page follows.
+        var alicePages = await PageClient.SignInAsync(host, alice.Email);
+        (await alicePages.Client.GetStringAsync($"/jobs/{job}")).ShouldContain("Share with the workspace");
+        (await alicePages.PostFormAsync($"/jobs/{job}", $"/jobs/{job}?handler=Share", new() { ["shared"] = "true" })).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        (await bob.Client.GetAsync($"/api/jobs/{job}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await alicePages.Client.GetStringAsync($"/jobs/{job}")).ShouldContain("Stop sharing");
+
         // Privacy off: everyone sees everything again.
         await (await owner.Client.PutAsJsonAsync("/api/workspace/privacy", new { memberPrivacy = false })).Json(HttpStatusCode.OK);
         (await bob.Client.GetAsync($"/api/uploads/{upload}")).StatusCode.ShouldBe(HttpStatusCode.OK);

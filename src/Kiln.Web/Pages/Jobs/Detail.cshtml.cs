@@ -35,7 +35,10 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
     /// <summary>Why a queued job is not starting, when no live worker can run its pipeline.</summary>
     public string? WaitingFor { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct)
+    /// <summary>Under per-member privacy, whether the caller (its creator, an owner or an admin) may share the job with the workspace.</summary>
+    public bool CanShare { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(Guid id, [FromServices] Kiln.Core.Accounts.GetMembershipQuery memberships, CancellationToken ct)
     {
         var log = new List<string>();
         var after = 0L;
@@ -57,6 +60,8 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
         var job = await jobs.Run(Workspace, id, ct);
         if (job is null) return NotFoundPage();
         Job = job;
+        CanShare = await memberships.WorkspaceAsync(Workspace, ct) is { MemberPrivacy: true }
+            && !Me.IsApiKey && (Me.Caller.Administers || job.CreatedByUserId == Me.UserId);
         WaitingFor = await workerWait.Run(job, ct);
         Costs = await usage.CostsOf(job, ct);
         Subtasks = await subtasks.Run(Workspace, id, ct);
@@ -82,6 +87,14 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
         var result = await deleteArtifacts.Run(Workspace, id, ct);
         if (result.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
         TempData["Flash"] = result.Error is { } e ? e.Message : $"Deleted {result.Value} file(s).";
+        return Redirect($"/jobs/{id}");
+    }
+
+    public async Task<IActionResult> OnPostShareAsync(Guid id, bool shared, [FromServices] Kiln.Core.Privacy.ShareCommand share, CancellationToken ct)
+    {
+        var result = await share.Run(Me.Caller, Kiln.Core.Privacy.ShareableKind.Job, id, shared, ct);
+        if (result.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
+        TempData["Flash"] = result.Error?.Message ?? (shared ? "Every member of the workspace can see this job now." : "Only you, owners and admins see this job now.");
         return Redirect($"/jobs/{id}");
     }
 
