@@ -10,6 +10,7 @@ root.Subcommands.Add(RunCommand.Create(console));
 root.Subcommands.Add(OperatorCommands.Migrate(console));
 root.Subcommands.Add(OperatorCommands.Admin(console));
 root.Subcommands.Add(OperatorCommands.Credits(console));
+root.Subcommands.Add(PurgeCommandLine.Create(console));
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

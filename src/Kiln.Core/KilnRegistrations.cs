@@ -6,6 +6,7 @@ using Kiln.Core.Jobs;
 using Kiln.Core.Notes;
 using Kiln.Core.Pipelines;
 using Kiln.Core.Podcasts;
+using Kiln.Core.Privacy;
 using Kiln.Core.Storage;
 using Kiln.Core.Uploads;
 using Kiln.Core.Webhooks;
@@ -31,8 +32,8 @@ public static class KilnRegistrations
         services.AddWebhooks(config);
         services.AddNotes(config);
         services.AddPodcasts(config);
-        services.AddScoped<DeleteExpiredArtifactsCommand>();
         services.AddScoped<RateLimits.WindowCounter>();
+        services.AddPrivacy(config);
         return services;
     }
 
@@ -42,7 +43,7 @@ public static class KilnRegistrations
         services.AddJobRunner();
         services.AddUploadSweeper();
         services.AddHostedService<PaymentEventsWorker>();
-        services.AddHostedService<ArtifactRetentionService>();
+        services.AddPrivacyWork();
         services.AddWebhookWorker();
         services.AddPodcastWorker();
         return services;

@@ -10,6 +10,10 @@ public sealed class KilnUser : IdentityUser<Guid>
     public DateTime CreatedAt { get; set; }
     /// <summary>The workspace the UI and cookie-authenticated API calls act in.</summary>
     public Guid? CurrentWorkspaceId { get; set; }
+    /// <summary>When the person asked to delete their account (art. 17); null when no deletion is pending.</summary>
+    public DateTime? DeletionRequestedAt { get; set; }
+    /// <summary>When the pending deletion runs, after the grace period; cancelling clears both.</summary>
+    public DateTime? DeletionDueAt { get; set; }
 }
 
 /// <summary>Viewers read the workspace and change nothing; members use it; admins and owners administer it.</summary>
@@ -24,6 +28,8 @@ public sealed class Workspace
     /// <summary>Maximum jobs running at once for this workspace; null uses the installation default.</summary>
     public int? MaxConcurrentJobs { get; set; }
     public string Plan { get; set; } = "free";
+    /// <summary>Per-member privacy: members and viewers see only their own jobs, uploads and notes (and what was shared); owners and admins see all.</summary>
+    public bool MemberPrivacy { get; set; }
     public DateTime CreatedAt { get; set; }
 }
 

@@ -18,6 +18,9 @@ public sealed class GetMembershipQuery(KilnDbContext db)
         return row is null ? null : new Membership(row.w, row.Role);
     }
 
+    public Task<Workspace?> WorkspaceAsync(Guid workspaceId, CancellationToken ct) =>
+        db.Workspaces.AsNoTracking().FirstOrDefaultAsync(w => w.Id == workspaceId, ct);
+
     public async Task<List<Membership>> All(Guid userId, CancellationToken ct) =>
         (await (from m in db.WorkspaceMembers
                 join w in db.Workspaces on m.WorkspaceId equals w.Id

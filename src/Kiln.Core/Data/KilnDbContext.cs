@@ -21,6 +21,11 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
 {
     // Read by the query filters at query time: a scoped context only ever sees its workspace's rows.
     private Guid? TenantId => tenant?.WorkspaceId;
+    // Per-member privacy: set to the member's user id when their workspace keeps members' work apart.
+    private Guid? PrivateTo => tenant?.PrivateToUserId;
+
+    /// <summary>The member whose own work is visible under per-member privacy (null: all) — for queries that turn the filters off.</summary>
+    public Guid? PrivateToUserId => PrivateTo;
 
     public DbSet<Workspace> Workspaces => Set<Workspace>();
     public DbSet<WorkspaceMember> WorkspaceMembers => Set<WorkspaceMember>();
@@ -51,6 +56,7 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
     public DbSet<Jobs.Links.SingleUseLink> SingleUseLinks => Set<Jobs.Links.SingleUseLink>();
     public DbSet<Podcasts.Recordings.Recording> Recordings => Set<Podcasts.Recordings.Recording>();
     public DbSet<Podcasts.Recordings.RecordingChunk> RecordingChunks => Set<Podcasts.Recordings.RecordingChunk>();
+    public DbSet<Privacy.DataExport> DataExports => Set<Privacy.DataExport>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
@@ -68,19 +74,19 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
 
         // Tenant isolation: a context created for a request carries the caller's workspace; background
         // code (workers, admin) has no tenant scope and sees everything it asks for explicitly.
-        builder.Entity<Job>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
-        builder.Entity<JobEvent>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
-        builder.Entity<Artifact>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
-        builder.Entity<Upload>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<Job>().HasQueryFilter(e => (TenantId == null || e.WorkspaceId == TenantId) && (PrivateTo == null || e.CreatedByUserId == PrivateTo || e.SharedAt != null));
+        builder.Entity<JobEvent>().HasQueryFilter(e => (TenantId == null || e.WorkspaceId == TenantId) && (PrivateTo == null || Jobs.Any(j => j.Id == e.JobId)));
+        builder.Entity<Artifact>().HasQueryFilter(e => (TenantId == null || e.WorkspaceId == TenantId) && (PrivateTo == null || Jobs.Any(j => j.Id == e.JobId)));
+        builder.Entity<Upload>().HasQueryFilter(e => (TenantId == null || e.WorkspaceId == TenantId) && (PrivateTo == null || e.CreatedByUserId == PrivateTo || e.SharedAt != null));
         builder.Entity<ApiKey>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<LedgerEntry>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<WebhookEndpoint>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<WebhookDelivery>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<Accounts.Invitations.WorkspaceInvitation>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
-        builder.Entity<JobSubtask>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
-        builder.Entity<Note>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
-        builder.Entity<NoteVersion>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
-        builder.Entity<NoteLink>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<JobSubtask>().HasQueryFilter(e => (TenantId == null || e.WorkspaceId == TenantId) && (PrivateTo == null || Jobs.Any(j => j.Id == e.JobId)));
+        builder.Entity<Note>().HasQueryFilter(e => (TenantId == null || e.WorkspaceId == TenantId) && (PrivateTo == null || e.CreatedByUserId == PrivateTo || e.SharedAt != null));
+        builder.Entity<NoteVersion>().HasQueryFilter(e => (TenantId == null || e.WorkspaceId == TenantId) && (PrivateTo == null || Notes.Any(n => n.Id == e.NoteId)));
+        builder.Entity<NoteLink>().HasQueryFilter(e => (TenantId == null || e.WorkspaceId == TenantId) && (PrivateTo == null || (Notes.Any(n => n.Id == e.FromNoteId) && Notes.Any(n => n.Id == e.ToNoteId))));
         builder.Entity<Show>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<Episode>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<EpisodeDownload>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
@@ -101,10 +107,13 @@ internal sealed class UtcDateTimeConverter() : Microsoft.EntityFrameworkCore.Sto
 public interface ITenantScope
 {
     Guid? WorkspaceId { get; }
+    /// <summary>Under per-member privacy, the member whose own (or shared) jobs, uploads and notes are visible; null sees all.</summary>
+    Guid? PrivateToUserId => null;
 }
 
 /// <summary>A settable scope: the web host fills it from the authenticated principal.</summary>
 public sealed class TenantScope : ITenantScope
 {
     public Guid? WorkspaceId { get; set; }
+    public Guid? PrivateToUserId { get; set; }
 }

@@ -41,6 +41,8 @@ public sealed class Job
     /// (HTTP request → enqueue → attempt → steps), on whichever machine it runs.
     /// </summary>
     public string? TraceParent { get; set; }
+    /// <summary>When its creator shared it with the workspace (matters only under per-member privacy).</summary>
+    public DateTime? SharedAt { get; set; }
 
     public bool IsFinished => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Canceled;
 }

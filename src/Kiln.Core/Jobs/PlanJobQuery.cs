@@ -32,7 +32,10 @@ public sealed class PlanJobQuery(KilnDbContext db, PipelineCatalog catalog, GetP
         var (wanted, shapeError) = Requested(d, request);
         var ids = wanted.Select(w => w.UploadId).Distinct().ToList();
         // Ownership first: a foreign upload id is 404 whatever else is wrong with the request.
-        var uploads = ids.Count == 0 ? [] : await db.Uploads.IgnoreQueryFilters().AsNoTracking().Where(u => u.WorkspaceId == workspaceId && ids.Contains(u.Id)).ToListAsync(ct);
+        // Filters off (an operator's retry plans in another workspace), so per-member privacy is applied here by hand.
+        var privateTo = db.PrivateToUserId;
+        var uploads = ids.Count == 0 ? [] : await db.Uploads.IgnoreQueryFilters().AsNoTracking()
+            .Where(u => u.WorkspaceId == workspaceId && ids.Contains(u.Id) && (privateTo == null || u.CreatedByUserId == privateTo || u.SharedAt != null)).ToListAsync(ct);
         if (ids.Any(id => uploads.All(u => u.Id != id))) return Error.NotFound("Upload");
         // The shorthand on a pipeline of several optional slots (study notes: media, subtitles or a document): each file goes
         // to the one slot that takes its kind, as the new-job form and the estimate send it.

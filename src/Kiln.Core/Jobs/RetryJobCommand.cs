@@ -14,8 +14,9 @@ public sealed class RetryJobCommand(KilnDbContext db, CreateJobCommand create)
     /// <param name="workspaceId">The caller's workspace, or null for an operator acting on any workspace.</param>
     public async Task<Result<CreatedJob>> Run(Guid? workspaceId, Guid jobId, Guid? userId, CancellationToken ct)
     {
-        var job = await db.Jobs.IgnoreQueryFilters().AsNoTracking()
-            .FirstOrDefaultAsync(j => j.Id == jobId && (workspaceId == null || j.WorkspaceId == workspaceId), ct);
+        // An operator sees every workspace; a caller's own request keeps the filters (tenant and per-member privacy).
+        var jobs = workspaceId is null ? db.Jobs.IgnoreQueryFilters() : db.Jobs;
+        var job = await jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId && (workspaceId == null || j.WorkspaceId == workspaceId), ct);
         if (job is null) return Error.NotFound("Job");
         if (job.Status is not (JobStatus.Failed or JobStatus.Canceled))
             return Error.Conflict("job_not_retryable", "Only failed or canceled jobs can be run again.");

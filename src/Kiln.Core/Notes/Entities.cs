@@ -23,6 +23,10 @@ public sealed class Note
     public int Version { get; set; } = 1;
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+    /// <summary>Who ran the job that wrote it (per-member privacy shows members their own notes).</summary>
+    public Guid? CreatedByUserId { get; set; }
+    /// <summary>When its creator shared it with the workspace (matters only under per-member privacy).</summary>
+    public DateTime? SharedAt { get; set; }
 }
 
 /// <summary>An earlier text of a note, kept when it is edited or restored.</summary>

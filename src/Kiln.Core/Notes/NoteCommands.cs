@@ -24,8 +24,10 @@ public sealed class SaveGeneratedNoteCommand(KilnDbContext db, TimeProvider time
 
         content = content with { Related = related };
         var now = time.GetUtcNow().UtcDateTime;
+        Guid? author = jobId is { } jid ? await db.Jobs.IgnoreQueryFilters().Where(x => x.Id == jid).Select(x => x.CreatedByUserId).FirstOrDefaultAsync(ct) : null;
         var note = new Note
         {
+            CreatedByUserId = author,
             Id = Ids.New(),
             WorkspaceId = workspaceId,
             JobId = jobId,

@@ -26,4 +26,6 @@ public sealed class Upload
     public string? RejectMessage { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime ExpiresAt { get; set; }
+    /// <summary>When its creator shared it with the workspace (matters only under per-member privacy).</summary>
+    public DateTime? SharedAt { get; set; }
 }

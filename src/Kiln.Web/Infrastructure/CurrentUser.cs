@@ -76,6 +76,8 @@ public sealed class TenantMiddleware(RequestDelegate next)
                     {
                         current.WorkspaceId = all.Workspace.Id;
                         current.Role = all.Role;
+                        // Per-member privacy: members and viewers see their own work and what was shared; admins see all.
+                        if (all.Workspace.MemberPrivacy && all.Role < WorkspaceRole.Admin) scope.PrivateToUserId = user.Id;
                     }
                 }
             }

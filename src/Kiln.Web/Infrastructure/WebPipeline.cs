@@ -58,6 +58,9 @@ public static class WebPipeline
             .ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapAccountsApi();
         api.MapWorkspaceApi();
+        api.MapTeamsApi();
+        api.MapPrivacyApi();
+        api.MapAccountPrivacyApi();
         api.MapCreditsApi();
         api.MapJobsApi();
         api.MapEventsApi();

@@ -66,7 +66,10 @@ public static class WebRegistrations
             .AddCookie(IdentityConstants.ExternalScheme)
             .AddCookie(IdentityConstants.TwoFactorUserIdScheme);
         services.AddAuthorizationBuilder()
-            .AddPolicy(KilnPolicies.Admin, p => p.RequireClaim(KilnClaims.Admin, "true"));
+            // The operator flag of the user row, read by TenantMiddleware on this request — not the token's claim,
+            // which would outlive a demotion for the token's lifetime. API keys never operate.
+            .AddPolicy(KilnPolicies.Admin, p => p.RequireAuthenticatedUser().RequireAssertion(ctx =>
+                ctx.Resource is HttpContext http && http.RequestServices.GetRequiredService<CurrentUser>().Caller.IsOperator));
 
         services.AddScoped<CurrentUser>();
         services.Configure<RateLimitOptions>(config.GetSection(RateLimitOptions.Section));

@@ -20,6 +20,8 @@ public sealed class OpenApiDocumentTests(PostgresServer pg)
         ["GET /api/events"] = ("200", "text/event-stream"),
         // A redirect to a signed URL of the artifact's bytes.
         ["GET /api/jobs/{id}/artifacts/{artifactId}/download"] = ("302", null),
+        // A redirect to a signed URL of a data export's zip.
+        ["GET /api/account/exports/{id}/download"] = ("302", null),
         // A signed PUT of raw bytes; the part's ETag is the ETag header, the body is empty.
         ["PUT /blobs/{key}"] = ("200", null),
     };

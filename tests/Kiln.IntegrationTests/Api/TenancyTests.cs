@@ -45,6 +45,9 @@ public sealed class TenancyTests(PostgresServer pg)
             (HttpMethod.Get, $"/api/webhooks/{hook}/deliveries", null),
             (HttpMethod.Post, $"/api/webhooks/{hook}/deliveries/{delivery}/retry", null),
             (HttpMethod.Delete, $"/api/webhooks/{hook}", null),
+            (HttpMethod.Put, $"/api/jobs/{job}/sharing", new { shared = true }),
+            (HttpMethod.Put, $"/api/uploads/{upload}/sharing", new { shared = true }),
+            (HttpMethod.Post, "/api/workspace/ownership", new { userId = owner.UserId }),
         };
         foreach (var (method, url, body) in calls)
         {

@@ -49,7 +49,7 @@ public sealed class PlanLimitsTests(PostgresServer pg)
         await using (var db = host.NewDbContext()) oldKey = await db.Artifacts.Where(a => a.JobId == oldJob).Select(a => a.BlobKey).SingleAsync();
 
         await using var scope = host.Services.CreateAsyncScope();
-        (await scope.ServiceProvider.GetRequiredService<DeleteExpiredArtifactsCommand>().Run(100, default)).ShouldBe(1);
+        (await scope.ServiceProvider.GetRequiredService<Kiln.Core.Privacy.PurgeCommand>().RunAsync(100, default)).Count(i => i.Kind == Kiln.Core.Privacy.PurgeKind.Artifact).ShouldBe(1);
 
         (await (await user.Client.GetAsync($"/api/jobs/{oldJob}/artifacts")).Json(HttpStatusCode.OK)).GetArrayLength().ShouldBe(0);
         (await (await user.Client.GetAsync($"/api/jobs/{newJob}/artifacts")).Json(HttpStatusCode.OK)).GetArrayLength().ShouldBe(1);

@@ -176,7 +176,7 @@ public sealed class DubbingApiTests(PostgresServer pg)
             await db.Artifacts.Where(a => a.JobId == expired).ExecuteUpdateAsync(s => s.SetProperty(a => a.CreatedAt, DateTime.UtcNow.AddHours(-2)));
 
         await using (var scope = host.Services.CreateAsyncScope())
-            (await scope.ServiceProvider.GetRequiredService<Kiln.Core.Jobs.DeleteExpiredArtifactsCommand>().Run(100, default)).ShouldBe(1);
+            (await scope.ServiceProvider.GetRequiredService<Kiln.Core.Privacy.PurgeCommand>().RunAsync(100, default)).Count(i => i.Kind == Kiln.Core.Privacy.PurgeKind.Artifact).ShouldBe(1);
         (await (await user.Client.GetAsync($"/api/jobs/{expired}/artifacts")).Json(HttpStatusCode.OK)).GetArrayLength().ShouldBe(0);
 
         var key = await host.NewDbContext().Artifacts.Where(a => a.JobId == fresh).Select(a => a.BlobKey).SingleAsync();

@@ -50,6 +50,7 @@ internal static class QueueSql
         ("started_at", (j, r, i) => j.StartedAt = r.IsDBNull(i) ? null : r.GetDateTime(i)),
         ("finished_at", (j, r, i) => j.FinishedAt = r.IsDBNull(i) ? null : r.GetDateTime(i)),
         ("trace_parent", (j, r, i) => j.TraceParent = r.IsDBNull(i) ? null : r.GetString(i)),
+        ("shared_at", (j, r, i) => j.SharedAt = r.IsDBNull(i) ? null : r.GetDateTime(i)),
     ];
 
     /// <summary>The column names, in <see cref="JobColumns"/> order.</summary>

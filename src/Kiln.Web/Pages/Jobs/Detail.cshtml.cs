@@ -36,7 +36,10 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
     /// <summary>Why a queued job is not starting, when no live worker can run its pipeline.</summary>
     public string? WaitingFor { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct)
+    /// <summary>Under per-member privacy, whether the caller (its creator, an owner or an admin) may share the job with the workspace.</summary>
+    public bool CanShare { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(Guid id, [FromServices] Kiln.Core.Accounts.GetMembershipQuery memberships, CancellationToken ct)
     {
         var log = new List<string>();
         var after = 0L;
@@ -58,6 +61,8 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
         var job = await jobs.Run(Workspace, id, ct);
         if (job is null) return NotFoundPage();
         Job = job;
+        CanShare = await memberships.WorkspaceAsync(Workspace, ct) is { MemberPrivacy: true }
+            && !Me.IsApiKey && (Me.Caller.Administers || job.CreatedByUserId == Me.UserId);
         WaitingFor = await workerWait.Run(job, ct);
         Costs = await usage.CostsOf(job, ct);
         Subtasks = await subtasks.Run(Workspace, id, ct);
@@ -95,6 +100,24 @@ public sealed class DetailModel(GetJobQuery jobs, JobEvents events, ListArtifact
         // One string: TempData turns a value that parses as a Guid or a date back into that type.
         TempData["SingleUseLink"] = $"{artifactId}|{Kiln.Web.Ui.Format.Iso(link.ExpiresAt)}|{Request.Scheme}://{Request.Host}{Request.PathBase}{link.Path}";
         return Redirect($"/jobs/{id}#artifact-{artifactId}");
+    }
+
+    public async Task<IActionResult> OnPostShareAsync(Guid id, bool shared, [FromServices] Kiln.Core.Privacy.ShareCommand share, CancellationToken ct)
+    {
+        var result = await share.Run(Me.Caller, Kiln.Core.Privacy.ShareableKind.Job, id, shared, ct);
+        if (result.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
+        TempData["Flash"] = result.Error?.Message ?? (shared ? "Every member of the workspace can see this job now." : "Only you, owners and admins see this job now.");
+        return Redirect($"/jobs/{id}");
+    }
+
+    /// <summary>The whole finished job goes now: files, events and row (the ledger keeps its entries).</summary>
+    public async Task<IActionResult> OnPostDeleteJobAsync(Guid id, [FromServices] Kiln.Core.Privacy.DeleteJobCommand delete, CancellationToken ct)
+    {
+        var result = await delete.Run(Me.Caller, id, ct);
+        if (result.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
+        if (result.Error is { } e) { TempData["Flash"] = e.Message; return Redirect($"/jobs/{id}"); }
+        TempData["Flash"] = "Job deleted with its files.";
+        return Redirect("/jobs");
     }
 
     public async Task<IActionResult> OnPostRetryAsync(Guid id, CancellationToken ct)

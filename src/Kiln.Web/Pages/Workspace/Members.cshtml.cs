@@ -8,7 +8,8 @@ namespace Kiln.Web.Pages.Workspace;
 
 /// <summary>The workspace's members and their roles: invite one by email, withdraw an invitation, remove one, or leave.</summary>
 public sealed class MembersModel(ListMembersQuery listMembers, ManageMembersCommand members, InviteMemberCommand invite,
-    ListInvitationsQuery listInvitations, RevokeInvitationCommand revokeInvitation) : WorkspacePageModel
+    ListInvitationsQuery listInvitations, RevokeInvitationCommand revokeInvitation, GetMembershipQuery memberships,
+    Core.Accounts.Teams.TransferOwnershipCommand transfer) : WorkspacePageModel
 {
     private const string Self = "/workspace/members";
 
@@ -22,9 +23,14 @@ public sealed class MembersModel(ListMembersQuery listMembers, ManageMembersComm
     // A viewer may leave; inviting and removing others are refused by the use cases (admins only).
     protected override bool ViewersMayPost => true;
 
+    /// <summary>Owners of a team workspace may hand it to another member.</summary>
+    public bool CanTransfer { get; private set; }
+
     public async Task OnGetAsync(CancellationToken ct)
     {
         Members = await listMembers.Run(Workspace, ct);
+        var current = await memberships.Run(Me.UserId!.Value, Workspace, ct);
+        CanTransfer = current is { Role: WorkspaceRole.Owner, Workspace.IsPersonal: false };
         if (CanManage) Invitations = await listInvitations.Run(Workspace, ct);
     }
 
@@ -57,5 +63,14 @@ public sealed class MembersModel(ListMembersQuery listMembers, ManageMembersComm
         if (r.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
         TempData["Flash"] = r.Error is { } e ? e.Message : userId == Me.UserId ? "You left the workspace." : "Member removed.";
         return Redirect(userId == Me.UserId && r.Error is null ? "/dashboard" : Self);
+    }
+
+    public async Task<IActionResult> OnPostTransferAsync(Guid userId, CancellationToken ct)
+    {
+        var r = await transfer.Run(Me.Caller, userId, ct);
+        if (Refused(r.Error, Self) is { } refused) return refused;
+        if (r.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
+        TempData["Flash"] = r.Error is { } e ? e.Message : $"{r.Value!.Email} owns the workspace now; you stay on as admin.";
+        return Redirect(Self);
     }
 }
