@@ -27,8 +27,8 @@ public sealed class AccessibilityTests(KilnApp app)
 
         string[] anonymous = ["/", "/pricing", "/signup", "/signin", "/invitations/kinv_no-such-invitation", podcastPages[3], podcastPages[4]];
         string[] signedIn = ["/dashboard", "/jobs", "/jobs/new", "/jobs/new?pipelineId=pdf-podcast", "/jobs/new?pipelineId=pdf-audiobook",
-            "/jobs/new?pipelineId=sleep", "/credits", "/workspace", "/workspace/members", "/workspace/api-keys", "/workspace/webhooks", "/signout",
-            "/admin", "/admin/jobs", "/admin/pipelines", "/admin/billing",
+            "/jobs/new?pipelineId=sleep", "/credits", "/workspace", "/workspace/members", "/workspace/api-keys", "/workspace/webhooks", "/workspace/audit", "/signout",
+            "/admin", "/admin/jobs", "/admin/pipelines", "/admin/billing", "/admin/audit",
             "/jobs/new?pipelineId=study-notes", "/notes", "/notes?q=zebra", $"/notes/{noteId}", $"/notes/{noteId}/edit", $"/notes/{noteId}/quiz",
             "/shows", "/shows/new", .. podcastPages];
 

@@ -68,6 +68,7 @@ public static class WebPipeline
         api.MapWebhooksApi();
         api.MapNotesApi();
         api.MapShowsApi();
+        api.MapAuditApi();
         api.MapGroup("/admin").RequireAuthorization(KilnPolicies.Admin).MapBillingAdminApi();
 
         app.MapBlobEndpoints();

@@ -30,6 +30,8 @@ public static class WebRegistrations
         });
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
 
+        services.AddHttpContextAccessor();
+        services.AddScoped<Core.Audit.IAuditOrigin, HttpAuditOrigin>();
         services.AddKilnCore(config);
         services.AddLiveEvents(config);
         if (WorkerOptions.From(config).Enabled) services.AddKilnBackgroundWork();

@@ -1,12 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 using Kiln.Core.Accounts;
+using Kiln.Core.Audit;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Kiln.Web.Pages.Account;
 
-public sealed class SignInModel(SignInManager<KilnUser> signIn, Kiln.Web.Infrastructure.AbuseLimits limits) : PageModel
+public sealed class SignInModel(SignInManager<KilnUser> signIn, Kiln.Web.Infrastructure.AbuseLimits limits, IAuditLog audit) : PageModel
 {
     [BindProperty, Required(ErrorMessage = "Enter your email address.")] public string Email { get; set; } = "";
     [BindProperty, Required(ErrorMessage = "Enter your password.")] public string Password { get; set; } = "";
@@ -24,18 +25,22 @@ public sealed class SignInModel(SignInManager<KilnUser> signIn, Kiln.Web.Infrast
             ModelState.AddModelError("", "Too many attempts from here; wait a few minutes and try again.");
             return Page();
         }
-        var result = await signIn.PasswordSignInAsync(Email.Trim(), Password, RememberMe, lockoutOnFailure: false);
+        var user = Email.Trim() is { Length: > 0 and <= CreateAccountCommand.MaxEmail } email ? await signIn.UserManager.FindByEmailAsync(email) : null;
+        var result = user is null ? Microsoft.AspNetCore.Identity.SignInResult.Failed : await signIn.PasswordSignInAsync(user, Password, RememberMe, lockoutOnFailure: false);
         if (result.IsLockedOut)
         {
+            await audit.RecordAsync(SignInAudit.Failed(user, Email, "locked", "web"), ct);
             ModelState.AddModelError("", "This account is locked by the operators of this installation.");
             return Page();
         }
         if (!result.Succeeded)
         {
             await limits.SignInFailedAsync(HttpContext, Email, ct);
+            await audit.RecordAsync(SignInAudit.Failed(user, Email, user is null ? "unknown_email" : "wrong_password", "web"), ct);
             ModelState.AddModelError("", "The email or password is wrong.");
             return Page();
         }
+        await audit.RecordAsync(SignInAudit.Succeeded(user!, "web", "password"), ct);
         // Only local return URLs: an open redirect would make the sign-in page a phishing tool.
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/dashboard");
     }
