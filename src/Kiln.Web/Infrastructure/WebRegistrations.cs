@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Kiln.Core.Common;
+using Kiln.Web.Infrastructure.ExternalAuth;
 
 namespace Kiln.Web.Infrastructure;
 
@@ -45,6 +46,7 @@ public static class WebRegistrations
             {
                 var header = http.Request.Headers.Authorization.ToString();
                 if (header.StartsWith("Bearer " + ApiKeyFormat.Scheme, StringComparison.Ordinal)) return ApiKeyAuthenticationHandler.SchemeName;
+                if (header.StartsWith("Bearer ", StringComparison.Ordinal) && ExternalAuth.ExternalJwtHandler.LooksLikeJwt(header.AsSpan(7))) return ExternalAuth.ExternalJwtHandler.SchemeName;
                 if (header.StartsWith("Bearer ", StringComparison.Ordinal)) return IdentityConstants.BearerScheme;
                 return IdentityConstants.ApplicationScheme;
             })
@@ -66,7 +68,8 @@ public static class WebRegistrations
                 o.Events.OnValidatePrincipal = SecurityStampValidator.ValidatePrincipalAsync;
             })
             .AddCookie(IdentityConstants.ExternalScheme)
-            .AddCookie(IdentityConstants.TwoFactorUserIdScheme);
+            .AddCookie(IdentityConstants.TwoFactorUserIdScheme)
+            .AddKilnExternalAuth(config);
         services.AddAuthorizationBuilder()
             .AddPolicy(KilnPolicies.Admin, p => p.RequireClaim(KilnClaims.Admin, "true"));
 
