@@ -13,6 +13,7 @@ public static class ExternalAuthRegistrations
         services.AddSingleton<JwksCache>();
         services.AddHttpClient(JwksCache.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
         auth.AddScheme<AuthenticationSchemeOptions, ExternalJwtHandler>(ExternalJwtHandler.SchemeName, null);
+        auth.AddKilnSignInProviders(config);
         return auth;
     }
 }

@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using Kiln.Core.Accounts;
 using Kiln.Core.Audit;
+using Kiln.Web.Infrastructure.ExternalAuth;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -13,11 +15,19 @@ public sealed class SignInModel(SignInManager<KilnUser> signIn, Kiln.Web.Infrast
     [BindProperty, Required(ErrorMessage = "Enter your password.")] public string Password { get; set; } = "";
     [BindProperty, Display(Name = "Keep me signed in")] public bool RememberMe { get; set; }
     [BindProperty(SupportsGet = true)] public string? ReturnUrl { get; set; }
+    /// <summary>Why a sign-in through a provider came back unfinished (a stable code, see <see cref="ExternalSignInFailure"/>).</summary>
+    [BindProperty(SupportsGet = true, Name = "error")] public string? ExternalError { get; set; }
 
-    public void OnGet() { }
+    /// <summary>One button per configured provider (OpenID Connect issuers, GitHub, Discord, Google).</summary>
+    public IReadOnlyList<AuthenticationScheme> Providers { get; private set; } = [];
+
+    public string? ExternalErrorSentence => ExternalSignInFailure.Sentence(ExternalError);
+
+    public async Task OnGetAsync() => Providers = (await signIn.GetExternalAuthenticationSchemesAsync()).ToList();
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
+        Providers = (await signIn.GetExternalAuthenticationSchemesAsync()).ToList();
         if (!ModelState.IsValid) return Page();
         // The same limits as the API: per IP, per (account, IP) for wrong passwords, and a slowdown that never locks.
         if (await limits.BeforeSignInAsync(HttpContext, Email, ct) is not null)
@@ -41,7 +51,18 @@ public sealed class SignInModel(SignInManager<KilnUser> signIn, Kiln.Web.Infrast
             return Page();
         }
         await audit.RecordAsync(SignInAudit.Succeeded(user!, "web", "password"), ct);
-        // Only local return URLs: an open redirect would make the sign-in page a phishing tool.
-        return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/dashboard");
+        return LocalRedirect(SafeReturnUrl);
     }
+
+    /// <summary>Starts the round trip to a provider: state, nonce and PKCE are the handler's; the return URL stays local.</summary>
+    public async Task<IActionResult> OnPostExternalAsync(string? provider)
+    {
+        var schemes = await signIn.GetExternalAuthenticationSchemesAsync();
+        if (schemes.FirstOrDefault(s => s.Name == provider) is not { } scheme) return Redirect("/signin?error=" + ExternalSignInFailure.Failed);
+        var callback = "/signin/external/callback?returnUrl=" + Uri.EscapeDataString(SafeReturnUrl);
+        return Challenge(signIn.ConfigureExternalAuthenticationProperties(scheme.Name, callback), scheme.Name);
+    }
+
+    // Only local return URLs: an open redirect would make the sign-in page a phishing tool.
+    private string SafeReturnUrl => Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/dashboard";
 }
