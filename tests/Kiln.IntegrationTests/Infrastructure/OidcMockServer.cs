@@ -46,7 +46,7 @@ public sealed class OidcMockServer : IAsyncDisposable
         var root = S3Server.RepoRoot();
         var script = Path.Combine(root, "tests", "Kiln.IntegrationTests", "Infrastructure", "oidc-mock-server.mjs");
         var identity = Path.Combine(Path.GetTempPath(), $"kiln-oidc-{Guid.NewGuid():N}.json");
-        var port = PostgresServer.FreePort();
+        var port = S3Server.FreePort();
         var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = root };
         foreach (var a in new[] { script, port.ToString(System.Globalization.CultureInfo.InvariantCulture), identity }) psi.ArgumentList.Add(a);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("Could not start node.");

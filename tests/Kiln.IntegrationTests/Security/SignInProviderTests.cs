@@ -20,7 +20,7 @@ public sealed class SignInProviderTests(PostgresServer pg)
     private static async Task<Flow> StartAsync(KilnTestHost host)
     {
         var page = new PageClient(host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }));
-        (await (await page.Client.GetAsync("/signin")).Content.ReadAsStringAsync()).ShouldContain("Sign in with Mock ID");
+        (await (await page.Client.GetAsync("/signin")).Content.ReadAsStringAsync()).ShouldContain("Continue with Mock ID");
         var r = await page.PostFormAsync("/signin", "/signin?handler=External", new() { ["provider"] = "oidc-mock", ["ReturnUrl"] = "/credits" });
         r.StatusCode.ShouldBe(HttpStatusCode.Redirect);
         var authorize = r.Headers.Location!;

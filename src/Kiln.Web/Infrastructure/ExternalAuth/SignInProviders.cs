@@ -21,6 +21,28 @@ public static class SignInProviders
     public const string Google = "google";
     public const string OidcPrefix = "oidc-";
 
+    /// <summary>Is this authentication scheme one of the "Sign in with …" providers (and not the cookie, bearer or JWT schemes)?</summary>
+    public static bool IsProvider(string scheme) => scheme.StartsWith(OidcPrefix, StringComparison.Ordinal) || scheme is GitHub or Discord or Google;
+
+    /// <summary>
+    /// The provider button posts a form whose answer redirects to the provider's authorize page; browsers check that
+    /// redirect against the CSP's form-action, so each configured provider's origin is listed there (with a leading space).
+    /// </summary>
+    public static string FormActionSources(IConfiguration config)
+    {
+        var origins = new List<string?>();
+        foreach (var section in config.GetSection(OidcProviderOptions.Section).GetChildren())
+            origins.Add(Origin(section.Get<OidcProviderOptions>()?.Authority));
+        foreach (var (name, fallback) in new[] { ("GitHub", "https://github.com"), ("Discord", "https://discord.com"), ("Google", "https://accounts.google.com") })
+        {
+            var o = config.GetSection("Kiln:Auth:" + name).Get<OAuthProviderOptions>();
+            if (o?.Configured == true) origins.Add(Origin(o.AuthorizationEndpoint) ?? fallback);
+        }
+        return string.Concat(origins.OfType<string>().Distinct().Select(o => " " + o));
+    }
+
+    private static string? Origin(string? url) => Uri.TryCreate(url, UriKind.Absolute, out var u) ? u.GetLeftPart(UriPartial.Authority) : null;
+
     public static AuthenticationBuilder AddKilnSignInProviders(this AuthenticationBuilder auth, IConfiguration config)
     {
         foreach (var section in config.GetSection(OidcProviderOptions.Section).GetChildren())

@@ -27,7 +27,7 @@ public sealed class ExternalCallbackModel(SignInManager<KilnUser> signIn, SignIn
             || external.Properties?.Items.TryGetValue("LoginProvider", out var provider) != true || provider is null)
             return Redirect("/signin?error=" + ExternalSignInFailure.State);
 
-        var scheme = (await signIn.GetExternalAuthenticationSchemesAsync()).FirstOrDefault(s => s.Name == provider);
+        var scheme = (await signIn.GetExternalAuthenticationSchemesAsync()).FirstOrDefault(s => s.Name == provider && SignInProviders.IsProvider(s.Name));
         var subject = principal.FindFirstValue(ExternalClaims.Subject) ?? principal.FindFirstValue(ClaimTypes.NameIdentifier);
         if (scheme is null || string.IsNullOrEmpty(subject)) return Redirect("/signin?error=" + ExternalSignInFailure.Failed);
         var email = principal.FindFirstValue(ExternalClaims.Email) ?? principal.FindFirstValue(ClaimTypes.Email);

@@ -23,11 +23,11 @@ public sealed class SignInModel(SignInManager<KilnUser> signIn, Kiln.Web.Infrast
 
     public string? ExternalErrorSentence => ExternalSignInFailure.Sentence(ExternalError);
 
-    public async Task OnGetAsync() => Providers = (await signIn.GetExternalAuthenticationSchemesAsync()).ToList();
+    public async Task OnGetAsync() => Providers = await ProvidersAsync();
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        Providers = (await signIn.GetExternalAuthenticationSchemesAsync()).ToList();
+        Providers = await ProvidersAsync();
         if (!ModelState.IsValid) return Page();
         // The same limits as the API: per IP, per (account, IP) for wrong passwords, and a slowdown that never locks.
         if (await limits.BeforeSignInAsync(HttpContext, Email, ct) is not null)
@@ -57,11 +57,13 @@ public sealed class SignInModel(SignInManager<KilnUser> signIn, Kiln.Web.Infrast
     /// <summary>Starts the round trip to a provider: state, nonce and PKCE are the handler's; the return URL stays local.</summary>
     public async Task<IActionResult> OnPostExternalAsync(string? provider)
     {
-        var schemes = await signIn.GetExternalAuthenticationSchemesAsync();
-        if (schemes.FirstOrDefault(s => s.Name == provider) is not { } scheme) return Redirect("/signin?error=" + ExternalSignInFailure.Failed);
+        if ((await ProvidersAsync()).FirstOrDefault(s => s.Name == provider) is not { } scheme) return Redirect("/signin?error=" + ExternalSignInFailure.Failed);
         var callback = "/signin/external/callback?returnUrl=" + Uri.EscapeDataString(SafeReturnUrl);
         return Challenge(signIn.ConfigureExternalAuthenticationProperties(scheme.Name, callback), scheme.Name);
     }
+
+    private async Task<List<AuthenticationScheme>> ProvidersAsync() =>
+        (await signIn.GetExternalAuthenticationSchemesAsync()).Where(s => SignInProviders.IsProvider(s.Name)).ToList();
 
     // Only local return URLs: an open redirect would make the sign-in page a phishing tool.
     private string SafeReturnUrl => Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/dashboard";
