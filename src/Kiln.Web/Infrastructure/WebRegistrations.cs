@@ -81,6 +81,9 @@ public static class WebRegistrations
         services.AddKilnWebTelemetry(config);
         services.AddKilnHttpEdge(config);
         services.AddKilnDataProtectionKeyCheck();
+        // Plaintext webhook secrets from before encryption at rest are encrypted once at startup (after the migrations).
+        services.AddSingleton<Core.Webhooks.WebhookSecretEncryption>();
+        services.AddHostedService(sp => sp.GetRequiredService<Core.Webhooks.WebhookSecretEncryption>());
         services.AddExceptionHandler<DatabaseUnavailableHandler>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {

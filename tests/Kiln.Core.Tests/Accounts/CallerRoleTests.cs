@@ -60,7 +60,7 @@ public sealed class CallerRoleTests : IDisposable
         var key = (await createKey.Run(Owner, "ci", ct)).Value!.Key;
         key.CreatedByUserId.ShouldBe(_ownerId);
         var webhooks = Options.Create(new WebhookOptions());
-        var endpoint = (await new CreateWebhookEndpointCommand(db, _clock, webhooks).Run(Owner, "https://example.com/hook", null, [WebhookEventTypes.JobFailed], ct)).Value!.Endpoint;
+        var endpoint = (await new CreateWebhookEndpointCommand(db, _clock, webhooks, new WebhookSecrets(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider())).Run(Owner, "https://example.com/hook", null, [WebhookEventTypes.JobFailed], ct)).Value!.Endpoint;
 
         foreach (var caller in new[] { Member, Key })
         {
@@ -71,7 +71,7 @@ public sealed class CallerRoleTests : IDisposable
                 (await new Kiln.Core.Accounts.Invitations.InviteMemberCommand(db, _clock, Audit(db)).Run(caller, "someone@example.test", WorkspaceRole.Member, ct)).Error,
                 (await new ManageMembersCommand(db, Audit(db)).ChangeRole(caller, _ownerId, WorkspaceRole.Member, ct)).Error,
                 (await new ManageMembersCommand(db, Audit(db)).Remove(caller, _ownerId, ct)).Error,
-                (await new CreateWebhookEndpointCommand(db, _clock, webhooks).Run(caller, "https://example.com/x", null, [WebhookEventTypes.JobFailed], ct)).Error,
+                (await new CreateWebhookEndpointCommand(db, _clock, webhooks, new WebhookSecrets(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider())).Run(caller, "https://example.com/x", null, [WebhookEventTypes.JobFailed], ct)).Error,
                 (await new ListWebhookEndpointsQuery(db).Run(caller, ct)).Error,
                 (await new DeleteWebhookEndpointCommand(db).Run(caller, endpoint.Id, ct)).Error,
                 (await new EnableWebhookEndpointCommand(db).Run(caller, endpoint.Id, ct)).Error,
