@@ -1,4 +1,5 @@
 using Kiln.Core.Accounts;
+using Kiln.Core.Audit;
 using Kiln.Core.Billing;
 using Kiln.Core.Credits;
 using Kiln.Core.Data;
@@ -22,6 +23,7 @@ public static class KilnRegistrations
     {
         services.AddKilnData(config);
         services.AddAccounts(config);
+        services.AddAudit();
         services.AddCredits();
         services.AddJobs(config);
         services.AddPipelines(config);

@@ -33,8 +33,8 @@ public sealed class AccessibilityTests(KilnApp app)
 
         string[] anonymous = ["/", "/pricing", "/signup", "/signin", "/invitations/kinv_no-such-invitation", podcastPages[3], podcastPages[4]];
         string[] signedIn = ["/dashboard", "/jobs", "/jobs/new", "/jobs/new?pipelineId=pdf-podcast", "/jobs/new?pipelineId=pdf-audiobook",
-            "/jobs/new?pipelineId=sleep", "/credits", "/workspace", "/workspace/members", "/workspace/api-keys", "/workspace/webhooks", "/account/privacy", "/signout",
-            "/admin", "/admin/jobs", "/admin/pipelines", "/admin/billing", "/admin/ai-usage", $"/admin/jobs/{adminJob}",
+            "/jobs/new?pipelineId=sleep", "/credits", "/workspace", "/workspace/members", "/workspace/api-keys", "/workspace/webhooks", "/account/privacy", "/workspace/audit", "/signout",
+            "/admin", "/admin/jobs", "/admin/pipelines", "/admin/billing", "/admin/ai-usage", "/admin/audit", $"/admin/jobs/{adminJob}",
             "/jobs/new?pipelineId=study-notes", "/jobs/new?pipelineId=dubbing", "/notes", "/notes?q=zebra", $"/notes/{noteId}", $"/notes/{noteId}/edit", $"/notes/{noteId}/quiz",
             "/shows", "/shows/new", .. podcastPages];
 

@@ -23,6 +23,9 @@ public sealed class KilnApp : IAsyncLifetime
     private Factory? _factory;
     private IPlaywright? _playwright;
 
+    /// <summary>An OpenID Connect issuer the sign-in page offers as "Sign in with Mock ID" (provider <c>oidc-mock</c>).</summary>
+    public Kiln.IntegrationTests.Infrastructure.OidcMockServer Oidc { get; private set; } = null!;
+
     public string BaseUrl { get; private set; } = "";
     public IServiceProvider Services => _factory!.Services;
     public IBrowser Browser { get; private set; } = null!;
@@ -35,7 +38,8 @@ public sealed class KilnApp : IAsyncLifetime
         Directory.CreateDirectory(_dir);
         var port = FreePort();
         BaseUrl = $"http://127.0.0.1:{port}";
-        _factory = new Factory(_dir, port, BaseUrl);
+        Oidc = await Kiln.IntegrationTests.Infrastructure.OidcMockServer.StartAsync();
+        _factory = new Factory(_dir, port, BaseUrl, Oidc.Settings());
         _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
         _factory.StartServer();
 
@@ -57,6 +61,7 @@ public sealed class KilnApp : IAsyncLifetime
         if (Browser is not null) await Browser.CloseAsync();
         _playwright?.Dispose();
         if (_factory is not null) await _factory.DisposeAsync();
+        if (Oidc is not null) await Oidc.DisposeAsync();
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
@@ -102,7 +107,7 @@ public sealed class KilnApp : IAsyncLifetime
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    private sealed class Factory(string dir, int port, string baseUrl) : WebApplicationFactory<Program>
+    private sealed class Factory(string dir, int port, string baseUrl, Dictionary<string, string?> extra) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -150,6 +155,7 @@ public sealed class KilnApp : IAsyncLifetime
                 ["Kiln:Podcasts:PipelineId"] = Kiln.IntegrationTests.Podcasts.TestPodcastEpisodePipeline.PipelineId,
             };
             foreach (var (k, v) in settings) builder.UseSetting(k, v);
+            foreach (var (k, v) in extra) builder.UseSetting(k, v);
             builder.ConfigureTestServices(s =>
             {
                 s.AddSingleton<IPipeline, PdfEchoPipeline>();

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Kiln.Core.Audit;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Microsoft.EntityFrameworkCore;
@@ -16,7 +17,7 @@ public static class ApiKeyFormat
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 }
 
-public sealed class CreateApiKeyCommand(KilnDbContext db, TimeProvider clock)
+public sealed class CreateApiKeyCommand(KilnDbContext db, TimeProvider clock, IAuditLog audit)
 {
     public async Task<Result<CreatedApiKey>> Run(Caller caller, string name, CancellationToken ct)
     {
@@ -32,11 +33,12 @@ public sealed class CreateApiKeyCommand(KilnDbContext db, TimeProvider clock)
         };
         db.ApiKeys.Add(key);
         await db.SaveChangesAsync(ct);
+        await audit.RecordAsync(AuditEntry.By(caller, AuditActions.ApiKeyCreated, key.Prefix, new { key.Id, key.Name }), ct);
         return new CreatedApiKey(key, secret);
     }
 }
 
-public sealed class RevokeApiKeyCommand(KilnDbContext db, TimeProvider clock)
+public sealed class RevokeApiKeyCommand(KilnDbContext db, TimeProvider clock, IAuditLog audit)
 {
     public async Task<Result<ApiKey>> Run(Caller caller, Guid keyId, CancellationToken ct)
     {
@@ -44,8 +46,10 @@ public sealed class RevokeApiKeyCommand(KilnDbContext db, TimeProvider clock)
         var workspaceId = caller.Workspace;
         var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId && k.WorkspaceId == workspaceId, ct);
         if (key is null) return Error.NotFound("API key");
-        key.RevokedAt ??= clock.GetUtcNow().UtcDateTime;
+        if (key.RevokedAt is not null) return key;
+        key.RevokedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
+        await audit.RecordAsync(AuditEntry.By(caller, AuditActions.ApiKeyRevoked, key.Prefix, new { key.Id, key.Name }), ct);
         return key;
     }
 }

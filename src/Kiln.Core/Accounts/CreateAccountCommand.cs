@@ -22,7 +22,8 @@ public sealed class CreateAccountCommand(KilnDbContext db, UserManager<KilnUser>
         return (owner.Length > 200 - suffix.Length ? owner[..(200 - suffix.Length)] : owner) + suffix;
     }
 
-    public async Task<Result<KilnUser>> Run(string email, string password, string? displayName, bool isAdmin, CancellationToken ct)
+    /// <param name="password">Null for an account that signs in only through an external provider (it may set one later).</param>
+    public async Task<Result<KilnUser>> Run(string email, string? password, string? displayName, bool isAdmin, CancellationToken ct)
     {
         email = email.Trim();
         displayName = string.IsNullOrWhiteSpace(displayName) ? null : displayName.Trim();
@@ -40,7 +41,7 @@ public sealed class CreateAccountCommand(KilnDbContext db, UserManager<KilnUser>
                 Id = Ids.New(), UserName = email, Email = email, DisplayName = displayName, IsAdmin = isAdmin, CreatedAt = now,
                 CurrentWorkspaceId = workspace.Id,
             };
-            var created = await users.CreateAsync(user, password);
+            var created = password is null ? await users.CreateAsync(user) : await users.CreateAsync(user, password);
             if (!created.Succeeded)
             {
                 await tx.RollbackAsync(ct);

@@ -1,3 +1,4 @@
+using Kiln.Core.Audit;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Microsoft.EntityFrameworkCore;
@@ -21,7 +22,7 @@ public sealed class ListMembersQuery(KilnDbContext db)
 /// keeps at least one owner. Nobody is added without consent: people join by accepting an invitation
 /// (<see cref="Invitations.InviteMemberCommand"/>).
 /// </summary>
-public sealed class ManageMembersCommand(KilnDbContext db)
+public sealed class ManageMembersCommand(KilnDbContext db, IAuditLog audit)
 {
     private const string Manage = "manage members";
     private static readonly Error OwnersOnly = Error.Forbidden("forbidden", "Only owners grant, change or remove the owner role.");
@@ -35,8 +36,11 @@ public sealed class ManageMembersCommand(KilnDbContext db)
         if ((member.Role == WorkspaceRole.Owner || role == WorkspaceRole.Owner) && caller.Role != WorkspaceRole.Owner) return OwnersOnly;
         if (member.Role == WorkspaceRole.Owner && role != WorkspaceRole.Owner && await IsLastOwner(workspaceId, ct))
             return Error.Conflict("last_owner", "A workspace needs at least one owner: make someone else owner first.");
+        var before = member.Role;
         member.Role = role;
         await db.SaveChangesAsync(ct);
+        if (before != role)
+            await audit.RecordAsync(AuditEntry.By(caller, AuditActions.MemberRoleChanged, userId.ToString(), new { from = before.WireName(), to = role.WireName() }), ct);
         var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == userId, ct);
         return new MemberView(user.Id, user.Email, user.DisplayName, role, member.CreatedAt);
     }
@@ -54,6 +58,8 @@ public sealed class ManageMembersCommand(KilnDbContext db)
             return Error.Conflict("last_owner", "A workspace needs at least one owner: make someone else owner first.");
         db.WorkspaceMembers.Remove(member);
         await db.SaveChangesAsync(ct);
+        await audit.RecordAsync(AuditEntry.By(caller, leaving ? AuditActions.MemberLeft : AuditActions.MemberRemoved, userId.ToString(),
+            new { role = member.Role.WireName() }), ct);
         return true;
     }
 

@@ -26,6 +26,8 @@ public static class Registrations
         services.AddScoped<Sessions.SessionRevocations>();
         services.AddSingleton<Sessions.SessionLiveness>();
         services.AddScoped<LockUserCommand>();
+        services.AddScoped<External.SignInExternalCommand>();
+        services.AddScoped<External.ListConnectedProvidersQuery>();
         services.AddScoped<ChangePasswordCommand>();
         services.AddScoped<Invitations.InviteMemberCommand>();
         services.AddScoped<Invitations.RespondToInvitationCommand>();

@@ -21,7 +21,7 @@ public static class OperatorCreditMove
     public const long MaxAmount = 1_000_000_000;
     private const string KeyPrefix = "admin:";
 
-    internal static async Task<Result<LedgerEntry>> Run(KilnDbContext db, CreditsLedger ledger, LedgerEntryKind kind, Caller caller,
+    internal static async Task<Result<LedgerEntry>> Run(KilnDbContext db, CreditsLedger ledger, Audit.IAuditLog audit, LedgerEntryKind kind, Caller caller,
         CreditMoveRequest r, CancellationToken ct)
     {
         if (caller.RequireOperator() is { } forbidden) return forbidden;
@@ -37,6 +37,10 @@ public static class OperatorCreditMove
         if (requestId.Length > MaxRequestIdLength)
             return Error.Invalid("invalid_request_id", $"A request id has at most {MaxRequestIdLength} characters.");
         if (!await db.Workspaces.AnyAsync(w => w.Id == r.WorkspaceId, ct)) return Error.NotFound("Workspace");
-        return await ledger.PostAsync(r.WorkspaceId, kind, r.Amount, KeyPrefix + requestId, reason, caller.UserId, ct);
+        var posted = await ledger.PostAsync(r.WorkspaceId, kind, r.Amount, KeyPrefix + requestId, reason, caller.UserId, ct);
+        if (posted.Value is { } entry)
+            await audit.RecordAsync(new Audit.AuditEntry(kind == LedgerEntryKind.Grant ? Audit.AuditActions.CreditsGranted : Audit.AuditActions.CreditsAdjusted,
+                caller.UserId, r.WorkspaceId, entry.Id.ToString(), new { amount = r.Amount, reason, requestId }), ct);
+        return posted;
     }
 }

@@ -57,6 +57,7 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
     public DbSet<Podcasts.Recordings.Recording> Recordings => Set<Podcasts.Recordings.Recording>();
     public DbSet<Podcasts.Recordings.RecordingChunk> RecordingChunks => Set<Podcasts.Recordings.RecordingChunk>();
     public DbSet<Privacy.DataExport> DataExports => Set<Privacy.DataExport>();
+    public DbSet<Audit.AuditEvent> AuditEvents => Set<Audit.AuditEvent>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
@@ -94,6 +95,7 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
         builder.Entity<Jobs.Links.SingleUseLink>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<Podcasts.Recordings.Recording>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
         builder.Entity<Podcasts.Recordings.RecordingChunk>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
+        builder.Entity<Audit.AuditEvent>().HasQueryFilter(e => TenantId == null || e.WorkspaceId == TenantId);
 
         SnakeCaseNaming.Apply(builder);
     }

@@ -9,7 +9,7 @@ namespace Kiln.Core.Jobs;
 /// Runs a failed or canceled job again as a new job with the same pipeline, inputs and options, in the same
 /// workspace, with its own hold. The original stays as it was: the ledger and the history never change after the fact.
 /// </summary>
-public sealed class RetryJobCommand(KilnDbContext db, CreateJobCommand create)
+public sealed class RetryJobCommand(KilnDbContext db, CreateJobCommand create, Audit.IAuditLog audit)
 {
     /// <param name="workspaceId">The caller's workspace, or null for an operator acting on any workspace.</param>
     public async Task<Result<CreatedJob>> Run(Guid? workspaceId, Guid jobId, Guid? userId, CancellationToken ct)
@@ -23,6 +23,10 @@ public sealed class RetryJobCommand(KilnDbContext db, CreateJobCommand create)
         var request = new JobRequest(job.PipelineId, JobInput.Parse(job.InputsJson).Select(i => i.UploadId).ToList(),
             JsonDocument.Parse(job.OptionsJson).RootElement.Clone(), job.Priority);
         // One retry per original job and request: a double click does not run it twice.
-        return await create.Run(job.WorkspaceId, userId, request, $"retry:{job.Id:N}:{job.FinishedAt?.Ticks}", ct);
+        var created = await create.Run(job.WorkspaceId, userId, request, $"retry:{job.Id:N}:{job.FinishedAt?.Ticks}", ct);
+        // An operator acting on someone else's workspace is an admin action; a member's own retry is ordinary use.
+        if (workspaceId is null && created.Value is { } c)
+            await audit.RecordAsync(new Audit.AuditEntry(Audit.AuditActions.JobRetried, userId, job.WorkspaceId, job.Id.ToString(), new { newJobId = c.Job.Id }), ct);
+        return created;
     }
 }

@@ -10,7 +10,7 @@ namespace Kiln.Core.Webhooks;
 public sealed record CreatedWebhookEndpoint(WebhookEndpoint Endpoint, string Secret);
 
 /// <summary>Registers an endpoint: validates the URL and the event types, and makes a Standard Webhooks secret.</summary>
-public sealed class CreateWebhookEndpointCommand(KilnDbContext db, TimeProvider clock, IOptions<WebhookOptions> options)
+public sealed class CreateWebhookEndpointCommand(KilnDbContext db, TimeProvider clock, IOptions<WebhookOptions> options, WebhookSecrets secrets)
 {
     public async Task<Result<CreatedWebhookEndpoint>> Run(Caller caller, string url, string? description, IReadOnlyCollection<string>? eventTypes, CancellationToken ct)
     {
@@ -30,7 +30,7 @@ public sealed class CreateWebhookEndpointCommand(KilnDbContext db, TimeProvider 
         var secret = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var endpoint = new WebhookEndpoint
         {
-            Id = Ids.New(), WorkspaceId = workspaceId, Url = url.Trim(), Description = description, Secret = secret,
+            Id = Ids.New(), WorkspaceId = workspaceId, Url = url.Trim(), Description = description, Secret = secrets.Protect(secret),
             EventTypes = string.Join(' ', WebhookEventTypes.Subscribable.Where(types.Contains)), Enabled = true, CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
         db.Add(endpoint);

@@ -16,7 +16,7 @@ namespace Kiln.Core.Webhooks;
 /// An endpoint that has failed without a success for <see cref="WebhookOptions.DisableAfter"/> (or answers 410 Gone) is disabled.
 /// </summary>
 public sealed class DeliverWebhookCommand(KilnDbContext db, IHttpClientFactory http, TimeProvider clock, IOptions<WebhookOptions> options,
-    ILogger<DeliverWebhookCommand> log)
+    ILogger<DeliverWebhookCommand> log, WebhookSecrets secrets)
 {
     /// <summary>Longer than the client's timeout: a claim only lapses when its sender died.</summary>
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
@@ -81,7 +81,7 @@ public sealed class DeliverWebhookCommand(KilnDbContext db, IHttpClientFactory h
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.TryAddWithoutValidation("webhook-id", delivery.MessageId);
         request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.TryAddWithoutValidation("webhook-signature", StandardWebhookVerifier.Sign(endpoint.Secret, delivery.MessageId, timestamp, body));
+        request.Headers.TryAddWithoutValidation("webhook-signature", StandardWebhookVerifier.Sign(secrets.Reveal(endpoint.Secret), delivery.MessageId, timestamp, body));
         var client = http.CreateClient(Registrations.HttpClientName);
         return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
     }

@@ -10,7 +10,7 @@ internal sealed class WebhookEndpointConfiguration : IEntityTypeConfiguration<We
         b.ToTable("WebhookEndpoints");
         b.Property(x => x.Url).HasMaxLength(2000);
         b.Property(x => x.Description).HasMaxLength(500);
-        b.Property(x => x.Secret).HasMaxLength(200);
+        b.Property(x => x.Secret).HasMaxLength(1000);
         b.Property(x => x.EventTypes).HasMaxLength(500);
         b.Property(x => x.DisabledReason).HasMaxLength(500);
         b.Ignore(x => x.EventTypeList);

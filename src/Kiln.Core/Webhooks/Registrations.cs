@@ -19,6 +19,7 @@ public static class Registrations
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StandardWebhookVerifier>();
         services.AddWebhookHttpClient();
+        services.AddSingleton<WebhookSecrets>();
         services.AddScoped<CreateWebhookEndpointCommand>();
         services.AddScoped<ListWebhookEndpointsQuery>();
         services.AddScoped<DeleteWebhookEndpointCommand>();

@@ -1,5 +1,6 @@
 using Kiln.Core.Accounts;
 using Kiln.Core.Accounts.Sessions;
+using Kiln.Core.Audit;
 using Kiln.Core.Common;
 using Kiln.Web.Infrastructure;
 using Microsoft.AspNetCore.Authentication.BearerToken;
@@ -41,19 +42,25 @@ public static class AccountsApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         auth.MapPost("/login", async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> (LoginRequest r, HttpContext http, AbuseLimits limits,
-            SignInManager<KilnUser> signIn, StartSessionCommand sessions, BearerTokens tokens, CancellationToken ct) =>
+            SignInManager<KilnUser> signIn, StartSessionCommand sessions, BearerTokens tokens, IAuditLog audit, CancellationToken ct) =>
         {
             var email = (r.Email ?? "").Trim();
             if (await limits.BeforeSignInAsync(http, email, ct) is { } refused) return AbuseLimits.Refuse(http, refused);
             var user = email.Length is 0 or > CreateAccountCommand.MaxEmail ? null : await signIn.UserManager.FindByEmailAsync(email);
             var result = user is null ? SignInResult.Failed : await signIn.CheckPasswordSignInAsync(user, r.Password ?? "", lockoutOnFailure: false);
-            if (result.IsLockedOut) return Problems.From(AuthErrors.Locked);
+            if (result.IsLockedOut)
+            {
+                await audit.RecordAsync(SignInAudit.Failed(user, email, "locked", "api"), ct);
+                return Problems.From(AuthErrors.Locked);
+            }
             if (!result.Succeeded)
             {
                 await limits.SignInFailedAsync(http, email, ct);
+                await audit.RecordAsync(SignInAudit.Failed(user, email, user is null ? "unknown_email" : "wrong_password", "api"), ct);
                 return Problems.From(AuthErrors.InvalidCredentials);
             }
             var session = await sessions.Run(user!.Id, http.Request.Headers.UserAgent.ToString(), ct);
+            await audit.RecordAsync(SignInAudit.Succeeded(user, "api", "password"), ct);
             return TypedResults.Ok(await tokens.IssueAsync(user, session));
         }).WithSummary("Exchange email and password for a bearer access token and a refresh token (a new session). "
             + "Wrong passwords are limited per account and IP and slow down further attempts; an account is never locked by them.")

@@ -32,7 +32,8 @@ public static class UiRegistrations
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         services.AddSingleton(sp => new ContentSecurityPolicy(
-            ConnectSources(sp.GetRequiredService<IOptions<BlobStoreOptions>>().Value), FormTargets(sp.GetRequiredService<IOptions<BillingOptions>>().Value)));
+            ConnectSources(sp.GetRequiredService<IOptions<BlobStoreOptions>>().Value), FormTargets(sp.GetRequiredService<IOptions<BillingOptions>>().Value)
+                + ExternalAuth.SignInProviders.FormActionSources(builder.Configuration)));
         services.AddScoped<Queries.UsageQueries>();
         services.AddScoped<Queries.BillingAdminQueries>();
         return builder;

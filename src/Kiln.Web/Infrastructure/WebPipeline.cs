@@ -72,6 +72,7 @@ public static class WebPipeline
         api.MapNotesApi();
         api.MapShowsApi();
         api.MapRecordingsApi();
+        api.MapAuditApi();
         api.MapGroup("/admin").RequireAuthorization(KilnPolicies.Admin).MapBillingAdminApi();
 
         app.MapBlobEndpoints();

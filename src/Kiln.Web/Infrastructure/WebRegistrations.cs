@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Kiln.Core.Common;
+using Kiln.Web.Infrastructure.ExternalAuth;
 
 namespace Kiln.Web.Infrastructure;
 
@@ -30,6 +31,8 @@ public static class WebRegistrations
         });
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
 
+        services.AddHttpContextAccessor();
+        services.AddScoped<Core.Audit.IAuditOrigin, HttpAuditOrigin>();
         services.AddKilnCore(config);
         services.AddLiveEvents(config);
         if (WorkerOptions.From(config).Enabled) services.AddKilnBackgroundWork();
@@ -43,6 +46,7 @@ public static class WebRegistrations
             {
                 var header = http.Request.Headers.Authorization.ToString();
                 if (header.StartsWith("Bearer " + ApiKeyFormat.Scheme, StringComparison.Ordinal)) return ApiKeyAuthenticationHandler.SchemeName;
+                if (header.StartsWith("Bearer ", StringComparison.Ordinal) && ExternalAuth.ExternalJwtHandler.LooksLikeJwt(header.AsSpan(7))) return ExternalAuth.ExternalJwtHandler.SchemeName;
                 if (header.StartsWith("Bearer ", StringComparison.Ordinal)) return IdentityConstants.BearerScheme;
                 return IdentityConstants.ApplicationScheme;
             })
@@ -64,7 +68,8 @@ public static class WebRegistrations
                 o.Events.OnValidatePrincipal = SecurityStampValidator.ValidatePrincipalAsync;
             })
             .AddCookie(IdentityConstants.ExternalScheme)
-            .AddCookie(IdentityConstants.TwoFactorUserIdScheme);
+            .AddCookie(IdentityConstants.TwoFactorUserIdScheme)
+            .AddKilnExternalAuth(config);
         services.AddAuthorizationBuilder()
             // The operator flag of the user row, read by TenantMiddleware on this request — not the token's claim,
             // which would outlive a demotion for the token's lifetime. API keys never operate.
@@ -79,6 +84,9 @@ public static class WebRegistrations
         services.AddKilnWebTelemetry(config);
         services.AddKilnHttpEdge(config);
         services.AddKilnDataProtectionKeyCheck();
+        // Plaintext webhook secrets from before encryption at rest are encrypted once at startup (after the migrations).
+        services.AddSingleton<Core.Webhooks.WebhookSecretEncryption>();
+        services.AddHostedService(sp => sp.GetRequiredService<Core.Webhooks.WebhookSecretEncryption>());
         services.AddExceptionHandler<DatabaseUnavailableHandler>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {

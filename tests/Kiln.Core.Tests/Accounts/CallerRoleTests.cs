@@ -13,6 +13,8 @@ public sealed class CallerRoleTests : IDisposable
 {
     private readonly TestDb _db = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+
+    private Kiln.Core.Audit.AuditLog Audit(Data.KilnDbContext db) => new(db, new Kiln.Core.Audit.NoAuditOrigin(), _clock);
     private readonly Guid _workspace = Guid.CreateVersion7();
     private readonly Guid _ownerId = Guid.CreateVersion7();
     private readonly Guid _memberId = Guid.CreateVersion7();
@@ -54,22 +56,22 @@ public sealed class CallerRoleTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         await using var db = _db.Create();
-        var createKey = new CreateApiKeyCommand(db, _clock);
+        var createKey = new CreateApiKeyCommand(db, _clock, Audit(db));
         var key = (await createKey.Run(Owner, "ci", ct)).Value!.Key;
         key.CreatedByUserId.ShouldBe(_ownerId);
         var webhooks = Options.Create(new WebhookOptions());
-        var endpoint = (await new CreateWebhookEndpointCommand(db, _clock, webhooks).Run(Owner, "https://example.com/hook", null, [WebhookEventTypes.JobFailed], ct)).Value!.Endpoint;
+        var endpoint = (await new CreateWebhookEndpointCommand(db, _clock, webhooks, new WebhookSecrets(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider())).Run(Owner, "https://example.com/hook", null, [WebhookEventTypes.JobFailed], ct)).Value!.Endpoint;
 
         foreach (var caller in new[] { Member, Key })
         {
             var errors = new[]
             {
                 (await createKey.Run(caller, "x", ct)).Error,
-                (await new RevokeApiKeyCommand(db, _clock).Run(caller, key.Id, ct)).Error,
-                (await new Kiln.Core.Accounts.Invitations.InviteMemberCommand(db, _clock).Run(caller, "someone@example.test", WorkspaceRole.Member, ct)).Error,
-                (await new ManageMembersCommand(db).ChangeRole(caller, _ownerId, WorkspaceRole.Member, ct)).Error,
-                (await new ManageMembersCommand(db).Remove(caller, _ownerId, ct)).Error,
-                (await new CreateWebhookEndpointCommand(db, _clock, webhooks).Run(caller, "https://example.com/x", null, [WebhookEventTypes.JobFailed], ct)).Error,
+                (await new RevokeApiKeyCommand(db, _clock, Audit(db)).Run(caller, key.Id, ct)).Error,
+                (await new Kiln.Core.Accounts.Invitations.InviteMemberCommand(db, _clock, Audit(db)).Run(caller, "someone@example.test", WorkspaceRole.Member, ct)).Error,
+                (await new ManageMembersCommand(db, Audit(db)).ChangeRole(caller, _ownerId, WorkspaceRole.Member, ct)).Error,
+                (await new ManageMembersCommand(db, Audit(db)).Remove(caller, _ownerId, ct)).Error,
+                (await new CreateWebhookEndpointCommand(db, _clock, webhooks, new WebhookSecrets(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider())).Run(caller, "https://example.com/x", null, [WebhookEventTypes.JobFailed], ct)).Error,
                 (await new ListWebhookEndpointsQuery(db).Run(caller, ct)).Error,
                 (await new DeleteWebhookEndpointCommand(db).Run(caller, endpoint.Id, ct)).Error,
                 (await new EnableWebhookEndpointCommand(db).Run(caller, endpoint.Id, ct)).Error,
@@ -87,7 +89,7 @@ public sealed class CallerRoleTests : IDisposable
         (await db.WorkspaceMembers.CountAsync(ct)).ShouldBe(2);
 
         // Anyone may leave; the owner still administers.
-        (await new ManageMembersCommand(db).Remove(Member, _memberId, ct)).Value.ShouldBeTrue();
+        (await new ManageMembersCommand(db, Audit(db)).Remove(Member, _memberId, ct)).Value.ShouldBeTrue();
         (await new ListWebhookEndpointsQuery(db).Run(Owner, ct)).Value!.Count.ShouldBe(1);
     }
 }

@@ -27,7 +27,8 @@ public sealed class OperatorCreditsTests : IDisposable
     {
         var db = _db.Create();
         var ledger = new CreditsLedger(db, _clock);
-        return (new GrantCreditsCommand(db, ledger), new AdjustCreditsCommand(db, ledger), db);
+        var audit = new Kiln.Core.Audit.AuditLog(db, new Kiln.Core.Audit.NoAuditOrigin(), _clock);
+        return (new GrantCreditsCommand(db, ledger, audit), new AdjustCreditsCommand(db, ledger, audit), db);
     }
 
     [Fact]

@@ -100,7 +100,7 @@ public sealed class S3Server : IAsyncLifetime
         lock (_log) if (_log.Length < 64 * 1024) _log.AppendLine(line);
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

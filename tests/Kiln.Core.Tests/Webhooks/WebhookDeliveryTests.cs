@@ -188,7 +188,8 @@ public sealed class WebhookDeliveryTests : IAsyncDisposable
     }
 
     private DeliverWebhookCommand Sender() =>
-        new(NewContext(), new HandlerFactory(_handler), _clock, Options.Create(_options), NullLogger<DeliverWebhookCommand>.Instance);
+        new(NewContext(), new HandlerFactory(_handler), _clock, Options.Create(_options), NullLogger<DeliverWebhookCommand>.Instance,
+            new WebhookSecrets(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider()));
 
     private async Task<(WebhookEndpoint, Guid)> SeedAsync(WebhookEndpoint? endpoint = null)
     {

@@ -30,7 +30,7 @@ public static class InvitationErrors
 /// endpoint cannot be used to find out who has a Kiln account. Inviting the same address again replaces the open
 /// invitation (the old link stops working).
 /// </summary>
-public sealed class InviteMemberCommand(KilnDbContext db, TimeProvider clock)
+public sealed class InviteMemberCommand(KilnDbContext db, TimeProvider clock, Audit.IAuditLog audit)
 {
     public async Task<Result<CreatedInvitation>> Run(Caller caller, string email, WorkspaceRole role, CancellationToken ct)
     {
@@ -53,6 +53,7 @@ public sealed class InviteMemberCommand(KilnDbContext db, TimeProvider clock)
         };
         db.WorkspaceInvitations.Add(invitation);
         await db.SaveChangesAsync(ct);
+        await audit.RecordAsync(Audit.AuditEntry.By(caller, Audit.AuditActions.InvitationCreated, email, new { invitation.Id, role = role.WireName() }), ct);
         return new CreatedInvitation(invitation, token);
     }
 }
@@ -69,7 +70,7 @@ public sealed class ListInvitationsQuery(KilnDbContext db, TimeProvider clock)
     }
 }
 
-public sealed class RevokeInvitationCommand(KilnDbContext db, TimeProvider clock)
+public sealed class RevokeInvitationCommand(KilnDbContext db, TimeProvider clock, Audit.IAuditLog audit)
 {
     public async Task<Result<Guid>> Run(Caller caller, Guid invitationId, CancellationToken ct)
     {
@@ -79,7 +80,9 @@ public sealed class RevokeInvitationCommand(KilnDbContext db, TimeProvider clock
         var n = await db.WorkspaceInvitations.IgnoreQueryFilters()
             .Where(i => i.Id == invitationId && i.WorkspaceId == workspaceId && i.AcceptedAt == null && i.DeclinedAt == null && i.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.RevokedAt, now), ct);
-        return n == 0 ? Error.NotFound("Invitation") : invitationId;
+        if (n == 0) return Error.NotFound("Invitation");
+        await audit.RecordAsync(Audit.AuditEntry.By(caller, Audit.AuditActions.InvitationRevoked, invitationId.ToString()), ct);
+        return invitationId;
     }
 }
 
@@ -106,7 +109,7 @@ public sealed class GetInvitationQuery(KilnDbContext db, TimeProvider clock)
 /// a member (or raises nothing if they already are) and switches them into the workspace. The token is single-use: the
 /// first accept or decline closes it (a conditional UPDATE, so two clicks cannot both win).
 /// </summary>
-public sealed class RespondToInvitationCommand(KilnDbContext db, TimeProvider clock)
+public sealed class RespondToInvitationCommand(KilnDbContext db, TimeProvider clock, Audit.IAuditLog audit)
 {
     public async Task<Result<WorkspaceInvitation>> Run(Guid userId, string? token, bool accept, CancellationToken ct)
     {
@@ -132,6 +135,8 @@ public sealed class RespondToInvitationCommand(KilnDbContext db, TimeProvider cl
             await db.SaveChangesAsync(ct);
             await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.CurrentWorkspaceId, invitation.WorkspaceId), ct);
         }
+        await audit.RecordAsync(new Audit.AuditEntry(accept ? Audit.AuditActions.InvitationAccepted : Audit.AuditActions.InvitationDeclined, userId,
+            invitation.WorkspaceId, invitation.Email, new { invitation.Id, role = invitation.Role.WireName() }), ct);
         await tx.CommitAsync(ct);
         return invitation;
     }

@@ -50,7 +50,7 @@ public sealed class StartSessionCommand(KilnDbContext db, IOptions<AuthOptions> 
 /// concurrent uses exactly one wins; presenting a spent token again means it was copied — the whole session (family) is
 /// revoked and the caller gets <c>refresh_token_reused</c>.
 /// </summary>
-public sealed class RefreshSessionCommand(KilnDbContext db, IOptions<AuthOptions> options, TimeProvider clock, SessionRevocations revocations)
+public sealed class RefreshSessionCommand(KilnDbContext db, IOptions<AuthOptions> options, TimeProvider clock, SessionRevocations revocations, Audit.IAuditLog audit)
 {
     public async Task<Result<IssuedRefreshToken>> Run(string? presented, CancellationToken ct)
     {
@@ -68,6 +68,7 @@ public sealed class RefreshSessionCommand(KilnDbContext db, IOptions<AuthOptions
         if (spent == 0)
         {
             await revocations.RevokeSessionAsync(token.UserId, token.SessionId, "reuse", ct);
+            await audit.RecordAsync(new Audit.AuditEntry(Audit.AuditActions.RefreshTokenReused, token.UserId, null, token.SessionId.ToString()), ct);
             return SessionErrors.Reused;
         }
         if (await db.Users.AsNoTracking().Where(u => u.Id == token.UserId).Select(u => new { u.LockoutEnd }).FirstOrDefaultAsync(ct) is not { } user

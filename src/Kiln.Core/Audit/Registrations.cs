@@ -1,0 +1,16 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Kiln.Core.Audit;
+
+public static class Registrations
+{
+    /// <summary>The audit log. A host with requests registers its own <see cref="IAuditOrigin"/> (the web host does).</summary>
+    public static IServiceCollection AddAudit(this IServiceCollection services)
+    {
+        services.TryAddScoped<IAuditOrigin, NoAuditOrigin>();
+        services.AddScoped<IAuditLog, AuditLog>();
+        services.AddScoped<ListAuditEventsQuery>();
+        return services;
+    }
+}

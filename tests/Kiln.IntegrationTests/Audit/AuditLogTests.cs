@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Kiln.IntegrationTests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Kiln.IntegrationTests.Audit;
+
+public sealed class AuditLogTests(PostgresServer pg)
+{
+    /// <summary>Every request seems to come from one documentation address, so the stored network can be asserted.</summary>
+    private sealed class FixedClientAddress : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((http, n) => { http.Connection.RemoteIpAddress = IPAddress.Parse("203.0.113.77"); return n(http); });
+            next(app);
+        };
+    }
+
+    private static async Task<List<JsonElement>> Events(HttpClient c, string url) =>
+        (await (await c.GetAsync(url)).Json(HttpStatusCode.OK)).EnumerateArray().ToList();
+
+    private static JsonElement One(List<JsonElement> events, string action) => events.Single(e => e.GetProperty("action").GetString() == action);
+
+    [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Security_events_are_recorded_with_actor_network_and_client_owners_see_their_workspace_and_operators_see_all(string provider)
+    {
+        await using var host = await KilnTestHost.StartAsync(provider, pg, worker: false,
+            services: s => s.AddSingleton<IStartupFilter, FixedClientAddress>());
+        var owner = await host.SignUpAsync();
+        var member = await host.SignUpAsync();
+        var stranger = await host.SignUpAsync();
+        var op = await host.SignUpAsync(admin: true);
+        var anon = host.CreateClient();
+        anon.DefaultRequestHeaders.UserAgent.ParseAdd("AuditProbe/1.0");
+
+        (await anon.PostAsJsonAsync("/api/auth/login", new { email = owner.Email, password = "not the password" })).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var key = await (await owner.Client.PostAsJsonAsync("/api/api-keys", new { name = "ci" })).Json(HttpStatusCode.Created);
+        (await owner.Client.DeleteAsync($"/api/api-keys/{key.GetProperty("id").GetString()}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await KilnTestHost.JoinAsync(owner, member);
+        (await owner.Client.PutAsJsonAsync($"/api/workspace/members/{member.UserId}", new { role = "admin" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await op.Client.PostAsJsonAsync("/api/admin/credits/grant", new { workspaceId = owner.WorkspaceId, amount = 50, reason = "goodwill" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await op.Client.PostAsync($"/api/admin/users/{stranger.UserId}/lock", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        var mine = await Events(owner.Client, "/api/workspace/audit");
+        mine.Select(e => e.GetProperty("action").GetString()).ShouldBe(
+            ["credits.granted", "member.role_changed", "invitation.accepted", "invitation.created", "api_key.revoked", "api_key.created"]);
+        mine.ShouldAllBe(e => e.GetProperty("workspaceId").GetGuid() == owner.WorkspaceId);
+        var created = One(mine, "api_key.created");
+        created.GetProperty("actorUserId").GetGuid().ShouldBe(owner.UserId);
+        created.GetProperty("actorEmail").GetString().ShouldBe(owner.Email);
+        created.GetProperty("target").GetString()!.ShouldStartWith("kiln_");
+        created.GetProperty("ip").GetString().ShouldBe("203.0.113.0/24");
+        created.GetProperty("details").GetProperty("name").GetString().ShouldBe("ci");
+        One(mine, "member.role_changed").GetProperty("details").GetProperty("to").GetString().ShouldBe("admin");
+        One(mine, "invitation.accepted").GetProperty("actorUserId").GetGuid().ShouldBe(member.UserId);
+        var grant = One(mine, "credits.granted");
+        grant.GetProperty("actorUserId").GetGuid().ShouldBe(op.UserId);
+        grant.GetProperty("details").GetProperty("amount").GetInt64().ShouldBe(50);
+
+        // Paging by time and filtering by action.
+        var page = await Events(owner.Client, "/api/workspace/audit?limit=2");
+        page.Count.ShouldBe(2);
+        var older = await Events(owner.Client, $"/api/workspace/audit?limit=2&before={Uri.EscapeDataString(page[^1].GetProperty("at").GetString()!)}");
+        older.Select(e => e.GetProperty("action").GetString()).ShouldBe(["invitation.accepted", "invitation.created"]);
+        (await Events(owner.Client, "/api/workspace/audit?action=api_key.revoked")).Count.ShouldBe(1);
+
+        // Owners only: the new admin of the workspace is refused, and so is an operator reading a workspace log through it.
+        await (await member.Client.GetAsync("/api/workspace/audit")).Problem(HttpStatusCode.Forbidden, "forbidden");
+        await (await member.Client.GetAsync("/api/workspace/audit/export")).Problem(HttpStatusCode.Forbidden, "forbidden");
+        await (await owner.Client.GetAsync("/api/admin/audit")).Problem(HttpStatusCode.Forbidden, "forbidden");
+
+        // Operators see installation-wide events: the failed sign-in (with the client and the reason) and the lock.
+        var all = await Events(op.Client, "/api/admin/audit?limit=500");
+        var failed = One(all, "auth.sign_in_failed");
+        failed.GetProperty("actorUserId").GetGuid().ShouldBe(owner.UserId);
+        failed.GetProperty("userAgent").GetString().ShouldBe("AuditProbe/1.0");
+        failed.GetProperty("details").GetProperty("reason").GetString().ShouldBe("wrong_password");
+        all.Count(e => e.GetProperty("action").GetString() == "auth.sign_in").ShouldBe(4);
+        One(all, "admin.user_locked").GetProperty("target").GetString().ShouldBe(stranger.UserId.ToString());
+        (await Events(op.Client, $"/api/admin/audit?workspaceId={owner.WorkspaceId}")).Count.ShouldBe(mine.Count);
+        (await Events(op.Client, $"/api/admin/audit?userId={member.UserId}&action=auth.sign_in")).Count.ShouldBe(1);
+
+        // CSV: a header, one line per event, formula-looking values defused.
+        var csv = await owner.Client.GetAsync("/api/workspace/audit/export");
+        csv.StatusCode.ShouldBe(HttpStatusCode.OK);
+        csv.Content.Headers.ContentType!.MediaType.ShouldBe("text/csv");
+        csv.Content.Headers.ContentDisposition!.DispositionType.ShouldBe("attachment");
+        var lines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        lines[0].ShouldBe("id,at,action,actor_user_id,actor_email,workspace_id,target,ip,user_agent,details");
+        lines.Length.ShouldBe(1 + mine.Count);
+        lines[1].ShouldContain("credits.granted");
+        lines[1].ShouldContain("goodwill");
+    }
+
+    [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_reused_refresh_token_and_a_password_change_are_recorded_for_the_account(string provider)
+    {
+        await using var host = await KilnTestHost.StartAsync(provider, pg, worker: false);
+        var user = await host.SignUpAsync();
+        var op = await host.SignUpAsync(admin: true);
+        var anon = host.CreateClient();
+        var tokens = await (await anon.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = KilnTestHost.Password })).Json(HttpStatusCode.OK);
+        var refresh = new { refreshToken = tokens.GetProperty("refreshToken").GetString() };
+        (await anon.PostAsJsonAsync("/api/auth/refresh", refresh)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await (await anon.PostAsJsonAsync("/api/auth/refresh", refresh)).Problem(HttpStatusCode.Unauthorized, "refresh_token_reused");
+        (await user.Client.PostAsJsonAsync("/api/account/password", new { currentPassword = KilnTestHost.Password, newPassword = "another long passphrase" }))
+            .StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        var events = await Events(op.Client, $"/api/admin/audit?userId={user.UserId}");
+        events.Select(e => e.GetProperty("action").GetString()).ShouldBe(
+            ["account.password_changed", "auth.refresh_token_reused", "auth.sign_in", "auth.sign_in"]);
+    }
+}
