@@ -143,7 +143,10 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
     /// (or cancels them when a cancel was requested). Safe to run in every worker at once: each transition is
     /// fenced by the expired lease token.
     /// </summary>
-    public async Task<int> RescueExpiredAsync(CancellationToken ct)
+    public Task<int> RescueExpiredAsync(CancellationToken ct) => RescueExpiredAsync(null, ct);
+
+    /// <param name="lost">Receives each attempt taken over, so the caller can remove what it left behind.</param>
+    public async Task<int> RescueExpiredAsync(ICollection<Runner.LostAttempt>? lost, CancellationToken ct)
     {
         var now = Now;
         var expired = await db.Jobs.IgnoreQueryFilters().AsNoTracking()
@@ -155,6 +158,7 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
             if (job.LeaseToken is not { } lease) continue;
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             bool ok;
+            var finished = job.CancelRequested || job.Attempt >= job.MaxAttempts;
             if (job.CancelRequested)
                 ok = await Finish(Fenced(job.Id, lease), job, JobStatus.Canceled, "canceled", "Canceled by request.", ct);
             else if (job.Attempt >= job.MaxAttempts)
@@ -173,7 +177,13 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
                     await LeftRunningAsync(job.WorkspaceId, ct);
                 }
             }
-            if (ok) { await tx.CommitAsync(ct); rescued++; } else await tx.RollbackAsync(ct);
+            if (ok)
+            {
+                await tx.CommitAsync(ct);
+                rescued++;
+                lost?.Add(new Runner.LostAttempt(job.Id, job.WorkspaceId, job.Attempt, finished));
+            }
+            else await tx.RollbackAsync(ct);
         }
         return rescued;
     }

@@ -8,10 +8,10 @@ namespace Kiln.Core.Jobs.Runner;
 
 /// <summary>
 /// Every <see cref="JobsOptions.RescueIntervalSeconds"/>: hands jobs whose lease expired (their worker died) back to the
-/// queue and corrects drifted running-jobs counters, waking the local runner when either changed something. Runs beside
+/// queue (removing what the lost attempt left behind: <see cref="AttemptLeftovers"/>) and corrects drifted running-jobs counters, waking the local runner when either changed something. Runs beside
 /// <see cref="JobRunner"/>; safe in several workers at once.
 /// </summary>
-public sealed class LeaseRescuer(IServiceScopeFactory scopes, JobSignal signal, TimeProvider time, IOptions<JobsOptions> options, ILogger<LeaseRescuer> log)
+public sealed class LeaseRescuer(IServiceScopeFactory scopes, JobSignal signal, AttemptLeftovers leftovers, TimeProvider time, IOptions<JobsOptions> options, ILogger<LeaseRescuer> log)
     : ScopedLoop(scopes, time, log)
 {
     protected override string Name => "Rescuing expired leases";
@@ -23,7 +23,12 @@ public sealed class LeaseRescuer(IServiceScopeFactory scopes, JobSignal signal, 
     protected override async Task<bool> RunAsync(IServiceProvider services, CancellationToken ct)
     {
         var queue = services.GetRequiredService<JobQueue>();
-        var n = await queue.RescueExpiredAsync(ct);
+        var lost = new List<LostAttempt>();
+        var n = await queue.RescueExpiredAsync(lost, ct);
+        // The lost attempts' blobs, scratch directories and (for jobs the rescue ended) checkpoints; then the deletes
+        // an earlier round could not do because the blob store was down.
+        await leftovers.CleanAsync(lost);
+        await leftovers.RetryPendingAsync(ct);
         if (n > 0)
         {
             Log.LogWarning("Rescued {Count} job(s) whose lease expired", n);
