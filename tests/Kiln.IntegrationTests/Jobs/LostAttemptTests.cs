@@ -76,6 +76,36 @@ public sealed class LostAttemptTests(PostgresServer pg, S3Server s3) : IClassFix
         await DbAssertions.LedgerBalances(check);
     }
 
+    [Fact]
+    public async Task A_job_waits_for_the_blob_store_to_come_back_instead_of_spending_its_attempts()
+    {
+        await using var gate = new TcpGate(s3.Port);
+        var settings = WorkerProcess.S3Settings(s3);
+        settings["Kiln:Storage:S3:ServiceUrl"] = $"http://127.0.0.1:{gate.Port}";
+        settings["Kiln:Jobs:OutageRetrySeconds"] = "0.2";
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: true, settings);
+        var user = await host.SignUpAsync();
+
+        gate.Close(); // the sleep pipeline's artifact cannot be stored
+        var job = (await (await user.Client.CreateJob("sleep", new { seconds = 1, cost = 2 })).Json(HttpStatusCode.Created)).Id();
+        await Until(async () =>
+        {
+            await using var db = host.NewDbContext();
+            (await db.Jobs.SingleAsync(j => j.Id == job)).Status.ShouldNotBe(JobStatus.Failed, "an outage of the store is not the job's failure");
+            return await db.JobEvents.CountAsync(e => e.JobId == job && e.Type == JobEventTypes.Status && e.DataJson.Contains("storage_unavailable")) > 3;
+        }, "more storage outages than the job has attempts");
+
+        gate.Open();
+        var done = await user.Client.WaitForJob(job, "succeeded", "failed");
+        done.GetProperty("status").GetString().ShouldBe("succeeded");
+        done.GetProperty("attempt").GetInt32().ShouldBe(1, "waiting for the store spent no attempt");
+        var artifact = (await (await user.Client.GetAsync($"/api/jobs/{job}/artifacts")).Json(HttpStatusCode.OK))[0];
+        using var http = new HttpClient();
+        (await http.GetStringAsync(artifact.GetProperty("downloadUrl").GetString())).ShouldBe("slept 1 s\n");
+        await using var check = host.NewDbContext();
+        await DbAssertions.LedgerBalances(check);
+    }
+
     private static async Task ExpireLease(KilnTestHost host, Guid job)
     {
         await using var db = host.NewDbContext();

@@ -120,6 +120,31 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
         return ok;
     }
 
+    /// <summary>The error code of an attempt stopped by an outage of Kiln's own blob store.</summary>
+    public const string StorageUnavailable = "storage_unavailable";
+
+    /// <summary>
+    /// The attempt met an outage of Kiln's own blob store: queued again after <see cref="JobsOptions.OutageRetrySeconds"/>
+    /// (with jitter) and this attempt does not count — the job waits for the store instead of failing for it.
+    /// </summary>
+    public async Task<bool> WaitForStorageAsync(Job job, Guid lease, string message, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var runAfter = Now + TimeSpan.FromSeconds(Options.OutageRetrySeconds * (1 + ((Random.Shared.NextDouble() * 0.5) - 0.25)));
+        var ok = await Fenced(job.Id, lease).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.RunAfter, runAfter).SetProperty(j => j.Attempt, j => j.Attempt - 1)
+            .SetProperty(j => j.LeaseToken, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
+            .SetProperty(j => j.ErrorCode, StorageUnavailable).SetProperty(j => j.ErrorMessage, Truncate(message, 2000))
+            .SetProperty(j => j.ProgressStep, "queued"), ct) > 0;
+        if (ok)
+        {
+            await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", retry = true, code = StorageUnavailable, message, runAfter }, ct);
+            await LeftRunningAsync(job.WorkspaceId, ct);
+        }
+        if (ok) await tx.CommitAsync(ct); else await tx.RollbackAsync(ct);
+        return ok;
+    }
+
     /// <summary>Gives a job back on shutdown: queued again at once, and this attempt does not count.</summary>
     public async Task<bool> HandBackAsync(Job job, Guid lease, CancellationToken ct)
     {

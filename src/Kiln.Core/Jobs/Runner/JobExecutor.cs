@@ -97,16 +97,23 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
         }
         catch (Exception ex)
         {
-            var (code, message, transient) = ex switch
+            // Inputs are read outside the pipeline, so the storage outage is classified here too.
+            var (code, message, transient) = (ex is BlobStoreUnavailableException ? PipelineHost.Classify(ex)! : ex) switch
             {
                 PipelineException p => (p.Code, p.Message, p.Transient),
                 _ => ("internal_error", "The pipeline failed unexpectedly. The operators have the details in the logs.", true),
             };
-            if (ex is not PipelineException) log.LogError(ex, "Job {JobId} failed unexpectedly", job.Id);
+            if (ex is not (PipelineException or BlobStoreUnavailableException)) log.LogError(ex, "Job {JobId} failed unexpectedly", job.Id);
             else log.LogInformation("Job {JobId} failed: {Code} {Message}", job.Id, code, message);
             await leftovers.DeleteBlobsAsync(attemptPrefix);
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<JobQueue>().FailAsync(job, lease, code, message, transient, CancellationToken.None);
+            var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
+            if (code == JobQueue.StorageUnavailable)
+            {
+                outcomeLabel = "storage_unavailable";
+                await queue.WaitForStorageAsync(job, lease, message, CancellationToken.None);
+            }
+            else await queue.FailAsync(job, lease, code, message, transient, CancellationToken.None);
         }
         finally
         {
