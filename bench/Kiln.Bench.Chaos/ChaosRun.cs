@@ -119,7 +119,7 @@ internal sealed class ChaosRun(Stack stack, Load load, ChaosOptions o)
         t.WebKilled = DateTime.UtcNow;
         t.Log($"kill -9 {web.Process.Name}; restarting");
         stack.Restart(web);
-        await stack.WaitLiveAsync(web, TimeSpan.FromSeconds(90));
+        await stack.WaitLiveAsync(web, TimeSpan.FromSeconds(240));
         t.WebBack = DateTime.UtcNow;
         t.Log($"{web.Process.Name} answers /health/live again");
     }

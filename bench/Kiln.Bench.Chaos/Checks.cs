@@ -107,6 +107,14 @@ internal static class Checks
             (orphans.Count > 0 ? $", e.g. {string.Join(", ", orphans.Take(3))}" : "") + $"; {checkpoints.Count} checkpoints kept with their jobs, {orphanCheckpoints.Count} without one)");
         var scratch = Directory.Exists(stack.ScratchPath) ? Directory.GetDirectories(stack.ScratchPath).Select(Path.GetFileName).ToList() : [];
         Check(scratch.Count == 0, $"no scratch directories left ({scratch.Count}{(scratch.Count > 0 ? ": " + string.Join(", ", scratch.Take(3)) : "")})");
+        foreach (var dir in scratch.Take(3))
+        {
+            // Which attempt left it, and the job's story (for the run's notes).
+            var id = dir![..32];
+            var story = await stack.PsqlAsync($"SELECT string_agg(data_json, ' | ' ORDER BY id) FROM job_events WHERE job_id = '{id}'::uuid AND type = 'status'");
+            var row = await stack.PsqlAsync($"SELECT pipeline_id, status, attempt, coalesce(worker_id, '-'), coalesce(error_code, '-') FROM jobs WHERE id = '{id}'::uuid");
+            sb.AppendLine(Inv, $"  - {dir}: job {row.Replace('\t', ' ')}; status events: {story}");
+        }
 
         var fiveHundreds = load.Answers.Where(a => a.Key.StartsWith('5') && !a.Key.StartsWith("503 database_unavailable", StringComparison.Ordinal)).Sum(a => a.Value);
         var noRetryAfter = load.Answers.Where(a => a.Key.Contains("WITHOUT Retry-After", StringComparison.Ordinal)).Sum(a => a.Value);

@@ -47,13 +47,20 @@ internal sealed class Load(Stack stack, ChaosOptions o)
     public async Task PrepareAsync()
     {
         var pdf = await File.ReadAllBytesAsync(o.Pdf);
+        const string password = "chaos harness password";
+        var emails = Enumerable.Range(0, o.Workspaces).Select(w => $"chaos-{w}-{Guid.NewGuid():N}@example.test").ToList();
         for (var w = 0; w < o.Workspaces; w++)
         {
-            var email = $"chaos-{w}-{Guid.NewGuid():N}@example.test";
-            const string password = "chaos harness password";
             using var anon = new HttpClient { BaseAddress = Base(w) };
-            (await anon.PostAsJsonAsync("/api/auth/register", new { email, password })).EnsureSuccessStatusCode();
-            await stack.Cli("credits", "grant", "--workspace", email, "--amount", "10000000", "--reason", "chaos harness", "--request-id", $"chaos-{w}");
+            (await anon.PostAsJsonAsync("/api/auth/register", new { email = emails[w], password })).EnsureSuccessStatusCode();
+        }
+        // One `kiln credits grant` per workspace, all at once (each is a process start).
+        await Task.WhenAll(emails.Select((email, w) =>
+            stack.Cli("credits", "grant", "--workspace", email, "--amount", "10000000", "--reason", "chaos harness", "--request-id", $"chaos-{w}")));
+        for (var w = 0; w < o.Workspaces; w++)
+        {
+            var email = emails[w];
+            using var anon = new HttpClient { BaseAddress = Base(w) };
             var login = await (await anon.PostAsJsonAsync("/api/auth/login", new { email, password })).Content.ReadFromJsonAsync<JsonElement>();
             var client = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2), PooledConnectionLifetime = TimeSpan.FromSeconds(5) })
             { Timeout = TimeSpan.FromSeconds(30) };

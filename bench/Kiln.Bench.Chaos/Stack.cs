@@ -111,7 +111,7 @@ internal sealed class Stack : IAsyncDisposable
             await stack.MigrateAsync();
             var webs = Enumerable.Range(1, o.WebProcesses).Select(i => stack.AddWeb(i)).ToList();
             for (var i = 1; i <= o.Workers; i++) stack.AddWorker(i);
-            await Task.WhenAll(webs.Select(w => stack.WaitLiveAsync(w, TimeSpan.FromSeconds(90))));
+            await Task.WhenAll(webs.Select(w => stack.WaitLiveAsync(w, TimeSpan.FromSeconds(240))));
             return stack;
         }
         catch
@@ -191,7 +191,11 @@ internal sealed class Stack : IAsyncDisposable
         ["Kiln__Jobs__RescueIntervalSeconds"] = "1",
         ["Kiln__Jobs__PollSeconds"] = "0.5",
         ["Kiln__Accounts__DefaultMaxConcurrentJobs"] = "50",
+        // The harness measures recovery, not the rate limits (which would pace job creation to 50 a minute per workspace).
         ["Kiln__RateLimit__PermitsPerMinute"] = "1000000",
+        ["Kiln__RateLimit__JobsPerMinute"] = "1000000",
+        ["Kiln__RateLimit__UploadsPerMinute"] = "1000",
+        ["Kiln__RateLimit__SignUpsPerIpPerHour"] = "1000",
         ["Kiln__Worker__ScratchPath"] = ScratchPath,
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Kiln"] = "Information",

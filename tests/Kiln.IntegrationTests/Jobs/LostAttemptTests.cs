@@ -44,6 +44,9 @@ public sealed class LostAttemptTests(PostgresServer pg, S3Server s3) : IClassFix
         foreach (var key in finishedKeys.Append(requeuedKey))
             await blobs.PutAsync(key, new MemoryStream("x"u8.ToArray()), "text/plain", default);
         foreach (var job in new[] { finished, requeued }) Directory.CreateDirectory(Path.Combine(scratch, $"{job:N}-a1", "input"));
+        // And one no rescue will ever name: an attempt that was rescued while its process still ran, wrote again, then died.
+        var zombie = Directory.CreateDirectory(Path.Combine(scratch, $"{requeued:N}-a7")).FullName;
+        foreach (var dir in Directory.EnumerateDirectories(scratch)) Directory.SetLastWriteTimeUtc(dir, DateTime.UtcNow.AddMinutes(-5));
 
         var leftovers = host.Services.GetRequiredService<AttemptLeftovers>();
         var rescuer = ActivatorUtilities.CreateInstance<LeaseRescuer>(host.Services);
@@ -55,6 +58,8 @@ public sealed class LostAttemptTests(PostgresServer pg, S3Server s3) : IClassFix
             await ExpireLease(host, finished);
             await Until(async () => (await Status(host, finished)) == JobStatus.Failed && leftovers.Pending >= 2, "the lost attempt rescued, its deletes pending");
             Directory.Exists(Path.Combine(scratch, $"{finished:N}-a1")).ShouldBeFalse();
+            Directory.Exists(zombie).ShouldBeFalse("the sweep removes directories of attempts that are not running");
+            Directory.Exists(Path.Combine(scratch, $"{requeued:N}-a1")).ShouldBeTrue("a running attempt's directory stays, however old");
             (await Keys(ws, finished)).Count.ShouldBe(2, "nothing could be deleted while the store was down");
 
             // The store is back: the pending deletes go through, and the next lost attempt is cleaned at once.
@@ -98,7 +103,8 @@ public sealed class LostAttemptTests(PostgresServer pg, S3Server s3) : IClassFix
         gate.Open();
         var done = await user.Client.WaitForJob(job, "succeeded", "failed");
         done.GetProperty("status").GetString().ShouldBe("succeeded");
-        done.GetProperty("attempt").GetInt32().ShouldBe(1, "waiting for the store spent no attempt");
+        // (More outages than MaxAttempts and still a success is the proof that waiting spent no attempt; the attempt
+        // number itself is not asserted, since a starved CI machine may also let a lease expire.)
         var artifact = (await (await user.Client.GetAsync($"/api/jobs/{job}/artifacts")).Json(HttpStatusCode.OK))[0];
         using var http = new HttpClient();
         (await http.GetStringAsync(artifact.GetProperty("downloadUrl").GetString())).ShouldBe("slept 1 s\n");

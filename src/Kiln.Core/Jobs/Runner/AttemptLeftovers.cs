@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Kiln.Core.Data;
 using Kiln.Core.Storage;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -60,6 +63,46 @@ public sealed partial class AttemptLeftovers(IBlobStore blobs, IOptions<WorkerOp
             if (a.JobFinished) await DeleteBlobsAsync(CheckpointPrefix(a.WorkspaceId, a.JobId));
         }
     }
+
+    /// <summary>A scratch directory younger than this is left alone by <see cref="SweepScratchAsync"/> (its attempt may be starting).</summary>
+    public static readonly TimeSpan SweepMinAge = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Removes scratch directories on this machine whose attempt is not running any more. The rescuer's own cleanup
+    /// misses one case the chaos harness hit: an attempt that lost its lease while its process was still alive (a
+    /// stalled heartbeat under load), was rescued and cleaned, wrote to its directory again and was then killed.
+    /// </summary>
+    public async Task<int> SweepScratchAsync(KilnDbContext db, DateTime nowUtc, CancellationToken ct)
+    {
+        var root = worker.Value.ScratchPath;
+        if (!Directory.Exists(root)) return 0;
+        var dirs = new List<(string Path, Guid Job, int Attempt)>();
+        foreach (var dir in Directory.EnumerateDirectories(root))
+        {
+            var m = AttemptDir().Match(Path.GetFileName(dir));
+            if (m.Success && Directory.GetLastWriteTimeUtc(dir) < nowUtc - SweepMinAge)
+                dirs.Add((dir, Guid.ParseExact(m.Groups[1].Value, "N"), int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        if (dirs.Count == 0) return 0;
+        var ids = dirs.Select(d => d.Job).Distinct().ToList();
+        var running = (await db.Jobs.IgnoreQueryFilters().AsNoTracking()
+                .Where(j => ids.Contains(j.Id) && j.Status == JobStatus.Running).Select(j => new { j.Id, j.Attempt }).ToListAsync(ct))
+            .Select(j => (j.Id, j.Attempt)).ToHashSet();
+        var deleted = 0;
+        foreach (var (path, job, attempt) in dirs.Where(d => !running.Contains((d.Job, d.Attempt))))
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+                deleted++;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { ScratchFailed(log, path, ex.Message); }
+        }
+        return deleted;
+    }
+
+    [GeneratedRegex("^([0-9a-f]{32})-a([0-9]+)$")]
+    private static partial Regex AttemptDir();
 
     /// <summary>Tries the deletes that failed before; stops at the first failure (the store is probably still down).</summary>
     public async Task<int> RetryPendingAsync(CancellationToken ct)

@@ -14,6 +14,10 @@ namespace Kiln.Core.Jobs.Runner;
 public sealed class LeaseRescuer(IServiceScopeFactory scopes, JobSignal signal, AttemptLeftovers leftovers, TimeProvider time, IOptions<JobsOptions> options, ILogger<LeaseRescuer> log)
     : ScopedLoop(scopes, time, log)
 {
+    /// <summary>How often the scratch directory is checked for attempts that are no longer running (the first pass always does).</summary>
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
+    private DateTime _lastSweep = DateTime.MinValue;
+
     protected override string Name => "Rescuing expired leases";
     private TimeSpan Interval => TimeSpan.FromSeconds(options.Value.RescueIntervalSeconds);
     protected override TimeSpan FirstDelay => Interval;
@@ -23,6 +27,14 @@ public sealed class LeaseRescuer(IServiceScopeFactory scopes, JobSignal signal, 
     protected override async Task<bool> RunAsync(IServiceProvider services, CancellationToken ct)
     {
         var queue = services.GetRequiredService<JobQueue>();
+        // First, and local only: blob deletes below may wait on a store that is down.
+        var now = Time.GetUtcNow().UtcDateTime;
+        if (now - _lastSweep >= SweepInterval)
+        {
+            _lastSweep = now;
+            var swept = await leftovers.SweepScratchAsync(services.GetRequiredService<Data.KilnDbContext>(), now, ct);
+            if (swept > 0) Log.LogInformation("Removed {Count} scratch directories of attempts that are no longer running", swept);
+        }
         var lost = new List<LostAttempt>();
         var n = await queue.RescueExpiredAsync(lost, ct);
         // The lost attempts' blobs, scratch directories and (for jobs the rescue ended) checkpoints; then the deletes
