@@ -15,6 +15,11 @@ public sealed class JobsOptions
     /// <summary>First retry delay; doubles per attempt, with ±25 % jitter, capped at <see cref="BackoffMaxSeconds"/>.</summary>
     public double BackoffBaseSeconds { get; set; } = 2;
     public double BackoffMaxSeconds { get; set; } = 300;
+    /// <summary>
+    /// A job whose attempt met an outage of Kiln's own blob store is queued again after this long (±25 %), without
+    /// spending an attempt: it waits for the store rather than failing for it.
+    /// </summary>
+    public double OutageRetrySeconds { get; set; } = 10;
     /// <summary>How often the rescuer looks for expired leases.</summary>
     public double RescueIntervalSeconds { get; set; } = 2;
     /// <summary>Fallback poll when no wake-up arrives (LISTEN/NOTIFY or in-process signal).</summary>

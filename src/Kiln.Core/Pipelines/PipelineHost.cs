@@ -47,6 +47,7 @@ public static class PipelineHost
         PipelineException => null,
         Media.Speech.NoSpeechFoundException n => new("no_speech", n.Message, inner: ex),
         Media.Speech.CaptionFormatException c => new("invalid_subtitles", c.Message, inner: ex),
+        Storage.BlobStoreUnavailableException => new(Jobs.Queue.JobQueue.StorageUnavailable, "Kiln's file storage could not be reached; the job continues when it is back.", transient: true, inner: ex),
         ToolNotFoundException t => new("tool_missing", $"The server cannot run this job: {t.Message}", inner: ex),
         ToolTimeoutException t => new("tool_timeout", $"Processing took too long ({t.Tool}).", transient: true, inner: ex),
         ToolFailedException t => new("tool_failed", $"Producing the output failed ({t.Tool}).", transient: t.Transient, inner: ex),

@@ -6,6 +6,7 @@ namespace Kiln.Core.Storage;
 /// Counts failed blob store operations in <c>kiln_storage_errors_total{operation}</c> (a full disk, a permission
 /// problem, an object store that is down or refuses the credentials), so an alert can fire before users notice.
 /// Expected outcomes are not errors: a missing object, a client's incomplete or oversized upload, a canceled call.
+/// An unreachable store surfaces as <see cref="BlobStoreUnavailableException"/>, whatever the store's own client threw.
 /// </summary>
 public sealed class MeteredBlobStore(IBlobStore inner) : IBlobStore
 {
@@ -33,13 +34,23 @@ public sealed class MeteredBlobStore(IBlobStore inner) : IBlobStore
     private static async Task Run(string operation, Func<Task> call, CancellationToken ct)
     {
         try { await call(); }
-        catch (Exception ex) when (IsError(ex, ct)) { Count(operation); throw; }
+        catch (Exception ex) when (IsError(ex, ct))
+        {
+            Count(operation);
+            if (ex is not BlobStoreUnavailableException && BlobStoreUnavailableException.IsOutage(ex, ct)) throw new BlobStoreUnavailableException(operation, ex);
+            throw;
+        }
     }
 
     private static async Task<T> Run<T>(string operation, Func<Task<T>> call, CancellationToken ct)
     {
         try { return await call(); }
-        catch (Exception ex) when (IsError(ex, ct)) { Count(operation); throw; }
+        catch (Exception ex) when (IsError(ex, ct))
+        {
+            Count(operation);
+            if (ex is not BlobStoreUnavailableException && BlobStoreUnavailableException.IsOutage(ex, ct)) throw new BlobStoreUnavailableException(operation, ex);
+            throw;
+        }
     }
 
     private static bool IsError(Exception ex, CancellationToken ct) =>

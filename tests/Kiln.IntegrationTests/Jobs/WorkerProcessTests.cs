@@ -40,6 +40,8 @@ public sealed class WorkerProcessTests(PostgresServer pg, S3Server s3) : IClassF
         entries.Single(e => e.Kind == LedgerEntryKind.Capture).PostedDelta.ShouldBe(-3);
         (await db.Artifacts.CountAsync(x => x.JobId == job)).ShouldBe(1);
         await DbAssertions.LedgerBalances(db);
+        // The killed attempt's scratch directory went with its rescue (both workers share this machine's scratch path).
+        Directory.Exists(Path.Combine(Path.GetTempPath(), "kiln-scratch", $"{job:N}-a1")).ShouldBeFalse();
 
         // One set of artifacts in the bucket: the second attempt's.
         using var s3 = new AmazonS3Client("S3RVER", "S3RVER", new AmazonS3Config { ServiceURL = _s3.ServiceUrl, ForcePathStyle = true });

@@ -124,6 +124,31 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
         return ok;
     }
 
+    /// <summary>The error code of an attempt stopped by an outage of Kiln's own blob store.</summary>
+    public const string StorageUnavailable = "storage_unavailable";
+
+    /// <summary>
+    /// The attempt met an outage of Kiln's own blob store: queued again after <see cref="JobsOptions.OutageRetrySeconds"/>
+    /// (with jitter) and this attempt does not count — the job waits for the store instead of failing for it.
+    /// </summary>
+    public async Task<bool> WaitForStorageAsync(Job job, Guid lease, string message, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var runAfter = Now + TimeSpan.FromSeconds(Options.OutageRetrySeconds * (1 + ((Random.Shared.NextDouble() * 0.5) - 0.25)));
+        var ok = await Fenced(job.Id, lease).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.RunAfter, runAfter).SetProperty(j => j.Attempt, j => j.Attempt - 1)
+            .SetProperty(j => j.LeaseToken, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
+            .SetProperty(j => j.ErrorCode, StorageUnavailable).SetProperty(j => j.ErrorMessage, Truncate(message, 2000))
+            .SetProperty(j => j.ProgressStep, "queued"), ct) > 0;
+        if (ok)
+        {
+            await events.AppendAsync(job, JobEventTypes.Status, new { status = "queued", retry = true, code = StorageUnavailable, message, runAfter }, ct);
+            await LeftRunningAsync(job.WorkspaceId, ct);
+        }
+        if (ok) await tx.CommitAsync(ct); else await tx.RollbackAsync(ct);
+        return ok;
+    }
+
     /// <summary>Gives a job back on shutdown: queued again at once, and this attempt does not count.</summary>
     public async Task<bool> HandBackAsync(Job job, Guid lease, CancellationToken ct)
     {
@@ -147,7 +172,10 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
     /// (or cancels them when a cancel was requested). Safe to run in every worker at once: each transition is
     /// fenced by the expired lease token.
     /// </summary>
-    public async Task<int> RescueExpiredAsync(CancellationToken ct)
+    public Task<int> RescueExpiredAsync(CancellationToken ct) => RescueExpiredAsync(null, ct);
+
+    /// <param name="lost">Receives each attempt taken over, so the caller can remove what it left behind.</param>
+    public async Task<int> RescueExpiredAsync(ICollection<Runner.LostAttempt>? lost, CancellationToken ct)
     {
         var now = Now;
         var expired = await db.Jobs.IgnoreQueryFilters().AsNoTracking()
@@ -159,6 +187,7 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
             if (job.LeaseToken is not { } lease) continue;
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             bool ok;
+            var finished = job.CancelRequested || job.Attempt >= job.MaxAttempts;
             if (job.CancelRequested)
                 ok = await Finish(Fenced(job.Id, lease), job, JobStatus.Canceled, "canceled", "Canceled by request.", ct);
             else if (job.Attempt >= job.MaxAttempts)
@@ -177,7 +206,13 @@ public sealed partial class JobQueue(KilnDbContext db, CreditsLedger ledger, Job
                     await LeftRunningAsync(job.WorkspaceId, ct);
                 }
             }
-            if (ok) { await tx.CommitAsync(ct); rescued++; } else await tx.RollbackAsync(ct);
+            if (ok)
+            {
+                await tx.CommitAsync(ct);
+                rescued++;
+                lost?.Add(new Runner.LostAttempt(job.Id, job.WorkspaceId, job.Attempt, finished));
+            }
+            else await tx.RollbackAsync(ct);
         }
         return rescued;
     }

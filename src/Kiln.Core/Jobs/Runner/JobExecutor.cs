@@ -14,7 +14,7 @@ using Microsoft.Extensions.Options;
 namespace Kiln.Core.Jobs.Runner;
 
 /// <summary>Runs one claimed attempt of a job: inputs in, pipeline, artifacts out, fenced completion.</summary>
-public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog catalog, IBlobStore blobs, CompletionBatcher completions,
+public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog catalog, IBlobStore blobs, AttemptLeftovers leftovers, CompletionBatcher completions,
     IOptions<WorkerOptions> workerOptions, IOptions<JobsOptions> jobsOptions, ILoggerFactory loggers, ILogger<JobExecutor> log)
 {
     /// <param name="slot">The runner's slot this attempt holds; on success the completion batcher may take it over and refill it.</param>
@@ -24,7 +24,7 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(handBack);
         var state = new RunState();
         var scratch = Path.Combine(workerOptions.Value.ScratchPath, $"{job.Id:N}-a{job.Attempt}");
-        var attemptPrefix = $"{BlobKeys.JobPrefix(job.WorkspaceId, job.Id)}a{job.Attempt}/";
+        var attemptPrefix = AttemptLeftovers.AttemptPrefix(job.WorkspaceId, job.Id, job.Attempt);
         var clock = Stopwatch.StartNew();
         var outcomeLabel = "failed";
         // The attempt continues the trace of the request that created the job (stored with it as a W3C traceparent).
@@ -70,15 +70,17 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
             if (await completions.SucceedAsync(job, lease, outcome.ActualCost ?? job.CostEstimate, artifacts.Records, slot))
             {
                 outcomeLabel = "succeeded";
+                // Best effort, never an exception: the job has succeeded, and a failure here must not reach the failure
+                // handling below (which would delete this attempt's artifacts). What fails is retried by the rescuer.
                 for (var a = 1; a < job.Attempt; a++)
-                    await blobs.DeletePrefixAsync($"{BlobKeys.JobPrefix(job.WorkspaceId, job.Id)}a{a}/", CancellationToken.None);
-                await blobs.DeletePrefixAsync($"{BlobKeys.JobPrefix(job.WorkspaceId, job.Id)}checkpoints/", CancellationToken.None);
+                    await leftovers.DeleteBlobsAsync(AttemptLeftovers.AttemptPrefix(job.WorkspaceId, job.Id, a));
+                await leftovers.DeleteBlobsAsync(AttemptLeftovers.CheckpointPrefix(job.WorkspaceId, job.Id));
             }
             else
             {
                 outcomeLabel = "lease_lost";
                 log.LogWarning("Job {JobId}: lease lost before completion; discarding this attempt's results", job.Id);
-                await blobs.DeletePrefixAsync(attemptPrefix, CancellationToken.None);
+                await leftovers.DeleteBlobsAsync(attemptPrefix);
             }
         }
         // Only our own token means timeout, cancel or hand-back; a library's own cancellation (an HTTP client timing out) is a
@@ -87,7 +89,7 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
         {
             await using var scope = scopes.CreateAsyncScope();
             var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
-            await blobs.DeletePrefixAsync(attemptPrefix, CancellationToken.None);
+            await leftovers.DeleteBlobsAsync(attemptPrefix);
             if (state.LeaseLost) outcomeLabel = "lease_lost";
             else if (state.CancelRequested) { outcomeLabel = "canceled"; await queue.CanceledAsync(job, lease, CancellationToken.None); }
             else if (handBack.IsCancellationRequested) { outcomeLabel = "handed_back"; await queue.HandBackAsync(job, lease, CancellationToken.None); }
@@ -98,16 +100,23 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
         }
         catch (Exception ex)
         {
-            var (code, message, transient) = ex switch
+            // Inputs are read outside the pipeline, so the storage outage is classified here too.
+            var (code, message, transient) = (ex is BlobStoreUnavailableException ? PipelineHost.Classify(ex)! : ex) switch
             {
                 PipelineException p => (p.Code, p.Message, p.Transient),
                 _ => ("internal_error", "The pipeline failed unexpectedly. The operators have the details in the logs.", true),
             };
-            if (ex is not PipelineException) log.LogError(ex, "Job {JobId} failed unexpectedly", job.Id);
+            if (ex is not (PipelineException or BlobStoreUnavailableException)) log.LogError(ex, "Job {JobId} failed unexpectedly", job.Id);
             else log.LogInformation("Job {JobId} failed: {Code} {Message}", job.Id, code, message);
-            await blobs.DeletePrefixAsync(attemptPrefix, CancellationToken.None);
+            await leftovers.DeleteBlobsAsync(attemptPrefix);
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<JobQueue>().FailAsync(job, lease, code, message, transient, CancellationToken.None);
+            var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
+            if (code == JobQueue.StorageUnavailable)
+            {
+                outcomeLabel = "storage_unavailable";
+                await queue.WaitForStorageAsync(job, lease, message, CancellationToken.None);
+            }
+            else await queue.FailAsync(job, lease, code, message, transient, CancellationToken.None);
         }
         finally
         {

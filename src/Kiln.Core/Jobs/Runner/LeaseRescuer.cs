@@ -8,12 +8,16 @@ namespace Kiln.Core.Jobs.Runner;
 
 /// <summary>
 /// Every <see cref="JobsOptions.RescueIntervalSeconds"/>: hands jobs whose lease expired (their worker died) back to the
-/// queue and corrects drifted running-jobs counters, waking the local runner when either changed something. Runs beside
+/// queue (removing what the lost attempt left behind: <see cref="AttemptLeftovers"/>) and corrects drifted running-jobs counters, waking the local runner when either changed something. Runs beside
 /// <see cref="JobRunner"/>; safe in several workers at once.
 /// </summary>
-public sealed class LeaseRescuer(IServiceScopeFactory scopes, JobSignal signal, TimeProvider time, IOptions<JobsOptions> options, ILogger<LeaseRescuer> log)
+public sealed class LeaseRescuer(IServiceScopeFactory scopes, JobSignal signal, AttemptLeftovers leftovers, TimeProvider time, IOptions<JobsOptions> options, ILogger<LeaseRescuer> log)
     : ScopedLoop(scopes, time, log)
 {
+    /// <summary>How often the scratch directory is checked for attempts that are no longer running (the first pass always does).</summary>
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
+    private DateTime _lastSweep = DateTime.MinValue;
+
     protected override string Name => "Rescuing expired leases";
     private TimeSpan Interval => TimeSpan.FromSeconds(options.Value.RescueIntervalSeconds);
     protected override TimeSpan FirstDelay => Interval;
@@ -23,7 +27,20 @@ public sealed class LeaseRescuer(IServiceScopeFactory scopes, JobSignal signal, 
     protected override async Task<bool> RunAsync(IServiceProvider services, CancellationToken ct)
     {
         var queue = services.GetRequiredService<JobQueue>();
-        var n = await queue.RescueExpiredAsync(ct);
+        // First, and local only: blob deletes below may wait on a store that is down.
+        var now = Time.GetUtcNow().UtcDateTime;
+        if (now - _lastSweep >= SweepInterval)
+        {
+            _lastSweep = now;
+            var swept = await leftovers.SweepScratchAsync(services.GetRequiredService<Data.KilnDbContext>(), now, ct);
+            if (swept > 0) Log.LogInformation("Removed {Count} scratch directories of attempts that are no longer running", swept);
+        }
+        var lost = new List<LostAttempt>();
+        var n = await queue.RescueExpiredAsync(lost, ct);
+        // The lost attempts' blobs, scratch directories and (for jobs the rescue ended) checkpoints; then the deletes
+        // an earlier round could not do because the blob store was down.
+        await leftovers.CleanAsync(lost);
+        await leftovers.RetryPendingAsync(ct);
         if (n > 0)
         {
             Log.LogWarning("Rescued {Count} job(s) whose lease expired", n);
