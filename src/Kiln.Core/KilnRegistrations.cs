@@ -1,4 +1,5 @@
 using Kiln.Core.Accounts;
+using Kiln.Core.Accounts.Email;
 using Kiln.Core.Billing;
 using Kiln.Core.Credits;
 using Kiln.Core.Data;
@@ -45,6 +46,7 @@ public static class KilnRegistrations
         services.AddHostedService<ArtifactRetentionService>();
         services.AddWebhookWorker();
         services.AddPodcastWorker();
+        services.AddEmailOutboxWorker();
         return services;
     }
 }

@@ -25,6 +25,8 @@ public sealed class Workspace
     public int? MaxConcurrentJobs { get; set; }
     public string Plan { get; set; } = "free";
     public DateTime CreatedAt { get; set; }
+    /// <summary>Set by an owner: members must turn on two-factor sign-in before they can use the workspace.</summary>
+    public bool RequireTwoFactor { get; set; }
 }
 
 public sealed class WorkspaceMember

@@ -47,6 +47,10 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
     public DbSet<Show> Shows => Set<Show>();
     public DbSet<Episode> Episodes => Set<Episode>();
     public DbSet<EpisodeDownload> EpisodeDownloads => Set<EpisodeDownload>();
+    public DbSet<Accounts.Email.OutboxEmail> EmailOutbox => Set<Accounts.Email.OutboxEmail>();
+    public DbSet<Accounts.Email.AccountToken> AccountTokens => Set<Accounts.Email.AccountToken>();
+    public DbSet<Accounts.Email.NotificationPreferences> NotificationPreferences => Set<Accounts.Email.NotificationPreferences>();
+    public DbSet<Accounts.TwoFactor.RecoveryCode> RecoveryCodes => Set<Accounts.TwoFactor.RecoveryCode>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 

@@ -1,0 +1,113 @@
+using Kiln.Core.Accounts.Email;
+using Kiln.Core.Accounts.Profile;
+using Kiln.Core.Accounts.Sessions;
+using Kiln.Core.RateLimits;
+using Kiln.Web.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Kiln.Web.Api;
+
+public sealed record TokenRequest(string Token);
+public sealed record PasswordResetRequest(string Email);
+public sealed record PasswordResetConfirmRequest(string Token, string NewPassword);
+public sealed record EmailChangeRequest(string NewEmail, string CurrentPassword);
+public sealed record UpdateProfileRequest(string? DisplayName);
+public sealed record EmailConfirmedDto(string Email, bool Changed);
+public sealed record ProfileDto(Guid UserId, string Email, string? DisplayName, bool EmailConfirmed, bool VerificationRequired, bool TwoFactorEnabled,
+    int RecoveryCodesLeft, DateTime CreatedAt, IEnumerable<ConnectedProvider> ConnectedProviders)
+{
+    public static ProfileDto From(AccountProfile p, IEnumerable<ConnectedProvider> providers) =>
+        new(p.UserId, p.Email, p.DisplayName, p.EmailConfirmed, p.VerificationRequired, p.TwoFactorEnabled, p.RecoveryCodesLeft, p.CreatedAt, providers);
+}
+public sealed record SessionDto(Guid Id, DateTime CreatedAt, DateTime LastUsedAt, string? UserAgent, bool Current);
+
+/// <summary>Emailed links (verification, password reset, email change) and the signed-in user's own settings.</summary>
+public static class AccountSettingsApi
+{
+    /// <summary>Requests for one address per hour: beyond it the answer stays the same but no email goes out.</summary>
+    public const int ResetsPerAddressPerHour = 5;
+
+    public static RouteGroupBuilder MapAccountEmailAuthApi(this RouteGroupBuilder anonymous)
+    {
+        var auth = anonymous.MapGroup("/auth").WithTags("Auth");
+        auth.MapPost("/verify-email", async Task<Results<Ok<EmailConfirmedDto>, ProblemHttpResult>> (TokenRequest r, ConfirmEmailCommand confirm, CancellationToken ct) =>
+                Problems.Map(await confirm.Run(r.Token, ct), c => TypedResults.Ok(new EmailConfirmedDto(c.Email, c.Changed))))
+            .LimitPerIp("verify-email", o => o.AuthPerMinute)
+            .WithSummary("Redeem an emailed link: confirms the account's address (and gives the free grant that waited for it), or completes an email change. Each link works once.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
+
+        auth.MapPost("/password-reset", async Task<Results<Accepted, ProblemHttpResult>> (PasswordResetRequest r, HttpContext http, AbuseLimits limits, WindowCounter counter,
+            RequestPasswordResetCommand request, CancellationToken ct) =>
+        {
+            var perIp = await limits.PerMinuteAsync("password-reset", AbuseLimits.ClientKey(http), limits.Options.AuthPerMinute, ct);
+            if (!perIp.Allowed) return AbuseLimits.Refuse(http, perIp);
+            var email = (r.Email ?? "").Trim();
+            var key = email.Length is > 0 and <= 254 ? email.ToUpperInvariant() : "-";
+            // Past the per-address limit nothing is sent, and the answer does not change: it must not reveal anything.
+            if ((await counter.HitAsync($"password-reset:{key}", ResetsPerAddressPerHour, TimeSpan.FromHours(1), ct)).Allowed)
+                await request.Run(email, ct);
+            return TypedResults.Accepted((string?)null);
+        }).WithSummary("Ask for a password reset link (valid once, for 1 hour). The answer is 202 whether or not an account has this address.")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+        auth.MapPost("/password-reset/confirm", async Task<Results<NoContent, ProblemHttpResult>> (PasswordResetConfirmRequest r, ResetPasswordCommand reset, CancellationToken ct) =>
+                Problems.Map(await reset.Run(r.Token, r.NewPassword, ct), _ => TypedResults.NoContent()))
+            .LimitPerIp("password-reset-confirm", o => o.AuthPerMinute)
+            .WithSummary("Set a new password with a reset link's token. Every session of the account ends; sign in with the new password.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        return anonymous;
+    }
+
+    public static RouteGroupBuilder MapAccountSettingsApi(this RouteGroupBuilder api)
+    {
+        var account = api.MapGroup("/account").WithTags("Account").WithMetadata(ViewerAllowed.WithoutWorkspace);
+
+        account.MapGet("/", async Task<Results<Ok<ProfileDto>, ProblemHttpResult>> (CurrentUser user, GetProfileQuery profile, IConnectedProvidersQuery providers, CancellationToken ct) =>
+        {
+            if (user.UserId is not { } id) return Problems.From(AuthErrors.NotAUser);
+            var connected = await providers.Run(id, ct);
+            return Problems.Map(await profile.Run(id, ct), p => TypedResults.Ok(ProfileDto.From(p, connected)));
+        }).WithSummary("Your profile: email (and whether it is confirmed), display name, two-factor status, connected sign-in providers.");
+
+        account.MapPatch("/", async Task<Results<NoContent, ProblemHttpResult>> (UpdateProfileRequest r, CurrentUser user, UpdateProfileCommand update, CancellationToken ct) =>
+        {
+            if (user.UserId is not { } id) return Problems.From(AuthErrors.NotAUser);
+            return Problems.Map(await update.Run(id, r.DisplayName, ct), _ => TypedResults.NoContent());
+        }).WithSummary("Change your display name (empty removes it).").ProducesProblem(StatusCodes.Status400BadRequest);
+
+        account.MapPost("/verification-email", async Task<Results<Accepted, ProblemHttpResult>> (CurrentUser user, SendVerificationEmailCommand send, CancellationToken ct) =>
+        {
+            if (user.UserId is not { } id) return Problems.From(AuthErrors.NotAUser);
+            return Problems.Map(await send.Run(id, ct), _ => TypedResults.Accepted((string?)null));
+        }).LimitPerIp("verification-email", o => o.AuthPerMinute)
+            .WithSummary("Send a new verification link (the previous one stops working).").ProducesProblem(StatusCodes.Status409Conflict);
+
+        account.MapPost("/email", async Task<Results<Accepted, ProblemHttpResult>> (EmailChangeRequest r, CurrentUser user, RequestEmailChangeCommand change, CancellationToken ct) =>
+        {
+            if (user.UserId is not { } id) return Problems.From(AuthErrors.NotAUser);
+            return Problems.Map(await change.Run(id, r.NewEmail, r.CurrentPassword, ct), _ => TypedResults.Accepted((string?)null));
+        }).LimitPerIp("email-change", o => o.AuthPerMinute)
+            .WithSummary("Change your email address: a link goes to the new address, and the change happens when it is opened (the old address is told).")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
+
+        account.MapGet("/notifications", async Task<Results<Ok<NotificationSettings>, ProblemHttpResult>> (CurrentUser user, NotificationSettingsStore store, CancellationToken ct) =>
+            user.UserId is { } id ? TypedResults.Ok(await store.Get(id, ct)) : Problems.From(AuthErrors.NotAUser))
+            .WithSummary("Which notification emails you receive.");
+        account.MapPut("/notifications", async Task<Results<Ok<NotificationSettings>, ProblemHttpResult>> (NotificationSettings r, CurrentUser user, NotificationSettingsStore store, CancellationToken ct) =>
+            user.UserId is { } id ? TypedResults.Ok(await store.Set(id, r, ct)) : Problems.From(AuthErrors.NotAUser))
+            .WithSummary("Switch notification emails on or off: job finished, job failed, credits low, payment receipt, invitation.");
+
+        account.MapGet("/sessions", async Task<Results<Ok<IEnumerable<SessionDto>>, ProblemHttpResult>> (CurrentUser user, ListSessionsQuery sessions, CancellationToken ct) =>
+        {
+            if (user.UserId is not { } id) return Problems.From(AuthErrors.NotAUser);
+            var list = await sessions.Run(id, ct);
+            return TypedResults.Ok(list.Select(s => new SessionDto(s.Id, s.CreatedAt, s.LastUsedAt, s.UserAgent, s.Id == user.SessionId)));
+        }).WithSummary("Your signed-in devices (sessions with a live refresh token).");
+        account.MapDelete("/sessions/{id:guid}", async Task<Results<NoContent, ProblemHttpResult>> (Guid id, CurrentUser user, RevokeSessionCommand revoke, CancellationToken ct) =>
+        {
+            if (user.UserId is not { } userId) return Problems.From(AuthErrors.NotAUser);
+            return Problems.Map(await revoke.Run(userId, id, ct), _ => TypedResults.NoContent());
+        }).WithSummary("Sign one device out: its refresh token and access tokens stop working at once.").ProducesProblem(StatusCodes.Status404NotFound);
+        return api;
+    }
+}
