@@ -21,12 +21,30 @@ public sealed record ProfileDto(Guid UserId, string Email, string? DisplayName, 
 }
 public sealed record SessionDto(Guid Id, DateTime CreatedAt, DateTime LastUsedAt, string? UserAgent, bool Current);
 
+/// <summary>
+/// A password-reset request from the API or the page, limited per client IP (a refusal) and per address (past the
+/// limit nothing is sent but the answer does not change, so it reveals nothing).
+/// </summary>
+public sealed class PasswordResetRequests(AbuseLimits limits, WindowCounter counter, RequestPasswordResetCommand request)
+{
+    /// <summary>Requests for one address per hour.</summary>
+    public const int PerAddressPerHour = 5;
+
+    public async Task<RateLimitDecision?> RequestAsync(HttpContext http, string? email, CancellationToken ct)
+    {
+        var perIp = await limits.PerMinuteAsync("password-reset", AbuseLimits.ClientKey(http), limits.Options.AuthPerMinute, ct);
+        if (!perIp.Allowed) return perIp;
+        email = (email ?? "").Trim();
+        var key = email.Length is > 0 and <= 254 ? email.ToUpperInvariant() : "-";
+        if ((await counter.HitAsync($"password-reset:{key}", PerAddressPerHour, TimeSpan.FromHours(1), ct)).Allowed)
+            await request.Run(email, ct);
+        return null;
+    }
+}
+
 /// <summary>Emailed links (verification, password reset, email change) and the signed-in user's own settings.</summary>
 public static class AccountSettingsApi
 {
-    /// <summary>Requests for one address per hour: beyond it the answer stays the same but no email goes out.</summary>
-    public const int ResetsPerAddressPerHour = 5;
-
     public static RouteGroupBuilder MapAccountEmailAuthApi(this RouteGroupBuilder anonymous)
     {
         var auth = anonymous.MapGroup("/auth").WithTags("Auth");
@@ -36,18 +54,8 @@ public static class AccountSettingsApi
             .WithSummary("Redeem an emailed link: confirms the account's address (and gives the free grant that waited for it), or completes an email change. Each link works once.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
 
-        auth.MapPost("/password-reset", async Task<Results<Accepted, ProblemHttpResult>> (PasswordResetRequest r, HttpContext http, AbuseLimits limits, WindowCounter counter,
-            RequestPasswordResetCommand request, CancellationToken ct) =>
-        {
-            var perIp = await limits.PerMinuteAsync("password-reset", AbuseLimits.ClientKey(http), limits.Options.AuthPerMinute, ct);
-            if (!perIp.Allowed) return AbuseLimits.Refuse(http, perIp);
-            var email = (r.Email ?? "").Trim();
-            var key = email.Length is > 0 and <= 254 ? email.ToUpperInvariant() : "-";
-            // Past the per-address limit nothing is sent, and the answer does not change: it must not reveal anything.
-            if ((await counter.HitAsync($"password-reset:{key}", ResetsPerAddressPerHour, TimeSpan.FromHours(1), ct)).Allowed)
-                await request.Run(email, ct);
-            return TypedResults.Accepted((string?)null);
-        }).WithSummary("Ask for a password reset link (valid once, for 1 hour). The answer is 202 whether or not an account has this address.")
+        auth.MapPost("/password-reset", async Task<Results<Accepted, ProblemHttpResult>> (PasswordResetRequest r, HttpContext http, PasswordResetRequests requests, CancellationToken ct) =>
+            await requests.RequestAsync(http, r.Email, ct) is { } refused ? AbuseLimits.Refuse(http, refused) : TypedResults.Accepted((string?)null)).WithSummary("Ask for a password reset link (valid once, for 1 hour). The answer is 202 whether or not an account has this address.")
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         auth.MapPost("/password-reset/confirm", async Task<Results<NoContent, ProblemHttpResult>> (PasswordResetConfirmRequest r, ResetPasswordCommand reset, CancellationToken ct) =>
