@@ -1,6 +1,7 @@
 using Kiln.Core.Accounts.Email;
 using Kiln.Core.Accounts.Profile;
 using Kiln.Core.Accounts.Sessions;
+using Kiln.Core.Accounts.TwoFactor;
 using Kiln.Core.RateLimits;
 using Kiln.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,6 +20,12 @@ public sealed record ProfileDto(Guid UserId, string Email, string? DisplayName, 
     public static ProfileDto From(AccountProfile p, IEnumerable<ConnectedProvider> providers) =>
         new(p.UserId, p.Email, p.DisplayName, p.EmailConfirmed, p.VerificationRequired, p.TwoFactorEnabled, p.RecoveryCodesLeft, p.CreatedAt, providers);
 }
+public sealed record TwoFactorLoginRequest(string Challenge, string? Code, string? RecoveryCode);
+public sealed record TwoFactorCodeRequest(string Code);
+public sealed record TwoFactorDisableRequest(string CurrentPassword);
+public sealed record RecoveryCodesDto(IEnumerable<string> RecoveryCodes);
+public sealed record WorkspaceTwoFactorRequest(bool Required);
+public sealed record WorkspaceTwoFactorDto(Guid WorkspaceId, bool Required);
 public sealed record SessionDto(Guid Id, DateTime CreatedAt, DateTime LastUsedAt, string? UserAgent, bool Current);
 
 /// <summary>
@@ -63,8 +70,39 @@ public static class AccountSettingsApi
             .LimitPerIp("password-reset-confirm", o => o.AuthPerMinute)
             .WithSummary("Set a new password with a reset link's token. Every session of the account ends; sign in with the new password.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        auth.MapPost("/login/two-factor", async Task<Results<Ok<Microsoft.AspNetCore.Authentication.BearerToken.AccessTokenResponse>, ProblemHttpResult>> (TwoFactorLoginRequest r,
+            HttpContext http, AbuseLimits limits, WindowCounter counter, TwoFactorChallenges challenges, TwoFactorService twoFactor, StartSessionCommand sessions,
+            BearerTokens tokens, CancellationToken ct) =>
+        {
+            var perIp = await limits.PerMinuteAsync("signin-2fa", AbuseLimits.ClientKey(http), limits.Options.AuthPerMinute, ct);
+            if (!perIp.Allowed) return AbuseLimits.Refuse(http, perIp);
+            if (await challenges.ReadAsync(r.Challenge) is not { } user) return Problems.From(TwoFactorErrors.InvalidChallenge);
+            // Six digits are guessable at scale: wrong codes are limited per account, whatever the IP.
+            var failures = $"signin-2fa-fail:{user.Id:N}";
+            if (await counter.PeekAsync(failures, TimeSpan.FromMinutes(15), ct) >= MaxTwoFactorFailures)
+                return AbuseLimits.Refuse(http, new RateLimitDecision(false, MaxTwoFactorFailures, MaxTwoFactorFailures, TimeSpan.FromMinutes(15)));
+            if (!await twoFactor.VerifyAsync(user, r.Code, r.RecoveryCode, ct))
+            {
+                await counter.HitAsync(failures, int.MaxValue, TimeSpan.FromMinutes(15), ct);
+                return Problems.From(TwoFactorErrors.WrongCode);
+            }
+            var session = await sessions.Run(user.Id, http.Request.Headers.UserAgent.ToString(), ct);
+            return TypedResults.Ok(await tokens.IssueAsync(user, session));
+        }).WithSummary("Finish a two-factor sign-in: the challenge from /api/auth/login plus a current authenticator code or an unused recovery code (spent).")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);
         return anonymous;
     }
+
+    /// <summary>Wrong second-factor codes per account per 15 minutes before further tries are refused.</summary>
+    public const int MaxTwoFactorFailures = 10;
+
+    /// <summary>The answer to a right password on a two-factor account: 401 with the challenge to send back with a code.</summary>
+    public static Kiln.Core.Common.Error TwoFactorRequired(string challenge) =>
+        new("two_factor_required", "Enter the code from your authenticator app (or a recovery code) to finish signing in.", Kiln.Core.Common.ErrorKind.Unauthenticated)
+        {
+            Extensions = new Dictionary<string, object?> { ["challenge"] = challenge },
+        };
 
     public static RouteGroupBuilder MapAccountSettingsApi(this RouteGroupBuilder api)
     {
@@ -116,6 +154,30 @@ public static class AccountSettingsApi
             if (user.UserId is not { } userId) return Problems.From(AuthErrors.NotAUser);
             return Problems.Map(await revoke.Run(userId, id, ct), _ => TypedResults.NoContent());
         }).WithSummary("Sign one device out: its refresh token and access tokens stop working at once.").ProducesProblem(StatusCodes.Status404NotFound);
+
+        var twoFactor = account.MapGroup("/two-factor");
+        twoFactor.MapPost("/setup", async Task<Results<Ok<AuthenticatorSetup>, ProblemHttpResult>> (CurrentUser user, TwoFactorService service, CancellationToken ct) =>
+            user.UserId is { } id ? Problems.Map(await service.BeginSetupAsync(id, ct), s => TypedResults.Ok(s)) : Problems.From(AuthErrors.NotAUser))
+            .WithSummary("Start setting up an authenticator app: the shared key, its otpauth:// URI and that URI as an SVG QR code. Nothing changes until /enable.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        twoFactor.MapPost("/enable", async Task<Results<Ok<RecoveryCodesDto>, ProblemHttpResult>> (TwoFactorCodeRequest r, CurrentUser user, TwoFactorService service, CancellationToken ct) =>
+            user.UserId is { } id ? Problems.Map(await service.EnableAsync(id, r.Code, ct), c => TypedResults.Ok(new RecoveryCodesDto(c))) : Problems.From(AuthErrors.NotAUser))
+            .WithSummary("Turn two-factor sign-in on with a current code from the app. The answer holds 10 single-use recovery codes, shown this once.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
+        twoFactor.MapPost("/disable", async Task<Results<NoContent, ProblemHttpResult>> (TwoFactorDisableRequest r, CurrentUser user, TwoFactorService service, CancellationToken ct) =>
+            user.UserId is { } id ? Problems.Map(await service.DisableAsync(id, r.CurrentPassword, ct), _ => TypedResults.NoContent()) : Problems.From(AuthErrors.NotAUser))
+            .WithSummary("Turn two-factor sign-in off (needs the current password); the authenticator key and recovery codes are thrown away.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
+        twoFactor.MapPost("/recovery-codes", async Task<Results<Ok<RecoveryCodesDto>, ProblemHttpResult>> (TwoFactorCodeRequest r, CurrentUser user, TwoFactorService service, CancellationToken ct) =>
+            user.UserId is { } id ? Problems.Map(await service.RegenerateRecoveryCodesAsync(id, r.Code, ct), c => TypedResults.Ok(new RecoveryCodesDto(c))) : Problems.From(AuthErrors.NotAUser))
+            .WithSummary("Replace the recovery codes (needs a current authenticator code); the old ones stop working.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPut("/workspace/two-factor", async Task<Results<Ok<WorkspaceTwoFactorDto>, ProblemHttpResult>> (WorkspaceTwoFactorRequest r, CurrentUser user, SetWorkspaceTwoFactorCommand set, CancellationToken ct) =>
+                Problems.Map(await set.Run(user.Caller, r.Required, ct), w => TypedResults.Ok(new WorkspaceTwoFactorDto(w.Id, w.RequireTwoFactor))))
+            .WithTags("Workspace")
+            .WithSummary("Require two-factor sign-in of every member (owners only, with it on for themselves). Members without it are refused with two_factor_enrollment_required until they turn it on.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 }

@@ -23,6 +23,7 @@ public static class WebPipeline
         app.Use(UnsupportedMediaType);
         app.UseAuthentication();
         app.UseMiddleware<TenantMiddleware>();
+        app.UseMiddleware<TwoFactorPolicy>();
         app.UseRateLimiter();
         app.UseAuthorization();
         return app;

@@ -24,6 +24,9 @@ public static class EmailRegistrations
         services.AddScoped<Profile.ListSessionsQuery>();
         services.AddScoped<Profile.RevokeSessionCommand>();
         services.AddScoped<Profile.NotificationSettingsStore>();
+        services.AddScoped<TwoFactor.TwoFactorService>();
+        services.AddScoped<TwoFactor.TwoFactorChallenges>();
+        services.AddScoped<TwoFactor.SetWorkspaceTwoFactorCommand>();
         return services;
     }
 

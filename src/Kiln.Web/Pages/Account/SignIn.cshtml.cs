@@ -25,6 +25,8 @@ public sealed class SignInModel(SignInManager<KilnUser> signIn, Kiln.Web.Infrast
             return Page();
         }
         var result = await signIn.PasswordSignInAsync(Email.Trim(), Password, RememberMe, lockoutOnFailure: false);
+        if (result.RequiresTwoFactor)
+            return Redirect($"/signin/two-factor?rememberMe={RememberMe}&returnUrl={Uri.EscapeDataString(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/dashboard")}");
         if (result.IsLockedOut)
         {
             ModelState.AddModelError("", "This account is locked by the operators of this installation.");
