@@ -9,6 +9,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Kiln.Web.Api;
 
 public sealed record TokenRequest(string Token);
+/// <summary>What happens next, for a request whose effect is an email.</summary>
+public sealed record EmailQueuedDto(string Message);
 public sealed record PasswordResetRequest(string Email);
 public sealed record PasswordResetConfirmRequest(string Token, string NewPassword);
 public sealed record EmailChangeRequest(string NewEmail, string CurrentPassword);
@@ -61,8 +63,9 @@ public static class AccountSettingsApi
             .WithSummary("Redeem an emailed link: confirms the account's address (and gives the free grant that waited for it), or completes an email change. Each link works once.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
 
-        auth.MapPost("/password-reset", async Task<Results<Accepted, ProblemHttpResult>> (PasswordResetRequest r, HttpContext http, PasswordResetRequests requests, CancellationToken ct) =>
-            await requests.RequestAsync(http, r.Email, ct) is { } refused ? AbuseLimits.Refuse(http, refused) : TypedResults.Accepted((string?)null)).WithSummary("Ask for a password reset link (valid once, for 1 hour). The answer is 202 whether or not an account has this address.")
+        auth.MapPost("/password-reset", async Task<Results<Accepted<EmailQueuedDto>, ProblemHttpResult>> (PasswordResetRequest r, HttpContext http, PasswordResetRequests requests, CancellationToken ct) =>
+            await requests.RequestAsync(http, r.Email, ct) is { } refused ? AbuseLimits.Refuse(http, refused)
+                : TypedResults.Accepted((string?)null, new EmailQueuedDto("If an account uses this address, a reset link is on its way. It works once, for 1 hour."))).WithSummary("Ask for a password reset link (valid once, for 1 hour). The answer is 202 whether or not an account has this address.")
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         auth.MapPost("/password-reset/confirm", async Task<Results<NoContent, ProblemHttpResult>> (PasswordResetConfirmRequest r, ResetPasswordCommand reset, CancellationToken ct) =>
@@ -121,17 +124,18 @@ public static class AccountSettingsApi
             return Problems.Map(await update.Run(id, r.DisplayName, ct), _ => TypedResults.NoContent());
         }).WithSummary("Change your display name (empty removes it).").ProducesProblem(StatusCodes.Status400BadRequest);
 
-        account.MapPost("/verification-email", async Task<Results<Accepted, ProblemHttpResult>> (CurrentUser user, SendVerificationEmailCommand send, CancellationToken ct) =>
+        account.MapPost("/verification-email", async Task<Results<Accepted<EmailQueuedDto>, ProblemHttpResult>> (CurrentUser user, SendVerificationEmailCommand send, CancellationToken ct) =>
         {
             if (user.UserId is not { } id) return Problems.From(AuthErrors.NotAUser);
-            return Problems.Map(await send.Run(id, ct), _ => TypedResults.Accepted((string?)null));
+            return Problems.Map(await send.Run(id, ct), _ => TypedResults.Accepted((string?)null, new EmailQueuedDto("A new confirmation link is on its way; the previous one no longer works.")));
         }).LimitPerIp("verification-email", o => o.AuthPerMinute)
             .WithSummary("Send a new verification link (the previous one stops working).").ProducesProblem(StatusCodes.Status409Conflict);
 
-        account.MapPost("/email", async Task<Results<Accepted, ProblemHttpResult>> (EmailChangeRequest r, CurrentUser user, RequestEmailChangeCommand change, CancellationToken ct) =>
+        account.MapPost("/email", async Task<Results<Accepted<EmailQueuedDto>, ProblemHttpResult>> (EmailChangeRequest r, CurrentUser user, RequestEmailChangeCommand change, CancellationToken ct) =>
         {
             if (user.UserId is not { } id) return Problems.From(AuthErrors.NotAUser);
-            return Problems.Map(await change.Run(id, r.NewEmail, r.CurrentPassword, ct), _ => TypedResults.Accepted((string?)null));
+            return Problems.Map(await change.Run(id, r.NewEmail, r.CurrentPassword, ct),
+                e => TypedResults.Accepted((string?)null, new EmailQueuedDto($"A confirmation link is on its way to {e}; your address changes when it is opened.")));
         }).LimitPerIp("email-change", o => o.AuthPerMinute)
             .WithSummary("Change your email address: a link goes to the new address, and the change happens when it is opened (the old address is told).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);

@@ -191,4 +191,34 @@ public sealed class EmailFlowTests(PostgresServer pg, MaildevServer mail) : ICla
         row.Status.ShouldBe(OutboxStatus.Local);
         row.TextBody.ShouldContain("/account/reset-password?token=kat_");
     }
+
+    [Fact]
+    public async Task Invitations_and_job_notifications_are_emailed_and_a_switched_off_notification_is_not()
+    {
+        var settings = mail.Settings;
+        settings["Kiln:Email:RequireVerification"] = "false";
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: true, settings);
+        var owner = await host.SignUpAsync(NewEmail());
+        var invitee = NewEmail();
+        (await owner.Client.PostAsJsonAsync("/api/workspace/invitations", new { email = invitee, role = "member" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var invitation = await mail.WaitForAsync(invitee, "You are invited to");
+        invitation.Link("/invitations/").ShouldStartWith("http://localhost/invitations/kinv_");
+
+        var done = await (await owner.Client.CreateJob("noop")).Json(HttpStatusCode.Created);
+        await owner.Client.WaitForJob(done.Id(), "succeeded");
+        var finished = await mail.WaitForAsync(owner.Email, "Your noop job is done");
+        finished.Text.ShouldContain($"http://localhost/jobs/{done.Id()}");
+        finished.Text.ShouldContain("Account settings → Notifications");
+
+        (await owner.Client.PutAsJsonAsync("/api/account/notifications",
+            new { jobFinished = false, jobFailed = true, creditsLow = true, paymentReceipt = true, invitation = true })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var quiet = await (await owner.Client.CreateJob("noop")).Json(HttpStatusCode.Created);
+        await owner.Client.WaitForJob(quiet.Id(), "succeeded");
+        var failed = await (await owner.Client.CreateJob("fail")).Json(HttpStatusCode.Created);
+        await owner.Client.WaitForJob(failed.Id(), "failed");
+        await mail.WaitForAsync(owner.Email, "Your fail job failed");
+        (await mail.AllAsync()).Count(m => m.To == owner.Email && m.Subject.Contains("is done", StringComparison.Ordinal)).ShouldBe(1);
+        await using var db = host.NewDbContext();
+        (await db.EmailOutbox.CountAsync(e => e.DedupKey == $"job:{quiet.Id():N}:succeeded")).ShouldBe(0);
+    }
 }

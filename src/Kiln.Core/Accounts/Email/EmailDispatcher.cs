@@ -93,5 +93,10 @@ public sealed class EmailOutboxWorker(EmailDispatcher dispatcher, IServiceScopeF
     protected override TimeSpan IdleDelay => TimeSpan.FromSeconds(Math.Max(0.05, options.Value.PollSeconds));
     protected override LogLevel FailureLevel => LogLevel.Warning;
 
-    protected override async Task<bool> RunAsync(IServiceProvider services, CancellationToken ct) => await dispatcher.RunOnceAsync(20, ct) > 0;
+    protected override async Task<bool> RunAsync(IServiceProvider services, CancellationToken ct)
+    {
+        if (!options.Value.SmtpConfigured) return false;
+        var queued = await services.GetRequiredService<NotificationEmails>().ScanAsync(ct);
+        return await dispatcher.RunOnceAsync(20, ct) > 0 || queued > 0;
+    }
 }

@@ -40,6 +40,8 @@ public sealed class OutboxEmail
     public string? LastError { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? SentAt { get; set; }
+    /// <summary>For notifications: what they are about (<c>job:{id}:succeeded</c>), unique, so any number of scanners send each once.</summary>
+    public string? DedupKey { get; set; }
 }
 
 /// <summary>What an emailed link proves: the mailbox is the user's, they may set a new password, or the new address is theirs.</summary>
@@ -89,6 +91,8 @@ internal sealed class OutboxEmailConfiguration : IEntityTypeConfiguration<Outbox
         b.Property(x => x.LastError).HasMaxLength(1000);
         b.HasIndex(x => new { x.Status, x.NextAttemptAt });
         b.HasIndex(x => x.CreatedAt);
+        b.Property(x => x.DedupKey).HasMaxLength(200);
+        b.HasIndex(x => x.DedupKey).IsUnique();
     }
 }
 

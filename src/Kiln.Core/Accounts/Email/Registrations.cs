@@ -11,6 +11,7 @@ public static class EmailRegistrations
         services.AddSingleton<IEmailSender, SmtpEmailSender>();
         services.AddSingleton<EmailDispatcher>();
         services.AddScoped<EmailOutbox>();
+        services.AddScoped<NotificationEmails>();
         services.AddScoped<AccountTokens>();
         services.AddScoped<EmailVerification>();
         services.AddScoped<SendVerificationEmailCommand>();

@@ -32,7 +32,8 @@ public sealed class Email : Migration
                 claim_token = table.Column<Guid>(nullable: true),
                 last_error = table.Column<string>(maxLength: 1000, nullable: true),
                 created_at = table.Column<DateTime>(nullable: false),
-                sent_at = table.Column<DateTime>(nullable: true)
+                sent_at = table.Column<DateTime>(nullable: true),
+                dedup_key = table.Column<string>(maxLength: 200, nullable: true)
             },
             constraints: table => table.PrimaryKey("pk_email_outbox", x => x.id));
 
@@ -79,6 +80,7 @@ public sealed class Email : Migration
 
         migrationBuilder.CreateIndex(name: "ix_email_outbox_status_next_attempt_at", table: "email_outbox", columns: new[] { "status", "next_attempt_at" });
         migrationBuilder.CreateIndex(name: "ix_email_outbox_created_at", table: "email_outbox", column: "created_at");
+        migrationBuilder.CreateIndex(name: "ix_email_outbox_dedup_key", table: "email_outbox", column: "dedup_key", unique: true);
         migrationBuilder.CreateIndex(name: "ix_account_tokens_user_id", table: "account_tokens", column: "user_id");
     }
 
