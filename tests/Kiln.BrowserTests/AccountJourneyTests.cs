@@ -52,7 +52,7 @@ public sealed class AccountJourneyTests(KilnApp app)
 
         // Reset: sign out, ask for a link, choose a new password, sign in with it.
         await s.GoAsync("/signout");
-        await s.Page.GetByRole(AriaRole.Main).GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await s.Page.GetByRole(AriaRole.Main).GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true }).ClickAsync();
         await s.GoAsync("/signin");
         await s.Page.GetByRole(AriaRole.Link, new() { Name = "Forgot your password?" }).ClickAsync();
         await s.Page.GetByLabel("Email").FillAsync(email);
@@ -81,7 +81,7 @@ public sealed class AccountJourneyTests(KilnApp app)
 
         // Sign in again: the password, then the code.
         await s.GoAsync("/signout");
-        await s.Page.GetByRole(AriaRole.Main).GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await s.Page.GetByRole(AriaRole.Main).GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true }).ClickAsync();
         await SignInAsync(s, email, newPassword);
         await s.Page.WaitForURLAsync("**/signin/two-factor**");
         await s.Page.GetByLabel("Code from your authenticator app").FillAsync("000000" == Totp.Code(key) ? "111111" : "000000");
