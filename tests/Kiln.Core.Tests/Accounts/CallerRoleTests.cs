@@ -58,6 +58,8 @@ public sealed class CallerRoleTests : IDisposable
         var key = (await createKey.Run(Owner, "ci", ct)).Value!.Key;
         key.CreatedByUserId.ShouldBe(_ownerId);
         var webhooks = Options.Create(new WebhookOptions());
+        var email = Options.Create(new Kiln.Core.Accounts.Email.EmailOptions());
+        var notifications = new Kiln.Core.Accounts.Email.NotificationEmails(db, new Kiln.Core.Accounts.Email.EmailOutbox(db, email, _clock), email, _clock);
         var endpoint = (await new CreateWebhookEndpointCommand(db, _clock, webhooks).Run(Owner, "https://example.com/hook", null, [WebhookEventTypes.JobFailed], ct)).Value!.Endpoint;
 
         foreach (var caller in new[] { Member, Key })
@@ -66,7 +68,7 @@ public sealed class CallerRoleTests : IDisposable
             {
                 (await createKey.Run(caller, "x", ct)).Error,
                 (await new RevokeApiKeyCommand(db, _clock).Run(caller, key.Id, ct)).Error,
-                (await new Kiln.Core.Accounts.Invitations.InviteMemberCommand(db, _clock).Run(caller, "someone@example.test", WorkspaceRole.Member, ct)).Error,
+                (await new Kiln.Core.Accounts.Invitations.InviteMemberCommand(db, _clock, notifications).Run(caller, "someone@example.test", WorkspaceRole.Member, ct)).Error,
                 (await new ManageMembersCommand(db).ChangeRole(caller, _ownerId, WorkspaceRole.Member, ct)).Error,
                 (await new ManageMembersCommand(db).Remove(caller, _ownerId, ct)).Error,
                 (await new CreateWebhookEndpointCommand(db, _clock, webhooks).Run(caller, "https://example.com/x", null, [WebhookEventTypes.JobFailed], ct)).Error,
