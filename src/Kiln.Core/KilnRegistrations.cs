@@ -1,4 +1,5 @@
 using Kiln.Core.Accounts;
+using Kiln.Core.Accounts.Email;
 using Kiln.Core.Audit;
 using Kiln.Core.Billing;
 using Kiln.Core.Credits;
@@ -48,6 +49,7 @@ public static class KilnRegistrations
         services.AddPrivacyWork();
         services.AddWebhookWorker();
         services.AddPodcastWorker();
+        services.AddEmailOutboxWorker();
         return services;
     }
 }

@@ -31,10 +31,11 @@ public sealed class AccessibilityTests(KilnApp app)
         await using var s = await BrowserSession.OpenAsync(app, nameof(Pages_have_no_wcag_violations_at_desktop_and_phone_widths), bypassCsp: true);
         var failures = new List<string>();
 
-        string[] anonymous = ["/", "/pricing", "/signup", "/signin", "/invitations/kinv_no-such-invitation", podcastPages[3], podcastPages[4]];
+        string[] anonymous = ["/", "/pricing", "/signup", "/signin", "/invitations/kinv_no-such-invitation", podcastPages[3], podcastPages[4],
+            "/account/forgot-password", "/account/reset-password?token=kat_no-such-token", "/account/confirm-email?token=kat_no-such-token"];
         string[] signedIn = ["/dashboard", "/jobs", "/jobs/new", "/jobs/new?pipelineId=pdf-podcast", "/jobs/new?pipelineId=pdf-audiobook",
             "/jobs/new?pipelineId=sleep", "/credits", "/workspace", "/workspace/members", "/workspace/api-keys", "/workspace/webhooks", "/account/privacy", "/workspace/audit", "/signout",
-            "/admin", "/admin/jobs", "/admin/pipelines", "/admin/billing", "/admin/ai-usage", "/admin/audit", $"/admin/jobs/{adminJob}",
+            "/admin", "/admin/jobs", "/admin/pipelines", "/admin/billing", "/admin/ai-usage", "/admin/audit", $"/admin/jobs/{adminJob}", "/admin/emails", "/account/settings", "/account/two-factor",
             "/jobs/new?pipelineId=study-notes", "/jobs/new?pipelineId=dubbing", "/notes", "/notes?q=zebra", $"/notes/{noteId}", $"/notes/{noteId}/edit", $"/notes/{noteId}/quiz",
             "/shows", "/shows/new", .. podcastPages];
 

@@ -10,7 +10,7 @@ namespace Kiln.Core.Accounts;
 /// Signs a person up: the Identity user, a personal workspace they own, and the free grant — all or nothing.
 /// </summary>
 public sealed class CreateAccountCommand(KilnDbContext db, UserManager<KilnUser> users, CreditsLedger ledger,
-    IOptions<AccountsOptions> options, TimeProvider clock)
+    IOptions<AccountsOptions> options, TimeProvider clock, Email.EmailVerification verification, Email.SendVerificationEmailCommand verificationEmail)
 {
     public const int MaxDisplayName = 100;
     public const int MaxEmail = TextRules.MaxEmail;
@@ -40,6 +40,8 @@ public sealed class CreateAccountCommand(KilnDbContext db, UserManager<KilnUser>
             {
                 Id = Ids.New(), UserName = email, Email = email, DisplayName = displayName, IsAdmin = isAdmin, CreatedAt = now,
                 CurrentWorkspaceId = workspace.Id,
+                // Operators are created from the command line by whoever runs the installation.
+                EmailConfirmed = isAdmin,
             };
             var created = password is null ? await users.CreateAsync(user) : await users.CreateAsync(user, password);
             if (!created.Succeeded)
@@ -49,11 +51,14 @@ public sealed class CreateAccountCommand(KilnDbContext db, UserManager<KilnUser>
             }
             db.Workspaces.Add(workspace);
             db.WorkspaceMembers.Add(new WorkspaceMember { WorkspaceId = workspace.Id, UserId = user.Id, Role = WorkspaceRole.Owner, CreatedAt = now });
+            // Where verification is required the link goes out now and the free grant waits for it (ConfirmEmailCommand).
+            var grantNow = isAdmin || !verification.Required;
+            if (!isAdmin && (verification.Required || verificationEmail.SmtpConfigured)) await verificationEmail.StageAsync(user, ct);
             await db.SaveChangesAsync(ct);
             await ledger.EnsureAccountAsync(workspace.Id, ct);
-            if (options.Value.FreeGrant > 0)
+            if (grantNow && options.Value.FreeGrant > 0)
             {
-                var grant = await ledger.PostAsync(workspace.Id, LedgerEntryKind.Grant, options.Value.FreeGrant, $"signup:{user.Id:N}",
+                var grant = await ledger.PostAsync(workspace.Id, LedgerEntryKind.Grant, options.Value.FreeGrant, Email.EmailVerification.GrantKey(user.Id),
                     "Welcome grant", null, ct);
                 if (grant.Error is { } e) { await tx.RollbackAsync(ct); return e; }
             }

@@ -31,6 +31,8 @@ public sealed class Workspace
     /// <summary>Per-member privacy: members and viewers see only their own jobs, uploads and notes (and what was shared); owners and admins see all.</summary>
     public bool MemberPrivacy { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>Set by an owner: members must turn on two-factor sign-in before they can use the workspace.</summary>
+    public bool RequireTwoFactor { get; set; }
 }
 
 public sealed class WorkspaceMember

@@ -1,3 +1,4 @@
+using Kiln.Core.Accounts.Email;
 using Kiln.Core.Data;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Configuration;
@@ -34,6 +35,7 @@ public static class Registrations
         services.AddScoped<Invitations.ListInvitationsQuery>();
         services.AddScoped<Invitations.GetInvitationQuery>();
         services.AddScoped<Invitations.RevokeInvitationCommand>();
+        services.AddAccountEmail(configuration);
         return services;
     }
 

@@ -8,11 +8,14 @@ namespace Kiln.Core.Billing;
 public sealed record CheckoutStarted(Uri RedirectUrl, string Provider);
 
 /// <summary>Starts a provider checkout for a pack or plan of the catalog; the price comes from configuration only.</summary>
-public sealed class CreateCheckoutCommand(PaymentProviders providers, BillingCatalog catalog, KilnDbContext db, IOptions<BillingOptions> options)
+public sealed class CreateCheckoutCommand(PaymentProviders providers, BillingCatalog catalog, KilnDbContext db, IOptions<BillingOptions> options,
+    Accounts.Email.EmailVerification verification)
 {
     public async Task<Result<CheckoutStarted>> Run(Accounts.Caller caller, string kind, string itemId, string? customerEmail, CancellationToken ct)
     {
         if (BillingAccess.Require(caller) is { } forbidden) return forbidden;
+        // Where email is configured, an unverified account cannot pay (a throwaway address could not get receipts either).
+        if (await verification.RequireVerifiedAsync(caller.UserId, ct) is { } unverified) return unverified;
         var workspaceId = caller.Workspace;
         var provider = providers.Active;
         if (!provider.IsSuccess) return provider.Error!;

@@ -34,6 +34,8 @@ public static class Registrations
         services.AddScoped<RetryPaymentEventCommand>();
         services.AddScoped<ExpireAllowancesCommand>();
         services.AddScoped<CreateCheckoutCommand>();
+        // Checkout asks whether the buyer's email is verified; the accounts area registers the same when it is present.
+        services.TryAddScoped<Accounts.Email.EmailVerification>();
         services.AddScoped<CreatePortalCommand>();
         services.AddScoped<CancelSubscriptionCommand>();
         services.AddScoped<EndLapsedSubscriptionsCommand>();

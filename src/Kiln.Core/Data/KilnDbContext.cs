@@ -58,6 +58,10 @@ public class KilnDbContext(DbContextOptions<KilnDbContext> options, ITenantScope
     public DbSet<Podcasts.Recordings.RecordingChunk> RecordingChunks => Set<Podcasts.Recordings.RecordingChunk>();
     public DbSet<Privacy.DataExport> DataExports => Set<Privacy.DataExport>();
     public DbSet<Audit.AuditEvent> AuditEvents => Set<Audit.AuditEvent>();
+    public DbSet<Accounts.Email.OutboxEmail> EmailOutbox => Set<Accounts.Email.OutboxEmail>();
+    public DbSet<Accounts.Email.AccountToken> AccountTokens => Set<Accounts.Email.AccountToken>();
+    public DbSet<Accounts.Email.NotificationPreferences> NotificationPreferences => Set<Accounts.Email.NotificationPreferences>();
+    public DbSet<Accounts.TwoFactor.RecoveryCode> RecoveryCodes => Set<Accounts.TwoFactor.RecoveryCode>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 

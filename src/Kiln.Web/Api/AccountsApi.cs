@@ -42,7 +42,7 @@ public static class AccountsApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         auth.MapPost("/login", async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> (LoginRequest r, HttpContext http, AbuseLimits limits,
-            SignInManager<KilnUser> signIn, StartSessionCommand sessions, BearerTokens tokens, IAuditLog audit, CancellationToken ct) =>
+            SignInManager<KilnUser> signIn, StartSessionCommand sessions, BearerTokens tokens, IAuditLog audit, Core.Accounts.TwoFactor.TwoFactorChallenges challenges, CancellationToken ct) =>
         {
             var email = (r.Email ?? "").Trim();
             if (await limits.BeforeSignInAsync(http, email, ct) is { } refused) return AbuseLimits.Refuse(http, refused);
@@ -59,10 +59,13 @@ public static class AccountsApi
                 await audit.RecordAsync(SignInAudit.Failed(user, email, user is null ? "unknown_email" : "wrong_password", "api"), ct);
                 return Problems.From(AuthErrors.InvalidCredentials);
             }
-            var session = await sessions.Run(user!.Id, http.Request.Headers.UserAgent.ToString(), ct);
+            // Two-factor accounts get a short-lived challenge instead of tokens: POST it with a code to /api/auth/login/two-factor.
+            if (user!.TwoFactorEnabled) return Problems.From(AccountSettingsApi.TwoFactorRequired(challenges.Issue(user)));
+            var session = await sessions.Run(user.Id, http.Request.Headers.UserAgent.ToString(), ct);
             await audit.RecordAsync(SignInAudit.Succeeded(user, "api", "password"), ct);
             return TypedResults.Ok(await tokens.IssueAsync(user, session));
         }).WithSummary("Exchange email and password for a bearer access token and a refresh token (a new session). "
+            + "With two-factor sign-in on, the answer is 401 two_factor_required with a 5-minute `challenge` for /api/auth/login/two-factor. "
             + "Wrong passwords are limited per account and IP and slow down further attempts; an account is never locked by them.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status429TooManyRequests);

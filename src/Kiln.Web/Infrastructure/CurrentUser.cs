@@ -26,6 +26,9 @@ public sealed class CurrentUser
     public bool IsApiKey { get; set; }
     /// <summary>The session of a bearer access token (null for cookies and API keys).</summary>
     public Guid? SessionId { get; set; }
+    /// <summary>Whether the user signs in with a second factor, and whether the current workspace demands it (<see cref="TwoFactorPolicy"/>).</summary>
+    public bool TwoFactorEnabled { get; set; }
+    public bool WorkspaceRequiresTwoFactor { get; set; }
 
     public Guid Workspace => WorkspaceId ?? throw new InvalidOperationException("No workspace on this request.");
 
@@ -70,12 +73,14 @@ public sealed class TenantMiddleware(RequestDelegate next)
                     current.Email = user.Email;
                     current.IsAdmin = user.IsAdmin;
                     current.SessionId = session;
+                    current.TwoFactorEnabled = user.TwoFactorEnabled;
                     var all = user.CurrentWorkspaceId is { } ws ? await memberships.Run(user.Id, ws, http.RequestAborted) : null;
                     all ??= (await memberships.All(user.Id, http.RequestAborted)).FirstOrDefault();
                     if (all is not null)
                     {
                         current.WorkspaceId = all.Workspace.Id;
                         current.Role = all.Role;
+                        current.WorkspaceRequiresTwoFactor = all.Workspace.RequireTwoFactor;
                         // Per-member privacy: members and viewers see their own work and what was shared; admins see all.
                         if (all.Workspace.MemberPrivacy && all.Role < WorkspaceRole.Admin) scope.PrivateToUserId = user.Id;
                     }

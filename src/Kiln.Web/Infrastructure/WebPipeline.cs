@@ -23,6 +23,7 @@ public static class WebPipeline
         app.Use(UnsupportedMediaType);
         app.UseAuthentication();
         app.UseMiddleware<TenantMiddleware>();
+        app.UseMiddleware<TwoFactorPolicy>();
         app.UseRateLimiter();
         app.UseAuthorization();
         return app;
@@ -47,6 +48,7 @@ public static class WebPipeline
     {
         var anonymous = app.MapGroup("/api");
         anonymous.MapAuthApi();
+        anonymous.MapAccountEmailAuthApi();
         anonymous.MapBillingCatalogApi();
 
         // Every authenticated endpoint can answer 401 (no or a bad credential) and 403 (no workspace, a role the use
@@ -57,6 +59,7 @@ public static class WebPipeline
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapAccountsApi();
+        api.MapAccountSettingsApi();
         api.MapWorkspaceApi();
         api.MapTeamsApi();
         api.MapPrivacyApi();

@@ -79,6 +79,7 @@ public static class WebRegistrations
         services.AddScoped<CurrentUser>();
         services.Configure<RateLimitOptions>(config.GetSection(RateLimitOptions.Section));
         services.AddScoped<AbuseLimits>();
+        services.AddScoped<Api.PasswordResetRequests>();
         services.AddScoped<BearerTokens>();
         services.AddScoped<Queries.AdminQueries>();
         services.AddKilnWebTelemetry(config);

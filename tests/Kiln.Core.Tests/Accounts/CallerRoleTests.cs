@@ -60,6 +60,8 @@ public sealed class CallerRoleTests : IDisposable
         var key = (await createKey.Run(Owner, "ci", ct)).Value!.Key;
         key.CreatedByUserId.ShouldBe(_ownerId);
         var webhooks = Options.Create(new WebhookOptions());
+        var email = Options.Create(new Kiln.Core.Accounts.Email.EmailOptions());
+        var notifications = new Kiln.Core.Accounts.Email.NotificationEmails(db, new Kiln.Core.Accounts.Email.EmailOutbox(db, email, _clock), email, _clock);
         var endpoint = (await new CreateWebhookEndpointCommand(db, _clock, webhooks, new WebhookSecrets(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider())).Run(Owner, "https://example.com/hook", null, [WebhookEventTypes.JobFailed], ct)).Value!.Endpoint;
 
         foreach (var caller in new[] { Member, Key })
@@ -68,7 +70,7 @@ public sealed class CallerRoleTests : IDisposable
             {
                 (await createKey.Run(caller, "x", ct)).Error,
                 (await new RevokeApiKeyCommand(db, _clock, Audit(db)).Run(caller, key.Id, ct)).Error,
-                (await new Kiln.Core.Accounts.Invitations.InviteMemberCommand(db, _clock, Audit(db)).Run(caller, "someone@example.test", WorkspaceRole.Member, ct)).Error,
+                (await new Kiln.Core.Accounts.Invitations.InviteMemberCommand(db, _clock, Audit(db), notifications).Run(caller, "someone@example.test", WorkspaceRole.Member, ct)).Error,
                 (await new ManageMembersCommand(db, Audit(db)).ChangeRole(caller, _ownerId, WorkspaceRole.Member, ct)).Error,
                 (await new ManageMembersCommand(db, Audit(db)).Remove(caller, _ownerId, ct)).Error,
                 (await new CreateWebhookEndpointCommand(db, _clock, webhooks, new WebhookSecrets(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider())).Run(caller, "https://example.com/x", null, [WebhookEventTypes.JobFailed], ct)).Error,

@@ -30,7 +30,7 @@ public static class InvitationErrors
 /// endpoint cannot be used to find out who has a Kiln account. Inviting the same address again replaces the open
 /// invitation (the old link stops working).
 /// </summary>
-public sealed class InviteMemberCommand(KilnDbContext db, TimeProvider clock, Audit.IAuditLog audit)
+public sealed class InviteMemberCommand(KilnDbContext db, TimeProvider clock, Audit.IAuditLog audit, Email.NotificationEmails notifications)
 {
     public async Task<Result<CreatedInvitation>> Run(Caller caller, string email, WorkspaceRole role, CancellationToken ct)
     {
@@ -52,6 +52,10 @@ public sealed class InviteMemberCommand(KilnDbContext db, TimeProvider clock, Au
             TokenHash = InvitationToken.Hash(token), InvitedByUserId = caller.UserId, CreatedAt = now, ExpiresAt = now.Add(InvitationToken.Lifetime),
         };
         db.WorkspaceInvitations.Add(invitation);
+        // The email goes out through the outbox, committed with the invitation; the link is still returned for passing on by hand.
+        var workspaceName = await db.Workspaces.Where(w => w.Id == workspaceId).Select(w => w.Name).FirstAsync(ct);
+        var inviter = await db.Users.Where(u => u.Id == caller.UserId).Select(u => u.DisplayName ?? u.Email).FirstOrDefaultAsync(ct);
+        await notifications.StageInvitationAsync(email, workspaceName, inviter, role, token, ct);
         await db.SaveChangesAsync(ct);
         await audit.RecordAsync(Audit.AuditEntry.By(caller, Audit.AuditActions.InvitationCreated, email, new { invitation.Id, role = role.WireName() }), ct);
         return new CreatedInvitation(invitation, token);

@@ -37,6 +37,8 @@ public sealed class SignInModel(SignInManager<KilnUser> signIn, Kiln.Web.Infrast
         }
         var user = Email.Trim() is { Length: > 0 and <= CreateAccountCommand.MaxEmail } email ? await signIn.UserManager.FindByEmailAsync(email) : null;
         var result = user is null ? Microsoft.AspNetCore.Identity.SignInResult.Failed : await signIn.PasswordSignInAsync(user, Password, RememberMe, lockoutOnFailure: false);
+        if (result.RequiresTwoFactor)
+            return Redirect($"/signin/two-factor?rememberMe={RememberMe}&returnUrl={Uri.EscapeDataString(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/dashboard")}");
         if (result.IsLockedOut)
         {
             await audit.RecordAsync(SignInAudit.Failed(user, Email, "locked", "web"), ct);
