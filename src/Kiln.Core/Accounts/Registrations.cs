@@ -28,7 +28,6 @@ public static class Registrations
         services.AddSingleton<Sessions.SessionLiveness>();
         services.AddScoped<LockUserCommand>();
         services.AddScoped<External.SignInExternalCommand>();
-        services.AddScoped<External.ListConnectedProvidersQuery>();
         services.AddScoped<ChangePasswordCommand>();
         services.AddScoped<Invitations.InviteMemberCommand>();
         services.AddScoped<Invitations.RespondToInvitationCommand>();

@@ -51,6 +51,15 @@ public static class EmailTemplates
     public static EmailContent PaymentReceipt(string? name, string workspace, string what, string amount, string link) => Build("payment_receipt", "Your Kiln payment receipt", name,
         [$"Thank you. We received your payment of {amount} for {what} in the workspace “{workspace}”."], ("See your billing", link), Unsubscribe);
 
+    public static EmailContent DataExportReady(DateTime expiresAt, string link) => Build("data_export_ready", "Your Kiln data export is ready", null,
+        [$"The export of your data you asked for is ready. You can download it until {expiresAt:yyyy-MM-dd HH:mm} UTC; after that it is deleted."],
+        ("Download your data", link), null);
+
+    public static EmailContent AccountDeletionScheduled(DateTime dueAt, string link) => Build("account_deletion_scheduled", "Your Kiln account will be deleted", null,
+        [$"You asked us to delete your Kiln account. It will be deleted on {dueAt:yyyy-MM-dd HH:mm} UTC, with your personal workspace and its files.",
+         "If you did not ask for this, or changed your mind, cancel the deletion before then."],
+        ("Cancel the deletion", link), null);
+
     public const string Unsubscribe = "You can switch this email off under Account settings → Notifications.";
 
     private static string Short(string s) => s.Length > 60 ? s[..60] + "…" : s;

@@ -28,6 +28,8 @@ public static class EmailRegistrations
         services.AddScoped<TwoFactor.TwoFactorService>();
         services.AddScoped<TwoFactor.TwoFactorChallenges>();
         services.AddScoped<TwoFactor.SetWorkspaceTwoFactorCommand>();
+        // Export-ready and deletion-scheduled emails (the privacy area's log-only default stands back).
+        services.AddScoped<Privacy.IPrivacyNotifier, EmailPrivacyNotifier>();
         return services;
     }
 

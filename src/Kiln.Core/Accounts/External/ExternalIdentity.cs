@@ -85,17 +85,3 @@ public sealed class SignInExternalCommand(UserManager<KilnUser> users, CreateAcc
         return TextRules.CheckName(name, "invalid_display_name", "display name", CreateAccountCommand.MaxDisplayName) is null ? name : null;
     }
 }
-
-/// <summary>A sign-in provider connected to an account (for the profile page).</summary>
-public sealed record ConnectedProvider(string Provider, string DisplayName);
-
-/// <summary>The providers a user signs in with besides (or instead of) a password.</summary>
-public sealed class ListConnectedProvidersQuery(UserManager<KilnUser> users)
-{
-    public async Task<IReadOnlyList<ConnectedProvider>> Run(Guid userId, CancellationToken ct)
-    {
-        if (await users.FindByIdAsync(userId.ToString()) is not { } user) return [];
-        return (await users.GetLoginsAsync(user)).Select(l => new ConnectedProvider(l.LoginProvider, l.ProviderDisplayName ?? l.LoginProvider))
-            .OrderBy(p => p.DisplayName, StringComparer.OrdinalIgnoreCase).ToList();
-    }
-}

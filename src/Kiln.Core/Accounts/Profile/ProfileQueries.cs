@@ -13,7 +13,8 @@ public sealed record ConnectedProvider(string Provider, string DisplayName, stri
 /// <summary>
 /// The sign-in providers linked to an account, for the profile page. Today it lists Identity's external logins
 /// (<c>AspNetUserLogins</c>), which stay empty until social sign-in is configured; the social sign-in area may replace
-/// this registration with one that knows more (issuer names, linked-at dates).
+/// this registration with one that knows more (issuer names, linked-at dates). Social, OIDC and external-JWT sign-ins
+/// (Accounts/External) store their links there too.
 /// </summary>
 public interface IConnectedProvidersQuery
 {
@@ -25,7 +26,8 @@ public sealed class IdentityConnectedProvidersQuery(UserManager<KilnUser> users)
     public async Task<IReadOnlyList<ConnectedProvider>> Run(Guid userId, CancellationToken ct)
     {
         if (await users.FindByIdAsync(userId.ToString()) is not { } user) return [];
-        return (await users.GetLoginsAsync(user)).Select(l => new ConnectedProvider(l.LoginProvider, l.ProviderDisplayName ?? l.LoginProvider, null)).ToList();
+        return (await users.GetLoginsAsync(user)).Select(l => new ConnectedProvider(l.LoginProvider, l.ProviderDisplayName ?? l.LoginProvider, null))
+            .OrderBy(p => p.DisplayName, StringComparer.OrdinalIgnoreCase).ToList();
     }
 }
 
