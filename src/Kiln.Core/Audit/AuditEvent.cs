@@ -32,6 +32,13 @@ public static class AuditActions
     public const string ProviderLinked = "account.provider_linked";
     public const string AccountCreated = "account.created";
     public const string PasswordChanged = "account.password_changed";
+    public const string PasswordReset = "account.password_reset";
+    public const string EmailVerified = "account.email_verified";
+    public const string EmailChanged = "account.email_changed";
+    public const string TwoFactorEnabled = "account.two_factor_enabled";
+    public const string TwoFactorDisabled = "account.two_factor_disabled";
+    public const string RecoveryCodesRegenerated = "account.recovery_codes_regenerated";
+    public const string WorkspaceTwoFactorRequired = "workspace.two_factor_required_changed";
     public const string ApiKeyCreated = "api_key.created";
     public const string ApiKeyRevoked = "api_key.revoked";
     public const string MemberRoleChanged = "member.role_changed";

@@ -5,12 +5,13 @@ namespace Kiln.Core.Audit;
 
 public static class Registrations
 {
-    /// <summary>The audit log. A host with requests registers its own <see cref="IAuditOrigin"/> (the web host does).</summary>
+    /// <summary>The audit log. A host with requests registers its own <see cref="IAuditOrigin"/> (the web host does).
+    /// Idempotent: areas whose commands record audit events (credits) call it themselves.</summary>
     public static IServiceCollection AddAudit(this IServiceCollection services)
     {
         services.TryAddScoped<IAuditOrigin, NoAuditOrigin>();
-        services.AddScoped<IAuditLog, AuditLog>();
-        services.AddScoped<ListAuditEventsQuery>();
+        services.TryAddScoped<IAuditLog, AuditLog>();
+        services.TryAddScoped<ListAuditEventsQuery>();
         return services;
     }
 }

@@ -25,6 +25,8 @@ public sealed class PlanOptions
     public List<string> AllowedPipelines { get; set; } = [];
     /// <summary>How many podcast shows a workspace on this plan may have.</summary>
     public int MaxShows { get; set; } = 1;
+    /// <summary>Longest audio or video file a job may take, in minutes (0 means unlimited; a pipeline may have its own, lower cap).</summary>
+    public int MaxMediaMinutes { get; set; } = 60;
     /// <summary>Minutes of browser recording a workspace may finalize per calendar month (UTC); 0 means unlimited.</summary>
     public int RecordingMinutesPerMonth { get; set; } = 120;
     /// <summary>Podcast storage (uploads kept, episode audio, open recordings) in bytes; 0 means unlimited.</summary>
@@ -97,9 +99,9 @@ public sealed class BillingOptions
         {
             o.Plans.Add(new PlanOptions { Id = "free", Name = "Free", MonthlyAllowance = 0, Price = 0, MaxConcurrentJobs = 2, MaxUploadBytes = 50L * 1024 * 1024, ArtifactRetentionDays = 3 });
             o.Plans.Add(new PlanOptions { Id = "creator", Name = "Creator", MonthlyAllowance = 100, Price = 1500, MaxConcurrentJobs = 3, MaxUploadBytes = 500L * 1024 * 1024, ArtifactRetentionDays = 30,
-                RecordingMinutesPerMonth = 600, MaxStorageBytes = 50L * 1024 * 1024 * 1024, Features = [PlanFeatures.AiShowNotes] });
+                RecordingMinutesPerMonth = 600, MaxStorageBytes = 50L * 1024 * 1024 * 1024, Features = [PlanFeatures.AiShowNotes], MaxMediaMinutes = 240 });
             o.Plans.Add(new PlanOptions { Id = "pro", Name = "Pro", MonthlyAllowance = 500, Price = 4900, MaxConcurrentJobs = 10, MaxUploadBytes = 2L * 1024 * 1024 * 1024, ArtifactRetentionDays = 90, MaxShows = 3,
-                RecordingMinutesPerMonth = 0, MaxStorageBytes = 200L * 1024 * 1024 * 1024, Features = [PlanFeatures.AiShowNotes, PlanFeatures.PremiumVoices] });
+                RecordingMinutesPerMonth = 0, MaxStorageBytes = 200L * 1024 * 1024 * 1024, Features = [PlanFeatures.AiShowNotes, PlanFeatures.PremiumVoices], MaxMediaMinutes = 0 });
         }
         foreach (var p in o.Packs) p.Currency ??= o.Currency;
         foreach (var p in o.Plans) p.Currency ??= o.Currency;

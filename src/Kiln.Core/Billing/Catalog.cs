@@ -10,7 +10,7 @@ public sealed record CreditPack(string Id, string Name, long Credits, long Price
 /// <param name="RecordingMinutesPerMonth">0 means unlimited.</param>
 /// <param name="MaxStorageBytes">0 means unlimited.</param>
 public sealed record PlanLimits(int MaxConcurrentJobs, long MaxUploadBytes, int ArtifactRetentionDays, IReadOnlyList<string> AllowedPipelines, int MaxShows = 1,
-    int RecordingMinutesPerMonth = 120, long MaxStorageBytes = 3L * 1024 * 1024 * 1024, IReadOnlyList<string>? Features = null)
+    int RecordingMinutesPerMonth = 120, long MaxStorageBytes = 3L * 1024 * 1024 * 1024, IReadOnlyList<string>? Features = null, int MaxMediaMinutes = 0)
 {
     public bool AllowsPipeline(string pipelineId) => AllowedPipelines.Count == 0 || AllowedPipelines.Contains(pipelineId, StringComparer.Ordinal);
     public bool HasFeature(string feature) => Features?.Contains(feature, StringComparer.OrdinalIgnoreCase) == true;
@@ -55,7 +55,7 @@ public sealed class BillingCatalog(IOptions<BillingOptions> options)
     public IReadOnlyList<Plan> Plans => _plans ??= _o.Plans
         .Select(p => new Plan(p.Id, p.Name ?? p.Id, p.MonthlyAllowance, p.Price, p.Currency ?? _o.Currency,
             new PlanLimits(p.MaxConcurrentJobs, p.MaxUploadBytes, p.ArtifactRetentionDays, p.AllowedPipelines.ToList(), p.MaxShows,
-                p.RecordingMinutesPerMonth, p.MaxStorageBytes, p.Features.ToList()))).ToList();
+                p.RecordingMinutesPerMonth, p.MaxStorageBytes, p.Features.ToList(), p.MaxMediaMinutes))).ToList();
 
     public BillingCatalogView View() => new(_o.Provider, _o.Currency, Packs, Plans);
 

@@ -6,6 +6,8 @@ public static class Registrations
 {
     public static IServiceCollection AddCredits(this IServiceCollection services)
     {
+        // Grants and adjustments are audited.
+        Audit.Registrations.AddAudit(services);
         services.AddScoped<CreditsLedger>();
         services.AddScoped<GrantCreditsCommand>();
         services.AddScoped<AdjustCreditsCommand>();

@@ -61,6 +61,14 @@ public sealed class PlanJobQuery(KilnDbContext db, PipelineCatalog catalog, GetP
 
         var plan = catalog.Plan(pipeline, request.OptionsOrEmpty, facts);
         if (plan.Error is { } error) return error;
+        // The plan's media length limit, after the pipeline's own (which names the pipeline's cap).
+        if (workspacePlan.Limits.MaxMediaMinutes is > 0 and var maxMinutes
+            && facts.FirstOrDefault(f => f.Media is { } m && m.DurationSeconds > maxMinutes * 60.0) is { } tooLong)
+            return new Error("input_too_long", $"'{tooLong.FileName}' is {Math.Ceiling(tooLong.Media!.DurationSeconds / 60):0} minutes long; your plan ({workspacePlan.Name}) takes "
+                + $"audio and video up to {maxMinutes} minutes. Upload a shorter file, or see the pricing page for a plan with longer files.", ErrorKind.Unprocessable)
+            {
+                Extensions = new Dictionary<string, object?> { ["slot"] = tooLong.Slot, ["plan"] = workspacePlan.Id, ["maxMinutes"] = maxMinutes, ["upgradeUrl"] = "/pricing" },
+            };
         foreach (var need in plan.Value!.Requires)
         {
             if (workspacePlan.Limits.HasFeature(need.Feature)) continue;

@@ -36,6 +36,8 @@ public sealed class TwoFactorTests(PostgresServer pg)
             var stored = await db.RecoveryCodes.Where(c => c.UserId == user.UserId).Select(c => c.Hash).ToListAsync();
             stored.Count.ShouldBe(10);
             stored.ShouldNotContain(codes[0]);
+            // Turning it on is in the audit log, against the account (no workspace: operators see it).
+            (await db.AuditEvents.CountAsync(e => e.ActorUserId == user.UserId && e.Action == Kiln.Core.Audit.AuditActions.TwoFactorEnabled)).ShouldBe(1);
         }
 
         var anon = host.CreateClient();

@@ -34,6 +34,41 @@ public sealed class PlanLimitsTests(PostgresServer pg)
         (await db.Jobs.CountAsync()).ShouldBe(1);
     }
 
+    [Fact]
+    public async Task Audio_longer_than_the_plan_takes_is_refused_before_anything_is_held()
+    {
+        var settings = new Dictionary<string, string?>(FreeOnlyNoop)
+        {
+            ["Kiln:Billing:Plans:0:AllowedPipelines:2"] = "study-notes",
+            ["Kiln:Billing:Plans:0:MaxMediaMinutes"] = "1",
+        };
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: false, settings);
+        var user = await host.SignUpAsync();
+        var dir = Directory.CreateTempSubdirectory("kiln-plan-media-");
+        try
+        {
+            async Task<Guid> Silence(int seconds)
+            {
+                var path = Path.Combine(dir.FullName, $"{seconds}s.ogg");
+                (await new Kiln.Core.Media.ProcessRunner().RunAsync(new Kiln.Core.Media.ProcessSpec("ffmpeg",
+                    ["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", $"{seconds}", "-c:a", "libopus", "-b:a", "6k", path]), default)).ExitCode.ShouldBe(0);
+                return await user.Client.UploadReadyAsync($"lecture-{seconds}s.ogg", await File.ReadAllBytesAsync(path));
+            }
+            var longOne = await Silence(90);
+            var problem = await (await user.Client.PostAsJsonAsync("/api/jobs", new { pipeline = "study-notes", inputs = new { media = longOne } }))
+                .Problem(HttpStatusCode.UnprocessableEntity, "input_too_long");
+            problem.GetProperty("title").GetString()!.ShouldContain("your plan (Free) takes audio and video up to 1 minutes");
+            problem.GetProperty("upgradeUrl").GetString().ShouldBe("/pricing");
+            problem.GetProperty("slot").GetString().ShouldBe("media");
+            var shortOne = await Silence(30);
+            (await user.Client.PostAsJsonAsync("/api/jobs/estimate", new { pipeline = "study-notes", inputs = new { media = shortOne } })).StatusCode.ShouldBe(HttpStatusCode.OK);
+            await using var db = host.NewDbContext();
+            (await db.Jobs.CountAsync()).ShouldBe(0);
+            (await db.CreditHolds.CountAsync()).ShouldBe(0);
+        }
+        finally { dir.Delete(true); }
+    }
+
     [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task Artifacts_past_the_plans_retention_are_deleted_with_their_bytes(string provider)
     {

@@ -77,7 +77,7 @@ public sealed record EmailConfirmed(Guid UserId, string Email, bool Changed);
 /// and ends every session — the sign-in name changed.
 /// </summary>
 public sealed class ConfirmEmailCommand(AccountTokens tokens, UserManager<KilnUser> users, EmailVerification verification,
-    EmailOutbox outbox, SessionRevocations revocations)
+    EmailOutbox outbox, SessionRevocations revocations, Audit.IAuditLog audit)
 {
     public async Task<Result<EmailConfirmed>> Run(string? token, CancellationToken ct)
     {
@@ -95,6 +95,7 @@ public sealed class ConfirmEmailCommand(AccountTokens tokens, UserManager<KilnUs
                 await users.UpdateAsync(user);
             }
             if (await verification.GrantWelcomeAsync(user.Id, ct) is { } e) return e;
+            await audit.RecordAsync(new Audit.AuditEntry(Audit.AuditActions.EmailVerified, user.Id, null, user.Email), ct);
             return new EmailConfirmed(user.Id, user.Email!, Changed: false);
         }
 
@@ -108,6 +109,7 @@ public sealed class ConfirmEmailCommand(AccountTokens tokens, UserManager<KilnUs
         await outbox.SendAsync(oldEmail, EmailTemplates.EmailChanged(user.DisplayName, newEmail), user.Id, ct);
         await revocations.RevokeAllAsync(user.Id, "email_changed", ct);
         await verification.GrantWelcomeAsync(user.Id, ct);
+        await audit.RecordAsync(new Audit.AuditEntry(Audit.AuditActions.EmailChanged, user.Id, null, newEmail, new { from = oldEmail }), ct);
         return new EmailConfirmed(user.Id, newEmail, Changed: true);
     }
 }
@@ -134,7 +136,8 @@ public sealed class RequestPasswordResetCommand(KilnDbContext db, AccountTokens 
 /// Sets a new password from a reset link (single use, 1 hour). Every session, refresh token and cookie of the account
 /// ends. Opening the emailed link also proves the mailbox, so the address counts as verified.
 /// </summary>
-public sealed class ResetPasswordCommand(AccountTokens tokens, UserManager<KilnUser> users, SessionRevocations revocations, EmailVerification verification)
+public sealed class ResetPasswordCommand(AccountTokens tokens, UserManager<KilnUser> users, SessionRevocations revocations, EmailVerification verification,
+    Audit.IAuditLog audit)
 {
     public async Task<Result<KilnUser>> Run(string? token, string? newPassword, CancellationToken ct)
     {
@@ -151,6 +154,7 @@ public sealed class ResetPasswordCommand(AccountTokens tokens, UserManager<KilnU
         await users.UpdateAsync(user);
         await revocations.RevokeAllAsync(user.Id, "password_reset", ct);
         await verification.GrantWelcomeAsync(user.Id, ct);
+        await audit.RecordAsync(new Audit.AuditEntry(Audit.AuditActions.PasswordReset, user.Id, null, user.Email), ct);
         return user;
     }
 }

@@ -27,7 +27,7 @@ public sealed record AuthenticatorSetup(string SharedKey, string OtpAuthUri, str
 /// checked by its <c>AuthenticatorTokenProvider</c> (30-second steps, SHA-1, 6 digits, the steps either side accepted).
 /// Recovery codes are Kiln's own: hashed, and each spent by a conditional update so it works exactly once.
 /// </summary>
-public sealed class TwoFactorService(KilnDbContext db, UserManager<KilnUser> users, IUserStore<KilnUser> store, TimeProvider clock)
+public sealed class TwoFactorService(KilnDbContext db, UserManager<KilnUser> users, IUserStore<KilnUser> store, TimeProvider clock, Audit.IAuditLog audit)
 {
     public const int RecoveryCodeCount = 10;
     public const string Issuer = "Kiln";
@@ -50,7 +50,9 @@ public sealed class TwoFactorService(KilnDbContext db, UserManager<KilnUser> use
         if (string.IsNullOrEmpty(await users.GetAuthenticatorKeyAsync(user))) return Error.Conflict("two_factor_setup_missing", "Start the setup first to get a key for your authenticator app.");
         if (!await VerifyTotpAsync(user, code)) return TwoFactorErrors.WrongCode;
         await SetEnabledAsync(user, true);
-        return await NewRecoveryCodesAsync(user.Id, ct);
+        var codes = await NewRecoveryCodesAsync(user.Id, ct);
+        await audit.RecordAsync(new Audit.AuditEntry(Audit.AuditActions.TwoFactorEnabled, user.Id, null, user.Email), ct);
+        return codes;
     }
 
     public async Task<Result<bool>> DisableAsync(Guid userId, string? password, CancellationToken ct)
@@ -61,6 +63,7 @@ public sealed class TwoFactorService(KilnDbContext db, UserManager<KilnUser> use
         await SetEnabledAsync(user, false);
         await NewKeyAsync(user, ct);
         await db.RecoveryCodes.Where(c => c.UserId == userId).ExecuteDeleteAsync(ct);
+        await audit.RecordAsync(new Audit.AuditEntry(Audit.AuditActions.TwoFactorDisabled, user.Id, null, user.Email), ct);
         return true;
     }
 
@@ -69,7 +72,9 @@ public sealed class TwoFactorService(KilnDbContext db, UserManager<KilnUser> use
         if (await users.FindByIdAsync(userId.ToString()) is not { } user) return Error.NotFound("User");
         if (!user.TwoFactorEnabled) return TwoFactorErrors.NotEnabled;
         if (!await VerifyTotpAsync(user, code)) return TwoFactorErrors.WrongCode;
-        return await NewRecoveryCodesAsync(user.Id, ct);
+        var codes = await NewRecoveryCodesAsync(user.Id, ct);
+        await audit.RecordAsync(new Audit.AuditEntry(Audit.AuditActions.RecoveryCodesRegenerated, user.Id, null, user.Email), ct);
+        return codes;
     }
 
     /// <summary>The second factor at sign-in: a current TOTP code, or an unused recovery code (which is spent).</summary>
@@ -171,7 +176,7 @@ public sealed class TwoFactorChallenges(IDataProtectionProvider protection, User
 }
 
 /// <summary>An owner decides whether the workspace's members must use two-factor sign-in.</summary>
-public sealed class SetWorkspaceTwoFactorCommand(KilnDbContext db)
+public sealed class SetWorkspaceTwoFactorCommand(KilnDbContext db, Audit.IAuditLog audit)
 {
     public async Task<Result<Workspace>> Run(Caller caller, bool required, CancellationToken ct)
     {
@@ -181,6 +186,7 @@ public sealed class SetWorkspaceTwoFactorCommand(KilnDbContext db)
             return Error.Conflict("two_factor_required_for_owner", "Turn on two-factor sign-in for your own account first.");
         ws.RequireTwoFactor = required;
         await db.SaveChangesAsync(ct);
+        await audit.RecordAsync(Audit.AuditEntry.By(caller, Audit.AuditActions.WorkspaceTwoFactorRequired, null, new { required }), ct);
         return ws;
     }
 }
