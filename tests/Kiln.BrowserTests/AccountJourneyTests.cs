@@ -87,7 +87,8 @@ public sealed class AccountJourneyTests(KilnApp app)
         await s.Page.GetByLabel("Code from your authenticator app").FillAsync("000000" == Totp.Code(key) ? "111111" : "000000");
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(s.Page.Locator("#code-error")).ToContainTextAsync("That code is not right");
-        await s.Page.GetByLabel("Code from your authenticator app").FillAsync(Totp.Code(key));
+        // Each code works once: the one that turned 2FA on is spent, so the app's next code signs in.
+        await s.Page.GetByLabel("Code from your authenticator app").FillAsync(Totp.Code(key, DateTimeOffset.UtcNow.AddSeconds(30)));
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await s.Page.WaitForURLAsync("**/dashboard");
     }

@@ -48,7 +48,12 @@ public sealed class TwoFactorTests(PostgresServer pg)
 
         await (await anon.PostAsJsonAsync("/api/auth/login/two-factor", new { challenge, code = "12345" })).Problem(HttpStatusCode.BadRequest, "invalid_two_factor_code");
         await (await anon.PostAsJsonAsync("/api/auth/login/two-factor", new { challenge = challenge + "x", code = Totp.Code(key) })).Problem(HttpStatusCode.Unauthorized, "invalid_two_factor_challenge");
-        var tokens = await (await anon.PostAsJsonAsync("/api/auth/login/two-factor", new { challenge, code = Totp.Code(key) })).Json(HttpStatusCode.OK);
+        // The code that turned 2FA on was spent then: the app's next code (accepted a step early) signs in, once.
+        var next = Totp.Code(key, DateTimeOffset.UtcNow.AddSeconds(30));
+        var tokens = await (await anon.PostAsJsonAsync("/api/auth/login/two-factor", new { challenge, code = next })).Json(HttpStatusCode.OK);
+        var again = (await (await anon.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = KilnTestHost.Password }))
+            .Problem(HttpStatusCode.Unauthorized, "two_factor_required")).GetProperty("challenge").GetString()!;
+        await (await anon.PostAsJsonAsync("/api/auth/login/two-factor", new { challenge = again, code = next })).Problem(HttpStatusCode.BadRequest, "invalid_two_factor_code");
         var client = host.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.GetProperty("accessToken").GetString());
         (await (await client.GetAsync("/api/account")).Json(HttpStatusCode.OK)).GetProperty("twoFactorEnabled").GetBoolean().ShouldBeTrue();

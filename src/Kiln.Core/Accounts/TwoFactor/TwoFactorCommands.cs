@@ -106,11 +106,27 @@ public sealed class TwoFactorService(KilnDbContext db, UserManager<KilnUser> use
         await users.UpdateAsync(user);
     }
 
+    /// <summary>
+    /// A current code from the app, each code accepted once (RFC 6238 §5.2): the authenticator provider takes codes of
+    /// the neighbouring 30-second steps too, so without this a code seen over someone's shoulder would work for another
+    /// minute and a half. The last accepted code is kept in Identity's token store (no security stamp change).
+    /// </summary>
     private async Task<bool> VerifyTotpAsync(KilnUser user, string? code)
     {
         var digits = new string((code ?? "").Where(char.IsDigit).ToArray());
-        return digits.Length == 6 && await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, digits);
+        if (digits.Length != 6 || !await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, digits)) return false;
+        var now = clock.GetUtcNow().ToUnixTimeSeconds();
+        if (await users.GetAuthenticationTokenAsync(user, TokenProvider, LastCodeToken) is { } last && last.Split(':') is [var usedCode, var usedAt]
+            && usedCode == digits && long.TryParse(usedAt, System.Globalization.CultureInfo.InvariantCulture, out var at) && now - at < CodeReuseWindowSeconds)
+            return false;
+        await users.SetAuthenticationTokenAsync(user, TokenProvider, LastCodeToken, $"{digits}:{now.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        return true;
     }
+
+    private const string TokenProvider = "Kiln";
+    private const string LastCodeToken = "LastAuthenticatorCode";
+    /// <summary>Longer than the five 30-second steps the authenticator provider accepts a code in.</summary>
+    private const long CodeReuseWindowSeconds = 300;
 
     private async Task<string[]> NewRecoveryCodesAsync(Guid userId, CancellationToken ct)
     {
