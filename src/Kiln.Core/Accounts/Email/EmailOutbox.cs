@@ -1,5 +1,6 @@
 using Kiln.Core.Common;
 using Kiln.Core.Data;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Kiln.Core.Accounts.Email;
@@ -24,6 +25,18 @@ public sealed class EmailOutbox(KilnDbContext db, IOptions<EmailOptions> options
         };
         db.Add(email);
         return email;
+    }
+
+    /// <summary>
+    /// An operator sends a failed, waiting or local-only message again at the next pass. Only with SMTP configured (else
+    /// nothing would send it); a message being sent or already sent is left alone. Returns whether it was queued.
+    /// </summary>
+    public async Task<bool> RetryAsync(Guid id, CancellationToken ct)
+    {
+        if (!options.Value.SmtpConfigured) return false;
+        var now = clock.GetUtcNow().UtcDateTime;
+        return await db.EmailOutbox.Where(e => e.Id == id && (e.Status == OutboxStatus.Failed || e.Status == OutboxStatus.Pending || e.Status == OutboxStatus.Local))
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, OutboxStatus.Pending).SetProperty(e => e.NextAttemptAt, now), ct) == 1;
     }
 
     public async Task<OutboxEmail> SendAsync(string to, EmailContent content, Guid? userId, CancellationToken ct)

@@ -10,7 +10,7 @@ namespace Kiln.Web.Pages.Admin;
 /// The email outbox for operators. Without SMTP (the embedded default) this is where emails are read — a user's
 /// verification or reset link can be passed on by hand; with SMTP it shows what is waiting, retrying or refused, and why.
 /// </summary>
-public sealed class EmailsModel(KilnDbContext db, IOptions<EmailOptions> options, TimeProvider clock) : KilnPageModel
+public sealed class EmailsModel(KilnDbContext db, IOptions<EmailOptions> options, EmailOutbox outbox) : KilnPageModel
 {
     public const int PageSize = 100;
     public IReadOnlyList<OutboxEmail> Emails { get; private set; } = [];
@@ -34,11 +34,8 @@ public sealed class EmailsModel(KilnDbContext db, IOptions<EmailOptions> options
     /// <summary>Sends a failed or waiting message at the next pass (only with SMTP configured).</summary>
     public async Task<IActionResult> OnPostRetryAsync(Guid id, CancellationToken ct)
     {
-        if (!SmtpConfigured) return RedirectToPage(new { id });
-        var now = clock.GetUtcNow().UtcDateTime;
-        var n = await db.EmailOutbox.Where(e => e.Id == id && (e.Status == OutboxStatus.Failed || e.Status == OutboxStatus.Pending || e.Status == OutboxStatus.Local))
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, OutboxStatus.Pending).SetProperty(e => e.NextAttemptAt, now), ct);
-        TempData["Flash"] = n == 1 ? "The email will be sent at the next pass of the outbox." : "This email cannot be sent again.";
+        var queued = await outbox.RetryAsync(id, ct);
+        TempData["Flash"] = queued ? "The email will be sent at the next pass of the outbox." : "This email cannot be sent again.";
         return RedirectToPage(new { id });
     }
 }
