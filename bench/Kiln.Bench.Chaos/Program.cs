@@ -5,6 +5,9 @@ using Kiln.Bench.Chaos;
 // killed with SIGKILL every few seconds, PostgreSQL restarts once, the S3 server stops for 30 s and a web process is
 // killed — then checks that nothing was lost, run twice or charged wrongly. See bench/chaos/run.sh and bench/RESULTS.md.
 var o = ChaosOptions.Parse(args);
+if (Arg("scenario") == "fairness")
+    return await Fairness.RunAsync(o, int.Parse(Arg("backlog") ?? "10000", CultureInfo.InvariantCulture),
+        int.Parse(Arg("b-jobs") ?? "10", CultureInfo.InvariantCulture), int.Parse(Arg("cap") ?? "2", CultureInfo.InvariantCulture));
 Console.Error.WriteLine($"# chaos: {o.Jobs} jobs over {o.CreateSeconds} s, {o.WebProcesses} web + {o.Workers} workers x {o.Concurrency} slots, " +
     $"kill a worker every {o.KillEverySeconds} s, PostgreSQL restart at {o.PgAt} s, S3 down at {o.S3At} s for {o.S3DownSeconds} s, web kill at {o.WebAt} s");
 
@@ -18,6 +21,8 @@ var report = await Checks.RunAsync(stack, load, timeline, o);
 Console.WriteLine(report.Text);
 if (o.Out is not null) await File.WriteAllTextAsync(o.Out, report.Text);
 return report.Passed ? 0 : 1;
+
+string? Arg(string name) => Array.IndexOf(args, $"--{name}") is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
 namespace Kiln.Bench.Chaos
 {

@@ -220,7 +220,7 @@ internal sealed class Stack : IAsyncDisposable
         return (child, port);
     }
 
-    private void AddWorker(int i)
+    public void AddWorker(int i)
     {
         var psi = new ProcessStartInfo("dotnet");
         psi.ArgumentList.Add(Path.Combine(_o.Root, "src", "Kiln.Worker", "bin", "Debug", "net10.0", "Kiln.Worker.dll"));
