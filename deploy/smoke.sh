@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Container smoke test: builds both Kiln images with the unchanged Dockerfiles, starts deploy/compose.yaml
-# (PostgreSQL, two web processes behind nginx, two workers, Prometheus) as a throwaway podman-compose project on
-# free loopback ports, and walks the journey a user and an operator would:
-#   sign up → API key → upload a PDF → run pdf-podcast (only the worker containers run jobs) → download every
-#   artifact and check its SHA-256 → the job in /metrics (scraped over the compose network WITH the token, refused
-#   without it) → Prometheus has every target up and the finished job in its series.
+# (PostgreSQL, the S3 store, two web processes behind nginx, two workers, Prometheus) as a throwaway podman-compose
+# project on free loopback ports, and walks the journey a user and an operator would:
+#   sign up → API key → upload a PDF through presigned links to the store's public address (nginx's S3 port; the
+#   bucket's CORS rule answers the browser's preflight) → run pdf-podcast (only the worker containers run jobs) →
+#   download every artifact through its presigned link and check its SHA-256 → the objects are in the S3 volume, not
+#   on the local one → the job in /metrics (scraped over the compose network WITH the token, refused without it) →
+#   Prometheus has every target up and the finished job in its series. The local-disk mode
+#   (KILN_STORAGE_PROVIDER=Local) is checked by how compose resolves it, not run again (it would double the time).
 # Then `down -t 2`, and the containers, volumes and network are removed (trap, also on failure).
 # Run as root (./kiln.sh test does, when podman is available). Budget: about 8 minutes on a fresh machine, most of
 # it the one-time podman setup and the first image builds; later runs reuse the layers.
-# Env: KILN_SMOKE_KEEP=1 leaves the stack running for inspection; KILN_SMOKE_SKIP_SETUP=1 skips podman-setup.sh.
+# Env: KILN_SMOKE_KEEP=1 leaves the stack running for inspection; KILN_SMOKE_SKIP_SETUP=1 skips podman-setup.sh;
+# KILN_IMAGE_TAG (default latest) tags the images it builds and runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -22,14 +26,14 @@ for tool in curl jq sha256sum; do command -v $tool >/dev/null || fail "$tool is 
 
 PROJECT=kiln-smoke-$$
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-export KILN_HTTP_PORT=$(free_port) KILN_PROMETHEUS_PORT=$(free_port) KILN_BIND=127.0.0.1
-export KILN_PUBLIC_URL="http://127.0.0.1:$KILN_HTTP_PORT"
+export KILN_HTTP_PORT=$(free_port) KILN_PROMETHEUS_PORT=$(free_port) KILN_S3_PORT=$(free_port) KILN_BIND=127.0.0.1
+export KILN_PUBLIC_URL="http://127.0.0.1:$KILN_HTTP_PORT" KILN_S3_PUBLIC_URL="http://127.0.0.1:$KILN_S3_PORT"
 export KILN_POSTGRES_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 export KILN_METRICS_TOKEN=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 export KILN_BLOB_SIGNING_KEY=$(head -c 32 /dev/urandom | base64)
-export KILN_IMAGE_TAG=latest
+export KILN_IMAGE_TAG=${KILN_IMAGE_TAG:-latest} KILN_STORAGE_PROVIDER=S3
 BASE=$KILN_PUBLIC_URL
-compose() { podman-compose -p "$PROJECT" -f deploy/compose.yaml "$@"; }
+compose() { podman-compose ${COMPOSE_OPTS:-} -p "$PROJECT" -f deploy/compose.yaml "$@"; }
 container() { podman ps -a --filter "label=io.podman.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$1" --format '{{.Names}}' | head -1; }
 logs_dir=$(mktemp -d /tmp/kiln-smoke-logs.XXXXXX)
 
@@ -37,7 +41,7 @@ cleanup() {
   local rc=$?
   if [ $rc -ne 0 ]; then
     echo "[smoke] container logs (last lines) — full logs in $logs_dir" >&2
-    for s in web-1 web-2 worker-1 worker-2 proxy postgres prometheus; do
+    for s in web-1 web-2 worker-1 worker-2 proxy postgres s3 prometheus; do
       c=$(container $s 2>/dev/null || true); [ -n "$c" ] || continue
       podman logs "$c" > "$logs_dir/$s.log" 2>&1 || true
       echo "--- $s" >&2; tail -15 "$logs_dir/$s.log" >&2
@@ -54,15 +58,18 @@ cleanup() {
 trap cleanup EXIT
 
 # --- images -------------------------------------------------------------------------------------------
-build() { # image dockerfile context
-  if ! nice -n 10 podman build --layers -t "$1" -f "$2" "$3" > "$logs_dir/build-${1##*/}.log" 2>&1; then
+build() { # image dockerfile context [podman build options…]
+  if ! nice -n 10 podman build --layers "${@:4}" -t "$1" -f "$2" "$3" > "$logs_dir/build-${1##*/}.log" 2>&1; then
     tail -40 "$logs_dir/build-${1##*/}.log" >&2; fail "podman build $1 failed"
   fi
   lap "built $1"
 }
-build localhost/kiln-services:latest deploy/compose/Dockerfile.services deploy/compose
-build localhost/kiln-web:latest deploy/Dockerfile.web .
-build localhost/kiln-worker:latest deploy/Dockerfile.worker .
+build "localhost/kiln-services:$KILN_IMAGE_TAG" deploy/compose/Dockerfile.services deploy/compose
+# npm inside the build trusts the host's extra CAs (an HTTPS egress proxy's), when there are any.
+ca_mount=(); [ -d /usr/local/share/ca-certificates ] && ca_mount=(-v /usr/local/share/ca-certificates:/hostca:ro)
+build "localhost/kiln-s3:$KILN_IMAGE_TAG" deploy/compose/Dockerfile.s3 deploy/compose "${ca_mount[@]}"
+build "localhost/kiln-web:$KILN_IMAGE_TAG" deploy/Dockerfile.web .
+build "localhost/kiln-worker:$KILN_IMAGE_TAG" deploy/Dockerfile.worker .
 
 # --- stack -------------------------------------------------------------------------------------------
 # The shared blob volume belongs to the images' unprivileged user (uid 1654).
@@ -118,16 +125,26 @@ pdf=deploy/smoke/book.pdf
 size=$(stat -c %s "$pdf")
 created=$(expect 201 "$(api POST /api/uploads "{\"fileName\":\"book.pdf\",\"size\":$size,\"contentType\":\"application/pdf\"}")")
 upload=$(jq -r .id <<<"$created"); part_size=$(jq -r .partSize <<<"$created")
+# Presigned for the store's public address (Kiln:Storage:S3:PublicServiceUrl), not compose's internal http://s3:9000.
+jq -r '.parts[].url' <<<"$created" | grep -qv "^$KILN_S3_PUBLIC_URL/" && fail "an upload part link does not point at $KILN_S3_PUBLIC_URL: $(jq -c '.parts[0].url' <<<"$created")"
+# What a browser asks before a cross-origin PUT: the bucket's CORS rule allows Kiln's origin, and only it.
+preflight() { curl -sS -X OPTIONS -o /dev/null -w '%{http_code}' -H "Origin: $1" -H 'Access-Control-Request-Method: PUT' \
+  -H 'Access-Control-Request-Headers: content-type' "$(jq -r '.parts[0].url' <<<"$created")"; }
+[ "$(preflight "$BASE")" = 200 ] || fail "the S3 store refused the CORS preflight from $BASE"
+[ "$(preflight http://elsewhere.example)" = 403 ] || fail "the S3 store allowed a CORS preflight from another origin"
 parts="[]"
 while read -r n url; do
   offset=$(( (n - 1) * part_size ))
-  etag=$(tail -c +$((offset + 1)) "$pdf" | head -c "$part_size" | curl -fsS -X PUT --data-binary @- -D - -o /dev/null "$url" \
-    | tr -d '\r' | awk 'tolower($1)=="etag:"{print $2}')
+  headers=$(tail -c +$((offset + 1)) "$pdf" | head -c "$part_size" | curl -fsS -X PUT -H "Origin: $BASE" --data-binary @- -D - -o /dev/null "$url" | tr -d '\r')
+  # A browser may read the ETag only when the store exposes it to Kiln's origin.
+  grep -qi "^access-control-expose-headers:.*etag" <<<"$headers" && grep -qi "^access-control-allow-origin: $BASE$" <<<"$headers" \
+    || fail "the part upload's response does not expose ETag to $BASE: $headers"
+  etag=$(awk 'tolower($1)=="etag:"{print $2}' <<<"$headers")
   parts=$(jq -c --argjson n "$n" --arg e "$etag" '. + [{partNumber: $n, etag: $e}]' <<<"$parts")
 done < <(jq -r '.parts[] | "\(.partNumber) \(.url)"' <<<"$created")
 status=$(expect 200 "$(api POST "/api/uploads/$upload/complete" "{\"parts\":$parts}")" | jq -r .status)
 [ "$status" = ready ] || fail "the upload is $status, not ready"
-lap "uploaded $pdf ($size bytes) through nginx to the shared blob store"
+lap "uploaded $pdf ($size bytes) through presigned links on $KILN_S3_PUBLIC_URL (nginx → s3); CORS preflight allowed"
 
 job=$(expect 201 "$(api POST /api/jobs "{\"pipeline\":\"pdf-podcast\",\"uploads\":[\"$upload\"],\"options\":{}}")" | jq -r .id)
 final=""
@@ -142,11 +159,23 @@ lap "pdf-podcast job $job succeeded on a worker container"
 
 artifacts=$(expect 200 "$(api GET "/api/jobs/$job/artifacts")")
 count=$(jq length <<<"$artifacts"); [ "$count" -gt 0 ] || fail "the job has no artifacts"
+jq -r '.[].downloadUrl' <<<"$artifacts" | grep -qv "^$KILN_S3_PUBLIC_URL/" && fail "an artifact link does not point at $KILN_S3_PUBLIC_URL: $(jq -c '.[0].downloadUrl' <<<"$artifacts")"
 while read -r name url sha; do
   got=$(curl -fsS "$url" | sha256sum | cut -d' ' -f1)
   [ "$got" = "$(tr 'A-F' 'a-f' <<<"$sha")" ] || fail "artifact $name downloaded with another SHA-256"
 done < <(jq -r '.[] | "\(.name) \(.downloadUrl) \(.sha256)"' <<<"$artifacts")
-lap "downloaded $count artifacts ($(jq -r '[.[].name] | join(", ")' <<<"$artifacts")), SHA-256 verified"
+lap "downloaded $count artifacts ($(jq -r '[.[].name] | join(", ")' <<<"$artifacts")) through presigned links, SHA-256 verified"
+
+# The bytes live in the store's volume (s3rver keeps objects as files), and nothing went to the local-disk volume.
+s3_objects=$(podman exec "$(container s3)" find /data/kiln -type f -name '*._S3rver_object' | wc -l)
+[ "$s3_objects" -ge $((count + 1)) ] || fail "the S3 volume holds $s3_objects objects, want the upload and $count artifacts"
+[ ! -e "$blob_volume/blobs" ] || fail "blobs were written to the local volume in S3 mode: $(find "$blob_volume/blobs" -type f | head -3)"
+# Local-disk mode stays one variable away: every Kiln service resolves to the Local store on the shared volume.
+# (podman-compose 1.0 has no `config`; --dry-run prints the podman commands, and this project's volumes exist already.)
+local_cfg=$(KILN_STORAGE_PROVIDER=Local COMPOSE_OPTS=--dry-run compose up -d --no-build 2>/dev/null | tr ' ' '\n')
+[ "$(grep -c '^Kiln__Storage__Provider=Local$' <<<"$local_cfg")" = 4 ] || fail "KILN_STORAGE_PROVIDER=Local does not reach the 4 Kiln services"
+[ "$(grep -c "^${PROJECT}_blobs:/data$" <<<"$local_cfg")" = 4 ] || fail "the Kiln services do not all mount the blobs volume"
+lap "S3 volume holds $s3_objects objects, local volume none; KILN_STORAGE_PROVIDER=Local resolves for all 4 Kiln services"
 
 # --- metrics -----------------------------------------------------------------------------------------
 # Scraped from the Prometheus container over the compose network (not loopback): the token is what lets it in.

@@ -26,6 +26,14 @@ public sealed class S3StoreOptions
 {
     /// <summary>Endpoint for S3-compatible servers (MinIO, Ceph RGW, R2, s3rver); empty means AWS.</summary>
     public string? ServiceUrl { get; set; }
+
+    /// <summary>
+    /// The endpoint browsers and API clients reach the store at, used only to presign upload and download links (a
+    /// SigV4 signature covers the host, so it must be the host the client calls). Empty means <see cref="ServiceUrl"/>.
+    /// Set it when Kiln reaches the store by an internal name (compose's <c>http://s3:9000</c>, a cluster Service)
+    /// that clients cannot resolve, e.g. <c>https://s3.example.com</c>.
+    /// </summary>
+    public string? PublicServiceUrl { get; set; }
     public string Region { get; set; } = "us-east-1";
     public string Bucket { get; set; } = "kiln";
     public string? AccessKey { get; set; }

@@ -38,6 +38,12 @@ public interface IBlobStore
 
     /// <summary>Open multipart uploads under a prefix, for sweeping ones nobody will complete.</summary>
     Task<IReadOnlyList<MultipartUploadInfo>> ListMultipartUploadsAsync(string prefix, CancellationToken ct);
+
+    /// <summary>
+    /// The origin (<c>scheme://host[:port]</c>) of the links this store hands to clients when it is not Kiln itself,
+    /// for a Content-Security-Policy (<c>connect-src</c>, <c>media-src</c>); null when links point at Kiln's own origin.
+    /// </summary>
+    string? PublicOrigin => null;
 }
 
 public sealed record BlobInfo(string Key, long Size, string? ContentType);

@@ -30,6 +30,7 @@ public sealed class MeteredBlobStore(IBlobStore inner) : IBlobStore
         Run("multipart", () => Inner.CompleteMultipartAsync(key, uploadId, parts, ct), ct);
     public Task AbortMultipartAsync(string key, string uploadId, CancellationToken ct) => Run("multipart", () => Inner.AbortMultipartAsync(key, uploadId, ct), ct);
     public Task<IReadOnlyList<MultipartUploadInfo>> ListMultipartUploadsAsync(string prefix, CancellationToken ct) => Run("list", () => Inner.ListMultipartUploadsAsync(prefix, ct), ct);
+    public string? PublicOrigin => Inner.PublicOrigin;
 
     private static async Task Run(string operation, Func<Task> call, CancellationToken ct)
     {

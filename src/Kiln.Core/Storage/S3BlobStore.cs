@@ -13,6 +13,8 @@ namespace Kiln.Core.Storage;
 public sealed class S3BlobStore : IBlobStore, IDisposable
 {
     private readonly AmazonS3Client _s3;
+    // Signs the links clients use; a second client only when they reach the store at another address than Kiln does.
+    private readonly AmazonS3Client _presigner;
     private readonly string _bucket;
     private readonly Protocol _protocol;
 
@@ -23,6 +25,24 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     public S3BlobStore(S3StoreOptions options, TimeProvider? time = null)
     {
         _time = time ?? TimeProvider.System;
+        _s3 = CreateClient(options, options.ServiceUrl);
+        var publicUrl = string.IsNullOrWhiteSpace(options.PublicServiceUrl) ? options.ServiceUrl : options.PublicServiceUrl;
+        _presigner = publicUrl == options.ServiceUrl ? _s3 : CreateClient(options, publicUrl);
+        _bucket = options.Bucket;
+        _protocol = publicUrl?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS;
+        // Presigning is local computation: the origin of a sample link is exactly what clients will be sent to
+        // (with AWS and virtual-hosted style that is the bucket's own host). Lazy: it needs the credentials.
+        _publicOrigin = new Lazy<string>(() =>
+            new Uri(_presigner.GetPreSignedURL(Presign("origin", HttpVerb.GET, TimeSpan.FromMinutes(1)))).GetLeftPart(UriPartial.Authority));
+    }
+
+    private readonly Lazy<string> _publicOrigin;
+
+    /// <summary>Where presigned links point: the public endpoint's origin (or the bucket's AWS host).</summary>
+    public string? PublicOrigin => _publicOrigin.Value;
+
+    private static AmazonS3Client CreateClient(S3StoreOptions options, string? serviceUrl)
+    {
         var config = new AmazonS3Config
         {
             ForcePathStyle = options.ForcePathStyle,
@@ -30,20 +50,18 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
         };
-        if (!string.IsNullOrWhiteSpace(options.ServiceUrl))
+        if (!string.IsNullOrWhiteSpace(serviceUrl))
         {
-            config.ServiceURL = options.ServiceUrl;
+            config.ServiceURL = serviceUrl;
             config.AuthenticationRegion = options.Region;
         }
         else
         {
             config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(options.Region);
         }
-        _s3 = string.IsNullOrEmpty(options.AccessKey)
+        return string.IsNullOrEmpty(options.AccessKey)
             ? new AmazonS3Client(config)
             : new AmazonS3Client(new BasicAWSCredentials(options.AccessKey, options.SecretKey), config);
-        _bucket = options.Bucket;
-        _protocol = options.ServiceUrl?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS;
     }
 
     public async Task PutAsync(string key, Stream content, string contentType, CancellationToken ct)
@@ -135,7 +153,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         var request = Presign(key, HttpVerb.GET, lifetime);
         request.ResponseHeaderOverrides.ContentDisposition = ContentDispositionHeader.Attachment(fileName);
         request.ResponseHeaderOverrides.ContentType = contentType;
-        return new Uri(_s3.GetPreSignedURL(request));
+        return new Uri(_presigner.GetPreSignedURL(request));
     }
 
     public BlobUploadTarget GetUploadUrl(string key, string contentType, long maxBytes, TimeSpan lifetime)
@@ -143,7 +161,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         BlobKeyRules.Ensure(key);
         var request = Presign(key, HttpVerb.PUT, lifetime);
         request.ContentType = contentType;
-        return new BlobUploadTarget(new Uri(_s3.GetPreSignedURL(request)), "PUT", new Dictionary<string, string> { ["Content-Type"] = contentType });
+        return new BlobUploadTarget(new Uri(_presigner.GetPreSignedURL(request)), "PUT", new Dictionary<string, string> { ["Content-Type"] = contentType });
     }
 
     public async Task<string> InitiateMultipartAsync(string key, string contentType, CancellationToken ct)
@@ -160,7 +178,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         var request = Presign(key, HttpVerb.PUT, lifetime);
         request.UploadId = uploadId;
         request.PartNumber = partNumber;
-        return new BlobUploadTarget(new Uri(_s3.GetPreSignedURL(request)), "PUT", new Dictionary<string, string>());
+        return new BlobUploadTarget(new Uri(_presigner.GetPreSignedURL(request)), "PUT", new Dictionary<string, string>());
     }
 
     /// <summary>Uploads one part from the server side (used by tests and tools; clients use presigned URLs).</summary>
@@ -256,7 +274,11 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         return result;
     }
 
-    public void Dispose() => _s3.Dispose();
+    public void Dispose()
+    {
+        if (!ReferenceEquals(_presigner, _s3)) _presigner.Dispose();
+        _s3.Dispose();
+    }
 
     private GetPreSignedUrlRequest Presign(string key, HttpVerb verb, TimeSpan lifetime) => new()
     {

@@ -94,7 +94,7 @@ public static class UiRegistrations
         var sources = "'self'";
         if (storage.Provider == BlobStoreProvider.S3)
         {
-            var url = storage.S3.ServiceUrl;
+            var url = string.IsNullOrWhiteSpace(storage.S3.PublicServiceUrl) ? storage.S3.ServiceUrl : storage.S3.PublicServiceUrl;
             var region = storage.S3.Region;
             sources += Uri.TryCreate(url, UriKind.Absolute, out var u) ? $" {u.GetLeftPart(UriPartial.Authority)}" : $" https://*.s3.{region}.amazonaws.com https://s3.{region}.amazonaws.com";
         }
