@@ -27,6 +27,7 @@ public static class Registrations
         services.TryAddSingleton<StandardWebhookVerifier>();
 
         services.AddScoped<GetPlanLimitsQuery>();
+        services.AddScoped<StorageQuota>();
         services.AddScoped<PaymentProviders>();
         services.AddScoped<ReceiveWebhookCommand>();
         services.AddScoped<BillingFactApplier>();

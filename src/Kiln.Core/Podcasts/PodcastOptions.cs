@@ -16,6 +16,10 @@ public sealed class PodcastOptions
     public List<string> ExtraBotUserAgents { get; set; } = [];
     /// <summary>The largest recording chunk accepted (a browser sends one every 10 s, usually tens of KB).</summary>
     public long MaxRecordingChunkBytes { get; set; } = 16L * 1024 * 1024;
-    /// <summary>How long joining a recording's chunks with ffmpeg may take before finalizing gives up.</summary>
-    public TimeSpan FinalizeTimeout { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// How long joining a recording's chunks with ffmpeg may take. The join runs inside the finalize request, so this
+    /// bounds the request: past it finalizing answers 503 with Retry-After and changes nothing. Five minutes joins
+    /// several hours of Opus on one busy core; a reverse proxy in front must allow at least this long.
+    /// </summary>
+    public TimeSpan FinalizeTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }

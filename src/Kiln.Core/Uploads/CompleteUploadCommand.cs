@@ -1,3 +1,4 @@
+using Kiln.Core.Billing;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Kiln.Core.Storage;
@@ -8,10 +9,11 @@ namespace Kiln.Core.Uploads;
 /// <summary>
 /// Finishes an upload: assembles multipart uploads, then validates the bytes. A valid file becomes Ready with its
 /// probed facts; an invalid one is marked Rejected and its bytes are deleted at once. Bytes that are simply not all
-/// there yet answer <c>upload_incomplete</c> and leave the upload pending so the client can finish and retry.
+/// there yet answer <c>upload_incomplete</c> and leave the upload pending so the client can finish and retry; so does a
+/// file the plan's storage has no room for (<c>plan_storage_limit</c>).
 /// Validation and its outcome are <see cref="UploadFinisher"/>'s, the same as for files fetched from a link.
 /// </summary>
-public sealed class CompleteUploadCommand(KilnDbContext db, IBlobStore store, UploadFinisher finisher)
+public sealed class CompleteUploadCommand(KilnDbContext db, IBlobStore store, UploadFinisher finisher, StorageQuota storage)
 {
     public async Task<Result<Upload>> Run(Guid workspaceId, Guid uploadId, IReadOnlyList<CompletedPart>? parts, CancellationToken ct)
     {
@@ -45,7 +47,10 @@ public sealed class CompleteUploadCommand(KilnDbContext db, IBlobStore store, Up
             await db.SaveChangesAsync(ct);
         }
 
-        if (await store.StatAsync(upload.BlobKey, ct) is null) return UploadErrors.Incomplete("The file has not been uploaded yet.");
+        if (await store.StatAsync(upload.BlobKey, ct) is not { } stored) return UploadErrors.Incomplete("The file has not been uploaded yet.");
+        // The real size against the plan's storage (other files may have been completed since this one was created).
+        // Over it the upload stays pending with its bytes, so freeing space and completing again works until it expires.
+        if (await storage.CheckAsync(workspaceId, stored.Size, 0, StorageLimitErrors.AtCompletion, ct) is { } full) return full;
 
         return await finisher.FinishAsync(upload, ct);
     }

@@ -10,7 +10,8 @@ namespace Kiln.Core.Uploads;
 /// Registers an upload and hands out where to PUT the bytes: one URL for small files, one per part for large ones,
 /// so big files go straight to storage in resumable pieces instead of through the web host.
 /// </summary>
-public sealed class CreateUploadCommand(KilnDbContext db, IBlobStore store, TimeProvider time, IOptions<UploadOptions> options, GetPlanLimitsQuery plans)
+public sealed class CreateUploadCommand(KilnDbContext db, IBlobStore store, TimeProvider time, IOptions<UploadOptions> options, GetPlanLimitsQuery plans,
+    StorageQuota storage)
 {
     private const int MaxParts = 10_000;
 
@@ -24,6 +25,8 @@ public sealed class CreateUploadCommand(KilnDbContext db, IBlobStore store, Time
         if (request.Size > o.MaxBytes) return UploadErrors.TooLarge(o.MaxBytes);
         var limits = await plans.Run(workspaceId, ct);
         if (request.Size > limits.MaxUploadBytes) return UploadErrors.TooLargeForPlan(limits.MaxUploadBytes);
+        // The declared size against the plan's storage now, before any byte is sent; completion checks the real size.
+        if (await storage.CheckAsync(workspaceId, request.Size, 0, StorageLimitErrors.BeforeUpload, ct) is { } full) return full;
 
         var now = time.GetUtcNow();
         var id = Ids.New();

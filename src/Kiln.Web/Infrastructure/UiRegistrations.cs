@@ -33,7 +33,8 @@ public static class UiRegistrations
         });
         services.AddSingleton(sp => new ContentSecurityPolicy(
             ConnectSources(sp.GetRequiredService<IOptions<BlobStoreOptions>>().Value), FormTargets(sp.GetRequiredService<IOptions<BillingOptions>>().Value)
-                + ExternalAuth.SignInProviders.FormActionSources(builder.Configuration)));
+                + ExternalAuth.SignInProviders.FormActionSources(builder.Configuration),
+            MediaSources(sp.GetRequiredService<IOptions<BlobStoreOptions>>().Value, sp.GetRequiredService<IBlobStore>())));
         services.AddScoped<Queries.UsageQueries>();
         services.AddScoped<Queries.BillingAdminQueries>();
         return builder;
@@ -88,6 +89,19 @@ public static class UiRegistrations
             _ => "'self'",
         };
 
+    /// <summary>
+    /// On S3 the episode pages' players and artwork use the bucket's presigned links (the public /media routes redirect
+    /// there too), so media-src and img-src must allow the origin those links carry. It is read from a link the store
+    /// signs, not from configuration, so it is right whichever endpoint the store presigns for. The local store serves
+    /// through Kiln's own /blobs route: 'self' covers it.
+    /// </summary>
+    private static string MediaSources(BlobStoreOptions storage, IBlobStore store)
+    {
+        if (storage.Provider != BlobStoreProvider.S3) return "";
+        var probe = store.GetDownloadUrl(BlobKeys.WorkspacePrefix(Guid.Empty) + "csp-probe", "probe", "application/octet-stream", TimeSpan.FromMinutes(1));
+        return probe.IsAbsoluteUri && probe.Scheme is "http" or "https" ? " " + probe.GetLeftPart(UriPartial.Authority) : "";
+    }
+
     private static string ConnectSources(BlobStoreOptions storage)
     {
         // Browsers PUT upload parts straight to S3 when it is the store, so its origin must be allowed too.
@@ -102,8 +116,10 @@ public static class UiRegistrations
     }
 }
 
-public sealed class ContentSecurityPolicy(string connectSources, string formTargets)
+/// <param name="mediaSources">Origins (space-separated, each with a leading space) that audio, video and images may
+/// also load from: the object store's when players and artwork link to it.</param>
+public sealed class ContentSecurityPolicy(string connectSources, string formTargets, string mediaSources = "")
 {
     public string Value { get; } =
-        $"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src {connectSources}; frame-ancestors 'none'; form-action {formTargets}; base-uri 'self'; object-src 'none'";
+        $"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{mediaSources}; media-src 'self' blob:{mediaSources}; connect-src {connectSources}; frame-ancestors 'none'; form-action {formTargets}; base-uri 'self'; object-src 'none'";
 }

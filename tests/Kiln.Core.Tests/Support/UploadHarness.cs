@@ -40,7 +40,9 @@ public sealed class UploadHarness : IDisposable
 
     public KilnDbContext Context(Guid? tenant = null) => Db.Create(tenant is null ? null : new TenantScope { WorkspaceId = tenant });
 
-    public CreateUploadCommand Create(KilnDbContext db) => new(db, Store, Time, Opts, new GetPlanLimitsQuery(db, Catalog));
+    public CreateUploadCommand Create(KilnDbContext db) => new(db, Store, Time, Opts, new GetPlanLimitsQuery(db, Catalog), Storage(db));
+
+    public static StorageQuota Storage(KilnDbContext db) => new(db, new GetPlanLimitsQuery(db, Catalog));
 
     /// <summary>The default catalog: the Free plan's limits apply to the harness workspace.</summary>
     public static BillingCatalog Catalog { get; } = NewCatalog();
@@ -52,7 +54,7 @@ public sealed class UploadHarness : IDisposable
         return new BillingCatalog(Microsoft.Extensions.Options.Options.Create(o));
     }
 
-    public CompleteUploadCommand Complete(KilnDbContext db) => new(db, Store, Finisher(db));
+    public CompleteUploadCommand Complete(KilnDbContext db) => new(db, Store, Finisher(db), Storage(db));
 
     public UploadFinisher Finisher(KilnDbContext db)
     {

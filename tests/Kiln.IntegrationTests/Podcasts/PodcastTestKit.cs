@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Kiln.IntegrationTests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Kiln.IntegrationTests.Podcasts;
@@ -128,5 +129,27 @@ public static class PodcastTestKit
         await p.WaitForExitAsync();
         p.ExitCode.ShouldBe(0, err + output);
         return JsonDocument.Parse(output).RootElement.Clone();
+    }
+
+    /// <summary>PUTs recording chunk <paramref name="n"/> as the recording page does, the browser's timer saying 10 s.</summary>
+    public static Task<HttpResponseMessage> PutChunk(this HttpClient c, Guid recording, int n, byte[] bytes)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        return c.PutAsync($"/api/recordings/{recording}/chunks/{n}?duration=10", content);
+    }
+
+    /// <summary>Cuts a file into <paramref name="count"/> pieces at arbitrary byte offsets, as MediaRecorder's timeslices do.</summary>
+    public static List<byte[]> Split(byte[] file, int count)
+    {
+        var size = file.Length / count;
+        return Enumerable.Range(0, count).Select(i => file[(i * size)..(i == count - 1 ? file.Length : (i + 1) * size)]).ToList();
+    }
+
+    /// <summary>Moves the user's workspace to <paramref name="plan"/> (as a paid subscription would).</summary>
+    public static async Task SetPlan(this KilnTestHost host, TestUser user, string plan)
+    {
+        await using var db = host.NewDbContext();
+        await db.Workspaces.Where(w => w.Id == user.WorkspaceId).ExecuteUpdateAsync(s => s.SetProperty(w => w.Plan, plan));
     }
 }

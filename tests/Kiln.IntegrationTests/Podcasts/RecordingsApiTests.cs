@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Kiln.Core.Podcasts.Recordings;
 using Kiln.IntegrationTests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -21,8 +19,8 @@ public sealed class RecordingsApiTests(PostgresServer pg)
         await using var host = await KilnTestHost.StartAsync(provider, pg, worker: false, PodcastTestKit.Settings, services: PodcastTestKit.AddTestPipeline);
         var user = await host.SignUpAsync();
         var (showId, episodeId) = await ShowAndEpisode(user.Client);
-        var first = Split(PodcastTestKit.Webm(8), 3);   // one MediaRecorder session…
-        var second = Split(PodcastTestKit.Webm(4), 2);  // …and a resumed one: its first chunk starts with a new header
+        var first = PodcastTestKit.Split(PodcastTestKit.Webm(8), 3);   // one MediaRecorder session…
+        var second = PodcastTestKit.Split(PodcastTestKit.Webm(4), 2);  // …and a resumed one: its first chunk starts with a new header
 
         var rec = await (await user.Client.PostAsJsonAsync("/api/recordings", new { episodeId, contentType = "audio/webm;codecs=opus" })).Json(HttpStatusCode.Created);
         var id = rec.Id();
@@ -35,26 +33,26 @@ public sealed class RecordingsApiTests(PostgresServer pg)
         // Another workspace sees none of it.
         var other = await host.SignUpAsync();
         await (await other.Client.GetAsync($"/api/recordings/{id}")).Problem(HttpStatusCode.NotFound, "not_found");
-        await (await Put(other.Client, id, 0, first[0])).Problem(HttpStatusCode.NotFound, "not_found");
+        await (await other.Client.PutChunk(id, 0, first[0])).Problem(HttpStatusCode.NotFound, "not_found");
         await (await other.Client.PostAsJsonAsync("/api/recordings", new { episodeId })).Problem(HttpStatusCode.NotFound, "not_found");
 
         // Out of order, a retry with the same bytes, then different bytes for a received chunk.
-        (await (await Put(user.Client, id, 1, first[1])).Json(HttpStatusCode.OK)).GetProperty("missing").EnumerateArray().Select(e => e.GetInt32()).ShouldBe([0]);
-        await (await Put(user.Client, id, 0, first[0])).Json(HttpStatusCode.OK);
-        var retried = await (await Put(user.Client, id, 0, first[0])).Json(HttpStatusCode.OK);
+        (await (await user.Client.PutChunk(id, 1, first[1])).Json(HttpStatusCode.OK)).GetProperty("missing").EnumerateArray().Select(e => e.GetInt32()).ShouldBe([0]);
+        await (await user.Client.PutChunk(id, 0, first[0])).Json(HttpStatusCode.OK);
+        var retried = await (await user.Client.PutChunk(id, 0, first[0])).Json(HttpStatusCode.OK);
         retried.GetProperty("chunks").EnumerateArray().Select(e => e.GetInt32()).ShouldBe([0, 1]);
         retried.GetProperty("durationSeconds").GetDouble().ShouldBe(20, 0.01, "the browser's timer says 10 s a chunk");
-        await (await Put(user.Client, id, 0, first[1])).Problem(HttpStatusCode.Conflict, "chunk_conflict");
-        await (await Put(user.Client, id, -1, first[1])).Problem(HttpStatusCode.BadRequest, "invalid_chunk_index");
-        await (await Put(user.Client, id, 5, [])).Problem(HttpStatusCode.BadRequest, "chunk_empty");
+        await (await user.Client.PutChunk(id, 0, first[1])).Problem(HttpStatusCode.Conflict, "chunk_conflict");
+        await (await user.Client.PutChunk(id, -1, first[1])).Problem(HttpStatusCode.BadRequest, "invalid_chunk_index");
+        await (await user.Client.PutChunk(id, 5, [])).Problem(HttpStatusCode.BadRequest, "chunk_empty");
 
         // A gap is refused at finalize with the missing numbers, and nothing is lost.
-        await (await Put(user.Client, id, 3, second[0])).Json(HttpStatusCode.OK);
+        await (await user.Client.PutChunk(id, 3, second[0])).Json(HttpStatusCode.OK);
         var gap = await (await user.Client.PostAsync($"/api/recordings/{id}/finalize", null)).Problem(HttpStatusCode.UnprocessableEntity, "recording_incomplete");
         gap.GetProperty("missing").EnumerateArray().Select(e => e.GetInt32()).ShouldBe([2]);
         gap.GetProperty("title").GetString()!.ShouldContain("Chunk 2 never arrived");
-        await (await Put(user.Client, id, 2, first[2])).Json(HttpStatusCode.OK);
-        await (await Put(user.Client, id, 4, second[1])).Json(HttpStatusCode.OK);
+        await (await user.Client.PutChunk(id, 2, first[2])).Json(HttpStatusCode.OK);
+        await (await user.Client.PutChunk(id, 4, second[1])).Json(HttpStatusCode.OK);
 
         var done = await (await user.Client.PostAsync($"/api/recordings/{id}/finalize", null)).Json(HttpStatusCode.OK);
         done.GetProperty("status").GetString().ShouldBe("finalized");
@@ -66,7 +64,7 @@ public sealed class RecordingsApiTests(PostgresServer pg)
         upload.GetProperty("kind").GetString().ShouldBe("audio");
         // Finalizing again answers the same; the session takes no more chunks and cannot be discarded.
         (await (await user.Client.PostAsync($"/api/recordings/{id}/finalize", null)).Json(HttpStatusCode.OK)).GetProperty("uploadId").GetString().ShouldBe(uploadId.ToString());
-        await (await Put(user.Client, id, 5, second[1])).Problem(HttpStatusCode.Conflict, "recording_finalized");
+        await (await user.Client.PutChunk(id, 5, second[1])).Problem(HttpStatusCode.Conflict, "recording_finalized");
         await (await user.Client.DeleteAsync($"/api/recordings/{id}")).Problem(HttpStatusCode.Conflict, "recording_finalized");
         Directory.Exists(Path.Combine(host.BlobPath, "ws", user.WorkspaceId.ToString("N"), "recordings", id.ToString("N"))).ShouldBeFalse("the chunks are gone once joined");
         await using (var db = host.NewDbContext()) (await db.RecordingChunks.CountAsync(c => c.RecordingId == id)).ShouldBe(0);
@@ -78,14 +76,14 @@ public sealed class RecordingsApiTests(PostgresServer pg)
         // A recording with a header but no audio is a clear 0-second refusal; discarding removes it.
         var (_, episode2) = await ShowAndEpisode(user.Client, showId);
         var empty = (await (await user.Client.PostAsJsonAsync("/api/recordings", new { episodeId = episode2 })).Json(HttpStatusCode.Created)).Id();
-        await (await Put(user.Client, empty, 0, HeaderOnly(first[0]))).Json(HttpStatusCode.OK);
+        await (await user.Client.PutChunk(empty, 0, HeaderOnly(first[0]))).Json(HttpStatusCode.OK);
         await (await user.Client.PostAsync($"/api/recordings/{empty}/finalize", null)).Problem(HttpStatusCode.UnprocessableEntity, "recording_empty");
         (await user.Client.DeleteAsync($"/api/recordings/{empty}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         await (await user.Client.GetAsync($"/api/recordings/{empty}")).Problem(HttpStatusCode.NotFound, "not_found");
 
         // Deleting the episode takes its unfinished recording and chunks with it.
         var orphan = (await (await user.Client.PostAsJsonAsync("/api/recordings", new { episodeId = episode2 })).Json(HttpStatusCode.Created)).Id();
-        await (await Put(user.Client, orphan, 0, first[0])).Json(HttpStatusCode.OK);
+        await (await user.Client.PutChunk(orphan, 0, first[0])).Json(HttpStatusCode.OK);
         (await user.Client.DeleteAsync($"/api/shows/{showId}/episodes/{episode2}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         await (await user.Client.GetAsync($"/api/recordings/{orphan}")).Problem(HttpStatusCode.NotFound, "not_found");
         Directory.Exists(Path.Combine(host.BlobPath, "ws", user.WorkspaceId.ToString("N"), "recordings", orphan.ToString("N"))).ShouldBeFalse();
@@ -113,8 +111,8 @@ public sealed class RecordingsApiTests(PostgresServer pg)
             await db.SaveChangesAsync();
         }
         var id = (await (await user.Client.PostAsJsonAsync("/api/recordings", new { episodeId })).Json(HttpStatusCode.Created)).Id();
-        var chunks = Split(PodcastTestKit.Webm(8), 2);
-        for (var i = 0; i < chunks.Count; i++) await (await Put(user.Client, id, i, chunks[i])).Json(HttpStatusCode.OK);
+        var chunks = PodcastTestKit.Split(PodcastTestKit.Webm(8), 2);
+        for (var i = 0; i < chunks.Count; i++) await (await user.Client.PutChunk(id, i, chunks[i])).Json(HttpStatusCode.OK);
 
         var minutes = await (await user.Client.PostAsync($"/api/recordings/{id}/finalize", null)).Problem(HttpStatusCode.Forbidden, "plan_recording_minutes");
         minutes.GetProperty("upgradeUrl").GetString().ShouldBe("/pricing");
@@ -122,12 +120,12 @@ public sealed class RecordingsApiTests(PostgresServer pg)
         minutes.GetProperty("title").GetString()!.ShouldContain("The recording is kept");
         (await (await user.Client.GetAsync($"/api/recordings/{id}")).Json(HttpStatusCode.OK)).GetProperty("chunks").GetArrayLength().ShouldBe(2);
 
-        await SetPlan(host, user, "small");
+        await host.SetPlan(user, "small");
         var storage = await (await user.Client.PostAsync($"/api/recordings/{id}/finalize", null)).Problem(HttpStatusCode.Forbidden, "plan_storage_limit");
         storage.GetProperty("upgradeUrl").GetString().ShouldBe("/pricing");
         (await (await user.Client.GetAsync($"/api/recordings/{id}")).Json(HttpStatusCode.OK)).GetProperty("status").GetString().ShouldBe("open");
 
-        await SetPlan(host, user, "pro");
+        await host.SetPlan(user, "pro");
         var done = await (await user.Client.PostAsync($"/api/recordings/{id}/finalize", null)).Json(HttpStatusCode.OK);
         done.GetProperty("durationSeconds").GetDouble().ShouldBe(8, 0.3);
         await using (var db = host.NewDbContext())
@@ -151,7 +149,7 @@ public sealed class RecordingsApiTests(PostgresServer pg)
         }
 
         (await JobOptions()).ShouldContain("\"engine\":\"extractive\"", customMessage: "Free has no ai-show-notes");
-        await SetPlan(host, user, "creator");
+        await host.SetPlan(user, "creator");
         (await JobOptions()).ShouldNotContain("\"engine\":", customMessage: "Creator's notes come from the configured AI provider");
     }
 
@@ -161,24 +159,11 @@ public sealed class RecordingsApiTests(PostgresServer pg)
         DurationSeconds = seconds, CreatedAt = at, UpdatedAt = at, FinalizedAt = at,
     };
 
-    private static async Task SetPlan(KilnTestHost host, TestUser user, string plan)
-    {
-        await using var db = host.NewDbContext();
-        await db.Workspaces.Where(w => w.Id == user.WorkspaceId).ExecuteUpdateAsync(s => s.SetProperty(w => w.Plan, plan));
-    }
-
     private static async Task<(Guid Show, Guid Episode)> ShowAndEpisode(HttpClient c, Guid? showId = null)
     {
         var show = showId ?? (await c.CreateShow("Recorded " + Guid.NewGuid().ToString("N")[..6])).Id();
         var episode = await (await c.PostAsJsonAsync($"/api/shows/{show}/episodes", new { title = "Take" })).Json(HttpStatusCode.Created);
         return (show, episode.Id());
-    }
-
-    private static Task<HttpResponseMessage> Put(HttpClient c, Guid id, int n, byte[] bytes)
-    {
-        var content = new ByteArrayContent(bytes);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        return c.PutAsync($"/api/recordings/{id}/chunks/{n}?duration=10", content);
     }
 
     /// <summary>The bytes of a chunk up to its first Cluster element: the WebM header without any audio.</summary>
@@ -188,12 +173,5 @@ public sealed class RecordingsApiTests(PostgresServer pg)
         var at = chunk.AsSpan().IndexOf(cluster);
         at.ShouldBeGreaterThan(0);
         return chunk[..at];
-    }
-
-    /// <summary>Cuts a file into <paramref name="count"/> pieces at arbitrary byte offsets, as MediaRecorder's timeslices do.</summary>
-    private static List<byte[]> Split(byte[] file, int count)
-    {
-        var size = file.Length / count;
-        return Enumerable.Range(0, count).Select(i => file[(i * size)..(i == count - 1 ? file.Length : (i + 1) * size)]).ToList();
     }
 }

@@ -16,9 +16,13 @@ namespace Kiln.Core.Podcasts.Recordings;
 /// recording starts a new one), so the sessions are decoded and concatenated by ffmpeg rather than glued as bytes.
 /// Refusals — a gap, nothing recorded, unreadable audio, the plan's minutes or storage — leave every chunk in place,
 /// so the user can fix the cause (upgrade, delete something) and finalize again: a recording is never lost.
+/// The join runs inside the request, bounded by <see cref="PodcastOptions.FinalizeTimeout"/>: past it the answer is
+/// 503 <c>recording_join_timeout</c> with Retry-After and nothing changed (moving the join to the worker is the
+/// lasting fix; see docs/podcast.md).
 /// </summary>
 public sealed class FinalizeRecordingCommand(
-    KilnDbContext db, IBlobStore store, IProcessRunner processes, UploadFinisher finisher, PodcastUsageQuery usage, TimeProvider clock,
+    KilnDbContext db, IBlobStore store, IProcessRunner processes, UploadFinisher finisher, DeleteUploadCommand deleteUpload, PodcastUsageQuery usage,
+    TimeProvider clock,
     IOptions<PodcastOptions> options, IOptions<UploadOptions> uploadOptions)
 {
     /// <summary>Below this the recording counts as empty (a click of Start then Stop).</summary>
@@ -45,6 +49,8 @@ public sealed class FinalizeRecordingCommand(
             if (seconds < MinimumSeconds) return RecordingErrors.Empty;
             var size = new FileInfo(path).Length;
 
+            // A first look, so a recording that cannot fit is refused before its upload is made; the decisive minutes
+            // check is the one under the workspace lock below.
             var u = await usage.Run(recording.WorkspaceId, ct);
             if (!u.UnlimitedMinutes && u.RecordedSecondsThisMonth + seconds > u.Limits.RecordingMinutesPerMonth * 60.0)
                 return PlanLimitErrors.RecordingMinutes(u.Limits.RecordingMinutesPerMonth, u.RecordedSecondsThisMonth, seconds);
@@ -68,11 +74,14 @@ public sealed class FinalizeRecordingCommand(
             var finished = await finisher.FinishAsync(upload, ct);
             if (finished.Error is { } rejected) return RecordingErrors.Unreadable(rejected.Message);
 
-            // Only one finalize wins; a concurrent second one leaves its (ready, unused) upload to the user's uploads.
-            var claimed = await db.Recordings.Where(r => r.Id == recording.Id && r.Status == RecordingStatus.Open).ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Status, RecordingStatus.Finalized).SetProperty(r => r.UploadId, upload.Id)
-                .SetProperty(r => r.DurationSeconds, seconds).SetProperty(r => r.FinalizedAt, now).SetProperty(r => r.UpdatedAt, now), ct);
-            if (claimed == 1)
+            var claim = await ClaimAsync(recording, upload.Id, seconds, u.Limits.RecordingMinutesPerMonth, now, ct);
+            if (claim.Error is { } refused)
+            {
+                // Another finalize in this workspace took the minutes first: this recording stays open with its chunks.
+                await deleteUpload.Run(upload.WorkspaceId, upload.Id, ct);
+                return refused;
+            }
+            if (claim.Value)
             {
                 await db.RecordingChunks.Where(c => c.RecordingId == recording.Id).ExecuteDeleteAsync(ct);
                 await store.DeletePrefixAsync(RecordingBlobs.Prefix(recording.WorkspaceId, recording.Id), ct);
@@ -85,6 +94,30 @@ public sealed class FinalizeRecordingCommand(
         {
             try { dir.Delete(recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>
+    /// Counts the recording against the month and marks it finalized in one transaction that holds the workspace's
+    /// row lock, so two finalizes at once (in one process or two) cannot both fit in the minutes that remain: the
+    /// second waits for the first to commit, then sees its seconds in the sum. PostgreSQL locks the row the UPDATE
+    /// touches until commit; SQLite's transaction is BEGIN IMMEDIATE, one writer at a time. True when this call
+    /// finalized the recording, false when a concurrent finalize of the same recording did.
+    /// </summary>
+    private async Task<Result<bool>> ClaimAsync(Recording recording, Guid uploadId, double seconds, int limitMinutes, DateTime now, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.Workspaces.Where(w => w.Id == recording.WorkspaceId).ExecuteUpdateAsync(s => s.SetProperty(w => w.Plan, w => w.Plan), ct);
+        if (limitMinutes > 0)
+        {
+            var used = await PodcastUsageQuery.RecordedSecondsAsync(db, recording.WorkspaceId, clock, ct);
+            if (used + seconds > limitMinutes * 60.0) return PlanLimitErrors.RecordingMinutes(limitMinutes, used, seconds);
+        }
+        // Only one finalize of a recording wins; a concurrent second one leaves its (ready, unused) upload to the user's uploads.
+        var claimed = await db.Recordings.Where(r => r.Id == recording.Id && r.Status == RecordingStatus.Open).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Status, RecordingStatus.Finalized).SetProperty(r => r.UploadId, uploadId)
+            .SetProperty(r => r.DurationSeconds, seconds).SetProperty(r => r.FinalizedAt, now).SetProperty(r => r.UpdatedAt, now), ct);
+        await tx.CommitAsync(ct);
+        return claimed == 1;
     }
 
     private async Task<Result<(string Path, double Seconds)>> JoinAsync(Recording recording, List<RecordingChunk> chunks, string dir, CancellationToken ct)
@@ -127,7 +160,7 @@ public sealed class FinalizeRecordingCommand(
         }
         catch (ToolTimeoutException)
         {
-            return RecordingErrors.Unreadable("joining took too long");
+            return RecordingErrors.JoinTimedOut;
         }
         if (!joined.Succeeded || !File.Exists(output))
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Kiln.Core.Accounts;
+using Kiln.Core.Billing;
 using Kiln.Core.Common;
 using Kiln.Core.Data;
 using Kiln.Core.Storage;
@@ -36,6 +37,16 @@ public static class RecordingErrors
             Extensions = new Dictionary<string, object?> { ["missing"] = missing },
         };
     public static Error Unreadable(string why) => Error.Unprocessable("recording_unreadable", $"The recorded audio could not be read ({why}). The chunks are kept; try again or discard the recording.");
+    public const string KeptAfterChunkRefusal =
+        "Recording stopped here; what was recorded before this chunk is kept. Delete episodes or uploads you no longer need, or upgrade your plan on the pricing page (/pricing), then reload the recording page to finalize it.";
+    /// <summary>Seconds a client should wait before finalizing again after <see cref="JoinTimedOut"/>.</summary>
+    public const int JoinRetryAfterSeconds = 30;
+    public static Error JoinTimedOut => new("recording_join_timeout",
+        "Joining the recording took longer than this request may wait (the server is busy, or the recording is very long). Nothing changed and every chunk is kept: finalize again in a moment.",
+        ErrorKind.Unavailable)
+    {
+        Extensions = new Dictionary<string, object?> { ["retryAfterSeconds"] = JoinRetryAfterSeconds },
+    };
     public static Error EpisodeLocked => Error.Conflict("episode_published", "Unpublish the episode before recording new audio for it.");
 }
 
@@ -102,7 +113,7 @@ public sealed class StartRecordingCommand(KilnDbContext db, TimeProvider clock)
 /// Stores one chunk. Chunks may come in any order; the same bytes again for an index are accepted as a retry, other
 /// bytes for a received index are refused (a chunk is never replaced, so nothing already recorded can be lost).
 /// </summary>
-public sealed class PutRecordingChunkCommand(KilnDbContext db, IBlobStore store, TimeProvider clock, IOptions<PodcastOptions> options)
+public sealed class PutRecordingChunkCommand(KilnDbContext db, IBlobStore store, StorageQuota storage, TimeProvider clock, IOptions<PodcastOptions> options)
 {
     public const int MaxIndex = 9_999;
 
@@ -130,6 +141,8 @@ public sealed class PutRecordingChunkCommand(KilnDbContext db, IBlobStore store,
         var existing = await db.RecordingChunks.AsNoTracking().FirstOrDefaultAsync(c => c.RecordingId == recordingId && c.Index == index, ct);
         if (existing is not null)
             return existing.Sha256 == sha ? await RecordingLookup.StateAsync(db, recording, ct) : RecordingErrors.ChunkConflict(index);
+        // A chunk the plan has no room for is refused before it is stored; the chunks already received stay.
+        if (await storage.CheckAsync(recording.WorkspaceId, buffer.Length, 0, RecordingErrors.KeptAfterChunkRefusal, ct) is { } full) return full;
 
         buffer.Position = 0;
         await store.PutAsync(RecordingBlobs.Chunk(recording.WorkspaceId, recordingId, index), buffer, "application/octet-stream", ct);

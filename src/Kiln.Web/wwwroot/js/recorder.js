@@ -107,7 +107,14 @@ function setUp(root) {
         say(`Saved ${clock(savedSeconds + reportedMs / 1000)} (chunk ${index + 1}).`);
       } catch (e) {
         failed = true;
-        fail(e.message);
+        refuse(e);
+        // Over the plan's storage nothing more can be saved: stop recording instead of recording into the void.
+        if (e instanceof ApiError && e.problem.code === 'plan_storage_limit') {
+          await stopRecorder();
+          [pauseBtn.disabled, resumeBtn.disabled, stopBtn.disabled] = [true, true, true];
+          root.dataset.state = 'refused';
+          say(`Recording stopped at chunk ${index + 1}: the chunks before it are saved on the server. Free space or upgrade, then reload this page to finalize them.`);
+        }
       }
     });
   }
@@ -192,19 +199,38 @@ function setUp(root) {
     if (failed) return;
     say('Joining the recording…');
     try {
-      const done = await api('POST', `/api/recordings/${recordingId}/finalize`);
+      const done = await finalize();
       say('Starting processing…');
       await api('POST', `/api/shows/${showId}/episodes/${episodeId}/audio`, { uploadId: done.uploadId });
       root.dataset.state = 'done';
       location.assign(`/shows/${showId}/episodes/${episodeId}`);
     } catch (e) {
       root.dataset.state = 'refused';
-      error.textContent = e.message;
-      if (e instanceof ApiError && e.problem.upgradeUrl) {
-        const link = Object.assign(document.createElement('a'), { href: e.problem.upgradeUrl, textContent: 'See plans' });
-        error.append(' ', link);
-      }
+      refuse(e);
       say('The recording is kept on the server. Reload this page to finish it later.');
+    }
+  }
+
+  // A busy server answers 503 recording_join_timeout with Retry-After and changes nothing: try again a few times.
+  async function finalize() {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await api('POST', `/api/recordings/${recordingId}/finalize`);
+      } catch (e) {
+        if (!(e instanceof ApiError) || e.problem.code !== 'recording_join_timeout' || attempt >= 3) throw e;
+        const wait = Number(e.problem.retryAfterSeconds || 30);
+        say(`The server is busy joining; trying again in ${wait} s…`);
+        await new Promise((r) => setTimeout(r, wait * 1000));
+      }
+    }
+  }
+
+  // The server's sentence, plus the plans link when a limit refused it.
+  function refuse(e) {
+    fail(e.message);
+    if (e instanceof ApiError && e.problem.upgradeUrl) {
+      const link = Object.assign(document.createElement('a'), { href: e.problem.upgradeUrl, textContent: 'See plans' });
+      error.append(' ', link);
     }
   }
 
