@@ -32,9 +32,9 @@ public static class UiRegistrations
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         services.AddSingleton(sp => new ContentSecurityPolicy(
-            ConnectSources(sp.GetRequiredService<IOptions<BlobStoreOptions>>().Value), FormTargets(sp.GetRequiredService<IOptions<BillingOptions>>().Value)
+            ConnectSources(sp.GetRequiredService<IBlobStore>()), FormTargets(sp.GetRequiredService<IOptions<BillingOptions>>().Value)
                 + ExternalAuth.SignInProviders.FormActionSources(builder.Configuration),
-            MediaSources(sp.GetRequiredService<IOptions<BlobStoreOptions>>().Value, sp.GetRequiredService<IBlobStore>())));
+            MediaSources(sp.GetRequiredService<IBlobStore>())));
         services.AddScoped<Queries.UsageQueries>();
         services.AddScoped<Queries.BillingAdminQueries>();
         return builder;
@@ -91,29 +91,14 @@ public static class UiRegistrations
 
     /// <summary>
     /// On S3 the episode pages' players and artwork use the bucket's presigned links (the public /media routes redirect
-    /// there too), so media-src and img-src must allow the origin those links carry. It is read from a link the store
-    /// signs, not from configuration, so it is right whichever endpoint the store presigns for. The local store serves
-    /// through Kiln's own /blobs route: 'self' covers it.
+    /// there too), so media-src and img-src must allow the origin those links carry — the store's public origin, read
+    /// from a link it signs, so it is right whichever endpoint it presigns for (`PublicServiceUrl` or not). The local
+    /// store serves through Kiln's own /blobs route: 'self' covers it.
     /// </summary>
-    private static string MediaSources(BlobStoreOptions storage, IBlobStore store)
-    {
-        if (storage.Provider != BlobStoreProvider.S3) return "";
-        var probe = store.GetDownloadUrl(BlobKeys.WorkspacePrefix(Guid.Empty) + "csp-probe", "probe", "application/octet-stream", TimeSpan.FromMinutes(1));
-        return probe.IsAbsoluteUri && probe.Scheme is "http" or "https" ? " " + probe.GetLeftPart(UriPartial.Authority) : "";
-    }
+    private static string MediaSources(IBlobStore store) => store.PublicOrigin is { } origin ? " " + origin : "";
 
-    private static string ConnectSources(BlobStoreOptions storage)
-    {
-        // Browsers PUT upload parts straight to S3 when it is the store, so its origin must be allowed too.
-        var sources = "'self'";
-        if (storage.Provider == BlobStoreProvider.S3)
-        {
-            var url = string.IsNullOrWhiteSpace(storage.S3.PublicServiceUrl) ? storage.S3.ServiceUrl : storage.S3.PublicServiceUrl;
-            var region = storage.S3.Region;
-            sources += Uri.TryCreate(url, UriKind.Absolute, out var u) ? $" {u.GetLeftPart(UriPartial.Authority)}" : $" https://*.s3.{region}.amazonaws.com https://s3.{region}.amazonaws.com";
-        }
-        return sources;
-    }
+    /// <summary>Browsers PUT upload parts straight to S3 when it is the store, so its public origin is allowed too.</summary>
+    private static string ConnectSources(IBlobStore store) => "'self'" + MediaSources(store);
 }
 
 /// <param name="mediaSources">Origins (space-separated, each with a leading space) that audio, video and images may
