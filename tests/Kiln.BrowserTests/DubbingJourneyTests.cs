@@ -122,6 +122,18 @@ public sealed class DubbingJourneyTests(KilnApp app)
         await s.ShotAsync("files-deleted");
     }
 
+    [Fact]
+    public async Task Without_JavaScript_the_voices_are_typed_and_the_default_voice_applies()
+    {
+        await using var s = await BrowserSession.OpenAsync(app, nameof(Without_JavaScript_the_voices_are_typed_and_the_default_voice_applies), javaScript: false);
+        await s.SignUpAsync($"dub-nojs-{Guid.NewGuid():N}"[..20] + "@example.com");
+        await s.GoAsync("/jobs/new?pipelineId=dubbing");
+        await Expect(s.Page.Locator("#opt-voices-picker")).ToBeHiddenAsync();
+        await Expect(s.Page.GetByLabel("Voices per language (optional)")).ToBeVisibleAsync();
+        await Expect(s.Page.GetByLabel("Voices per language (optional)")).ToHaveValueAsync("");
+        await Expect(s.Page.GetByLabel("Voice (optional)", new() { Exact = true })).ToHaveValueAsync("male");
+    }
+
     private static Dictionary<string, int> Snapshot(string seen) =>
         seen.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=')).ToDictionary(p => p[0], p => int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture));
 
