@@ -78,6 +78,7 @@ public sealed class DubbingJourneyTests(KilnApp app)
         // Each bar moved, and they moved apart: at some moment the two languages stood at different values.
         var bars = (await s.Page.EvaluateAsync<string[]>("window.__bars")).Select(Snapshot).ToList();
         var seen = string.Join(" | ", bars.Select(b => string.Join(" ", b.Select(kv => $"{kv.Key}={kv.Value}"))));
+        TestContext.Current.TestOutputHelper?.WriteLine($"Bars as painted: {seen}");
         bars.Select(b => b.GetValueOrDefault("es", -1)).Where(v => v >= 0).Distinct().Count().ShouldBeGreaterThan(1, seen);
         bars.Select(b => b.GetValueOrDefault("ca", -1)).Where(v => v >= 0).Distinct().Count().ShouldBeGreaterThan(1, seen);
         bars.ShouldContain(b => b.ContainsKey("es") && b.ContainsKey("ca") && b["es"] != b["ca"], seen);
