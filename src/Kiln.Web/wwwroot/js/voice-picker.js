@@ -48,7 +48,7 @@ export function setupVoicePicker(input, onChange) {
     if (answer.upgradeUrl) select.setAttribute('aria-describedby', premium.id);
     // The first choice leaves the language to the form's general voice option (the server's default when that is empty too).
     const wanted = chosen.get(language) ?? '';
-    select.append(new Option(`Same as “Voice” above (${answer.default} by default)`, "", false, wanted === ""));
+    select.append(new Option("As “Voice” above", "", false, wanted === ""));
     for (const v of answer.voices) {
       const text = v.available ? v.label : `${v.label} — ${(v.requiredPlans ?? []).join(' or ') || 'another'} plan`;
       const option = new Option(text, v.id, false, v.available && v.id === wanted);
