@@ -151,6 +151,8 @@ public sealed class KilnApp : IAsyncLifetime
                 ["Kiln:Webhooks:AllowPrivateUrls"] = "true",
                 ["Kiln:Webhooks:PollSeconds"] = "0.2",
                 ["Kiln:Podcasts:PollSeconds"] = "0.2",
+                // A premium voice engine, so the dubbing form lists its voices (locked on the free plan; never called).
+                ["Kiln:Media:ElevenLabs:ApiKey"] = "browser-tests-never-called",
                 // Episodes go through the quick test pipeline, not the real podcast-episode processing.
                 ["Kiln:Podcasts:PipelineId"] = Kiln.IntegrationTests.Podcasts.TestPodcastEpisodePipeline.PipelineId,
             };

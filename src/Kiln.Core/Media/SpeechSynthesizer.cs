@@ -19,8 +19,10 @@ public interface ISpeechSynthesizer
 /// </summary>
 public sealed class EspeakSpeechSynthesizer(IProcessRunner runner, MediaOptions options) : ISpeechSynthesizer, IMultilingualSpeechSynthesizer
 {
-    // espeak-ng's languages, read once from `espeak-ng --voices` (ISO 639-1 → the voice to use).
-    private static readonly Lazy<IReadOnlyDictionary<string, string>> EspeakLanguages = new(ListEspeakLanguages);
+    // espeak-ng's voice listing, read once from `espeak-ng --voices`: ISO 639-1 → the voice to use, and every voice per language.
+    private static readonly Lazy<string> EspeakListing = new(ReadEspeakListing);
+    private static readonly Lazy<IReadOnlyDictionary<string, string>> EspeakLanguages = new(() => ParseEspeakVoices(EspeakListing.Value));
+    private static readonly Lazy<ILookup<string, EspeakVoice>> EspeakVoicesByLanguage = new(() => ParseLanguageVoices(EspeakListing.Value));
 
     public const string FestivalPrefix = "festival:";
     public const string FestivalSltVoice = FestivalPrefix + "cmu_us_slt_arctic_hts";
@@ -101,19 +103,35 @@ public sealed class EspeakSpeechSynthesizer(IProcessRunner runner, MediaOptions 
     internal static string? EspeakVoiceFor(string language) =>
         EspeakLanguages.Value.TryGetValue(language, out var v) ? v : null;
 
-    private static IReadOnlyDictionary<string, string> ListEspeakLanguages()
+    /// <summary>espeak-ng's voices for <paramref name="language"/> (ISO 639-1), the one <see cref="Speaks"/> uses first; empty when it has none.</summary>
+    public static IReadOnlyList<EspeakVoice> LanguageVoices(string language)
+    {
+        var voices = EspeakVoicesByLanguage.Value[language].ToList();
+        var main = EspeakVoiceFor(language);
+        return [.. voices.Where(v => v.Id == main), .. voices.Where(v => v.Id != main)];
+    }
+
+    private static string ReadEspeakListing()
     {
         try
         {
-            var result = new ProcessRunner().RunAsync(new ProcessSpec("espeak-ng", ["--voices"]) { Timeout = TimeSpan.FromSeconds(30) }, CancellationToken.None)
-                .GetAwaiter().GetResult();
-            return ParseEspeakVoices(result.Stdout);
+            return new ProcessRunner().RunAsync(new ProcessSpec("espeak-ng", ["--voices"]) { Timeout = TimeSpan.FromSeconds(30) }, CancellationToken.None)
+                .GetAwaiter().GetResult().Stdout;
         }
         catch (ToolNotFoundException)
         {
-            return new Dictionary<string, string>();
+            return "";
         }
     }
+
+    /// <summary>Reads `espeak-ng --voices`: each language voice ("es", "es-419") with its name ("Spanish (Latin America)"), by ISO 639-1 code.</summary>
+    internal static ILookup<string, EspeakVoice> ParseLanguageVoices(string listing) =>
+        listing.Split('\n').Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(cols => cols.Length >= 4)
+            .Select(cols => (Code: cols[1] == "cmn" ? "zh" : cols[1].Split('-')[0], Voice: new EspeakVoice(cols[1], cols[3].Replace('_', ' '))))
+            .Where(v => v.Code.Length == 2)
+            .ToLookup(v => v.Code, v => v.Voice, StringComparer.Ordinal);
 
     /// <summary>Reads `espeak-ng --voices` (columns: Pty, Language, Age/Gender, VoiceName, File): for each ISO 639-1 code the exact
     /// language voice ("es"), else the first regional one ("en-us" before others for English, "fr-fr").</summary>
@@ -144,3 +162,6 @@ public sealed class EspeakSpeechSynthesizer(IProcessRunner runner, MediaOptions 
             && Directory.EnumerateDirectories("/usr/share/festival/voices").Any(lang => Directory.Exists(Path.Combine(lang, name)));
     }
 }
+
+/// <summary>One espeak-ng language voice: what <c>-v</c> takes (<c>es-419</c>) and its name (<c>Spanish (Latin America)</c>).</summary>
+public sealed record EspeakVoice(string Id, string Name);

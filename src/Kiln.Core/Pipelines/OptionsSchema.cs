@@ -159,6 +159,7 @@ public sealed class OptionsSchema<TOptions> where TOptions : class, new()
                         case MinLengthAttribute min: obj["minItems"] = min.Length; break;
                         case MaxLengthAttribute max: obj["maxItems"] = max.Length; break;
                         case ItemLengthAttribute il: if (obj["items"] is JsonObject items) items["maxLength"] = il.Max; break;
+                        case VoicePickerAttribute vp: obj["x-voicePicker"] = new JsonObject { ["languages"] = vp.LanguagesOption, ["url"] = vp.VoicesUrl }; break;
                     }
                 return obj;
             },
@@ -213,4 +214,16 @@ public sealed class ItemLengthAttribute(int max) : ValidationAttribute
             return new ValidationResult(ErrorMessage ?? $"Each of '{context.DisplayName}' must be 1 to {Max} characters.", [context.MemberName!]);
         return ValidationResult.Success;
     }
+}
+
+/// <summary>
+/// A list option of <c>language=voice</c> pairs whose languages are another option's values (<see cref="LanguagesOption"/>, by
+/// its JSON name). The schema carries it as <c>x-voicePicker</c> so a form can offer one choice of voice per chosen language,
+/// listed by <see cref="VoicesUrl"/> (<c>?language=xx</c> is appended) and written back into this option.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class VoicePickerAttribute(string languagesOption, string voicesUrl) : Attribute
+{
+    public string LanguagesOption { get; } = languagesOption;
+    public string VoicesUrl { get; } = voicesUrl;
 }

@@ -1,5 +1,6 @@
 using Kiln.Core.Pipelines.Command;
 using Kiln.Core.Pipelines.Diagnostics;
+using Kiln.Core.Pipelines.Dubbing;
 using Kiln.Core.Ai;
 using Kiln.Core.Media;
 using Kiln.Core.Pipelines.PdfAudiobook;
@@ -26,7 +27,7 @@ public static class PipelineRegistrations
         services.TryAddSingleton<WorkerCapabilities>();
         services.AddPipeline<PdfPodcastPipeline>();
         services.AddPipeline<PdfAudiobookPipeline>();
-        services.AddPipeline<Dubbing.DubbingPipeline>();
+        services.AddDubbingPipeline(configuration);
         services.AddPipeline<PodcastEpisodePipeline>();
         services.AddStudyNotesPipeline(configuration);
         services.AddCommandPipelines(configuration);

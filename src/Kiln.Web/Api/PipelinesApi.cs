@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Kiln.Core.Pipelines;
+using Kiln.Core.Pipelines.Dubbing;
+using Kiln.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Kiln.Web.Api;
@@ -10,8 +12,14 @@ public static class PipelinesApi
     {
         api.MapGet("/pipelines", List)
             .WithTags("Pipelines").WithSummary("The installed pipelines: their input slots, what they produce, their options schema and prices.");
+        api.MapGet("/pipelines/dubbing/voices", DubbingVoices)
+            .WithTags("Pipelines").WithSummary("The voices one dubbing target language can be spoken with here (for the per-language voice option, as language=id): the installed engine's voices, and premium voices marked unavailable when the workspace's plan lacks premium-voices.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         return api;
     }
+
+    private static async Task<Results<Ok<DubbingVoiceList>, ProblemHttpResult>> DubbingVoices(string? language, CurrentUser user, GetDubbingVoicesQuery query, CancellationToken ct) =>
+        Problems.Map(await query.Run(user.Workspace, language, ct), v => TypedResults.Ok(v));
 
     private static Ok<List<PipelineDto>> List(PipelineCatalog catalog) =>
         TypedResults.Ok(catalog.All.OrderBy(p => p.Descriptor.Name, StringComparer.Ordinal).Select(p => PipelineDto.From(p.Descriptor, catalog.Prices(p))).ToList());

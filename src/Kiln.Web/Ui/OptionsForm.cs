@@ -11,7 +11,12 @@ public sealed record OptionField(string Name, string Label, string Kind, string?
     string? Default, IReadOnlyList<string> Choices, bool Required, string? Pattern = null, int? MinItems = null, int? MaxItems = null, string? Type = null)
 {
     public string InputName => "o." + Name;
+    /// <summary>For a list of <c>language=voice</c> pairs (<c>x-voicePicker</c>): the option holding the languages, and where their voices are listed.</summary>
+    public VoicePicker? Voices { get; init; }
 }
+
+/// <param name="LanguagesField">The name of the option whose values are the languages.</param>
+public sealed record VoicePicker(string LanguagesField, string Url);
 
 /// <summary>Turns an options schema into form fields and posted form values back into an options object.</summary>
 public static class OptionsForm
@@ -38,7 +43,11 @@ public static class OptionsForm
             } : null;
             var description = Str(s, "description") ?? (kind == "list" ? "Separate values with commas." : null);
             fields.Add(new OptionField(p.Name, Str(s, "title") ?? Kiln.Core.Pipelines.OptionTitles.Humanize(p.Name), kind, description, Num(s, "minimum"), Num(s, "maximum"),
-                def, choices, required.Contains(p.Name), Str(s, "pattern"), (int?)Num(s, "minItems"), (int?)Num(s, "maxItems"), type));
+                def, choices, required.Contains(p.Name), Str(s, "pattern"), (int?)Num(s, "minItems"), (int?)Num(s, "maxItems"), type)
+            {
+                Voices = s.TryGetProperty("x-voicePicker", out var vp) && vp.ValueKind == JsonValueKind.Object && Str(vp, "languages") is { } languages && Str(vp, "url") is { } url
+                    ? new VoicePicker(languages, url) : null,
+            });
         }
         return fields;
     }

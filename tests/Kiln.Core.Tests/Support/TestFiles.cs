@@ -47,6 +47,28 @@ public static class TestFiles
         }
     }
 
+    /// <summary>
+    /// A small MP4 (160×120 test picture, 10 fps) whose audio is espeak-ng speaking <paramref name="sentences"/> with a
+    /// second of silence between them: a few seconds of video that speech recognition splits into one segment per sentence.
+    /// </summary>
+    public static byte[] SpokenVideo(params string[] sentences)
+    {
+        var dir = Directory.CreateTempSubdirectory("kiln-spoken-");
+        try
+        {
+            var speech = Path.Combine(dir.FullName, "speech.wav");
+            var video = Path.Combine(dir.FullName, "talk.mp4");
+            Run("espeak-ng", "-m", "-w", speech, string.Join(" <break time=\"1s\"/> ", sentences.Select(System.Security.SecurityElement.Escape)));
+            Run("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-i", speech, "-shortest",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", video);
+            return File.ReadAllBytes(video);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     public static byte[] Srt() => Encoding.UTF8.GetBytes("1\n00:00:01,000 --> 00:00:02,500\nHéllo, wörld\n\n2\n00:00:03,000 --> 00:00:04,000\nBye\n");
 
     public static byte[] Vtt() => Encoding.UTF8.GetBytes("WEBVTT\n\n00:00:01.000 --> 00:00:02.500\nHello\n");

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Kiln.Core.Credits;
 using Kiln.Core.Media;
 using Kiln.Core.Media.Speech;
@@ -135,8 +136,23 @@ public sealed class DubbingApiTests(PostgresServer pg)
         refused.GetProperty("feature").GetString().ShouldBe("premium-voices");
         (await user.Client.Balance()).GetProperty("held").GetInt64().ShouldBe(0);
 
+        // The form's voice list shows the premium voices locked, naming the plan that has them and where to upgrade.
+        var free = await (await user.Client.GetAsync("/api/pipelines/dubbing/voices?language=es")).Json(HttpStatusCode.OK);
+        free.GetProperty("languageName").GetString().ShouldBe("Spanish");
+        free.GetProperty("default").GetString().ShouldBe("male");
+        free.GetProperty("upgradeUrl").GetString().ShouldBe("/pricing");
+        var listed = free.GetProperty("voices").EnumerateArray().ToList();
+        var nova = listed.Single(v => v.GetProperty("id").GetString() == "openai:nova");
+        nova.GetProperty("available").GetBoolean().ShouldBeFalse();
+        nova.GetProperty("requiredPlans").EnumerateArray().Select(p => p.GetString()).ShouldBe(["Pro"]);
+        listed.Single(v => v.GetProperty("id").GetString() == "es+f2").GetProperty("available").GetBoolean().ShouldBeTrue();
+        await (await user.Client.GetAsync("/api/pipelines/dubbing/voices?language=Spanish")).Problem(HttpStatusCode.BadRequest, "invalid_language");
+
         await using (var db = host.NewDbContext())
             await db.Workspaces.Where(w => w.Id == user.WorkspaceId).ExecuteUpdateAsync(s => s.SetProperty(w => w.Plan, "pro"));
+        var pro = await (await user.Client.GetAsync("/api/pipelines/dubbing/voices?language=es")).Json(HttpStatusCode.OK);
+        pro.GetProperty("voices").EnumerateArray().ShouldAllBe(v => v.GetProperty("available").GetBoolean());
+        pro.GetProperty("upgradeUrl").ValueKind.ShouldBe(JsonValueKind.Null);
         var estimate = await (await user.Client.PostAsJsonAsync("/api/jobs/estimate", request)).Json(HttpStatusCode.OK);
         estimate.GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("label").GetString())
             .ShouldBe(["Spanish (es), seconds", "Premium voice openai:nova for Spanish (es), minutes"]);

@@ -18,7 +18,7 @@ public sealed record DubbingOptions
     public string Voice { get; init; } = "male";
 
     [Display(Name = "Voices per language"), Description("Overrides per language, like es=female, ca=male, es=es+f2 or es=openai:nova."),
-     MaxLength(10), ItemLength(170)]
+     MaxLength(10), ItemLength(170), VoicePicker("targetLanguages", "/api/pipelines/dubbing/voices")]
     public string[]? Voices { get; init; }
 
     [Display(Name = "Caption formats"), Description("Captions for the source and every target language."),

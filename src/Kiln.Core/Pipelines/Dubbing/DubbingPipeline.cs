@@ -4,8 +4,8 @@ using Kiln.Core.Common;
 using Kiln.Core.Media;
 using Kiln.Core.Media.Speech;
 using Kiln.Core.Media.Translation;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Kiln.Core.Pipelines.Dubbing;
 
@@ -17,7 +17,7 @@ namespace Kiln.Core.Pipelines.Dubbing;
 /// listed, and only the languages that succeeded are charged (their estimate lines, as <see cref="PipelineOutcome.ActualCost"/>).
 /// </summary>
 public sealed partial class DubbingPipeline(ITranslator translator, IMultilingualSpeechSynthesizer synthesizer, IProcessRunner runner,
-    IAudioTools audio, IConfiguration? configuration = null, ISpeechToTextEngines? speech = null, MediaOptions? media = null) : Pipeline<DubbingOptions>
+    IAudioTools audio, IOptions<DubbingSettings>? settings = null, ISpeechToTextEngines? speech = null, MediaOptions? media = null) : Pipeline<DubbingOptions>
 {
     private readonly PremiumVoices _premium = new(media);
 
@@ -47,8 +47,8 @@ public sealed partial class DubbingPipeline(ITranslator translator, IMultilingua
         .. synthesizer is EspeakSpeechSynthesizer ? new[] { "espeak-ng" } : [],
     ];
 
-    /// <summary>Longest voice input accepted (<c>Kiln:Pipelines:dubbing:MaxInputSeconds</c>, 2 hours by default).</summary>
-    private double MaxInputSeconds => configuration?.GetValue<double?>($"Kiln:Pipelines:{PipelineId}:MaxInputSeconds") ?? 7200;
+    /// <summary>Longest voice input accepted (<see cref="DubbingSettings.MaxInputSeconds"/>).</summary>
+    private double MaxInputSeconds => (settings?.Value ?? new DubbingSettings()).MaxInputSeconds;
 
     /// <summary>The languages this installation can dub <paramref name="source"/> into: translated and spoken.</summary>
     public IReadOnlyList<string> OfferedTargets(string source) =>

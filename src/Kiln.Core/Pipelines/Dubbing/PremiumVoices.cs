@@ -34,6 +34,15 @@ public sealed class PremiumVoices(MediaOptions? media)
     /// <summary>The engines configured here, in a stable order.</summary>
     public IReadOnlyList<string> Engines => [.. _openAi.Value is null ? Array.Empty<string>() : [OpenAi], .. _elevenLabs.Value is null ? Array.Empty<string>() : [ElevenLabs]];
 
+    /// <summary>The voice names offered for a configured engine: female and male (each engine's own pick), then the operator's
+    /// configured voices (OpenAI-compatible names; ElevenLabs voice ids past the first two, which female and male already are).</summary>
+    public IReadOnlyList<string> VoiceNames(string engine) => Engine(engine) is null ? [] : engine switch
+    {
+        OpenAi => [SpeechVoices.Female, SpeechVoices.Male, .. media!.OpenAi.Voices is { Length: > 0 } v ? v : OpenAiTtsOptions.DefaultVoices],
+        ElevenLabs => [SpeechVoices.Female, SpeechVoices.Male, .. (media!.ElevenLabs.VoiceIds ?? []).Skip(2)],
+        _ => [],
+    };
+
     /// <summary>The configured engine called <paramref name="engine"/>, or null.</summary>
     public IMultilingualSpeechSynthesizer? Engine(string engine) => engine switch
     {

@@ -160,15 +160,18 @@ public sealed class NewModel(PipelineCatalog catalog, PlanJobQuery planner, Crea
 
     private JsonElement BindPosted()
     {
-        foreach (var f in Fields) if (Request.Form[f.InputName].ToString() is { Length: > 0 } v) Values[f.InputName] = v;
+        foreach (var f in Fields) if (Posted(f.InputName) is { Length: > 0 } v) Values[f.InputName] = v;
         foreach (var s in Slots)
         {
             s.UploadId = Guid.TryParse(Request.Form[s.UploadInputName].ToString(), out var id) ? id : null;
             s.Url = Request.Form[s.UrlInputName].ToString() is { Length: > 0 } url ? url : null;
         }
         if (IsChoice && Slots.All(s => s.Name != InputChoice)) InputChoice = Slots[0].Name;
-        return OptionsForm.Bind(Fields, n => Request.Form[n].ToString());
+        return OptionsForm.Bind(Fields, Posted);
     }
+
+    /// <summary>A field's posted value. A checked box posts its hidden "false" and then "true": the last value is the answer.</summary>
+    private string Posted(string name) => Request.Form[name] is { Count: > 0 } values ? values[^1] ?? "" : "";
 
     /// <summary>An error about one option or one input is shown beside that field; any other above the form.</summary>
     private void ShowError(Kiln.Core.Common.Error e)

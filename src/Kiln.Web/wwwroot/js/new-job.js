@@ -2,6 +2,7 @@
 // follows every slot and option. Without JS the form still posts (links are then fetched by the page's Import handler).
 import { api, ApiError } from './api.js';
 import { Uploader } from './upload.js';
+import { setupVoicePicker } from './voice-picker.js';
 
 const form = document.getElementById('job-form');
 if (form) {
@@ -127,6 +128,8 @@ if (form) {
     if (e.target.name === 'InputChoice') { showChoice(); later(); }
   });
   form.addEventListener('submit', (e) => { if (!showFieldErrors()) e.preventDefault(); });
+
+  for (const input of form.querySelectorAll('[data-voice-languages]')) setupVoicePicker(input, later);
 
   for (const box of slots) {
     const uploadId = box.querySelector('[data-upload-id]');

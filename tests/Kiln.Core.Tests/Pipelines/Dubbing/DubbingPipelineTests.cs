@@ -401,6 +401,43 @@ public sealed partial class DubbingPipelineTests : IDisposable
         result.Error.Message.ShouldBe("The voice file is 180 minutes long; dubbing takes files up to 120 minutes.");
     }
 
+    [Fact]
+    public async Task The_duration_limit_is_the_operators_dubbing_setting()
+    {
+        var media = await DubbingMedia.GetAsync();
+        var (pipeline, services) = Build(media, config: new() { ["Kiln:Pipelines:dubbing:MaxInputSeconds"] = "600" });
+        var facts = new InputSet<InputFacts>([InputFacts.From("voice", "audio", "talk.mp3", 10, """{"durationSeconds":660}""")]);
+        var result = services.GetRequiredService<PipelineCatalog>().Plan(pipeline, Json.Parse("""{"targetLanguages":["es"]}"""), facts);
+        result.Error!.Code.ShouldBe("input_too_long");
+        result.Error.Message.ShouldBe("The voice file is 11 minutes long; dubbing takes files up to 10 minutes.");
+        var shorter = new InputSet<InputFacts>([InputFacts.From("voice", "audio", "talk.mp3", 10, """{"durationSeconds":590}""")]);
+        services.GetRequiredService<PipelineCatalog>().Plan(pipeline, Json.Parse("""{"targetLanguages":["es"]}"""), shorter).Error.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task A_language_is_offered_the_installed_engines_voices_then_the_configured_premium_ones()
+    {
+        var media = await DubbingMedia.GetAsync();
+        var (withPremium, _) = Build(media, config: new() { ["Kiln:Media:ElevenLabs:ApiKey"] = "never-called", ["Kiln:Media:ElevenLabs:VoiceIds:0"] = "rachel",
+            ["Kiln:Media:ElevenLabs:VoiceIds:1"] = "adam", ["Kiln:Media:ElevenLabs:VoiceIds:2"] = "bella" });
+        var spanish = ((DubbingPipeline)withPremium).VoicesFor("es").ToList();
+        spanish.Take(2).ShouldBe([new("male", "Male (default)", "espeak-ng", false), new("female", "Female", "espeak-ng", false)]);
+        // espeak-ng's own Spanish voices (Spain first, then Latin America), each in several variants.
+        spanish.ShouldContain(new DubbingVoice("es+f2", "Spanish (Spain), female 2", "espeak-ng", false));
+        spanish.ShouldContain(v => v.Id == "es-419+m1" && v.Label == "Spanish (Latin America), male 1");
+        spanish.Select(v => v.Id).ShouldBeUnique();
+        spanish.Where(v => v.Premium).Select(v => v.Id).ShouldBe(["elevenlabs:female", "elevenlabs:male", "elevenlabs:bella"]);
+        spanish.FindIndex(v => v.Premium).ShouldBeGreaterThan(spanish.FindLastIndex(v => !v.Premium));
+
+        // Every listed voice is one the per-language option accepts.
+        foreach (var v in spanish)
+            withPremium.ParseOptions(Json.Parse($$"""{"targetLanguages":["es"],"voices":["es={{v.Id}}"]}""")).Error.ShouldBeNull(v.Id);
+
+        var (plain, _) = Build(media);
+        ((DubbingPipeline)plain).VoicesFor("es").ShouldNotContain(v => v.Premium);
+        ((DubbingPipeline)plain).VoicesFor("xx").ShouldBeEmpty();
+    }
+
     private static async Task<List<(string Type, string? Language)>> Streams(string path, CancellationToken ct)
     {
         var r = await new ProcessRunner().RunAsync(new ProcessSpec("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type:stream_tags=language", "-of", "json", path]), ct);
