@@ -116,6 +116,66 @@ public sealed partial class AuditLogTests(PostgresServer pg)
     }
 
     [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Operator_billing_actions_reset_requests_verification_sends_two_factor_failures_and_notification_changes_are_recorded(string provider)
+    {
+        await using var host = await KilnTestHost.StartAsync(provider, pg, worker: false);
+        var user = await host.SignUpAsync();
+        var op = await host.SignUpAsync(admin: true);
+        var anon = host.CreateClient();
+        var failedEvent = Guid.NewGuid();
+        var shortfall = Guid.NewGuid();
+        await using (var db = host.NewDbContext())
+        {
+            db.Add(new Kiln.Core.Billing.PaymentEvent
+            {
+                Id = failedEvent, Provider = "sandbox", EventId = "evt_audit_1", Type = "checkout.completed", Payload = "{}", Status = Kiln.Core.Billing.PaymentEventStatus.Failed,
+                Attempts = 3, ReceivedAt = DateTime.UtcNow, NextAttemptAt = DateTime.UtcNow,
+            });
+            db.Add(new Kiln.Core.Billing.CreditShortfall
+            {
+                Id = shortfall, WorkspaceId = user.WorkspaceId, PaymentId = Guid.NewGuid(), Provider = "sandbox", RefundId = "re_audit_1",
+                CreditsRequested = 100, CreditsClawedBack = 40, Shortfall = 60, CreatedAt = DateTime.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        (await op.Client.PostAsync($"/api/admin/billing/events/{failedEvent}/retry", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await op.Client.PostAsync($"/api/admin/billing/shortfalls/{shortfall}/resolve", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        // Resolving again changes nothing and records nothing.
+        (await op.Client.PostAsync($"/api/admin/billing/shortfalls/{shortfall}/resolve", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await anon.PostAsJsonAsync("/api/auth/password-reset", new { email = user.Email })).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await anon.PostAsJsonAsync("/api/auth/password-reset", new { email = "nobody-here@example.test" })).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await user.Client.PostAsync("/api/account/verification-email", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await user.Client.PutAsJsonAsync("/api/account/notifications",
+            new { jobFinished = false, jobFailed = true, creditsLow = true, paymentReceipt = true, invitation = true })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Kiln.Core.Accounts.KilnUser>>();
+            var account = (await users.FindByIdAsync(user.UserId.ToString()))!;
+            (await scope.ServiceProvider.GetRequiredService<Kiln.Core.Accounts.TwoFactor.TwoFactorService>().VerifyAsync(account, null, "not-a-code", default)).ShouldBeFalse();
+        }
+
+        var all = await Events(op.Client, "/api/admin/audit?limit=500");
+        var retried = One(all, "admin.payment_event_retried");
+        retried.GetProperty("actorUserId").GetGuid().ShouldBe(op.UserId);
+        retried.GetProperty("target").GetString().ShouldBe(failedEvent.ToString());
+        retried.GetProperty("details").GetProperty("eventId").GetString().ShouldBe("evt_audit_1");
+        var resolved = One(all, "admin.shortfall_resolved");
+        resolved.GetProperty("actorUserId").GetGuid().ShouldBe(op.UserId);
+        resolved.GetProperty("workspaceId").GetGuid().ShouldBe(user.WorkspaceId);
+        resolved.GetProperty("details").GetProperty("shortfall").GetInt64().ShouldBe(60);
+        var resets = all.Where(e => e.GetProperty("action").GetString() == "account.password_reset_requested").ToList();
+        resets.Count.ShouldBe(2);
+        resets.Single(e => e.GetProperty("target").GetString() == user.Email).GetProperty("details").GetProperty("outcome").GetString().ShouldBe("sent");
+        resets.Single(e => e.GetProperty("target").GetString() == "nobody-here@example.test").GetProperty("details").GetProperty("outcome").GetString().ShouldBe("unknown_email");
+        One(all, "account.verification_email_sent").GetProperty("actorUserId").GetGuid().ShouldBe(user.UserId);
+        One(all, "account.notification_preferences_changed").GetProperty("details").GetProperty("jobFinished").GetBoolean().ShouldBeFalse();
+        var twoFactor = One(all, "auth.two_factor_failed");
+        twoFactor.GetProperty("actorUserId").GetGuid().ShouldBe(user.UserId);
+        twoFactor.GetProperty("details").GetProperty("method").GetString().ShouldBe("recovery_code");
+    }
+
+    [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task Many_events_at_one_instant_are_paged_without_skips_or_repeats_in_the_api_the_page_and_the_csv(string provider)
     {
         await using var host = await KilnTestHost.StartAsync(provider, pg, worker: false);
