@@ -109,6 +109,16 @@ public sealed partial class BrowserSessionTests(PostgresServer pg)
         (await SignedInAsync(first, laptop)).ShouldBeFalse();
         await using (var db = first.NewDbContext())
             (await db.Set<UserSession>().CountAsync(s => s.UserId == user.UserId && s.RevokedAt == null)).ShouldBe(0);
+
+        // An operator's forced sign-out ends a browser that signed in again.
+        var again = await SignInAsync(first, user.Email, "Laptop/1.0");
+        (await SignedInAsync(first, again)).ShouldBeTrue();
+        var op = await first.SignUpAsync(admin: true);
+        (await op.Client.PostAsync($"/api/admin/users/{user.UserId}/sign-out", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await SignedInAsync(first, again)).ShouldBeFalse();
+        await using (var db = first.NewDbContext())
+            (await db.Set<UserSession>().Where(s => s.UserId == user.UserId && s.Kind == SessionKinds.Browser).OrderByDescending(s => s.CreatedAt).FirstAsync())
+                .RevokeReason.ShouldBe("admin_sign_out");
     }
 
     [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]

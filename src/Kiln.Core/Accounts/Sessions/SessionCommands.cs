@@ -116,8 +116,11 @@ public sealed class SessionRevocations(KilnDbContext db, UserManager<KilnUser> u
     public async Task RevokeAllAsync(Guid userId, string reason, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        var live = await db.Set<UserSession>().AsNoTracking().Where(s => s.UserId == userId && s.RevokedAt == null).Select(s => s.Id).ToListAsync(ct);
         await db.Set<UserSession>().Where(s => s.UserId == userId && s.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now).SetProperty(x => x.RevokeReason, reason), ct);
+        // This process forgets them at once; others within the liveness cache window (the stamp below stops them sooner).
+        foreach (var id in live) liveness.Forget(id);
         if (await users.FindByIdAsync(userId.ToString()) is { } user) await users.UpdateSecurityStampAsync(user);
     }
 }
