@@ -39,7 +39,8 @@ public sealed class KilnApp : IAsyncLifetime
         var port = FreePort();
         BaseUrl = $"http://127.0.0.1:{port}";
         Oidc = await Kiln.IntegrationTests.Infrastructure.OidcMockServer.StartAsync();
-        _factory = new Factory(_dir, port, BaseUrl, Oidc.Settings());
+        // The same issuer also plays Google's endpoints, so the Google handler runs its real redirects too.
+        _factory = new Factory(_dir, port, BaseUrl, Oidc.Settings().Concat(Oidc.GoogleSettings()).ToDictionary());
         _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
         _factory.StartServer();
 

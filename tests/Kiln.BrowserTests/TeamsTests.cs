@@ -41,4 +41,31 @@ public sealed class TeamsTests(KilnApp app)
         await s.Page.WaitForURLAsync("**/dashboard");
         (await s.Page.Locator("#switch-workspace option:checked").InnerTextAsync()).ShouldEndWith("workspace (owner)");
     }
+
+    [Fact]
+    public async Task An_owner_deletes_a_team_by_typing_its_name_and_lands_back_in_their_own_workspace()
+    {
+        var email = $"delteam-{Guid.NewGuid():N}"[..20] + "@example.com";
+        await app.CreateUserAsync(email, BrowserSession.Password, isAdmin: false);
+        await using var s = await BrowserSession.OpenAsync(app, nameof(An_owner_deletes_a_team_by_typing_its_name_and_lands_back_in_their_own_workspace));
+        await s.SignInAsync(email);
+        await s.GoAsync("/workspace");
+        // A personal workspace offers no deletion (it goes with the account).
+        (await s.Page.GetByRole(AriaRole.Heading, new() { Name = "Delete this workspace" }).CountAsync()).ShouldBe(0);
+        await s.Page.GetByLabel("Team name").FillAsync("Night Shift");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
+        await s.Page.WaitForURLAsync("**/workspace");
+
+        var confirm = s.Page.GetByLabel("Type Night Shift to confirm");
+        await confirm.FillAsync("Night shift");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Delete the workspace" }).ClickAsync();
+        (await s.Page.Locator("#confirm-name-error").InnerTextAsync()).ShouldContain("Type the workspace's name, Night Shift, exactly");
+        await s.ShotAsync("team deletion needs the exact name");
+        await s.Page.GetByLabel("Type Night Shift to confirm").FillAsync("Night Shift");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Delete the workspace" }).ClickAsync();
+        await s.Page.WaitForURLAsync("**/dashboard");
+        (await s.Page.Locator("p.notice[role=status]").InnerTextAsync()).ShouldContain("Night Shift was deleted");
+        (await s.Page.Locator("#switch-workspace option").AllInnerTextsAsync()).ShouldNotContain(o => o.Contains("Night Shift"));
+        await s.ShotAsync("team deleted");
+    }
 }

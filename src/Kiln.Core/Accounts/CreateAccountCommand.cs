@@ -53,8 +53,10 @@ public sealed class CreateAccountCommand(KilnDbContext db, UserManager<KilnUser>
             db.WorkspaceMembers.Add(new WorkspaceMember { WorkspaceId = workspace.Id, UserId = user.Id, Role = WorkspaceRole.Owner, CreatedAt = now });
             // Where verification is required the link goes out now and the free grant waits for it (ConfirmEmailCommand).
             var grantNow = isAdmin || !verification.Required;
-            if (!isAdmin && (verification.Required || verificationEmail.SmtpConfigured)) await verificationEmail.StageAsync(user, ct);
+            var sendVerification = !isAdmin && (verification.Required || verificationEmail.SmtpConfigured);
+            if (sendVerification) await verificationEmail.StageAsync(user, ct);
             await db.SaveChangesAsync(ct);
+            if (sendVerification) await verificationEmail.RecordSentAsync(user, ct);
             await ledger.EnsureAccountAsync(workspace.Id, ct);
             if (grantNow && options.Value.FreeGrant > 0)
             {

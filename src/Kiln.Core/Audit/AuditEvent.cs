@@ -53,6 +53,14 @@ public static class AuditActions
     public const string UserLocked = "admin.user_locked";
     public const string UserUnlocked = "admin.user_unlocked";
     public const string JobRetried = "admin.job_retried";
+    public const string PaymentEventRetried = "admin.payment_event_retried";
+    public const string ShortfallResolved = "admin.shortfall_resolved";
+    public const string PasswordResetRequested = "account.password_reset_requested";
+    public const string VerificationEmailSent = "account.verification_email_sent";
+    public const string TwoFactorFailed = "auth.two_factor_failed";
+    public const string SessionRevoked = "auth.session_revoked";
+    public const string NotificationPreferencesChanged = "account.notification_preferences_changed";
+    public const string WorkspaceDeleted = "workspace.deleted";
 }
 
 /// <summary>What to record. <paramref name="Details"/> is serialized to JSON (keep it small: ids, roles, amounts).</summary>

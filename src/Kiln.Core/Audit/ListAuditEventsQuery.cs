@@ -8,10 +8,18 @@ namespace Kiln.Core.Audit;
 /// <summary>An event as lists and exports show it: the actor's email beside their id (null once the user is gone).</summary>
 public sealed record AuditEventView(AuditEvent Event, string? ActorEmail);
 
-/// <param name="Before">Only events strictly older than this (the previous page's last <c>At</c>): newest first, keyset paging.</param>
-public sealed record AuditFilter(DateTime? Before = null, string? Action = null, Guid? ActorUserId = null, Guid? WorkspaceId = null, int Limit = 100)
+/// <param name="Before">
+/// The keyset cursor, newest first: only events after the previous page's last one in the order (<c>At</c> descending,
+/// then <c>Id</c> descending). With <paramref name="BeforeId"/> events at that very instant with a smaller id still
+/// follow, so many events at one timestamp are never skipped or repeated; without it, only strictly older events.
+/// </param>
+public sealed record AuditFilter(DateTime? Before = null, string? Action = null, Guid? ActorUserId = null, Guid? WorkspaceId = null, int Limit = 100,
+    Guid? BeforeId = null)
 {
     public const int MaxLimit = 500;
+
+    /// <summary>The filter for the page after <paramref name="last"/>.</summary>
+    public AuditFilter After(AuditEvent last) => this with { Before = last.At, BeforeId = last.Id };
 }
 
 /// <summary>
@@ -38,7 +46,8 @@ public sealed class ListAuditEventsQuery(KilnDbContext db)
     {
         var q = db.Set<AuditEvent>().IgnoreQueryFilters().AsNoTracking();
         if (f.WorkspaceId is { } ws) q = q.Where(e => e.WorkspaceId == ws);
-        if (f.Before is { } before) q = q.Where(e => e.At < before);
+        if (f.Before is { } before && f.BeforeId is { } beforeId) q = q.Where(e => e.At < before || (e.At == before && e.Id.CompareTo(beforeId) < 0));
+        else if (f.Before is { } olderThan) q = q.Where(e => e.At < olderThan);
         if (!string.IsNullOrWhiteSpace(f.Action)) q = q.Where(e => e.Action == f.Action.Trim());
         if (f.ActorUserId is { } actor) q = q.Where(e => e.ActorUserId == actor);
         var limit = Math.Clamp(f.Limit, 1, AuditFilter.MaxLimit);

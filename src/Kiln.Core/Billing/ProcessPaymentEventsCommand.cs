@@ -104,9 +104,10 @@ public sealed class ProcessPaymentEventsCommand(KilnDbContext db, PaymentProvide
 }
 
 /// <summary>Admin action: puts a failed (or waiting) event back in the queue now.</summary>
-public sealed class RetryPaymentEventCommand(KilnDbContext db, TimeProvider clock)
+public sealed class RetryPaymentEventCommand(KilnDbContext db, TimeProvider clock, Audit.IAuditLog audit)
 {
-    public async Task<Result<PaymentEvent>> Run(Guid eventId, CancellationToken ct)
+    /// <param name="operatorUserId">The operator asking, recorded in the audit log when the event is queued again.</param>
+    public async Task<Result<PaymentEvent>> Run(Guid eventId, Guid? operatorUserId, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var updated = await db.Set<PaymentEvent>()
@@ -115,6 +116,8 @@ public sealed class RetryPaymentEventCommand(KilnDbContext db, TimeProvider cloc
         var evt = await db.Set<PaymentEvent>().AsNoTracking().FirstOrDefaultAsync(e => e.Id == eventId, ct);
         if (evt is null) return Error.NotFound("Payment event");
         if (updated == 0) return Error.Conflict("event_not_retryable", $"The event is {evt.Status.WireName()} and cannot be retried.");
+        await audit.RecordAsync(new Audit.AuditEntry(Audit.AuditActions.PaymentEventRetried, operatorUserId, null, evt.Id.ToString(),
+            new { evt.Provider, evt.EventId, evt.Attempts }), ct);
         return evt;
     }
 }

@@ -68,23 +68,15 @@ internal static class TeamOwnership
 }
 
 /// <summary>
-/// Erases an account. The personal workspace goes with every row and blob it has — except what accounting must keep
-/// (the ledger, credit account and holds, payments and subscriptions: <see cref="Kept"/>), which stays under the bare
-/// workspace id with no person attached. In team workspaces the person's rows lose their author (set to null); rows
-/// that exist only for the person (sessions, memberships, exports) go. Tables are found from the EF model, so a table
-/// added later is covered without touching this class: a <c>WorkspaceId</c> column ties a row to a workspace, a
-/// <c>…UserId</c> column to a person.
+/// Erases an account. The personal workspace goes with every row and blob it has (<see cref="WorkspaceErasure"/>) —
+/// except what accounting must keep, which stays under the bare workspace id with no person attached. In team
+/// workspaces the person's rows lose their author (set to null); rows that exist only for the person (sessions,
+/// memberships, exports) go. Tables are found from the EF model, so a table added later is covered without touching
+/// this class: a <c>…UserId</c> column ties a row to a person.
 /// </summary>
-public sealed class EraseAccountCommand(KilnDbContext db, UserManager<KilnUser> users, IBlobStore blobs, SessionRevocations revocations,
+public sealed class EraseAccountCommand(KilnDbContext db, UserManager<KilnUser> users, WorkspaceErasure erasure, SessionRevocations revocations,
     ILogger<EraseAccountCommand> log)
 {
-    /// <summary>Entities kept for accounting when their workspace is erased.</summary>
-    public static readonly IReadOnlySet<Type> Kept = new HashSet<Type>
-    {
-        typeof(LedgerEntry), typeof(CreditAccount), typeof(CreditHold), typeof(Payment), typeof(PaymentEvent), typeof(Subscription),
-        typeof(BillingCustomer), typeof(AllowanceGrant), typeof(CreditShortfall),
-    };
-
     public async Task<Result<bool>> Run(Guid userId, CancellationToken ct)
     {
         if (await users.FindByIdAsync(userId.ToString()) is not { } user) return Error.NotFound("User");
@@ -97,30 +89,16 @@ public sealed class EraseAccountCommand(KilnDbContext db, UserManager<KilnUser> 
             return Error.Conflict("jobs_running", "Jobs are still running in the personal workspace; the deletion waits for them.");
 
         await revocations.RevokeAllAsync(userId, "account_deleted", ct);
-        foreach (var ws in personal)
-        {
-            // Bytes first: a crash between leaves rows that a second run deletes, never orphaned files.
-            await blobs.DeletePrefixAsync(BlobKeys.WorkspacePrefix(ws), ct);
-            foreach (var (table, column) in Columns(p => p.Name == "WorkspaceId", skipKept: true))
-                await ExecuteAsync($"DELETE FROM {table} WHERE {column} = {{0}}", ws, ct);
-            await db.Workspaces.Where(w => w.Id == ws).ExecuteDeleteAsync(ct);
-        }
+        foreach (var ws in personal) await erasure.EraseAsync(ws, ct);
         var normalized = users.NormalizeEmail(user.Email);
         await db.WorkspaceInvitations.IgnoreQueryFilters().Where(i => i.NormalizedEmail == normalized).ExecuteDeleteAsync(ct);
         foreach (var (table, column, nullable) in PersonColumns())
-            await ExecuteAsync(nullable ? $"UPDATE {table} SET {column} = NULL WHERE {column} = {{0}}" : $"DELETE FROM {table} WHERE {column} = {{0}}", userId, ct);
+            await erasure.ExecuteAsync(nullable ? $"UPDATE {table} SET {column} = NULL WHERE {column} = {{0}}" : $"DELETE FROM {table} WHERE {column} = {{0}}", userId, ct);
         var deleted = await users.DeleteAsync(user);
         if (!deleted.Succeeded) throw new InvalidOperationException("The user row could not be deleted: " + string.Join(" ", deleted.Errors.Select(e => e.Description)));
         log.LogInformation("Erased account {UserId} and {Count} personal workspace(s)", userId, personal.Count);
         return true;
     }
-
-    private IEnumerable<(string Table, string Column)> Columns(Func<IProperty, bool> match, bool skipKept) =>
-        from e in db.Model.GetEntityTypes()
-        where e.GetTableName() is not null && !e.IsOwned() && (!skipKept || !Kept.Contains(e.ClrType)) && e.ClrType != typeof(Workspace)
-        from p in e.GetProperties()
-        where match(p)
-        select (Quote(e.GetTableName()!), Quote(p.GetColumnName()));
 
     /// <summary>Every Guid column that names a person (<c>UserId</c>, <c>CreatedByUserId</c>, <c>ActorUserId</c>…), outside Identity's own tables.</summary>
     private IEnumerable<(string Table, string Column, bool Nullable)> PersonColumns() =>
@@ -128,12 +106,45 @@ public sealed class EraseAccountCommand(KilnDbContext db, UserManager<KilnUser> 
         where e.GetTableName() is not null && e.ClrType != typeof(KilnUser) && !(e.ClrType.Namespace ?? "").StartsWith("Microsoft.AspNetCore.Identity", StringComparison.Ordinal)
         from p in e.GetProperties()
         where p.Name.EndsWith("UserId", StringComparison.Ordinal) && (p.ClrType == typeof(Guid) || p.ClrType == typeof(Guid?))
-        select (Quote(e.GetTableName()!), Quote(p.GetColumnName()), p.IsNullable);
+        select (WorkspaceErasure.Quote(e.GetTableName()!), WorkspaceErasure.Quote(p.GetColumnName()), p.IsNullable);
+}
 
-    private static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+/// <summary>
+/// Removes a workspace (a personal one with its account, a team one by its owner): its blobs, then every row with its
+/// <c>WorkspaceId</c>, then the workspace row — except what accounting must keep (<see cref="Kept"/>: the ledger, credit
+/// account and holds, payments and subscriptions), which stays under the bare workspace id, the workspace itself gone.
+/// </summary>
+public sealed class WorkspaceErasure(KilnDbContext db, IBlobStore blobs)
+{
+    /// <summary>Entities kept for accounting when their workspace is erased.</summary>
+    public static readonly IReadOnlySet<Type> Kept = new HashSet<Type>
+    {
+        typeof(LedgerEntry), typeof(CreditAccount), typeof(CreditHold), typeof(Payment), typeof(PaymentEvent), typeof(Subscription),
+        typeof(BillingCustomer), typeof(AllowanceGrant), typeof(CreditShortfall),
+    };
+
+    public async Task EraseAsync(Guid workspaceId, CancellationToken ct)
+    {
+        // Bytes first: a crash between leaves rows that a second run deletes, never orphaned files.
+        await blobs.DeletePrefixAsync(BlobKeys.WorkspacePrefix(workspaceId), ct);
+        foreach (var (table, column) in WorkspaceColumns())
+            await ExecuteAsync($"DELETE FROM {table} WHERE {column} = {{0}}", workspaceId, ct);
+        // Whoever acted in it acts in another of their workspaces from their next request.
+        await db.Users.Where(u => u.CurrentWorkspaceId == workspaceId).ExecuteUpdateAsync(s => s.SetProperty(u => u.CurrentWorkspaceId, (Guid?)null), ct);
+        await db.Workspaces.Where(w => w.Id == workspaceId).ExecuteDeleteAsync(ct);
+    }
+
+    private IEnumerable<(string Table, string Column)> WorkspaceColumns() =>
+        from e in db.Model.GetEntityTypes()
+        where e.GetTableName() is not null && !e.IsOwned() && !Kept.Contains(e.ClrType) && e.ClrType != typeof(Workspace)
+        from p in e.GetProperties()
+        where p.Name == "WorkspaceId"
+        select (Quote(e.GetTableName()!), Quote(p.GetColumnName()));
+
+    public static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     /// <summary>SQLite stores EF's Guids as upper-case text; PostgreSQL as uuid.</summary>
-    private Task<int> ExecuteAsync(string sql, Guid id, CancellationToken ct) =>
+    public Task<int> ExecuteAsync(string sql, Guid id, CancellationToken ct) =>
         db.Database.ExecuteSqlRawAsync(sql, [db.IsPostgres ? id : id.ToString().ToUpperInvariant()], ct);
 }
 

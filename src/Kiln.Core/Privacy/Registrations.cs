@@ -14,6 +14,7 @@ public static class Registrations
         services.Configure<RetentionOptions>(configuration.GetSection(RetentionOptions.Section));
         services.AddScoped<CreateWorkspaceCommand>();
         services.AddScoped<TransferOwnershipCommand>();
+        services.AddScoped<DeleteTeamWorkspaceCommand>();
         services.AddScoped<ForceSignOutCommand>();
         services.AddScoped<SetMemberPrivacyCommand>();
         services.AddScoped<ShareCommand>();
@@ -26,6 +27,7 @@ public static class Registrations
         services.AddScoped<RunDataExportsCommand>();
         services.AddScoped<RequestAccountDeletionCommand>();
         services.AddScoped<EraseAccountCommand>();
+        services.AddScoped<WorkspaceErasure>();
         services.AddScoped<RunDueDeletionsCommand>();
         // The email outbox replaces this when it is registered.
         services.TryAddSingleton<IPrivacyNotifier, LogPrivacyNotifier>();

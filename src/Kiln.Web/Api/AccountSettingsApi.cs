@@ -28,7 +28,9 @@ public sealed record TwoFactorDisableRequest(string CurrentPassword);
 public sealed record RecoveryCodesDto(IEnumerable<string> RecoveryCodes);
 public sealed record WorkspaceTwoFactorRequest(bool Required);
 public sealed record WorkspaceTwoFactorDto(Guid WorkspaceId, bool Required);
-public sealed record SessionDto(Guid Id, DateTime CreatedAt, DateTime LastUsedAt, string? UserAgent, bool Current);
+/// <param name="Kind"><c>browser</c> (a sign-in cookie) or <c>api</c> (an app's refresh token).</param>
+/// <param name="IpNetwork">The network it signed in from (/24 or /48), never the full address.</param>
+public sealed record SessionDto(Guid Id, DateTime CreatedAt, DateTime LastUsedAt, string? UserAgent, bool Current, string Kind, string? IpNetwork);
 
 /// <summary>
 /// A password-reset request from the API or the page, limited per client IP (a refusal) and per address (past the
@@ -151,8 +153,8 @@ public static class AccountSettingsApi
         {
             if (user.UserId is not { } id) return Problems.From(AuthErrors.NotAUser);
             var list = await sessions.Run(id, ct);
-            return TypedResults.Ok(list.Select(s => new SessionDto(s.Id, s.CreatedAt, s.LastUsedAt, s.UserAgent, s.Id == user.SessionId)));
-        }).WithSummary("Your signed-in devices (sessions with a live refresh token).");
+            return TypedResults.Ok(list.Select(s => new SessionDto(s.Id, s.CreatedAt, s.LastUsedAt, s.UserAgent, s.Id == user.SessionId, s.Kind, s.IpNetwork)));
+        }).WithSummary("Your signed-in devices: browsers (sign-in cookies) and apps (live refresh tokens), most recently seen first.");
         account.MapDelete("/sessions/{id:guid}", async Task<Results<NoContent, ProblemHttpResult>> (Guid id, CurrentUser user, RevokeSessionCommand revoke, CancellationToken ct) =>
         {
             if (user.UserId is not { } userId) return Problems.From(AuthErrors.NotAUser);

@@ -90,9 +90,9 @@ public static class AccountsApi
         {
             if (user.UserId is not { } userId) return Problems.From(AuthErrors.NotAUser);
             if (user.SessionId is { } session) await revoke.RevokeSessionAsync(userId, session, "logout", ct);
-            else await signIn.SignOutAsync();
+            if (!http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal)) await signIn.SignOutAsync();
             return TypedResults.NoContent();
-        }).WithSummary("Sign out: a bearer caller's session (its refresh token and access tokens) ends at once; a cookie caller's cookie is removed.");
+        }).WithSummary("Sign out: the caller's session ends at once — a bearer caller's refresh token and access tokens, a cookie caller's cookie.");
         signedIn.MapPost("/logout-all", async Task<Results<NoContent, ProblemHttpResult>> (CurrentUser user, SessionRevocations revoke, SignInManager<KilnUser> signIn, CancellationToken ct) =>
         {
             if (user.UserId is not { } userId) return Problems.From(AuthErrors.NotAUser);

@@ -18,29 +18,32 @@ public sealed record AuditEventDto(Guid Id, DateTime At, string Action, Guid? Ac
 /// <summary>The audit log: a workspace's for its owners, every event for operators, as JSON pages or CSV.</summary>
 public static class AuditApi
 {
-    /// <summary>The CSV export's cap: a bigger history is exported in slices with <c>before</c>.</summary>
+    /// <summary>The CSV export's cap: a bigger history is exported in slices with <c>before</c> and <c>beforeId</c>.</summary>
     public const int MaxExportRows = 100_000;
 
     public static RouteGroupBuilder MapAuditApi(this RouteGroupBuilder api)
     {
         var ws = api.MapGroup("/workspace/audit").WithTags("Audit");
-        ws.MapGet("/", async Task<Results<Ok<List<AuditEventDto>>, ProblemHttpResult>> (DateTime? before, string? action, int? limit, CurrentUser user,
+        ws.MapGet("/", async Task<Results<Ok<List<AuditEventDto>>, ProblemHttpResult>> (DateTime? before, Guid? beforeId, string? action, int? limit, CurrentUser user,
                 ListAuditEventsQuery q, CancellationToken ct) =>
-                Problems.Map(await q.ForWorkspace(user.Caller, new AuditFilter(before, action, Limit: limit ?? 100), ct), rows => TypedResults.Ok(rows.Select(AuditEventDto.From).ToList())))
-            .WithSummary("The current workspace's audit log, newest first (owners only). Page with before = the last event's time; limit at most 500.");
-        ws.MapGet("/export", (DateTime? before, string? action, CurrentUser user, ListAuditEventsQuery q, HttpContext http, CancellationToken ct) =>
-                Export(http, (f, c) => q.ForWorkspace(user.Caller, f, c), new AuditFilter(before, action), "workspace", ct))
+                Problems.Map(await q.ForWorkspace(user.Caller, new AuditFilter(before, action, Limit: limit ?? 100, BeforeId: beforeId), ct),
+                    rows => TypedResults.Ok(rows.Select(AuditEventDto.From).ToList())))
+            .WithSummary("The current workspace's audit log, newest first (owners only). Page with before = the last event's at and beforeId = its id "
+                + "(events at the same instant are neither skipped nor repeated); limit at most 500.");
+        ws.MapGet("/export", (DateTime? before, Guid? beforeId, string? action, CurrentUser user, ListAuditEventsQuery q, HttpContext http, CancellationToken ct) =>
+                Export(http, (f, c) => q.ForWorkspace(user.Caller, f, c), new AuditFilter(before, action, BeforeId: beforeId), "workspace", ct))
             .Produces<string>(StatusCodes.Status200OK, "text/csv")
             .WithSummary("The current workspace's audit log as CSV (owners only), newest first, at most 100,000 rows.");
 
         var admin = api.MapGroup("/admin/audit").WithTags("Admin").RequireAuthorization(KilnPolicies.Admin);
-        admin.MapGet("/", async Task<Results<Ok<List<AuditEventDto>>, ProblemHttpResult>> (DateTime? before, string? action, Guid? workspaceId, Guid? userId, int? limit,
-                CurrentUser user, ListAuditEventsQuery q, CancellationToken ct) =>
-                Problems.Map(await q.ForOperator(user.Caller, new AuditFilter(before, action, userId, workspaceId, limit ?? 100), ct),
+        admin.MapGet("/", async Task<Results<Ok<List<AuditEventDto>>, ProblemHttpResult>> (DateTime? before, Guid? beforeId, string? action, Guid? workspaceId, Guid? userId,
+                int? limit, CurrentUser user, ListAuditEventsQuery q, CancellationToken ct) =>
+                Problems.Map(await q.ForOperator(user.Caller, new AuditFilter(before, action, userId, workspaceId, limit ?? 100, beforeId), ct),
                     rows => TypedResults.Ok(rows.Select(AuditEventDto.From).ToList())))
             .WithSummary("Every audit event of the installation (operators), newest first, filtered by workspace, acting user or action.");
-        admin.MapGet("/export", (DateTime? before, string? action, Guid? workspaceId, Guid? userId, CurrentUser user, ListAuditEventsQuery q, HttpContext http, CancellationToken ct) =>
-                Export(http, (f, c) => q.ForOperator(user.Caller, f, c), new AuditFilter(before, action, userId, workspaceId), "all", ct))
+        admin.MapGet("/export", (DateTime? before, Guid? beforeId, string? action, Guid? workspaceId, Guid? userId, CurrentUser user, ListAuditEventsQuery q,
+                HttpContext http, CancellationToken ct) =>
+                Export(http, (f, c) => q.ForOperator(user.Caller, f, c), new AuditFilter(before, action, userId, workspaceId, BeforeId: beforeId), "all", ct))
             .Produces<string>(StatusCodes.Status200OK, "text/csv")
             .WithSummary("The installation's audit log as CSV (operators), newest first, at most 100,000 rows.");
         return api;
@@ -67,7 +70,7 @@ public static class AuditApi
             }
             await http.Response.WriteAsync(sb.ToString(), Encoding.UTF8, ct);
             if (rows.Count < AuditFilter.MaxLimit) break;
-            rows = (await page(filter with { Before = rows[^1].Event.At, Limit = AuditFilter.MaxLimit }, ct)).Value ?? [];
+            rows = (await page(filter.After(rows[^1].Event) with { Limit = AuditFilter.MaxLimit }, ct)).Value ?? [];
         }
         return Results.Empty;
     }

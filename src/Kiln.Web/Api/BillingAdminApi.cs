@@ -27,8 +27,8 @@ public static class BillingAdminApi
         }).WithSummary("Webhook inbox: status, attempts, next attempt and last error (payload on request).")
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
-        billing.MapPost("/events/{id:guid}/retry", async (Guid id, RetryPaymentEventCommand retry, CancellationToken ct) =>
-            Problems.Map(await retry.Run(id, ct), e => TypedResults.Ok(PaymentEventDto.From(e, false))))
+        billing.MapPost("/events/{id:guid}/retry", async (Guid id, RetryPaymentEventCommand retry, CurrentUser user, CancellationToken ct) =>
+            Problems.Map(await retry.Run(id, user.UserId, ct), e => TypedResults.Ok(PaymentEventDto.From(e, false))))
             .WithSummary("Queue a failed or waiting payment event for processing now.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
@@ -36,8 +36,8 @@ public static class BillingAdminApi
             TypedResults.Ok(await q.Run(unresolved ?? true, ct)))
             .WithSummary("Refunds that could not claw back all their credits because they were already spent.");
 
-        billing.MapPost("/shortfalls/{id:guid}/resolve", async (Guid id, ResolveCreditShortfallCommand resolve, CancellationToken ct) =>
-            Problems.Map(await resolve.Run(id, ct), TypedResults.Ok))
+        billing.MapPost("/shortfalls/{id:guid}/resolve", async (Guid id, ResolveCreditShortfallCommand resolve, CurrentUser user, CancellationToken ct) =>
+            Problems.Map(await resolve.Run(id, user.UserId, ct), TypedResults.Ok))
             .WithSummary("Mark a refund shortfall as settled or written off.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return admin;

@@ -8,10 +8,13 @@ namespace Kiln.Web.Api;
 
 public sealed record CreateWorkspaceRequest(string Name);
 public sealed record TransferOwnershipRequest(Guid UserId);
+/// <param name="Name">The workspace's name, typed to confirm.</param>
+public sealed record DeleteWorkspaceRequest(string? Name);
+public sealed record DeletedWorkspaceDto(Guid Id, string Name);
 /// <param name="Current">True for the workspace the caller acts in now.</param>
 public sealed record WorkspaceSummaryDto(Guid Id, string Name, string Role, bool IsPersonal, bool Current);
 
-/// <summary>Teams: the caller's workspaces, creating one, handing one over, leaving one; an operator's forced sign-out.</summary>
+/// <summary>Teams: the caller's workspaces, creating one, handing one over, leaving one, deleting one; an operator's forced sign-out.</summary>
 public static class TeamsApi
 {
     public static RouteGroupBuilder MapTeamsApi(this RouteGroupBuilder api)
@@ -37,6 +40,11 @@ public static class TeamsApi
             Problems.Map(await transfer.Run(user.Caller, r.UserId, ct), m => TypedResults.Ok(MemberDto.From(m))))
             .WithSummary("Hand the current team workspace to another member (owners): they become owner, you stay on as admin.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        ws.MapPost("/deletion", async Task<Results<Ok<DeletedWorkspaceDto>, ProblemHttpResult>> (DeleteWorkspaceRequest r, CurrentUser user, DeleteTeamWorkspaceCommand delete, CancellationToken ct) =>
+            Problems.Map(await delete.Run(user.Caller, r.Name, ct), d => TypedResults.Ok(new DeletedWorkspaceDto(d.Id, d.Name))))
+            .WithSummary("Delete the current team workspace (owners), confirmed by its name: its members, keys, jobs, uploads, notes and files go at once; "
+                + "ledger and payment records stay for accounting. Refused while jobs run (409 jobs_running) or a subscription is live (409 subscription_active).")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict);
         ws.MapPost("/leave", async Task<Results<NoContent, ProblemHttpResult>> (CurrentUser user, ManageMembersCommand members, CancellationToken ct) =>
         {
             if (user.UserId is not { } userId) return Problems.From(new Error("forbidden", "API keys belong to their workspace and cannot leave it.", ErrorKind.Forbidden));

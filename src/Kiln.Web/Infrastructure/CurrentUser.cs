@@ -10,7 +10,7 @@ public static class KilnClaims
     public const string Workspace = "kiln:workspace";
     public const string Admin = "kiln:admin";
     public const string ApiKey = "kiln:apikey";
-    /// <summary>The session (refresh-token family) a bearer access token belongs to.</summary>
+    /// <summary>The session a bearer access token (its refresh-token family) or a sign-in cookie (<see cref="BrowserSessions"/>) belongs to.</summary>
     public const string Session = "kiln:sid";
 }
 
@@ -24,7 +24,7 @@ public sealed class CurrentUser
     public WorkspaceRole? Role { get; set; }
     public bool IsAdmin { get; set; }
     public bool IsApiKey { get; set; }
-    /// <summary>The session of a bearer access token (null for cookies and API keys).</summary>
+    /// <summary>The session of a bearer access token or a sign-in cookie (null for API keys).</summary>
     public Guid? SessionId { get; set; }
     /// <summary>Whether the user signs in with a second factor, and whether the current workspace demands it (<see cref="TwoFactorPolicy"/>).</summary>
     public bool TwoFactorEnabled { get; set; }
@@ -93,7 +93,7 @@ public sealed class TenantMiddleware(RequestDelegate next)
 
     /// <summary>
     /// The user row is read on every request anyway, so the security stamp (changed by sign-out everywhere, a password
-    /// change, a lock) and the lock are checked for free; a bearer token's session costs one cached lookup.
+    /// change, a lock) and the lock are checked for free; a token's or cookie's session costs one cached lookup.
     /// </summary>
     private static async Task<bool> StillValidAsync(ClaimsPrincipal principal, KilnUser user, Guid? session,
         Microsoft.AspNetCore.Identity.UserManager<KilnUser> users, KilnDbContext db, SessionLiveness sessions, TimeProvider clock, CancellationToken ct)

@@ -41,6 +41,8 @@ public static class WebRegistrations
             .AddSignInManager()
             .AddDefaultTokenProviders()
             .AddClaimsPrincipalFactory<KilnClaimsFactory>();
+        var authOptions = config.GetSection(Core.Accounts.Sessions.AuthOptions.Section).Get<Core.Accounts.Sessions.AuthOptions>() ?? new();
+        services.Configure<SecurityStampValidatorOptions>(o => o.OnRefreshingPrincipal = BrowserSessions.KeepSession);
         services.AddAuthentication(KilnPolicies.Scheme)
             .AddPolicyScheme(KilnPolicies.Scheme, "Cookie, bearer token or API key", o => o.ForwardDefaultSelector = http =>
             {
@@ -51,8 +53,7 @@ public static class WebRegistrations
                 return IdentityConstants.ApplicationScheme;
             })
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
-            .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = (config.GetSection(Core.Accounts.Sessions.AuthOptions.Section)
-                .Get<Core.Accounts.Sessions.AuthOptions>() ?? new()).AccessTokenLifetime)
+            .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = authOptions.AccessTokenLifetime)
             .AddCookie(IdentityConstants.ApplicationScheme, o =>
             {
                 o.LoginPath = "/signin";
@@ -65,7 +66,10 @@ public static class WebRegistrations
                 o.SlidingExpiration = true;
                 o.Events.OnRedirectToLogin = ctx => ApiAware(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => ApiAware(ctx, StatusCodes.Status403Forbidden);
-                o.Events.OnValidatePrincipal = SecurityStampValidator.ValidatePrincipalAsync;
+                o.ExpireTimeSpan = authOptions.BrowserSessionLifetime;
+                o.Events.OnSigningIn = BrowserSessions.OnSigningIn;
+                o.Events.OnValidatePrincipal = BrowserSessions.OnValidatePrincipal;
+                o.Events.OnSigningOut = BrowserSessions.OnSigningOut;
             })
             .AddCookie(IdentityConstants.ExternalScheme)
             .AddCookie(IdentityConstants.TwoFactorUserIdScheme)

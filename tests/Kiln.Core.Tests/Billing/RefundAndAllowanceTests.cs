@@ -53,7 +53,8 @@ public sealed class RefundAndAllowanceTests
         var payment = await s.Db.Set<Payment>().AsNoTracking().SingleAsync(ct);
         (payment.Status, payment.RefundedAmount, payment.CreditsClawedBack).ShouldBe(("refunded", 500L, 3L));
         (await new ListCreditShortfallsQuery(s.Db).Run(true, ct)).ShouldHaveSingleItem();
-        (await new ResolveCreditShortfallCommand(s.Db, kit.Clock).Run(shortfall.Id, ct)).Value!.ResolvedAt.ShouldNotBeNull();
+        (await new ResolveCreditShortfallCommand(s.Db, kit.Clock, new Kiln.Core.Audit.AuditLog(s.Db, new Kiln.Core.Audit.NoAuditOrigin(), kit.Clock)).Run(shortfall.Id, null, ct))
+            .Value!.ResolvedAt.ShouldNotBeNull();
         (await new ListCreditShortfallsQuery(s.Db).Run(true, ct)).ShouldBeEmpty();
     }
 

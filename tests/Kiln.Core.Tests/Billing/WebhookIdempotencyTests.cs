@@ -112,10 +112,10 @@ public sealed class WebhookIdempotencyTests
         (await s.Processor.Run(10, ct)).ShouldBe(1);
         (await new GetBalanceQuery(s.Db).Run(kit.WorkspaceId, ct)).Posted.ShouldBe(50);
 
-        (await new RetryPaymentEventCommand(s.Db, kit.Clock).Run(receipt.EventId, ct)).IsSuccess.ShouldBeTrue();
+        (await new RetryPaymentEventCommand(s.Db, kit.Clock, new Kiln.Core.Audit.AuditLog(s.Db, new Kiln.Core.Audit.NoAuditOrigin(), kit.Clock)).Run(receipt.EventId, null, ct)).IsSuccess.ShouldBeTrue();
         (await s.Processor.Run(10, ct)).ShouldBe(1);
         (await new GetBalanceQuery(s.Db).Run(kit.WorkspaceId, ct)).Posted.ShouldBe(0);
-        (await new RetryPaymentEventCommand(s.Db, kit.Clock).Run(receipt.EventId, ct)).Error!.Code.ShouldBe("event_not_retryable");
+        (await new RetryPaymentEventCommand(s.Db, kit.Clock, new Kiln.Core.Audit.AuditLog(s.Db, new Kiln.Core.Audit.NoAuditOrigin(), kit.Clock)).Run(receipt.EventId, null, ct)).Error!.Code.ShouldBe("event_not_retryable");
         ProcessPaymentEventsCommand.Backoff(3).ShouldBe(TimeSpan.FromMinutes(2));
         ProcessPaymentEventsCommand.Backoff(30).ShouldBe(TimeSpan.FromHours(6));
     }
@@ -141,7 +141,7 @@ public sealed class WebhookIdempotencyTests
         evt.LastError!.ShouldContain("unknown_pack");
         (await new ListPaymentEventsQuery(s.Db).Run(PaymentEventStatus.Failed, 10, ct)).ShouldHaveSingleItem();
         (await s.Processor.Run(10, ct)).ShouldBe(0);
-        (await new RetryPaymentEventCommand(s.Db, kit.Clock).Run(id, ct)).IsSuccess.ShouldBeTrue();
+        (await new RetryPaymentEventCommand(s.Db, kit.Clock, new Kiln.Core.Audit.AuditLog(s.Db, new Kiln.Core.Audit.NoAuditOrigin(), kit.Clock)).Run(id, null, ct)).IsSuccess.ShouldBeTrue();
         (await s.Processor.Run(10, ct)).ShouldBe(1);
     }
 

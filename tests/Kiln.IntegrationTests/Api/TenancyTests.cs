@@ -22,6 +22,7 @@ public sealed class TenancyTests(PostgresServer pg)
         var key = (await (await owner.Client.PostAsJsonAsync("/api/api-keys", new { name = "ci" })).Json(HttpStatusCode.Created)).Id();
         var hook = (await (await owner.Client.PostAsJsonAsync("/api/webhooks", new { url = "https://example.invalid/hook", events = new[] { "job.succeeded" } })).Json(HttpStatusCode.Created)).Id();
         var delivery = (await (await owner.Client.PostAsync($"/api/webhooks/{hook}/test", null)).Json(HttpStatusCode.Accepted)).Id();
+        var session = (await (await owner.Client.GetAsync("/api/account/sessions")).Json(HttpStatusCode.OK))[0].Id();
 
         var calls = new (HttpMethod Method, string Url, object? Body)[]
         {
@@ -48,6 +49,7 @@ public sealed class TenancyTests(PostgresServer pg)
             (HttpMethod.Put, $"/api/jobs/{job}/sharing", new { shared = true }),
             (HttpMethod.Put, $"/api/uploads/{upload}/sharing", new { shared = true }),
             (HttpMethod.Post, "/api/workspace/ownership", new { userId = owner.UserId }),
+            (HttpMethod.Delete, $"/api/account/sessions/{session}", null),
         };
         foreach (var (method, url, body) in calls)
         {
@@ -60,6 +62,7 @@ public sealed class TenancyTests(PostgresServer pg)
         (await owner.Client.GetAsync($"/api/uploads/{upload}")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await owner.Client.GetAsync($"/api/jobs/{job}")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await owner.Client.GetAsync($"/api/webhooks/{hook}/deliveries")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await owner.Client.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await (await stranger.Client.GetAsync("/api/webhooks")).Json(HttpStatusCode.OK)).GetArrayLength().ShouldBe(0);
         (await (await stranger.Client.GetAsync("/api/jobs")).Json(HttpStatusCode.OK)).GetProperty("total").GetInt32().ShouldBe(0);
     }

@@ -35,6 +35,16 @@ public sealed class OidcMockServer : IAsyncDisposable
         [$"Kiln:Auth:Oidc:{name}:RequireHttpsMetadata"] = "false",
     };
 
+    /// <summary>Configuration for Kiln's Google handler with its endpoints pointed at this server (authorize, token, userinfo).</summary>
+    public Dictionary<string, string?> GoogleSettings() => new()
+    {
+        ["Kiln:Auth:Google:ClientId"] = ClientId,
+        ["Kiln:Auth:Google:ClientSecret"] = ClientSecret,
+        ["Kiln:Auth:Google:AuthorizationEndpoint"] = Issuer + "/authorize",
+        ["Kiln:Auth:Google:TokenEndpoint"] = Issuer + "/token",
+        ["Kiln:Auth:Google:UserInformationEndpoint"] = Issuer + "/userinfo",
+    };
+
     public void SignInAs(string subject, string email, bool emailVerified = true, string? name = null) =>
         File.WriteAllText(_identityFile, JsonSerializer.Serialize(new Dictionary<string, object?>
         {

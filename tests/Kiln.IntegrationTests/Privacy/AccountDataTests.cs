@@ -113,6 +113,62 @@ public sealed class AccountDataTests(PostgresServer pg)
         }
     }
 
+    [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task An_owner_deletes_a_team_workspace_by_its_name_after_its_jobs_end_its_rows_and_files_go_and_the_ledger_stays(string provider)
+    {
+        await using var host = await KilnTestHost.StartAsync(provider, pg, worker: false);
+        var ada = await host.SignUpAsync();
+        var bob = await host.SignUpAsync();
+        var op = await host.SignUpAsync(admin: true);
+        var make = new PrivacyFixtures(host, DateTime.UtcNow);
+        var team = (await (await ada.Client.PostAsJsonAsync("/api/workspaces", new { name = "Studio" })).Json(HttpStatusCode.Created)).Id();
+        await KilnTestHost.JoinAsync(new TestUser(ada.Email, ada.Client, team, ada.UserId), bob);
+        await ada.Client.UploadReadyAsync("paper.pdf", TestFiles.Pdf(1));
+        await make.JobAsync(team, bob.UserId);
+        var (running, _) = await make.JobAsync(team, ada.UserId, finished: false);
+        await AddNoteAsync(host, team, bob.UserId, "Team note", "# Team");
+        (await op.Client.PostAsJsonAsync("/api/admin/credits/grant", new { workspaceId = team, amount = 40, reason = "team trial" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        Directory.Exists(Path.Combine(host.BlobPath, BlobPrefix(team))).ShouldBeTrue();
+
+        // Account deletion is refused while Ada is the only owner of a team with members, and says what to do.
+        var blocked = await (await ada.Client.PostAsJsonAsync("/api/account/deletion", new { password = KilnTestHost.Password })).Problem(HttpStatusCode.Conflict, "owns_team_workspaces");
+        blocked.GetProperty("title").GetString()!.ShouldContain("only owner of Studio");
+        blocked.GetProperty("title").GetString()!.ShouldContain("(or delete it)");
+
+        await (await bob.Client.PostAsJsonAsync("/api/workspace/deletion", new { name = "Studio" })).Problem(HttpStatusCode.Forbidden, "forbidden");
+        await (await ada.Client.PostAsJsonAsync("/api/workspace/deletion", new { name = "studio" })).Problem(HttpStatusCode.BadRequest, "confirmation_mismatch");
+        var busy = await (await ada.Client.PostAsJsonAsync("/api/workspace/deletion", new { name = "Studio" })).Problem(HttpStatusCode.Conflict, "jobs_running");
+        busy.GetProperty("title").GetString()!.ShouldContain("cancel it or let it finish");
+        await using (var db = host.NewDbContext())
+            await db.Jobs.IgnoreQueryFilters().Where(j => j.Id == running.Id).ExecuteUpdateAsync(x => x.SetProperty(j => j.FinishedAt, DateTime.UtcNow));
+        await (await ada.Client.PostAsync($"/api/workspaces/{ada.WorkspaceId}/switch", null)).Json(HttpStatusCode.OK);
+        await (await ada.Client.PostAsJsonAsync("/api/workspace/deletion", new { name = "Ada" })).Problem(HttpStatusCode.Conflict, "personal_workspace");
+        await (await ada.Client.PostAsync($"/api/workspaces/{team}/switch", null)).Json(HttpStatusCode.OK);
+
+        var deleted = await (await ada.Client.PostAsJsonAsync("/api/workspace/deletion", new { name = " Studio " })).Json(HttpStatusCode.OK);
+        deleted.GetProperty("name").GetString().ShouldBe("Studio");
+
+        // Both act in their personal workspaces from the next request; the team is gone from their lists.
+        (await (await ada.Client.GetAsync("/api/me")).Json(HttpStatusCode.OK)).GetProperty("workspaceId").GetGuid().ShouldBe(ada.WorkspaceId);
+        (await (await bob.Client.GetAsync("/api/me")).Json(HttpStatusCode.OK)).GetProperty("workspaceId").GetGuid().ShouldBe(bob.WorkspaceId);
+        (await (await bob.Client.GetAsync("/api/workspaces")).Json(HttpStatusCode.OK)).EnumerateArray().ShouldNotContain(w => w.Id() == team);
+        Directory.Exists(Path.Combine(host.BlobPath, BlobPrefix(team))).ShouldBeFalse();
+        await using (var db = host.NewDbContext())
+        {
+            (await RowsNaming(db, Guid.NewGuid(), team)).ShouldBeEmpty();
+            (await db.Workspaces.AnyAsync(w => w.Id == team)).ShouldBeFalse();
+            (await db.LedgerEntries.IgnoreQueryFilters().CountAsync(e => e.WorkspaceId == team)).ShouldBeGreaterThan(0);
+            await DbAssertions.LedgerBalances(db);
+            var audit = await db.AuditEvents.SingleAsync(e => e.Action == "workspace.deleted" && e.Target == team.ToString());
+            audit.ActorUserId.ShouldBe(ada.UserId);
+            audit.Details!.ShouldContain("\"members\":2");
+        }
+
+        // With the team gone, nothing holds Ada's account deletion back.
+        (await (await ada.Client.PostAsJsonAsync("/api/account/deletion", new { password = KilnTestHost.Password })).Json(HttpStatusCode.OK))
+            .GetProperty("pending").GetBoolean().ShouldBeTrue();
+    }
+
     private static string BlobPrefix(Guid workspaceId) => $"ws/{workspaceId:N}";
 
     private static async Task AddNoteAsync(KilnTestHost host, Guid workspaceId, Guid userId, string title, string markdown)
@@ -138,7 +194,7 @@ public sealed class AccountDataTests(PostgresServer pg)
             foreach (var p in entity.GetProperties().Where(p => p.ClrType == typeof(Guid) || p.ClrType == typeof(Guid?)))
             {
                 var ids = new List<Guid> { userId };
-                if (!EraseAccountCommand.Kept.Contains(entity.ClrType)) ids.Add(workspaceId);
+                if (!WorkspaceErasure.Kept.Contains(entity.ClrType)) ids.Add(workspaceId);
                 foreach (var id in ids)
                 {
                     var sql = $"SELECT COUNT(*) AS \"Value\" FROM \"{entity.GetTableName()}\" WHERE \"{p.GetColumnName()}\" = {{0}}";

@@ -48,7 +48,7 @@ public sealed class EmailVerification(KilnDbContext db, CreditsLedger ledger, IO
 }
 
 /// <summary>Stages the verification email (token + outbox row) on the context: sign-up saves it in its own transaction.</summary>
-public sealed class SendVerificationEmailCommand(KilnDbContext db, AccountTokens tokens, EmailOutbox outbox, UserManager<KilnUser> users)
+public sealed class SendVerificationEmailCommand(KilnDbContext db, AccountTokens tokens, EmailOutbox outbox, UserManager<KilnUser> users, Audit.IAuditLog audit)
 {
     public bool SmtpConfigured => outbox.Options.SmtpConfigured;
 
@@ -65,8 +65,13 @@ public sealed class SendVerificationEmailCommand(KilnDbContext db, AccountTokens
         if (user.EmailConfirmed) return Error.Conflict("already_verified", "Your email address is already confirmed.");
         await StageAsync(user, ct);
         await db.SaveChangesAsync(ct);
+        await RecordSentAsync(user, ct);
         return true;
     }
+
+    /// <summary>Audits a staged verification email once it is saved (sign-up records it inside its own transaction).</summary>
+    public Task RecordSentAsync(KilnUser user, CancellationToken ct) =>
+        audit.RecordAsync(new Audit.AuditEntry(Audit.AuditActions.VerificationEmailSent, user.Id, null, user.Email), ct);
 }
 
 public sealed record EmailConfirmed(Guid UserId, string Email, bool Changed);
@@ -118,18 +123,31 @@ public sealed class ConfirmEmailCommand(AccountTokens tokens, UserManager<KilnUs
 /// Sends a reset link if an account has this address — and answers the same either way, so the form tells nobody
 /// whether an address is registered. Callers limit how often it runs (per IP and per address).
 /// </summary>
-public sealed class RequestPasswordResetCommand(KilnDbContext db, AccountTokens tokens, EmailOutbox outbox, UserManager<KilnUser> users)
+public sealed class RequestPasswordResetCommand(KilnDbContext db, AccountTokens tokens, EmailOutbox outbox, UserManager<KilnUser> users, Audit.IAuditLog audit)
 {
     public async Task Run(string? email, CancellationToken ct)
     {
         email = (email ?? "").Trim();
         if (TextRules.CheckEmail(email) is not null) return;
-        if (await users.FindByEmailAsync(email) is not { } user) return;
-        if (await users.IsLockedOutAsync(user)) return;
+        // Every well-formed request is audited (operators see a reset storm against an address); the requester sees none of it.
+        if (await users.FindByEmailAsync(email) is not { } user)
+        {
+            await Record(null, email, "unknown_email", ct);
+            return;
+        }
+        if (await users.IsLockedOutAsync(user))
+        {
+            await Record(user.Id, email, "locked", ct);
+            return;
+        }
         var token = await tokens.IssueAsync(user.Id, AccountTokenPurpose.ResetPassword, AccountTokens.ResetLifetime, null, ct);
         outbox.Add(user.Email!, EmailTemplates.PasswordReset(user.DisplayName, outbox.Options.Link($"/account/reset-password?token={token}")), user.Id);
         await db.SaveChangesAsync(ct);
+        await Record(user.Id, email, "sent", ct);
     }
+
+    private Task Record(Guid? userId, string email, string outcome, CancellationToken ct) =>
+        audit.RecordAsync(new Audit.AuditEntry(Audit.AuditActions.PasswordResetRequested, userId, null, email, new { outcome }), ct);
 }
 
 /// <summary>

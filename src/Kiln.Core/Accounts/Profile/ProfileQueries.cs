@@ -57,32 +57,38 @@ public sealed class UpdateProfileCommand(UserManager<KilnUser> users)
     }
 }
 
-/// <summary>The account's signed-in devices (API sessions with refresh tokens), newest use first.</summary>
-public sealed class ListSessionsQuery(KilnDbContext db, TimeProvider clock)
+/// <summary>
+/// The account's signed-in devices, newest use first: browsers whose cookie can still be live (used within
+/// <see cref="AuthOptions.BrowserSessionDays"/>) and apps with an unexpired refresh token.
+/// </summary>
+public sealed class ListSessionsQuery(KilnDbContext db, TimeProvider clock, Microsoft.Extensions.Options.IOptions<AuthOptions> options)
 {
     public async Task<List<UserSession>> Run(Guid userId, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        var browserSince = now - options.Value.BrowserSessionLifetime;
         var live = db.RefreshTokens.Where(t => t.UserId == userId && t.UsedAt == null && t.ExpiresAt > now).Select(t => t.SessionId);
-        return await db.UserSessions.AsNoTracking().Where(s => s.UserId == userId && s.RevokedAt == null && live.Contains(s.Id))
-            .OrderByDescending(s => s.LastUsedAt).Take(100).ToListAsync(ct);
+        return await db.UserSessions.AsNoTracking().Where(s => s.UserId == userId && s.RevokedAt == null
+                && (s.Kind == SessionKinds.Browser ? s.LastUsedAt > browserSince : live.Contains(s.Id)))
+            .OrderByDescending(s => s.LastUsedAt).ThenBy(s => s.Id).Take(100).ToListAsync(ct);
     }
 }
 
-public sealed class RevokeSessionCommand(KilnDbContext db, SessionRevocations revocations)
+public sealed class RevokeSessionCommand(KilnDbContext db, SessionRevocations revocations, Audit.IAuditLog audit)
 {
     public async Task<Result<Guid>> Run(Guid userId, Guid sessionId, CancellationToken ct)
     {
         if (!await db.UserSessions.AnyAsync(s => s.Id == sessionId && s.UserId == userId && s.RevokedAt == null, ct)) return Error.NotFound("Session");
         await revocations.RevokeSessionAsync(userId, sessionId, "revoked", ct);
+        await audit.RecordAsync(new Audit.AuditEntry(Audit.AuditActions.SessionRevoked, userId, null, sessionId.ToString()), ct);
         return sessionId;
     }
 }
 
 public sealed record NotificationSettings(bool JobFinished, bool JobFailed, bool CreditsLow, bool PaymentReceipt, bool Invitation);
 
-/// <summary>Which notification emails a user receives (all, unless switched off).</summary>
-public sealed class NotificationSettingsStore(KilnDbContext db, TimeProvider clock)
+/// <summary>Which notification emails a user receives (all, unless switched off). A change is audited.</summary>
+public sealed class NotificationSettingsStore(KilnDbContext db, TimeProvider clock, Audit.IAuditLog audit)
 {
     public async Task<NotificationSettings> Get(Guid userId, CancellationToken ct)
     {
@@ -101,6 +107,7 @@ public sealed class NotificationSettingsStore(KilnDbContext db, TimeProvider clo
         row.Invitation = s.Invitation;
         row.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
+        await audit.RecordAsync(new Audit.AuditEntry(Audit.AuditActions.NotificationPreferencesChanged, userId, null, null, s), ct);
         return s;
     }
 }

@@ -11,7 +11,12 @@ public sealed class AuthOptions
     public int RefreshTokenDays { get; set; } = 7;
     /// <summary>How long a web process may trust its memory that a session is still live (seconds).</summary>
     public double RevocationCacheSeconds { get; set; } = 2;
+    /// <summary>A browser's sign-in cookie lives this long after its last use (sliding); its session row is listed as long.</summary>
+    public int BrowserSessionDays { get; set; } = 14;
+    /// <summary>A session's "last seen" is written at most this often (minutes), not on every request.</summary>
+    public double LastSeenWriteMinutes { get; set; } = 5;
 
     public TimeSpan AccessTokenLifetime => TimeSpan.FromMinutes(Math.Clamp(AccessTokenMinutes, 1, 24 * 60));
+    public TimeSpan BrowserSessionLifetime => TimeSpan.FromDays(Math.Clamp(BrowserSessionDays, 1, 365));
     public TimeSpan RefreshTokenLifetime => TimeSpan.FromDays(Math.Clamp(RefreshTokenDays, 1, 365));
 }

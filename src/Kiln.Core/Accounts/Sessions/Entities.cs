@@ -1,7 +1,7 @@
 namespace Kiln.Core.Accounts.Sessions;
 
 /// <summary>
-/// One signed-in device: a family of refresh tokens that replace each other on every refresh. Revoking the session
+/// One signed-in device: a browser's sign-in cookie (<see cref="SessionKinds.Browser"/>), or an app's family of refresh tokens that replace each other on every refresh. Revoking the session
 /// (sign-out, reuse of an already rotated token, sign-out everywhere, a password change, an operator's lock) ends every
 /// token of the family, and the access tokens that carry its id stop at once (<see cref="SessionRevocations"/>).
 /// </summary>
@@ -15,6 +15,16 @@ public sealed class UserSession
     /// <summary>Why it ended: <c>logout</c>, <c>logout_all</c>, <c>reuse</c>, <c>password_changed</c>, <c>locked</c>.</summary>
     public string? RevokeReason { get; set; }
     public string? UserAgent { get; set; }
+    /// <summary><see cref="SessionKinds.Browser"/> (a sign-in cookie carries the id) or <see cref="SessionKinds.Api"/> (refresh tokens).</summary>
+    public string Kind { get; set; } = SessionKinds.Api;
+    /// <summary>The network the device signed in from, truncated like the audit log's (<see cref="Audit.IpTruncation"/>).</summary>
+    public string? IpNetwork { get; set; }
+}
+
+public static class SessionKinds
+{
+    public const string Browser = "browser";
+    public const string Api = "api";
 }
 
 /// <summary>A refresh token: only the SHA-256 of the secret is stored. Used once; a second use revokes the session.</summary>

@@ -10,6 +10,8 @@ internal sealed class UserSessionConfiguration : IEntityTypeConfiguration<UserSe
         b.ToTable("user_sessions");
         b.Property(x => x.RevokeReason).HasMaxLength(64);
         b.Property(x => x.UserAgent).HasMaxLength(300);
+        b.Property(x => x.Kind).HasMaxLength(16);
+        b.Property(x => x.IpNetwork).HasMaxLength(64);
         b.HasIndex(x => x.UserId);
     }
 }

@@ -25,17 +25,16 @@ public static class SessionErrors
         "This refresh token was already used. As a precaution this session is now signed out on every device that shared it; sign in again.");
 }
 
-/// <summary>Starts a session (a refresh-token family) at sign-in.</summary>
-public sealed class StartSessionCommand(KilnDbContext db, IOptions<AuthOptions> options, TimeProvider clock)
+/// <summary>
+/// Starts a session at sign-in: an app's refresh-token family (<see cref="Run"/>) or a browser's cookie session
+/// (<see cref="StartBrowserAsync"/>). The device's network comes from the request (<see cref="Audit.IAuditOrigin"/>).
+/// </summary>
+public sealed class StartSessionCommand(KilnDbContext db, IOptions<AuthOptions> options, TimeProvider clock, Audit.IAuditOrigin origin)
 {
     public async Task<IssuedRefreshToken> Run(Guid userId, string? userAgent, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var session = new UserSession
-        {
-            Id = Ids.New(), UserId = userId, CreatedAt = now, LastUsedAt = now,
-            UserAgent = userAgent is { Length: > 300 } ? userAgent[..300] : userAgent,
-        };
+        var session = NewSession(userId, SessionKinds.Api, userAgent, now);
         db.Add(session);
         var token = RefreshTokenFormat.New();
         var expires = now.Add(options.Value.RefreshTokenLifetime);
@@ -43,6 +42,22 @@ public sealed class StartSessionCommand(KilnDbContext db, IOptions<AuthOptions> 
         await db.SaveChangesAsync(ct);
         return new IssuedRefreshToken(userId, session.Id, token, expires);
     }
+
+    /// <summary>A browser signed in: its cookie carries the returned id, and revoking the row ends the cookie.</summary>
+    public async Task<Guid> StartBrowserAsync(Guid userId, CancellationToken ct)
+    {
+        var session = NewSession(userId, SessionKinds.Browser, origin.UserAgent, clock.GetUtcNow().UtcDateTime);
+        db.Add(session);
+        await db.SaveChangesAsync(ct);
+        return session.Id;
+    }
+
+    private UserSession NewSession(Guid userId, string kind, string? userAgent, DateTime now) => new()
+    {
+        Id = Ids.New(), UserId = userId, CreatedAt = now, LastUsedAt = now, Kind = kind,
+        UserAgent = string.IsNullOrWhiteSpace(userAgent) ? null : userAgent.Length > 300 ? userAgent[..300] : userAgent,
+        IpNetwork = Audit.IpTruncation.Truncate(origin.RemoteIp),
+    };
 }
 
 /// <summary>
@@ -101,8 +116,11 @@ public sealed class SessionRevocations(KilnDbContext db, UserManager<KilnUser> u
     public async Task RevokeAllAsync(Guid userId, string reason, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        var live = await db.Set<UserSession>().AsNoTracking().Where(s => s.UserId == userId && s.RevokedAt == null).Select(s => s.Id).ToListAsync(ct);
         await db.Set<UserSession>().Where(s => s.UserId == userId && s.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now).SetProperty(x => x.RevokeReason, reason), ct);
+        // This process forgets them at once; others within the liveness cache window (the stamp below stops them sooner).
+        foreach (var id in live) liveness.Forget(id);
         if (await users.FindByIdAsync(userId.ToString()) is { } user) await users.UpdateSecurityStampAsync(user);
     }
 }
@@ -114,6 +132,25 @@ public sealed class SessionRevocations(KilnDbContext db, UserManager<KilnUser> u
 public sealed class SessionLiveness(IOptions<AuthOptions> options, TimeProvider clock)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (bool Live, DateTimeOffset Until)> _cache = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, DateTimeOffset> _touched = new();
+
+    /// <summary>
+    /// The session was used: its "last seen" is written when this process has not written it for
+    /// <see cref="AuthOptions.LastSeenWriteMinutes"/>, so a busy browser costs one UPDATE every few minutes, not one per request.
+    /// </summary>
+    public async Task TouchAsync(KilnDbContext db, Guid sessionId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var every = TimeSpan.FromMinutes(Math.Max(0, options.Value.LastSeenWriteMinutes));
+        if (_touched.TryGetValue(sessionId, out var last) && now - last < every) return;
+        if (_touched.Count > 50_000) _touched.Clear();
+        _touched[sessionId] = now;
+        var utc = now.UtcDateTime;
+        var before = utc - every;
+        // Another process may have written it a moment ago: the condition keeps the write rare across processes too.
+        await db.Set<UserSession>().Where(s => s.Id == sessionId && s.RevokedAt == null && s.LastUsedAt <= before)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastUsedAt, utc), ct);
+    }
 
     public async Task<bool> IsLiveAsync(KilnDbContext db, Guid sessionId, CancellationToken ct)
     {

@@ -77,11 +77,22 @@ public sealed class TwoFactorService(KilnDbContext db, UserManager<KilnUser> use
         return codes;
     }
 
-    /// <summary>The second factor at sign-in: a current TOTP code, or an unused recovery code (which is spent).</summary>
+    /// <summary>The second factor at sign-in: a current TOTP code, or an unused recovery code (which is spent). A failure is audited.</summary>
     public async Task<bool> VerifyAsync(KilnUser user, string? code, string? recoveryCode, CancellationToken ct)
     {
-        if (!string.IsNullOrWhiteSpace(code)) return await VerifyTotpAsync(user, code);
-        if (string.IsNullOrWhiteSpace(recoveryCode)) return false;
+        var method = !string.IsNullOrWhiteSpace(code) ? "code" : !string.IsNullOrWhiteSpace(recoveryCode) ? "recovery_code" : "none";
+        var ok = method switch
+        {
+            "code" => await VerifyTotpAsync(user, code!),
+            "recovery_code" => await SpendRecoveryCodeAsync(user, recoveryCode!, ct),
+            _ => false,
+        };
+        if (!ok) await audit.RecordAsync(new Audit.AuditEntry(Audit.AuditActions.TwoFactorFailed, user.Id, null, user.Email, new { method }), ct);
+        return ok;
+    }
+
+    private async Task<bool> SpendRecoveryCodeAsync(KilnUser user, string recoveryCode, CancellationToken ct)
+    {
         var hash = HashCode(recoveryCode);
         var now = clock.GetUtcNow().UtcDateTime;
         return await db.RecoveryCodes.Where(c => c.UserId == user.Id && c.Hash == hash && c.UsedAt == null)

@@ -22,6 +22,8 @@ public sealed class SettingsModel(GetProfileQuery profiles, UpdateProfileCommand
 
     public AccountProfile Profile { get; private set; } = null!;
     public IReadOnlyList<UserSession> Sessions { get; private set; } = [];
+    /// <summary>This browser's own session, marked in the device list.</summary>
+    public Guid? CurrentSessionId => Me.SessionId;
     public IReadOnlyList<ConnectedProvider> Providers { get; private set; } = [];
 
     [BindProperty] public string? DisplayName { get; set; }

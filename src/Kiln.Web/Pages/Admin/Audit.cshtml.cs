@@ -12,12 +12,13 @@ public sealed class AuditModel(ListAuditEventsQuery audit) : KilnPageModel
     [BindProperty(SupportsGet = true)] public Guid? WorkspaceId { get; set; }
     [BindProperty(SupportsGet = true)] public Guid? UserId { get; set; }
     [BindProperty(SupportsGet = true)] public DateTime? Before { get; set; }
+    [BindProperty(SupportsGet = true)] public Guid? BeforeId { get; set; }
     public IReadOnlyList<AuditEventView> Rows { get; private set; } = [];
 
     public async Task OnGetAsync(CancellationToken ct) =>
-        Rows = (await audit.ForOperator(Me.Caller, new AuditFilter(Before?.ToUniversalTime(), Action, UserId, WorkspaceId, PageSize), ct)).Value ?? [];
+        Rows = (await audit.ForOperator(Me.Caller, new AuditFilter(Before?.ToUniversalTime(), Action, UserId, WorkspaceId, PageSize, BeforeId), ct)).Value ?? [];
 
     public string Query(string path) => AuditPaging.Query(path, Action, WorkspaceId, UserId, null);
 
-    public string? NextPage => Rows.Count == PageSize ? AuditPaging.Query("/admin/audit", Action, WorkspaceId, UserId, Rows[^1].Event.At) : null;
+    public string? NextPage => Rows.Count == PageSize ? AuditPaging.Query("/admin/audit", Action, WorkspaceId, UserId, Rows[^1].Event) : null;
 }

@@ -31,7 +31,7 @@ public sealed class BillingModel(BillingAdminQueries queries, RetryPaymentEventC
     /// <summary>Puts the event back in the queue; the payment worker picks it up within seconds.</summary>
     public async Task<IActionResult> OnPostRetryAsync(Guid eventId, string? returnTo, CancellationToken ct)
     {
-        var r = await retry.Run(eventId, ct);
+        var r = await retry.Run(eventId, Me.UserId, ct);
         if (r.Error is { Kind: ErrorKind.NotFound }) return NotFoundPage();
         TempData["Flash"] = r.Error is { } e ? $"Could not retry: {e.Message}" : $"Event {r.Value!.EventId} is queued for another attempt.";
         // Only our own pages: the return address comes from a form field.
@@ -40,7 +40,7 @@ public sealed class BillingModel(BillingAdminQueries queries, RetryPaymentEventC
 
     public async Task<IActionResult> OnPostResolveAsync(Guid shortfallId, CancellationToken ct)
     {
-        var r = await resolve.Run(shortfallId, ct);
+        var r = await resolve.Run(shortfallId, Me.UserId, ct);
         if (r.Error is not null) return NotFoundPage();
         TempData["Flash"] = $"Shortfall of {r.Value!.Shortfall} credits marked as resolved.";
         return Redirect("/admin/billing#shortfalls");

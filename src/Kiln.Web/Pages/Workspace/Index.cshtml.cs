@@ -6,7 +6,7 @@ namespace Kiln.Web.Pages.Workspace;
 
 /// <summary>The workspace overview: its name (renamed here), your role, and where each setting lives.</summary>
 public sealed class IndexModel(GetMembershipQuery memberships, RenameWorkspaceCommand rename, Core.Accounts.Teams.CreateWorkspaceCommand create,
-    Core.Privacy.SetMemberPrivacyCommand setPrivacy) : WorkspacePageModel
+    Core.Privacy.SetMemberPrivacyCommand setPrivacy, Core.Accounts.Teams.DeleteTeamWorkspaceCommand delete) : WorkspacePageModel
 {
     public Membership? Current { get; private set; }
 
@@ -18,6 +18,12 @@ public sealed class IndexModel(GetMembershipQuery memberships, RenameWorkspaceCo
     [BindProperty, MaxLength(200)] public string? NewName { get; set; }
 
     [BindProperty] public bool MemberPrivacy { get; set; }
+
+    /// <summary>The name typed to confirm deleting the team workspace.</summary>
+    [BindProperty, MaxLength(200)] public string? ConfirmName { get; set; }
+
+    /// <summary>Owners of a team workspace may delete it (a personal one goes with its account).</summary>
+    public bool CanDelete => Current is { Role: WorkspaceRole.Owner, Workspace.IsPersonal: false };
 
     /// <summary>The deliveries link of the one-page settings (<c>/workspace?webhook=…</c>) moved with the webhooks.</summary>
     [BindProperty(SupportsGet = true, Name = "webhook")] public Guid? WebhookId { get; set; }
@@ -49,6 +55,20 @@ public sealed class IndexModel(GetMembershipQuery memberships, RenameWorkspaceCo
         if (Refused(r.Error, "/workspace") is { } refused) return refused;
         TempData["Flash"] = r.Error?.Message ?? (MemberPrivacy ? "Members now see only their own work and what is shared." : "Members now see all of the workspace's work.");
         return Redirect("/workspace");
+    }
+
+    public async Task<IActionResult> OnPostDeleteAsync(CancellationToken ct)
+    {
+        var r = await delete.Run(Me.Caller, ConfirmName, ct);
+        if (Refused(r.Error, "/workspace") is { } refused) return refused;
+        if (r.Error is { } e)
+        {
+            ModelState.AddModelError(nameof(ConfirmName), e.Message);
+            await LoadAsync(ct);
+            return Page();
+        }
+        TempData["Flash"] = $"{r.Value!.Name} was deleted with its members, jobs and files.";
+        return Redirect("/dashboard");
     }
 
     /// <summary>A team workspace; the creator acts in it at once.</summary>
