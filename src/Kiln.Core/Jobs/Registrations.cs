@@ -14,6 +14,7 @@ public static class Registrations
         services.Configure<JobsOptions>(configuration.GetSection(JobsOptions.Section));
         services.Configure<WorkerOptions>(configuration.GetSection(WorkerOptions.Section));
         services.AddSingleton<JobSignal>();
+        services.AddSingleton<EnqueueBatcher>();
         services.AddSingleton<AttemptLeftovers>();
         services.AddScoped<JobEvents>();
         services.AddScoped<JobQueue>();

@@ -1,9 +1,10 @@
 namespace Kiln.Core.Jobs.Queue;
 
 /// <summary>
-/// Wakes idle job runners when work arrives. In-process it is a pulse; on PostgreSQL the enqueue statement also
-/// sends NOTIFY through pg_notify (delivered on commit), and <see cref="PostgresJobListener"/> turns the
-/// notification into the same pulse in every other process. Runners still poll, so a lost wake-up only delays.
+/// Wakes idle job runners when work arrives. In-process it is a pulse; on PostgreSQL a committed job creation also
+/// sends a NOTIFY on <see cref="Channel"/> right after its commit (<see cref="Events.PostgresEventNotifier.WakeWorkers"/>,
+/// never inside the writing transaction), and <see cref="PostgresJobListener"/> turns the notification into the same
+/// pulse in every other process. Runners still poll, so a lost wake-up only delays.
 /// </summary>
 public sealed class JobSignal
 {

@@ -75,9 +75,12 @@ internal static class QueueSql
     }
 
     /// <summary>
-    /// Creates a job (CreateJobCommand): the hold, the job, its hold row, the hold's ledger entry, the "queued" event and
-    /// the NOTIFYs (workers' wake-up, the live channel's job and credits notices) in one statement. The account UPDATE comes first and every insert selects from its RETURNING, so
-    /// insufficient credits insert nothing. The hold's parts are CreditsLedger's, from LedgerSql. Returns (posted, held).
+    /// Creates a job (<see cref="EnqueueBatcher"/>, one statement per job of a group commit): the hold, the job, its hold
+    /// row, the hold's ledger entry and the "queued" event in one statement. The account UPDATE comes first and every
+    /// insert selects from its RETURNING, so insufficient credits insert nothing. The hold's parts are CreditsLedger's,
+    /// from LedgerSql. Returns (posted, held), or no row. No NOTIFY here: a transaction that notifies takes a
+    /// database-wide lock at commit and serialises every committer, so the wake-up and the live channel's notices are
+    /// sent after the commit (Events.PostgresEventNotifier).
     /// </summary>
     public static readonly string InsertJob = $"""
         WITH {LedgerSql.ReserveHold}, j AS (
@@ -91,14 +94,8 @@ internal static class QueueSql
         ), {LedgerSql.RecordHold}, ev AS (
             INSERT INTO job_events (job_id, workspace_id, type, data_json, created_at)
             SELECT id, @ws, 'status', @queued_json, @now FROM j
-            RETURNING id, job_id
-        ), n AS (
-            -- This transaction notifies anyway (to wake workers), so the live channel's notices ride along for free.
-            SELECT pg_notify('{JobSignal.Channel}', '') FROM j
-            UNION ALL SELECT pg_notify('{Events.PostgresEventListener.Channel}', @ws::text || ':' || ev.job_id::text || ':' || ev.id::text) FROM ev
-            UNION ALL SELECT pg_notify('{Events.PostgresEventListener.Channel}', @ws::text || ':credits:0') FROM j
         )
-        SELECT a.posted, a.held, (SELECT count(*) FROM n) FROM acct a
+        SELECT a.posted, a.held FROM acct a
         """;
 
     /// <summary>
