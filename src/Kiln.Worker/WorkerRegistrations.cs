@@ -1,3 +1,4 @@
+using Kiln.Core.Accounts;
 using Kiln.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -12,6 +13,8 @@ public static class WorkerRegistrations
     public static IServiceCollection AddKilnWorker(this IServiceCollection services, IConfiguration config)
     {
         services.AddKilnCore(config);
+        // Identity's user store: background work that erases accounts (due deletions) goes through UserManager.
+        services.AddKilnIdentity();
         services.AddKilnBackgroundWork();
         services.AddKilnWorkerTelemetry(config);
         return services;

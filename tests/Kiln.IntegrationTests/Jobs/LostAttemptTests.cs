@@ -46,6 +46,8 @@ public sealed class LostAttemptTests(PostgresServer pg, S3Server s3) : IClassFix
         foreach (var job in new[] { finished, requeued }) Directory.CreateDirectory(Path.Combine(scratch, $"{job:N}-a1", "input"));
         // And one no rescue will ever name: an attempt that was rescued while its process still ran, wrote again, then died.
         var zombie = Directory.CreateDirectory(Path.Combine(scratch, $"{requeued:N}-a7")).FullName;
+        // And one of a job this database does not know (another installation or test sharing the path): not ours to judge.
+        var foreign = Directory.CreateDirectory(Path.Combine(scratch, $"{Guid.NewGuid():N}-a1")).FullName;
         foreach (var dir in Directory.EnumerateDirectories(scratch)) Directory.SetLastWriteTimeUtc(dir, DateTime.UtcNow.AddMinutes(-5));
 
         var leftovers = host.Services.GetRequiredService<AttemptLeftovers>();
@@ -60,6 +62,7 @@ public sealed class LostAttemptTests(PostgresServer pg, S3Server s3) : IClassFix
             Directory.Exists(Path.Combine(scratch, $"{finished:N}-a1")).ShouldBeFalse();
             Directory.Exists(zombie).ShouldBeFalse("the sweep removes directories of attempts that are not running");
             Directory.Exists(Path.Combine(scratch, $"{requeued:N}-a1")).ShouldBeTrue("a running attempt's directory stays, however old");
+            Directory.Exists(foreign).ShouldBeTrue("a directory of a job this database does not know stays (the day-old sweep takes it)");
             (await Keys(ws, finished)).Count.ShouldBe(2, "nothing could be deleted while the store was down");
 
             // The store is back: the pending deletes go through, and the next lost attempt is cleaned at once.
@@ -68,7 +71,7 @@ public sealed class LostAttemptTests(PostgresServer pg, S3Server s3) : IClassFix
             await Until(async () => (await Status(host, requeued)) == JobStatus.Queued && (await Keys(ws, requeued)).Count == 0 && (await Keys(ws, finished)).Count == 0,
                 "the second attempt rescued, every blob of both lost attempts deleted");
             leftovers.Pending.ShouldBe(0);
-            Directory.EnumerateDirectories(scratch).ShouldBeEmpty();
+            Directory.EnumerateDirectories(scratch).ShouldBe([foreign]);
         }
         finally
         {

@@ -68,7 +68,7 @@ public sealed partial class AttemptLeftovers(IBlobStore blobs, IOptions<WorkerOp
     public static readonly TimeSpan SweepMinAge = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Removes scratch directories on this machine whose attempt is not running any more. The rescuer's own cleanup
+    /// Removes scratch directories on this machine whose job this database knows and whose attempt is not running any more. The rescuer's own cleanup
     /// misses one case the chaos harness hit: an attempt that lost its lease while its process was still alive (a
     /// stalled heartbeat under load), was rescued and cleaned, wrote to its directory again and was then killed.
     /// </summary>
@@ -85,11 +85,13 @@ public sealed partial class AttemptLeftovers(IBlobStore blobs, IOptions<WorkerOp
         }
         if (dirs.Count == 0) return 0;
         var ids = dirs.Select(d => d.Job).Distinct().ToList();
-        var running = (await db.Jobs.IgnoreQueryFilters().AsNoTracking()
-                .Where(j => ids.Contains(j.Id) && j.Status == JobStatus.Running).Select(j => new { j.Id, j.Attempt }).ToListAsync(ct))
-            .Select(j => (j.Id, j.Attempt)).ToHashSet();
+        var known = (await db.Jobs.IgnoreQueryFilters().AsNoTracking()
+                .Where(j => ids.Contains(j.Id)).Select(j => new { j.Id, j.Attempt, j.Status }).ToListAsync(ct))
+            .ToDictionary(j => j.Id, j => (j.Attempt, Running: j.Status == JobStatus.Running));
         var deleted = 0;
-        foreach (var (path, job, attempt) in dirs.Where(d => !running.Contains((d.Job, d.Attempt))))
+        // Only directories of this database's jobs: another installation (or another test's worker) may share the
+        // path, and a job this database does not know is not ours to judge; the day-old sweep (StaleScratch) takes those.
+        foreach (var (path, job, attempt) in dirs.Where(d => known.TryGetValue(d.Job, out var j) && !(j.Running && j.Attempt == d.Attempt)))
         {
             try
             {
