@@ -24,7 +24,7 @@ public sealed class UploadFinisher(KilnDbContext db, IBlobStore store, UploadVal
         var content = validated.Value!;
         // The bytes as validated: a job checks its inputs against this before running, so bytes swapped afterwards
         // (an S3 presigned PUT cannot be revoked) are refused instead of processed.
-        upload.Sha256 = knownSha256 ?? await HashAsync(upload.BlobKey, ct);
+        upload.Sha256 = knownSha256 ?? content.Sha256 ?? await HashAsync(upload.BlobKey, ct);
         upload.Status = UploadStatus.Ready;
         upload.Kind = content.Kind;
         upload.ContentType = content.ContentType;
