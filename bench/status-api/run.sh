@@ -38,6 +38,7 @@ cleanup() {
   [ "${KEEP_DIR:-0}" = 1 ] || rm -rf "$DIR"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 echo "# $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$THREADS -c$CONNS -d${SECONDS_PER}s, $REPEATS rounds; $(date -u +%FT%TZ)"

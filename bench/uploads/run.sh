@@ -24,6 +24,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 WEBPID=""
 cleanup() { [ -n "$WEBPID" ] && kill "$WEBPID" 2>/dev/null && wait "$WEBPID" 2>/dev/null || true; rm -rf "$DIR"; }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 echo "# $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg); $MIB MiB; disk $(df -h "$DIR" | awk 'NR==2 {print $1, $2}'); $(date -u +%FT%TZ)"
 dotnet build -c Release "$ROOT/src/Kiln.Web/Kiln.Web.csproj" -v q -nologo >&2

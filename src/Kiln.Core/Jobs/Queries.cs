@@ -12,25 +12,6 @@ public sealed class GetJobQuery(KilnDbContext db)
         db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId && j.WorkspaceId == workspaceId, ct);
 }
 
-/// <summary>
-/// A job and its sub-tasks in one round trip: the status endpoint scripts poll, where a second query (a second pooled
-/// connection and round trip) cost about as much as the first.
-/// </summary>
-public sealed class GetJobStatusQuery(KilnDbContext db)
-{
-    public async Task<(Job Job, List<JobSubtask> Subtasks)?> Run(Guid workspaceId, Guid jobId, CancellationToken ct)
-    {
-        var row = await db.Jobs.AsNoTracking().Where(j => j.Id == jobId && j.WorkspaceId == workspaceId)
-            .Select(j => new
-            {
-                Job = j,
-                Subtasks = db.JobSubtasks.Where(s => s.JobId == j.Id && s.WorkspaceId == workspaceId).OrderBy(s => s.Ordinal).ThenBy(s => s.Key).ToList(),
-            })
-            .FirstOrDefaultAsync(ct);
-        return row is null ? null : (row.Job, row.Subtasks);
-    }
-}
-
 public sealed class ListJobsQuery(KilnDbContext db)
 {
     public async Task<JobPage> Run(Guid workspaceId, JobStatus? status, string? pipeline, int page, int pageSize, CancellationToken ct)

@@ -22,7 +22,6 @@ public static class Registrations
         services.AddScoped<CancelJobCommand>();
         services.AddScoped<RetryJobCommand>();
         services.AddScoped<GetJobQuery>();
-        services.AddScoped<GetJobStatusQuery>();
         services.AddScoped<LiveWorkersQuery>();
         services.AddScoped<GetWorkerWaitQuery>();
         services.AddScoped<ListJobsQuery>();

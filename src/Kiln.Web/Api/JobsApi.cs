@@ -76,12 +76,12 @@ public static class JobsApi
         return TypedResults.Ok(new Paged<JobDto>(p.Items.Select(JobDto.From).ToList(), p.Page, p.PageSize, p.Total));
     }
 
-    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Get(Guid id, CurrentUser user, GetJobStatusQuery query, GetWorkerWaitQuery wait,
-        Kiln.Core.Pipelines.PipelineCatalog pipelines, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Get(Guid id, CurrentUser user, GetJobQuery query, GetWorkerWaitQuery wait,
+        ListSubtasksQuery subtasks, Kiln.Core.Pipelines.PipelineCatalog pipelines, TimeProvider clock, CancellationToken ct)
     {
-        if (await query.Run(user.Workspace, id, ct) is not var (job, subtasks)) return Problems.NotFound("Job");
+        if (await query.Run(user.Workspace, id, ct) is not { } job) return Problems.NotFound("Job");
         var now = clock.GetUtcNow().UtcDateTime;
-        return TypedResults.Ok(JobDto.From(job).WithSubtasks(subtasks) with
+        return TypedResults.Ok(JobDto.From(job).WithSubtasks(await subtasks.Run(user.Workspace, id, ct)) with
         {
             WaitingFor = await wait.Run(job, ct),
             EstimatedCompletion = CompletionEstimate.Of(job, now),

@@ -4,7 +4,7 @@ using Kiln.IntegrationTests.Infrastructure;
 
 namespace Kiln.IntegrationTests.Jobs;
 
-/// <summary><c>GET /api/jobs/{id}</c> reads the job and its sub-tasks in one query: both come back, in order, per workspace.</summary>
+/// <summary><c>GET /api/jobs/{id}</c> answers the job with its sub-tasks, in order, and only in its own workspace.</summary>
 public sealed class JobStatusTests(PostgresServer pg)
 {
     [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
