@@ -15,15 +15,8 @@ public sealed class ApiKeyCacheTests(PostgresServer pg)
     [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task A_key_revoked_elsewhere_stops_working_within_the_revocation_window_and_is_stamped_once(string provider)
     {
-        await using var host = await KilnTestHost.StartAsync(provider, pg, worker: false, new Dictionary<string, string?>
-        {
-            ["Kiln:Auth:RevocationCacheSeconds"] = "1",
-        });
-        var owner = await host.SignUpAsync();
-        var created = await (await owner.Client.PostAsJsonAsync("/api/api-keys", new { name = "poller" })).Json(HttpStatusCode.Created);
-        var keyId = created.Id();
-        var client = host.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", created.GetProperty("key").GetString()!);
+        var (host, _, keyId, client) = await StartWithKeyAsync(provider, windowSeconds: 1);
+        await using var owned = host;
 
         for (var i = 0; i < 20; i++) (await client.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
         DateTime? stamped;
@@ -48,17 +41,25 @@ public sealed class ApiKeyCacheTests(PostgresServer pg)
     [Theory, MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task A_key_revoked_through_this_process_is_refused_on_the_next_request_even_with_a_long_window(string provider)
     {
-        await using var host = await KilnTestHost.StartAsync(provider, pg, worker: false, new Dictionary<string, string?>
+        var (host, owner, keyId, client) = await StartWithKeyAsync(provider, windowSeconds: 3600);
+        await using var owned = host;
+        (await client.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        await (await owner.Client.DeleteAsync($"/api/api-keys/{keyId}")).Json(HttpStatusCode.OK);
+        (await client.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    /// <summary>A host whose processes trust a verified key for <paramref name="windowSeconds"/>, an owner, and a client using a new key.</summary>
+    private async Task<(KilnTestHost Host, TestUser Owner, Guid KeyId, HttpClient Client)> StartWithKeyAsync(string provider, int windowSeconds)
+    {
+        var host = await KilnTestHost.StartAsync(provider, pg, worker: false, new Dictionary<string, string?>
         {
-            ["Kiln:Auth:RevocationCacheSeconds"] = "3600",
+            ["Kiln:Auth:RevocationCacheSeconds"] = windowSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         var owner = await host.SignUpAsync();
         var created = await (await owner.Client.PostAsJsonAsync("/api/api-keys", new { name = "script" })).Json(HttpStatusCode.Created);
         var client = host.CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", created.GetProperty("key").GetString()!);
-        (await client.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
-
-        await (await owner.Client.DeleteAsync($"/api/api-keys/{created.Id()}")).Json(HttpStatusCode.OK);
-        (await client.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        return (host, owner, created.Id(), client);
     }
 }
