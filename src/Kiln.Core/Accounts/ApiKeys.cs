@@ -38,7 +38,7 @@ public sealed class CreateApiKeyCommand(KilnDbContext db, TimeProvider clock, IA
     }
 }
 
-public sealed class RevokeApiKeyCommand(KilnDbContext db, TimeProvider clock, IAuditLog audit)
+public sealed class RevokeApiKeyCommand(KilnDbContext db, TimeProvider clock, IAuditLog audit, ApiKeyCache cache)
 {
     public async Task<Result<ApiKey>> Run(Caller caller, Guid keyId, CancellationToken ct)
     {
@@ -49,6 +49,7 @@ public sealed class RevokeApiKeyCommand(KilnDbContext db, TimeProvider clock, IA
         if (key.RevokedAt is not null) return key;
         key.RevokedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
+        cache.Forget(key.Id);
         await audit.RecordAsync(AuditEntry.By(caller, AuditActions.ApiKeyRevoked, key.Prefix, new { key.Id, key.Name }), ct);
         return key;
     }
@@ -60,21 +61,81 @@ public sealed class ListApiKeysQuery(KilnDbContext db)
         db.ApiKeys.AsNoTracking().Where(k => k.WorkspaceId == workspaceId).OrderByDescending(k => k.CreatedAt).ToListAsync(ct);
 }
 
-/// <summary>Resolves a presented key to its workspace, or null. Touches LastUsedAt at most once a minute.</summary>
-public sealed class AuthenticateApiKeyQuery(KilnDbContext db, TimeProvider clock)
+/// <summary>What a verified API key grants: its id, workspace and name.</summary>
+public sealed record VerifiedApiKey(Guid Id, Guid WorkspaceId, string Name);
+
+/// <summary>
+/// Resolves a presented key to its workspace, or null. A verified key is remembered by this process for
+/// <see cref="Sessions.AuthOptions.RevocationCacheSeconds"/> (the same window as a revoked session's access token), so a
+/// script polling a job's status costs no database read per request; a key revoked in this process is forgotten at once,
+/// in another web process within that window. Unknown and revoked keys are never remembered. <c>LastUsedAt</c> is written
+/// at most once a minute per key and process, by one request, in one UPDATE.
+/// </summary>
+public sealed class AuthenticateApiKeyQuery(KilnDbContext db, TimeProvider clock, ApiKeyCache cache)
 {
-    public async Task<ApiKey?> Run(string presented, CancellationToken ct)
+    private static readonly TimeSpan StampEvery = TimeSpan.FromMinutes(1);
+
+    public async Task<VerifiedApiKey?> Run(string presented, CancellationToken ct)
     {
         if (!presented.StartsWith(ApiKeyFormat.Scheme, StringComparison.Ordinal)) return null;
         var hash = ApiKeyFormat.Hash(presented);
-        var key = await db.ApiKeys.IgnoreQueryFilters().FirstOrDefaultAsync(k => k.Hash == hash && k.RevokedAt == null, ct);
-        if (key is null) return null;
         var now = clock.GetUtcNow().UtcDateTime;
-        if (key.LastUsedAt is null || now - key.LastUsedAt > TimeSpan.FromMinutes(1))
+        var entry = cache.Find(hash, now);
+        if (entry is null)
         {
-            key.LastUsedAt = now;
-            await db.SaveChangesAsync(ct);
+            var key = await db.ApiKeys.IgnoreQueryFilters().AsNoTracking()
+                .Where(k => k.Hash == hash && k.RevokedAt == null)
+                .Select(k => new { k.Id, k.WorkspaceId, k.Name, k.LastUsedAt })
+                .FirstOrDefaultAsync(ct);
+            if (key is null) return null;
+            entry = cache.Remember(hash, new VerifiedApiKey(key.Id, key.WorkspaceId, key.Name), key.LastUsedAt, now);
         }
-        return key;
+        if (entry.ClaimStamp(now, StampEvery))
+        {
+            var id = entry.Key.Id;
+            await db.ApiKeys.IgnoreQueryFilters().Where(k => k.Id == id).ExecuteUpdateAsync(k => k.SetProperty(x => x.LastUsedAt, now), ct);
+        }
+        return entry.Key;
+    }
+}
+
+/// <summary>The verified API keys this process remembers, by hash (see <see cref="AuthenticateApiKeyQuery"/>).</summary>
+public sealed class ApiKeyCache(Microsoft.Extensions.Options.IOptions<Sessions.AuthOptions> options)
+{
+    private const int MaxEntries = 50_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    internal Entry? Find(string hash, DateTime now) =>
+        _entries.TryGetValue(hash, out var e) && e.Until > now ? e : null;
+
+    internal Entry Remember(string hash, VerifiedApiKey key, DateTime? lastUsedAt, DateTime now)
+    {
+        if (_entries.Count >= MaxEntries) _entries.Clear();
+        var previous = _entries.TryGetValue(hash, out var old) ? old.LastStampTicks : 0;
+        var entry = new Entry(key, now.AddSeconds(Math.Max(0, options.Value.RevocationCacheSeconds)), Math.Max(previous, lastUsedAt?.Ticks ?? 0));
+        _entries[hash] = entry;
+        return entry;
+    }
+
+    /// <summary>This process revoked the key: refuse it from the next request on.</summary>
+    public void Forget(Guid keyId)
+    {
+        foreach (var (hash, e) in _entries)
+            if (e.Key.Id == keyId) _entries.TryRemove(hash, out _);
+    }
+
+    internal sealed class Entry(VerifiedApiKey key, DateTime until, long lastStampTicks)
+    {
+        private long _lastStampTicks = lastStampTicks;
+        public VerifiedApiKey Key { get; } = key;
+        public DateTime Until { get; } = until;
+        public long LastStampTicks => Interlocked.Read(ref _lastStampTicks);
+
+        /// <summary>True for the one caller that should write the "last used" stamp now.</summary>
+        public bool ClaimStamp(DateTime now, TimeSpan every)
+        {
+            var last = Interlocked.Read(ref _lastStampTicks);
+            return now.Ticks - last >= every.Ticks && Interlocked.CompareExchange(ref _lastStampTicks, now.Ticks, last) == last;
+        }
     }
 }

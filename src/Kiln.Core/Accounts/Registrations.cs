@@ -16,6 +16,7 @@ public static class Registrations
         services.AddScoped<RevokeApiKeyCommand>();
         services.AddScoped<ListApiKeysQuery>();
         services.AddScoped<AuthenticateApiKeyQuery>();
+        services.AddSingleton<ApiKeyCache>();
         services.AddScoped<GetMembershipQuery>();
         services.AddScoped<RenameWorkspaceCommand>();
         services.AddScoped<ListMembersQuery>();

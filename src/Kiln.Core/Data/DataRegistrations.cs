@@ -14,12 +14,15 @@ public static class DataRegistrations
         services.Configure<DatabaseOptions>(configuration.GetSection("Kiln:Database"));
         services.AddScoped<TenantScope>();
         services.AddScoped<ITenantScope>(sp => sp.GetRequiredService<TenantScope>());
+        // The options are built once per container, not once per request: building them (connection string parsing,
+        // the SQLite directory check, provider extensions) cost about as much as a small query. Every input is a
+        // singleton (the database options, the areas' interceptors), so nothing scoped is captured.
         services.AddDbContext<KilnDbContext>((sp, o) =>
         {
             Configure(o, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value);
             // Interceptors an area registers (the live channel's commit hook on SQLite).
             if (sp.GetServices<IInterceptor>().ToArray() is { Length: > 0 } interceptors) o.AddInterceptors(interceptors);
-        });
+        }, ServiceLifetime.Scoped, ServiceLifetime.Singleton);
         services.AddSingleton(TimeProvider.System);
         services.AddKilnDataProtection();
         return services;
@@ -78,10 +81,18 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
         return Task.CompletedTask;
     }
 
+    // Microsoft.Data.Sqlite pools its native connections and the pragmas stay set on them, so each native connection
+    // is configured once, not on every open (every EF query opens and closes the pooled connection).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Configured = [];
+    private static readonly object Done = new();
+
     private static void Apply(System.Data.Common.DbConnection connection)
     {
+        var handle = (connection as SqliteConnection)?.Handle;
+        if (handle is not null && Configured.TryGetValue(handle, out _)) return;
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
         cmd.ExecuteNonQuery();
+        if (handle is not null) Configured.AddOrUpdate(handle, Done);
     }
 }

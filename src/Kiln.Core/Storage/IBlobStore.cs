@@ -30,8 +30,12 @@ public interface IBlobStore
     /// <summary>The parts received so far, or null when the store cannot list them (the client must then send ETags).</summary>
     Task<IReadOnlyList<BlobPart>?> ListPartsAsync(string key, string uploadId, CancellationToken ct);
 
-    /// <summary>Assembles the parts into the object. Throws <see cref="BlobIncompleteException"/> when a part is missing or its ETag differs.</summary>
-    Task CompleteMultipartAsync(string key, string uploadId, IReadOnlyList<BlobPart> parts, CancellationToken ct);
+    /// <summary>
+    /// Assembles the parts into the object and returns its SHA-256 (lower-case hex) when the store saw the bytes go by,
+    /// or null (S3: the object is assembled remotely). Throws <see cref="BlobIncompleteException"/> when a part is
+    /// missing or its ETag differs.
+    /// </summary>
+    Task<string?> CompleteMultipartAsync(string key, string uploadId, IReadOnlyList<BlobPart> parts, CancellationToken ct);
 
     /// <summary>Discards a multipart upload and its parts; a no-op when it no longer exists.</summary>
     Task AbortMultipartAsync(string key, string uploadId, CancellationToken ct);

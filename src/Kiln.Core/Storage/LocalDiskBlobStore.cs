@@ -168,7 +168,8 @@ public sealed partial class LocalDiskBlobStore : IBlobStore
         return new Uri(_baseUrl, $"{_baseUrl.AbsolutePath.TrimEnd('/')}/blobs/{BlobKeyRules.ToUrlPath(key)}?{qs}");
     }
 
-    private static async Task<long> WriteAtomicAsync(string path, Stream content, long maxBytes, CancellationToken ct, Func<CancellationToken, Task<bool>>? beforeCommit = null)
+    private static async Task<long> WriteAtomicAsync(string path, Stream content, long maxBytes, CancellationToken ct,
+        Func<CancellationToken, Task<bool>>? beforeCommit = null, Action<ReadOnlyMemory<byte>>? observe = null)
     {
         var dir = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir);
@@ -179,7 +180,7 @@ public sealed partial class LocalDiskBlobStore : IBlobStore
             long written;
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
             {
-                written = await CopyLimitedAsync(content, file, maxBytes, ct);
+                written = await CopyLimitedAsync(content, file, maxBytes, ct, observe);
                 await file.FlushAsync(ct);
             }
             if (beforeCommit is not null && !await beforeCommit(ct)) throw new BlobClosedException();

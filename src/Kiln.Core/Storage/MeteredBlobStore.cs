@@ -26,7 +26,7 @@ public sealed class MeteredBlobStore(IBlobStore inner) : IBlobStore
     public BlobUploadTarget GetPartUploadUrl(string key, string uploadId, int partNumber, long maxBytes, TimeSpan lifetime) =>
         Inner.GetPartUploadUrl(key, uploadId, partNumber, maxBytes, lifetime);
     public Task<IReadOnlyList<BlobPart>?> ListPartsAsync(string key, string uploadId, CancellationToken ct) => Run("multipart", () => Inner.ListPartsAsync(key, uploadId, ct), ct);
-    public Task CompleteMultipartAsync(string key, string uploadId, IReadOnlyList<BlobPart> parts, CancellationToken ct) =>
+    public Task<string?> CompleteMultipartAsync(string key, string uploadId, IReadOnlyList<BlobPart> parts, CancellationToken ct) =>
         Run("multipart", () => Inner.CompleteMultipartAsync(key, uploadId, parts, ct), ct);
     public Task AbortMultipartAsync(string key, string uploadId, CancellationToken ct) => Run("multipart", () => Inner.AbortMultipartAsync(key, uploadId, ct), ct);
     public Task<IReadOnlyList<MultipartUploadInfo>> ListMultipartUploadsAsync(string prefix, CancellationToken ct) => Run("list", () => Inner.ListMultipartUploadsAsync(prefix, ct), ct);

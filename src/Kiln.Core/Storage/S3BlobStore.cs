@@ -216,7 +216,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         }
     }
 
-    public async Task CompleteMultipartAsync(string key, string uploadId, IReadOnlyList<BlobPart> parts, CancellationToken ct)
+    public async Task<string?> CompleteMultipartAsync(string key, string uploadId, IReadOnlyList<BlobPart> parts, CancellationToken ct)
     {
         BlobKeyRules.Ensure(key);
         if (parts.Count == 0) throw new BlobIncompleteException("No parts were given.");
@@ -229,6 +229,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
                 UploadId = uploadId,
                 PartETags = parts.Select(p => new PartETag(p.PartNumber, p.ETag)).ToList(),
             }, ct);
+            return null; // S3 assembles the object itself; its SHA-256 is read back by whoever needs it
         }
         catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound)
         {

@@ -25,6 +25,10 @@ public sealed class CompleteUploadCommand(KilnDbContext db, IBlobStore store, Up
             case UploadStatus.Rejected: return UploadErrors.FromRejection(upload.RejectCode, upload.RejectMessage);
         }
 
+        // The SHA-256 the store computed while assembling the parts, if it did: validation then need not read the
+        // whole file again. Clients can no longer write to a completed multipart object (its part URLs name an upload
+        // that is gone), and a job re-checks the hash before it runs anyway.
+        string? assembledSha256 = null;
         if (upload.MultipartId is null && parts is not null && parts.Any(p => p is null))
             return Error.Invalid("invalid_parts", "Every part needs a partNumber of 1 or more and the ETag its upload returned.");
         if (upload.MultipartId is not null)
@@ -37,7 +41,7 @@ public sealed class CompleteUploadCommand(KilnDbContext db, IBlobStore store, Up
             if (toComplete.Count == 0) return UploadErrors.Incomplete("No parts have been uploaded yet.");
             try
             {
-                await store.CompleteMultipartAsync(upload.BlobKey, upload.MultipartId, toComplete, ct);
+                assembledSha256 = await store.CompleteMultipartAsync(upload.BlobKey, upload.MultipartId, toComplete, ct);
             }
             catch (BlobIncompleteException e)
             {
@@ -52,6 +56,6 @@ public sealed class CompleteUploadCommand(KilnDbContext db, IBlobStore store, Up
         // Over it the upload stays pending with its bytes, so freeing space and completing again works until it expires.
         if (await storage.CheckAsync(workspaceId, stored.Size, 0, StorageLimitErrors.AtCompletion, ct) is { } full) return full;
 
-        return await finisher.FinishAsync(upload, ct);
+        return await finisher.FinishAsync(upload, ct, assembledSha256);
     }
 }

@@ -11,6 +11,8 @@ namespace Kiln.Core.Uploads;
 public sealed record ValidatedContent(string Kind, string ContentType, string MetadataJson)
 {
     public long Size { get; init; }
+    /// <summary>The SHA-256 of exactly the bytes validated, when they were hashed on the way (a remote blob's spool copy).</summary>
+    public string? Sha256 { get; init; }
 }
 
 /// <summary>PDF checks: encryption, structure (qpdf) and page count (pdfinfo).</summary>

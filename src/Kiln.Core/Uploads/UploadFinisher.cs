@@ -12,8 +12,11 @@ namespace Kiln.Core.Uploads;
 /// </summary>
 public sealed class UploadFinisher(KilnDbContext db, IBlobStore store, UploadValidator validator, ILogger<UploadFinisher> log)
 {
-    /// <summary>Validates the stored bytes of a tracked, pending <paramref name="upload"/> and saves the outcome.</summary>
-    public async Task<Result<Upload>> FinishAsync(Upload upload, CancellationToken ct)
+    /// <summary>
+    /// Validates the stored bytes of a tracked, pending <paramref name="upload"/> and saves the outcome.
+    /// <paramref name="knownSha256"/>: the object's SHA-256 when whoever stored it hashed the bytes on the way in.
+    /// </summary>
+    public async Task<Result<Upload>> FinishAsync(Upload upload, CancellationToken ct, string? knownSha256 = null)
     {
         var validated = await validator.ValidateAsync(upload, ct);
         if (!validated.IsSuccess) return await RejectAsync(upload, validated.Error!, ct);
@@ -21,7 +24,7 @@ public sealed class UploadFinisher(KilnDbContext db, IBlobStore store, UploadVal
         var content = validated.Value!;
         // The bytes as validated: a job checks its inputs against this before running, so bytes swapped afterwards
         // (an S3 presigned PUT cannot be revoked) are refused instead of processed.
-        upload.Sha256 = await HashAsync(upload.BlobKey, ct);
+        upload.Sha256 = knownSha256 ?? content.Sha256 ?? await HashAsync(upload.BlobKey, ct);
         upload.Status = UploadStatus.Ready;
         upload.Kind = content.Kind;
         upload.ContentType = content.ContentType;

@@ -34,16 +34,21 @@ public sealed class UploadValidator(IBlobStore store, ContentValidator content, 
                 var dir = string.IsNullOrEmpty(options.Value.TempPath) ? Path.GetTempPath() : options.Value.TempPath;
                 Directory.CreateDirectory(dir);
                 temp = path = Path.Combine(dir, $"kiln-upload-{upload.Id:N}-{Guid.NewGuid():N}{extension.ToLowerInvariant()}");
+                // Hashed while spooled: the recorded SHA-256 is of exactly the bytes validated, and the object is
+                // downloaded once, not once more for the hash.
+                using var sha256 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
                 try
                 {
                     await using var source = await store.OpenReadAsync(upload.BlobKey, ct);
                     await using var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
-                    await LocalDiskBlobStore.CopyLimitedAsync(source, target, max, ct);
+                    await LocalDiskBlobStore.CopyLimitedAsync(source, target, max, ct, chunk => sha256.AppendData(chunk.Span));
                 }
                 catch (BlobTooLargeException)
                 {
                     return UploadErrors.TooLarge(max);
                 }
+                var spooled = await content.ValidateFileAsync(path, upload.FileName, ct);
+                return spooled.IsSuccess ? spooled.Value! with { Sha256 = Convert.ToHexStringLower(sha256.GetHashAndReset()) } : spooled;
             }
             return await content.ValidateFileAsync(path, upload.FileName, ct);
         }

@@ -45,8 +45,9 @@ public sealed class CurrentUser
 /// </summary>
 public sealed class TenantMiddleware(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext http, CurrentUser current, TenantScope scope, GetMembershipQuery memberships,
-        Microsoft.AspNetCore.Identity.UserManager<KilnUser> users, KilnDbContext db, SessionLiveness sessions, TimeProvider clock)
+    // Only the scoped state every request needs is injected: an anonymous request or an API key never builds a
+    // UserManager or a DbContext here (resolving them cost more than the rest of a health probe).
+    public async Task InvokeAsync(HttpContext http, CurrentUser current, TenantScope scope)
     {
         var principal = http.User;
         if (principal.Identity?.IsAuthenticated == true)
@@ -60,6 +61,12 @@ public sealed class TenantMiddleware(RequestDelegate next)
             }
             else if (Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var userId))
             {
+                var services = http.RequestServices;
+                var users = services.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<KilnUser>>();
+                var db = services.GetRequiredService<KilnDbContext>();
+                var sessions = services.GetRequiredService<SessionLiveness>();
+                var clock = services.GetRequiredService<TimeProvider>();
+                var memberships = services.GetRequiredService<GetMembershipQuery>();
                 var user = await users.FindByIdAsync(userId.ToString());
                 Guid? session = Guid.TryParse(principal.FindFirstValue(KilnClaims.Session), out var sid) ? sid : null;
                 if (user is null || !await StillValidAsync(principal, user, session, users, db, sessions, clock, http.RequestAborted))

@@ -93,6 +93,7 @@ public static class HttpEdge
         });
         services.AddOptions<RequestLogOptions>().BindConfiguration(RequestLogOptions.Section)
             .Validate(o => o.RequestSampleRate is >= 0 and <= 1, "Kiln:Logging:RequestSampleRate must be between 0 and 1.")
+            .Validate(o => o.ReadSampleRate is >= 0 and <= 1, "Kiln:Logging:ReadSampleRate must be between 0 and 1.")
             .ValidateOnStart();
         services.AddTransient<IStartupFilter, HttpEdgeStartupFilter>();
         return services;

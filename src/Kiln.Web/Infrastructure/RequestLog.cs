@@ -16,6 +16,13 @@ public sealed class RequestLogOptions
     /// logged; health probes and <c>/metrics</c> scrapes only when they fail.
     /// </summary>
     public double RequestSampleRate { get; set; } = 1;
+    /// <summary>
+    /// The share of successful reads (GET and HEAD answered below 400) logged, 0 to 1 (default 0.1); the lower of this
+    /// and <see cref="RequestSampleRate"/> applies. Scripts polling a job's status would otherwise fill the log and spend
+    /// a sixth of the status endpoint's time writing it; every change, refusal and failure is still logged, and the
+    /// <c>http_server_request_duration</c> metric counts every request.
+    /// </summary>
+    public double ReadSampleRate { get; set; } = 0.1;
 }
 
 /// <summary>
@@ -48,7 +55,7 @@ internal sealed partial class RequestLog(RequestDelegate next, IOptionsMonitor<R
         finally
         {
             var status = failed && !http.Response.HasStarted ? StatusCodes.Status500InternalServerError : http.Response.StatusCode;
-            if (ShouldLog(http, status, failed, o.RequestSampleRate))
+            if (ShouldLog(http, status, failed, o))
             {
                 var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
                 var workspace = http.RequestServices?.GetService<CurrentUser>()?.WorkspaceId;
@@ -60,11 +67,13 @@ internal sealed partial class RequestLog(RequestDelegate next, IOptionsMonitor<R
         }
     }
 
-    private static bool ShouldLog(HttpContext http, int status, bool failed, double rate)
+    private static bool ShouldLog(HttpContext http, int status, bool failed, RequestLogOptions o)
     {
         if (failed || status >= 500) return true;
         var path = http.Request.Path;
         if (path.StartsWithSegments("/health") || path.StartsWithSegments(WebTelemetry.MetricsPath)) return false;
+        var read = status < 400 && (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method));
+        var rate = read ? Math.Min(o.RequestSampleRate, o.ReadSampleRate) : o.RequestSampleRate;
         return rate >= 1 || (rate > 0 && Random.Shared.NextDouble() < rate);
     }
 

@@ -69,7 +69,7 @@ public sealed class CallerRoleTests : IDisposable
             var errors = new[]
             {
                 (await createKey.Run(caller, "x", ct)).Error,
-                (await new RevokeApiKeyCommand(db, _clock, Audit(db)).Run(caller, key.Id, ct)).Error,
+                (await new RevokeApiKeyCommand(db, _clock, Audit(db), new ApiKeyCache(Options.Create(new Kiln.Core.Accounts.Sessions.AuthOptions()))).Run(caller, key.Id, ct)).Error,
                 (await new Kiln.Core.Accounts.Invitations.InviteMemberCommand(db, _clock, Audit(db), notifications).Run(caller, "someone@example.test", WorkspaceRole.Member, ct)).Error,
                 (await new ManageMembersCommand(db, Audit(db)).ChangeRole(caller, _ownerId, WorkspaceRole.Member, ct)).Error,
                 (await new ManageMembersCommand(db, Audit(db)).Remove(caller, _ownerId, ct)).Error,

@@ -154,7 +154,9 @@ public sealed class LocalDiskBlobStoreTests : IDisposable
 
         await Should.ThrowAsync<BlobIncompleteException>(() => _store.CompleteMultipartAsync(key, id, [new BlobPart(1, "\"wrong\"")], Ct));
 
-        await _store.CompleteMultipartAsync(key, id, etags.OrderBy(p => p.PartNumber).ToList(), Ct);
+        // The SHA-256 comes back from the one pass that assembles the object (the upload's validation does not re-read it).
+        var sha256 = await _store.CompleteMultipartAsync(key, id, etags.OrderBy(p => p.PartNumber).ToList(), Ct);
+        sha256.ShouldBe(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.ASCII.GetBytes("part1;part2;part3;"))));
         await using var read = await _store.OpenReadAsync(key, Ct);
         (await new StreamReader(read).ReadToEndAsync(Ct)).ShouldBe("part1;part2;part3;");
         (await _store.ListMultipartUploadsAsync("ws/", Ct)).ShouldBeEmpty();

@@ -75,6 +75,7 @@ public sealed class S3BlobStoreTests(S3Server server) : IClassFixture<S3Server>,
         result.Value!.Kind.ShouldBe("audio");
         result.Value.Size.ShouldBe(wav.Length);
         result.Value.Metadata().GetProperty("durationSeconds").GetDouble().ShouldBe(125, 0.1);
+        result.Value.Sha256.ShouldBe(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(wav)), "S3 assembles remotely: read back and hashed");
         (await ReadAllAsync(BlobKeys.Upload(h.WorkspaceId, created.Id))).ShouldBe(wav);
         Directory.EnumerateFiles(h.TempPath).ShouldBeEmpty();
     }

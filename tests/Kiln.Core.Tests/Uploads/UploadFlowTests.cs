@@ -115,6 +115,8 @@ public sealed class UploadFlowTests : IDisposable
 
         result.Error.ShouldBeNull();
         result.Value!.Size.ShouldBe(wav.Length);
+        // Hashed while the parts were assembled, and the same as hashing the stored file.
+        result.Value.Sha256.ShouldBe(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(wav)));
         await using (var read = await _h.Store.OpenReadAsync(BlobKeys.Upload(_h.WorkspaceId, result.Value.Id), Ct))
         {
             var copy = new MemoryStream();

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Kiln.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,7 @@ public sealed class RequestLogTests(PostgresServer pg)
         await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: false, new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Kiln.Requests"] = "Information",
+            ["Kiln:Logging:ReadSampleRate"] = "0",
         });
         var logs = new CapturedLogs();
         host.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
@@ -26,6 +28,12 @@ public sealed class RequestLogTests(PostgresServer pg)
         line.ShouldNotContain(id.ToString(), customMessage: "the route template, not the raw path");
         line.ShouldContain($"workspace {user.WorkspaceId}");
         line.ShouldMatch(@"in \d+(\.\d)? ms \(trace [0-9a-f]{32},");
+
+        // Successful reads are sampled (Kiln:Logging:ReadSampleRate, here 0); changes and refusals are always logged.
+        for (var i = 0; i < 5; i++) (await user.Client.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await user.Client.PostAsJsonAsync("/api/api-keys", new { name = "logged" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        logs.Lines.ShouldNotContain(l => l.Contains("GET /api/me answered 200", StringComparison.Ordinal));
+        logs.Lines.ShouldContain(l => l.Contains("POST /api/api-keys", StringComparison.Ordinal) && l.Contains("answered 201", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -35,6 +43,7 @@ public sealed class RequestLogTests(PostgresServer pg)
         {
             ["Logging:LogLevel:Kiln.Requests"] = "Information",
             ["Kiln:Logging:RequestSampleRate"] = "0.25",
+            ["Kiln:Logging:ReadSampleRate"] = "1",
         });
         var logs = new CapturedLogs();
         host.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
