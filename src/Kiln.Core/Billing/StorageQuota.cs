@@ -8,8 +8,8 @@ namespace Kiln.Core.Billing;
 /// <summary>
 /// The storage a workspace holds against its plan's <see cref="PlanLimits.MaxStorageBytes"/> — the one sum of it:
 /// ready uploads, episode audio and the chunks of open recordings. Job artifacts are not counted: the plan's retention
-/// already bounds them. Every place that lets bytes in (an upload is created or completed, a recording chunk arrives,
-/// a recording is finalized) asks here, so a workspace meets the limit when bytes arrive, not later.
+/// already bounds them. Every place that lets bytes in (an upload is created or completed, a link is imported, a
+/// recording chunk arrives, a recording is finalized) asks here, so a workspace meets the limit when bytes arrive, not later.
 /// </summary>
 public sealed class StorageQuota(KilnDbContext db, GetPlanLimitsQuery plans)
 {
@@ -43,6 +43,10 @@ public static class StorageLimitErrors
     /// <summary>What to do, for a file not uploaded yet.</summary>
     public const string BeforeUpload =
         "Delete episodes or uploads you no longer need, or upgrade your plan on the pricing page (/pricing), then upload it again.";
+
+    /// <summary>What to do, for a file imported from a link (its bytes are not kept).</summary>
+    public const string BeforeImport =
+        "The imported file was not kept: delete episodes or uploads you no longer need, or upgrade your plan on the pricing page (/pricing), then import the link again.";
 
     /// <summary>What to do, for an uploaded file that is not completed yet.</summary>
     public const string AtCompletion =

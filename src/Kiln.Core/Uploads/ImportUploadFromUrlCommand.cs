@@ -23,6 +23,7 @@ public sealed class ImportUploadFromUrlCommand(
     UrlImportGate gate,
     UploadFinisher finisher,
     GetPlanLimitsQuery plans,
+    Billing.StorageQuota storage,
     TimeProvider time,
     IOptions<UploadOptions> options,
     ILogger<ImportUploadFromUrlCommand> log)
@@ -83,6 +84,9 @@ public sealed class ImportUploadFromUrlCommand(
         }
         try
         {
+            // The fetched size against the plan's storage, as for an uploaded file at completion; over it the bytes go
+            // (a link can be imported again) and the answer says how much room is left.
+            failure ??= await storage.CheckAsync(workspaceId, upload.DeclaredSize, 0, StorageLimitErrors.BeforeImport, ct);
             if (failure is not null) return await finisher.RejectAsync(upload, failure, CancellationToken.None);
             return await finisher.FinishAsync(upload, ct);
         }

@@ -246,6 +246,24 @@ public sealed class UrlImportTests(PostgresServer pg)
     }
 
     [Fact]
+    public async Task An_import_over_the_plans_storage_is_refused_with_the_upgrade_link_and_keeps_no_bytes()
+    {
+        await using var source = await StartSourceAsync();
+        var settings = Settings();
+        settings["Kiln:Billing:Plans:0:Id"] = "free";
+        settings["Kiln:Billing:Plans:0:MaxStorageBytes"] = (Pdf.Length / 2).ToString(CultureInfo.InvariantCulture);
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: false, overrides: settings);
+        var user = await host.SignUpAsync();
+        var problem = await (await Import(user, source.Url + "/papers/kilns.pdf")).Problem(HttpStatusCode.Forbidden, "plan_storage_limit");
+        problem.GetProperty("upgradeUrl").GetString().ShouldBe("/pricing");
+        problem.GetProperty("neededBytes").GetInt64().ShouldBe(Pdf.Length);
+        problem.GetProperty("title").GetString()!.ShouldContain("import the link again");
+        (Directory.Exists(host.BlobPath) ? Directory.GetFiles(host.BlobPath, "*", SearchOption.AllDirectories) : []).ShouldBeEmpty();
+        await using var db = host.NewDbContext();
+        (await db.Uploads.AsNoTracking().SingleAsync()).Status.ShouldBe(UploadStatus.Rejected);
+    }
+
+    [Fact]
     public async Task The_endpoint_is_rate_limited_per_workspace()
     {
         await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: false, overrides: new Dictionary<string, string?> { ["Kiln:RateLimit:PermitsPerMinute"] = "4" });
