@@ -65,7 +65,7 @@ public sealed class UploadHarness : IDisposable
 
     /// <summary>URL imports; the fetcher allows every address unless given one that does not (the test servers are local).</summary>
     public ImportUploadFromUrlCommand Import(KilnDbContext db, UrlFetcher fetcher, UrlImportGate? gate = null) =>
-        new(db, Store, fetcher, gate ?? new UrlImportGate(Opts), Finisher(db), new GetPlanLimitsQuery(db, Catalog), Time, Opts, NullLogger<ImportUploadFromUrlCommand>.Instance);
+        new(db, Store, fetcher, gate ?? new UrlImportGate(Opts), Finisher(db), new GetPlanLimitsQuery(db, Catalog), Storage(db), Time, Opts, NullLogger<ImportUploadFromUrlCommand>.Instance);
 
     public ExpiredUploadsSweeper Sweeper(KilnDbContext db) => new(db, Store, Time, Opts, NullLogger<ExpiredUploadsSweeper>.Instance);
 
