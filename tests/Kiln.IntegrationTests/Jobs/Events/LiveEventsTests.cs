@@ -150,7 +150,8 @@ public sealed class LiveEventsTests(PostgresServer pg)
             woken.ShouldBeGreaterThan(0);
             reads.Events.ShouldBeLessThanOrEqualTo(woken, $"{reads.Events} event-log reads for {woken} wake-ups of {Tabs} streams");
             // Balance reads (the hold and the capture each changed it) include the job's own, never one per stream per change.
-            (probe.CreditsVersion - creditChanges).ShouldBeGreaterThanOrEqualTo(2);
+            // The two notices may arrive as one wake-up: on PostgreSQL they are sent after the commits, coalesced per workspace.
+            (probe.CreditsVersion - creditChanges).ShouldBeGreaterThanOrEqualTo(1);
             reads.Balances.ShouldBeLessThan(Tabs, $"{reads.Balances} balance reads for {probe.CreditsVersion - creditChanges} credit changes of {Tabs} streams");
             // Every stream still got every event, in order.
             var expected = streams[0].Received.Where(m => m.Id is not null).Select(m => m.IdNumber).ToList();
