@@ -51,6 +51,7 @@ public sealed partial class AttemptLeftovers(IBlobStore blobs, IOptions<WorkerOp
     {
         var dir = Path.Combine(worker.Value.ScratchPath, $"{jobId:N}-a{attempt}");
         try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+        catch (DirectoryNotFoundException) { } // removed meanwhile (the attempt's own cleanup and the sweep can meet)
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { ScratchFailed(log, dir, ex.Message); }
     }
 
@@ -98,6 +99,7 @@ public sealed partial class AttemptLeftovers(IBlobStore blobs, IOptions<WorkerOp
                 Directory.Delete(path, recursive: true);
                 deleted++;
             }
+            catch (DirectoryNotFoundException) { } // removed meanwhile by the attempt's own cleanup
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { ScratchFailed(log, path, ex.Message); }
         }
         return deleted;
