@@ -40,13 +40,8 @@ public static class RecordingsApi
             .WithSummary("Store chunk n (from 0) with the raw bytes as the body; `duration` is the seconds of audio it holds, by the browser's timer. Any order; the same bytes again are accepted (a retry), different bytes for a received chunk answer 409 chunk_conflict; a chunk the plan's storage has no room for answers 403 plan_storage_limit (the chunks already received stay).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        g.MapPost("/{id:guid}/finalize", async (Guid id, CurrentUser user, FinalizeRecordingCommand finalize, HttpResponse response, CancellationToken ct) =>
-            {
-                var result = await finalize.Run(user.Caller, id, ct);
-                if (result.Error?.Code == "recording_join_timeout")
-                    response.Headers.RetryAfter = RecordingErrors.JoinRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return Problems.Map(result, s => TypedResults.Ok(RecordingDto.From(s)));
-            })
+        g.MapPost("/{id:guid}/finalize", async (Guid id, CurrentUser user, FinalizeRecordingCommand finalize, CancellationToken ct) =>
+                Problems.Map(await finalize.Run(user.Caller, id, ct), s => TypedResults.Ok(RecordingDto.From(s))))
             .WithSummary("Join the chunks into one audio upload (the episode's input). A gap answers 422 recording_incomplete, nothing recorded 422 recording_empty, over the plan's monthly minutes or storage 403 plan_recording_minutes / plan_storage_limit with an upgrade link, a join slower than Kiln:Podcasts:FinalizeTimeout 503 recording_join_timeout with Retry-After — in every case the chunks are kept and the recording stays open. Two finalizes at once in one workspace are counted one after the other against the month's minutes. Finalizing again returns the same result.")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);

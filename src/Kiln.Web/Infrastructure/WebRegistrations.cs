@@ -96,6 +96,9 @@ public static class WebRegistrations
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
             ctx.ProblemDetails.Extensions.TryAdd("traceId", System.Diagnostics.Activity.Current?.TraceId.ToString() ?? ctx.HttpContext.TraceIdentifier);
+            // An error that says when to try again (Error.Extensions["retryAfterSeconds"]) gets the Retry-After header too.
+            if (ctx.ProblemDetails.Extensions.TryGetValue("retryAfterSeconds", out var retry) && retry is int seconds && !ctx.HttpContext.Response.HasStarted)
+                ctx.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (ctx.Exception is BadHttpRequestException || (ctx.ProblemDetails.Status == 400 && !ctx.ProblemDetails.Extensions.ContainsKey("code") && ctx.HttpContext.Request.HasJsonContentType()))
             {
                 ctx.ProblemDetails.Title = "The request could not be read: send a JSON body with the documented fields and types.";
