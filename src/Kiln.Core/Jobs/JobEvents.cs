@@ -17,11 +17,14 @@ public sealed class JobEvents(KilnDbContext db, TimeProvider clock)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>An event's data as it is stored (also by the queue's raw SQL, which writes the "queued" event itself).</summary>
+    public static string Data(object data) => JsonSerializer.Serialize(data, Json);
+
     public async Task AppendAsync(Job job, string type, object data, CancellationToken ct)
     {
         db.JobEvents.Add(new JobEvent
         {
-            JobId = job.Id, WorkspaceId = job.WorkspaceId, Type = type, DataJson = JsonSerializer.Serialize(data, Json),
+            JobId = job.Id, WorkspaceId = job.WorkspaceId, Type = type, DataJson = Data(data),
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         });
         await db.SaveChangesAsync(ct);

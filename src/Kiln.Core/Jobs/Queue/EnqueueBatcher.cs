@@ -152,7 +152,7 @@ public sealed class EnqueueBatcher(IOptions<DatabaseOptions> database, JobSignal
     }
 
     /// <summary>The "queued" status event's data, as JobEvents writes it on the EF path.</summary>
-    private const string QueuedEventJson = """{"status":"queued"}""";
+    private static readonly string QueuedEventJson = JobEvents.Data(new { status = "queued" });
 
     private sealed class Pending(Job job)
     {
