@@ -64,7 +64,8 @@ public sealed class PodcastJourneyTests(KilnApp app)
 
             var again = await s.Page.Context.NewPageAsync();
             await again.GotoAsync(recordUrl);
-            await Expect(again.Locator("#interrupted")).ToContainTextAsync("00:10");
+            // About 10 s were saved: the page measures each chunk's length itself, so a slow machine may show 00:09.
+            await Expect(again.Locator("#interrupted strong")).ToHaveTextAsync(new Regex("^00:(09|10|11)$"));
             await again.GetByRole(AriaRole.Button, new() { Name = "Resume recording" }).ClickAsync();
             await Expect(again.Locator("#recorder")).ToHaveAttributeAsync("data-state", "recording");
             await again.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
