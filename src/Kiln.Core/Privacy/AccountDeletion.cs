@@ -89,7 +89,9 @@ public sealed class EraseAccountCommand(KilnDbContext db, UserManager<KilnUser> 
             return Error.Conflict("jobs_running", "Jobs are still running in the personal workspace; the deletion waits for them.");
 
         await revocations.RevokeAllAsync(userId, "account_deleted", ct);
-        foreach (var ws in personal) await erasure.EraseAsync(ws, ct);
+        foreach (var ws in personal)
+            if (await erasure.EraseWhenIdleAsync(ws, ct) > 0)
+                return Error.Conflict("jobs_running", "A job started in the personal workspace as the deletion ran; the deletion waits for it.");
         var normalized = users.NormalizeEmail(user.Email);
         await db.WorkspaceInvitations.IgnoreQueryFilters().Where(i => i.NormalizedEmail == normalized).ExecuteDeleteAsync(ct);
         foreach (var (table, column, nullable) in PersonColumns())
@@ -114,7 +116,7 @@ public sealed class EraseAccountCommand(KilnDbContext db, UserManager<KilnUser> 
 /// <c>WorkspaceId</c>, then the workspace row — except what accounting must keep (<see cref="Kept"/>: the ledger, credit
 /// account and holds, payments and subscriptions), which stays under the bare workspace id, the workspace itself gone.
 /// </summary>
-public sealed class WorkspaceErasure(KilnDbContext db, IBlobStore blobs)
+public sealed class WorkspaceErasure(KilnDbContext db, IBlobStore blobs, CreditsLedger ledger)
 {
     /// <summary>Entities kept for accounting when their workspace is erased.</summary>
     public static readonly IReadOnlySet<Type> Kept = new HashSet<Type>
@@ -122,6 +124,27 @@ public sealed class WorkspaceErasure(KilnDbContext db, IBlobStore blobs)
         typeof(LedgerEntry), typeof(CreditAccount), typeof(CreditHold), typeof(Payment), typeof(PaymentEvent), typeof(Subscription),
         typeof(BillingCustomer), typeof(AllowanceGrant), typeof(CreditShortfall),
     };
+
+    /// <summary>
+    /// Erases the workspace unless a job in it is unfinished, and decides that under the lock job creation takes: a new
+    /// job places its hold by updating the workspace's credit account row, so the count and the erasure run in one
+    /// transaction that updates that row first. A creation either committed before (its job is counted, nothing is
+    /// erased) or waits until the erasure has committed. Checked outside such a transaction, a job created between the
+    /// count and the erasure lost its row while its hold, kept for accounting, stayed open and held the credits for good.
+    /// Returns the number of unfinished jobs: 0 means the workspace is gone.
+    /// </summary>
+    public async Task<int> EraseWhenIdleAsync(Guid workspaceId, CancellationToken ct)
+    {
+        await ledger.EnsureAccountAsync(workspaceId, ct);
+        // SQLite: EF Core's transaction is BEGIN IMMEDIATE, one writer at a time. PostgreSQL: the UPDATE locks the row until commit.
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.CreditAccounts.Where(a => a.WorkspaceId == workspaceId).ExecuteUpdateAsync(s => s.SetProperty(a => a.Held, a => a.Held), ct);
+        var unfinished = await db.Jobs.IgnoreQueryFilters().CountAsync(j => j.WorkspaceId == workspaceId && j.FinishedAt == null, ct);
+        if (unfinished > 0) return unfinished;
+        await EraseAsync(workspaceId, ct);
+        await tx.CommitAsync(ct);
+        return 0;
+    }
 
     public async Task EraseAsync(Guid workspaceId, CancellationToken ct)
     {

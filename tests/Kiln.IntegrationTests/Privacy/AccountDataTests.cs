@@ -169,6 +169,56 @@ public sealed class AccountDataTests(PostgresServer pg)
             .GetProperty("pending").GetBoolean().ShouldBeTrue();
     }
 
+    /// <summary>
+    /// A job created while the deletion runs: its transaction has taken the account row (as a hold does) and written the
+    /// job, but not committed. The deletion waits for that lock, counts the job and refuses; checked outside the lock,
+    /// it used to erase the workspace, the job row with it, and leave the hold open for good.
+    /// </summary>
+    [Fact]
+    public async Task A_job_created_while_a_team_workspace_is_deleted_stops_the_deletion_and_keeps_its_row()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await KilnTestHost.StartAsync("postgres", pg, worker: false);
+        var ada = await host.SignUpAsync();
+        var team = (await (await ada.Client.PostAsJsonAsync("/api/workspaces", new { name = "Studio" }, ct)).Json(HttpStatusCode.Created)).Id();
+        await (await ada.Client.GetAsync("/api/me", ct)).Json(HttpStatusCode.OK);
+        await using (var setup = host.NewDbContext())
+            await setup.Database.ExecuteSqlInterpolatedAsync($"INSERT INTO credit_accounts (workspace_id, posted, held, updated_at) VALUES ({team}, {0L}, {0L}, {DateTime.UtcNow}) ON CONFLICT (workspace_id) DO NOTHING", ct);
+
+        Guid jobId;
+        Task<HttpResponseMessage> deletion;
+        await using (var creating = host.NewDbContext())
+        {
+            await using var tx = await creating.Database.BeginTransactionAsync(ct);
+            await creating.CreditAccounts.Where(a => a.WorkspaceId == team).ExecuteUpdateAsync(s => s.SetProperty(a => a.Held, a => a.Held), ct);
+            var job = new Kiln.Core.Jobs.Job
+            {
+                Id = Ids.New(), WorkspaceId = team, CreatedByUserId = ada.UserId, PipelineId = "noop", Status = Kiln.Core.Jobs.JobStatus.Queued,
+                CreatedAt = DateTime.UtcNow, RunAfter = DateTime.UtcNow, TimeoutSeconds = 60, InputsJson = "[]",
+            };
+            jobId = job.Id;
+            creating.Jobs.Add(job);
+            await creating.SaveChangesAsync(ct);
+
+            deletion = ada.Client.PostAsJsonAsync("/api/workspace/deletion", new { name = "Studio" }, ct);
+            await using var watch = host.NewDbContext();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!deletion.IsCompleted && await watch.Database.SqlQueryRaw<long>(
+                       "SELECT count(*) AS \"Value\" FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").SingleAsync(ct) == 0)
+            {
+                DateTime.UtcNow.ShouldBeLessThan(deadline, "the deletion should wait for the account row a job creation holds");
+                await Task.Delay(50, ct);
+            }
+            deletion.IsCompleted.ShouldBeFalse("the deletion must not decide before the creation commits");
+            await tx.CommitAsync(ct);
+        }
+
+        await (await deletion).Problem(HttpStatusCode.Conflict, "jobs_running");
+        await using var db = host.NewDbContext();
+        (await db.Jobs.IgnoreQueryFilters().AnyAsync(j => j.Id == jobId, ct)).ShouldBeTrue();
+        (await db.Workspaces.AnyAsync(w => w.Id == team, ct)).ShouldBeTrue();
+    }
+
     private static string BlobPrefix(Guid workspaceId) => $"ws/{workspaceId:N}";
 
     private static async Task AddNoteAsync(KilnTestHost host, Guid workspaceId, Guid userId, string title, string markdown)
