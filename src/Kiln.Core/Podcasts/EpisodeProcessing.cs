@@ -17,7 +17,7 @@ public sealed class SyncEpisodeJobsCommand(KilnDbContext db, IBlobStore store, T
 {
     public async Task<int> Run(CancellationToken ct)
     {
-        var processing = await db.Episodes.IgnoreQueryFilters().Where(e => e.Status == EpisodeStatus.Processing && e.JobId != null).Take(20).ToListAsync(ct);
+        var processing = await db.Episodes.IgnoreQueryFilters().Where(e => e.Status == EpisodeStatus.Processing && e.JobId != null).OrderBy(e => e.UpdatedAt).Take(20).ToListAsync(ct);
         var moved = 0;
         foreach (var episode in processing)
         {
@@ -100,7 +100,7 @@ public sealed class PublishDueEpisodesCommand(KilnDbContext db, TimeProvider clo
     public async Task<int> Run(CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var due = await db.Episodes.IgnoreQueryFilters().Where(e => e.Status == EpisodeStatus.Scheduled && e.PublishAt <= now).Take(100).ToListAsync(ct);
+        var due = await db.Episodes.IgnoreQueryFilters().Where(e => e.Status == EpisodeStatus.Scheduled && e.PublishAt <= now).OrderBy(e => e.PublishAt).Take(100).ToListAsync(ct);
         if (due.Count == 0) return 0;
         foreach (var e in due)
         {
