@@ -42,7 +42,11 @@ public sealed class DubbingJourneyTests(KilnApp app)
 
         // Two languages: the typed pairs give way to one list of voices per language.
         await Expect(s.Page.Locator("#opt-voices")).ToBeHiddenAsync();
-        await s.Page.Locator("#opt-targetLanguages").FillAsync("es, ca");
+        // The languages offered here (Apertium's installed pairs from English) are ticked, not typed; Spanish is the default.
+        await Expect(s.Page.Locator("#opt-targetLanguages")).ToBeHiddenAsync();
+        await Expect(s.Page.GetByRole(AriaRole.Checkbox, new() { Name = "Spanish (es)" })).ToBeCheckedAsync();
+        await s.Page.GetByRole(AriaRole.Checkbox, new() { Name = "Catalan (ca)" }).CheckAsync();
+        await Expect(s.Page.Locator("#opt-targetLanguages")).ToHaveValueAsync("es, ca");
         var spanish = s.Page.GetByLabel("Voice for Spanish (es)");
         var catalan = s.Page.GetByLabel("Voice for Catalan (ca)");
         await Expect(spanish).ToBeVisibleAsync();
@@ -130,6 +134,8 @@ public sealed class DubbingJourneyTests(KilnApp app)
         await s.SignUpAsync($"dub-nojs-{Guid.NewGuid():N}"[..20] + "@example.com");
         await s.GoAsync("/jobs/new?pipelineId=dubbing");
         await Expect(s.Page.Locator("#opt-voices-picker")).ToBeHiddenAsync();
+        await Expect(s.Page.Locator("#opt-targetLanguages-choices")).ToBeHiddenAsync();
+        await Expect(s.Page.GetByLabel("Target languages (optional)")).ToHaveValueAsync("es");
         await Expect(s.Page.GetByLabel("Voices per language (optional)")).ToBeVisibleAsync();
         await Expect(s.Page.GetByLabel("Voices per language (optional)")).ToHaveValueAsync("");
         await Expect(s.Page.GetByLabel("Voice (optional)", new() { Exact = true })).ToHaveValueAsync("male");

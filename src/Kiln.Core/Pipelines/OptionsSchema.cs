@@ -160,6 +160,7 @@ public sealed class OptionsSchema<TOptions> where TOptions : class, new()
                         case MaxLengthAttribute max: obj["maxItems"] = max.Length; break;
                         case ItemLengthAttribute il: if (obj["items"] is JsonObject items) items["maxLength"] = il.Max; break;
                         case VoicePickerAttribute vp: obj["x-voicePicker"] = new JsonObject { ["languages"] = vp.LanguagesOption, ["url"] = vp.VoicesUrl }; break;
+                        case ChoicesFromAttribute cf: obj["x-choices"] = new JsonObject { ["url"] = cf.Url, ["dependsOn"] = cf.DependsOn }; break;
                     }
                 return obj;
             },
@@ -226,4 +227,17 @@ public sealed class VoicePickerAttribute(string languagesOption, string voicesUr
 {
     public string LanguagesOption { get; } = languagesOption;
     public string VoicesUrl { get; } = voicesUrl;
+}
+
+/// <summary>
+/// A list option whose allowed values depend on what is installed here, listed by <see cref="Url"/> as
+/// <c>{ "choices": [{ "value", "label" }] }</c>; with <see cref="DependsOn"/> (another option's JSON name) that option's
+/// value is passed as <c>?{dependsOn}=value</c>. The schema carries it as <c>x-choices</c> so a form can offer
+/// checkboxes instead of typed codes; the options record still validates what is posted.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ChoicesFromAttribute(string url, string? dependsOn = null) : Attribute
+{
+    public string Url { get; } = url;
+    public string? DependsOn { get; } = dependsOn;
 }

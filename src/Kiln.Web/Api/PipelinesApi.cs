@@ -15,6 +15,9 @@ public static class PipelinesApi
         api.MapGet("/pipelines/dubbing/voices", DubbingVoices)
             .WithTags("Pipelines").WithSummary("The voices one dubbing target language can be spoken with here (for the per-language voice option, as language=id): the installed engine's voices, and premium voices marked unavailable when the workspace's plan lacks premium-voices.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        api.MapGet("/pipelines/dubbing/languages", (string? source, GetDubbingLanguagesQuery query) => Problems.Map(query.Run(source), l => TypedResults.Ok(l)))
+            .WithTags("Pipelines").WithSummary("The languages a dubbing job can target from a source language (?source=en, or auto): what the installed translation engine translates into and the synthesizer speaks, as value and label.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 

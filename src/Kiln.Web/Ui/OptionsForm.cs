@@ -13,7 +13,12 @@ public sealed record OptionField(string Name, string Label, string Kind, string?
     public string InputName => "o." + Name;
     /// <summary>For a list of <c>language=voice</c> pairs (<c>x-voicePicker</c>): the option holding the languages, and where their voices are listed.</summary>
     public VoicePicker? Voices { get; init; }
+    /// <summary>For a list whose values are offered by the server (<c>x-choices</c>): checkboxes instead of typed codes.</summary>
+    public ChoiceSource? ChoicesFrom { get; init; }
 }
+
+/// <param name="DependsOn">The name of the option whose value is passed to <paramref name="Url"/> (<c>?name=value</c>), or null.</param>
+public sealed record ChoiceSource(string Url, string? DependsOn);
 
 /// <param name="LanguagesField">The name of the option whose values are the languages.</param>
 public sealed record VoicePicker(string LanguagesField, string Url);
@@ -47,6 +52,8 @@ public static class OptionsForm
             {
                 Voices = s.TryGetProperty("x-voicePicker", out var vp) && vp.ValueKind == JsonValueKind.Object && Str(vp, "languages") is { } languages && Str(vp, "url") is { } url
                     ? new VoicePicker(languages, url) : null,
+                ChoicesFrom = s.TryGetProperty("x-choices", out var xc) && xc.ValueKind == JsonValueKind.Object && Str(xc, "url") is { } choicesUrl
+                    ? new ChoiceSource(choicesUrl, Str(xc, "dependsOn")) : null,
             });
         }
         return fields;

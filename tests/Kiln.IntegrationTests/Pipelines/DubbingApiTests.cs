@@ -159,6 +159,31 @@ public sealed class DubbingApiTests(PostgresServer pg)
     }
 
     [Fact]
+    public async Task The_form_is_offered_the_target_languages_installed_here_for_the_source_language()
+    {
+        await using var host = await KilnTestHost.StartAsync("sqlite", pg, worker: false);
+        var user = await host.SignUpAsync();
+        // The options schema tells a form where the choices come from; the list is Apertium's installed pairs that espeak-ng speaks.
+        var pipelines = await (await user.Client.GetAsync("/api/pipelines")).Json(HttpStatusCode.OK);
+        var schema = pipelines.EnumerateArray().Single(p => p.GetProperty("id").GetString() == "dubbing").GetProperty("optionsSchema");
+        var choices = schema.GetProperty("properties").GetProperty("targetLanguages").GetProperty("x-choices");
+        choices.GetProperty("url").GetString().ShouldBe("/api/pipelines/dubbing/languages");
+        choices.GetProperty("dependsOn").GetString().ShouldBe("sourceLanguage");
+
+        var en = await (await user.Client.GetAsync("/api/pipelines/dubbing/languages?source=en")).Json(HttpStatusCode.OK);
+        en.GetProperty("sourceName").GetString().ShouldBe("English");
+        var offered = en.GetProperty("choices").EnumerateArray().ToDictionary(c => c.GetProperty("value").GetString()!, c => c.GetProperty("label").GetString());
+        offered["es"].ShouldBe("Spanish (es)");
+        offered["ca"].ShouldBe("Catalan (ca)");
+        offered.ShouldNotContainKey("en");
+        var fr = await (await user.Client.GetAsync("/api/pipelines/dubbing/languages?source=fr")).Json(HttpStatusCode.OK);
+        fr.GetProperty("choices").EnumerateArray().Select(c => c.GetProperty("value").GetString()).ShouldContain("es");
+        var auto = await (await user.Client.GetAsync("/api/pipelines/dubbing/languages?source=auto")).Json(HttpStatusCode.OK);
+        auto.GetProperty("choices").EnumerateArray().Select(c => c.GetProperty("value").GetString()).ShouldContain("ca");
+        await (await user.Client.GetAsync("/api/pipelines/dubbing/languages?source=English")).Problem(HttpStatusCode.BadRequest, "invalid_language");
+    }
+
+    [Fact]
     public async Task No_speech_fails_the_job_with_no_speech_and_releases_the_hold()
     {
         var media = await DubbingMedia.GetAsync();

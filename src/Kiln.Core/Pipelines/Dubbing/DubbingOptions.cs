@@ -9,8 +9,8 @@ public sealed record DubbingOptions
      RegularExpression("^([a-z]{2}|auto)$")]
     public string? SourceLanguage { get; init; } = "en";
 
-    [Display(Name = "Target languages"), Description("ISO 639-1 codes to dub into, e.g. es, ca. Offered: the pairs the installed translation engine supports and the synthesizer speaks."),
-     MinLength(1), MaxLength(10), ItemLength(2)]
+    [Display(Name = "Target languages"), Description("The languages to dub into (ISO 639-1 codes such as es, ca): those the installed translation engine reaches from the source language and the synthesizer speaks."),
+     MinLength(1), MaxLength(10), ItemLength(2), ChoicesFrom("/api/pipelines/dubbing/languages", "sourceLanguage")]
     public string[] TargetLanguages { get; init; } = ["es"];
 
     [Display(Name = "Voice"), Description("The dubbing voice for every language: male, female, an engine voice name, or a premium voice as engine:voice (openai:nova, elevenlabs:<voice id>) where the plan includes premium voices."),

@@ -12,6 +12,7 @@ public static class DubbingRegistrations
         services.Configure<DubbingSettings>(configuration.GetSection(DubbingSettings.Section));
         services.AddPipeline<DubbingPipeline>();
         services.TryAddScoped<GetDubbingVoicesQuery>();
+        services.TryAddScoped<GetDubbingLanguagesQuery>();
         return services;
     }
 }

@@ -3,6 +3,7 @@
 import { api, ApiError } from './api.js';
 import { Uploader } from './upload.js';
 import { setupVoicePicker } from './voice-picker.js';
+import { setupChoicePicker } from './choice-picker.js';
 
 const form = document.getElementById('job-form');
 if (form) {
@@ -129,6 +130,7 @@ if (form) {
   });
   form.addEventListener('submit', (e) => { if (!showFieldErrors()) e.preventDefault(); });
 
+  for (const input of form.querySelectorAll('[data-choices-url]')) setupChoicePicker(input);
   for (const input of form.querySelectorAll('[data-voice-languages]')) setupVoicePicker(input, later);
 
   for (const box of slots) {
