@@ -6,6 +6,8 @@
 # Usage: bench/status-api/run.sh [--seconds 15] [--repeats 3] [--connections 64] [--threads 2] [--db sqlite,postgres]
 #        [--baseline DIR]   also run Kiln from another checkout (built with `dotnet build -c Release src/Kiln.Web`),
 #                           alternating with this tree in every round, e.g. `git archive <rev>` of the revision before.
+# Every row also gives the server's CPU per request: user + system ticks of its process (/proc/<pid>/stat) over the wrk
+# run divided by the requests wrk counted — robust to other load on the machine, unlike req/s.
 # Each Kiln process runs from its build directory with its embedded worker (the shipped default), the API rate limit raised out of the way
 # (Kiln:RateLimit:PermitsPerMinute), the diagnostic `noop` pipeline on, and the default logging (Information: one request log line per request unless
 # Kiln:Logging:RequestSampleRate says otherwise), its output to a file.
@@ -98,26 +100,34 @@ import sys
 v=sys.argv[1]
 for s,f in (('us',0.001),('ms',1),('s',1000)):
     if v.endswith(s) and not (s=='s' and (v.endswith('ms') or v.endswith('us'))): print(round(float(v[:-len(s)])*f,2)); break" "$1"; }
-measure() { # url [header]
-  local out
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICK_HZ="$(getconf CLK_TCK)"
+MEASURE_PID=""
+measure() { # url [header]   (server: $MEASURE_PID)
+  local out before after
+  before="$(cpu_ticks "$MEASURE_PID")"
   if [ -n "${2:-}" ]; then out="$(wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_PER}s" --latency -H "$2" "$1")"
   else out="$(wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_PER}s" --latency "$1")"; fi
-  local rps p50 p99 bad
+  after="$(cpu_ticks "$MEASURE_PID")"
+  local rps p50 p99 bad reqs cpu
   rps="$(echo "$out" | awk '/^Requests\/sec/ {print $2}')"
+  reqs="$(echo "$out" | awk '/requests in/ {print $1}')"
+  cpu="$(python3 -c "print(round(($after - $before) / $TICK_HZ * 1e6 / max(1, $reqs), 1))")"
   p50="$(to_ms "$(echo "$out" | awk '$1=="50%" {print $2}')")"
   p99="$(to_ms "$(echo "$out" | awk '$1=="99%" {print $2}')")"
   bad="$(echo "$out" | awk '/Non-2xx/ {print $NF}')"
-  echo "$rps $p50 $p99 ${bad:-0}"
+  echo "$rps $p50 $p99 ${bad:-0} $cpu"
 }
 RESULTS="$DIR/results.txt"; : >"$RESULTS"
-record() { # round db build endpoint "rps p50 p99 bad" bare_rps
+record() { # round db build endpoint "rps p50 p99 bad cpu" bare_rps
   set -- "$1" "$2" "$3" "$4" $5 "$6"
-  local ratio; ratio="$(python3 -c "print(f'{$5/$9:.3f}')")"
-  printf '%-2s %-8s %-9s %-16s %10s req/s  p50 %7s ms  p99 %7s ms  non-2xx %-6s  ratio %s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$ratio" | tee -a "$RESULTS"
+  local ratio; ratio="$(python3 -c "print(f'{$5/${10}:.3f}')")"
+  printf '%-2s %-8s %-9s %-16s %10s req/s  p50 %7s ms  p99 %7s ms  non-2xx %-6s  cpu %7s us/req  ratio %s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "$ratio" | tee -a "$RESULTS"
 }
 
 run_kiln() { # round db build checkout bare_rps
   start_kiln "$2" "$4" "$3-$2-$1"
+  MEASURE_PID="$WEBPID"
   local base="http://127.0.0.1:$WEBPORT"
   setup_account "$base"
   wrk -t1 -c8 -d3s -H "Authorization: Bearer $KEY" "$base/api/jobs/$JOB" >/dev/null # warm-up (JIT, pools)
@@ -139,6 +149,7 @@ for db in ${DBS//,/ }; do
   fi
   for r in $(seq 1 "$REPEATS"); do
     wrk -t1 -c8 -d2s "http://127.0.0.1:$BAREPORT/status" >/dev/null
+    MEASURE_PID="$BAREPID"
     bare="$(measure "http://127.0.0.1:$BAREPORT/status")"
     record "$r" "$db" bare "bare JSON" "$bare" "${bare%% *}"
     run_kiln "$r" "$db" tree "$ROOT" "${bare%% *}"
@@ -147,20 +158,20 @@ for db in ${DBS//,/ }; do
 done
 
 echo
-echo "# medians over $REPEATS rounds (req/s, p50 ms, p99 ms, ratio to the bare endpoint's median)"
+echo "# medians over $REPEATS rounds (req/s, p50 ms, p99 ms, server CPU µs per request, ratio to the bare endpoint's median)"
 python3 - "$RESULTS" <<'EOF'
 import sys, statistics, collections
 rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     if line.startswith('#'): continue
     parts = line.split()
-    # round db build endpoint... rps req/s p50 X ms p99 Y ms non-2xx N ratio R
+    # round db build endpoint... rps req/s p50 X ms p99 Y ms non-2xx N cpu C us/req ratio R
     i = parts.index('req/s')
     key = (parts[1], parts[2], ' '.join(parts[3:i-1]))
-    rows[key].append((float(parts[i-1]), float(parts[i+2]), float(parts[i+5]), parts[i+8]))
+    rows[key].append((float(parts[i-1]), float(parts[i+2]), float(parts[i+5]), parts[i+8], float(parts[i+10])))
 bare = {db: statistics.median(r[0] for r in v) for (db, b, e), v in rows.items() if b == 'bare'}
 for (db, b, e), v in rows.items():
     rps = statistics.median(r[0] for r in v)
     print(f"{db:8} {b:9} {e:18} {rps:10.0f} req/s  p50 {statistics.median(r[1] for r in v):6.2f} ms  p99 {statistics.median(r[2] for r in v):6.2f} ms  "
-          f"non-2xx {','.join(r[3] for r in v)}  ratio {rps / bare[db]:.3f}")
+          f"non-2xx {','.join(r[3] for r in v)}  cpu {statistics.median(r[4] for r in v):7.1f} us/req  ratio {rps / bare[db]:.3f}")
 EOF

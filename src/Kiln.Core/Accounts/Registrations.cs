@@ -18,6 +18,7 @@ public static class Registrations
         services.AddScoped<AuthenticateApiKeyQuery>();
         services.AddSingleton<ApiKeyCache>();
         services.AddScoped<GetMembershipQuery>();
+        services.AddScoped<SignedInUserQuery>();
         services.AddScoped<RenameWorkspaceCommand>();
         services.AddScoped<ListMembersQuery>();
         services.AddScoped<ManageMembersCommand>();

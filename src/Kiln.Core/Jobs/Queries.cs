@@ -6,10 +6,14 @@ namespace Kiln.Core.Jobs;
 
 public sealed record JobPage(IReadOnlyList<Job> Items, int Page, int PageSize, int Total);
 
+/// <summary>One job of the workspace (the caller's tenant and privacy filters apply), compiled: the status API's read.</summary>
 public sealed class GetJobQuery(KilnDbContext db)
 {
-    public Task<Job?> Run(Guid workspaceId, Guid jobId, CancellationToken ct) =>
-        db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId && j.WorkspaceId == workspaceId, ct);
+    private static readonly CompiledQuery<Func<KilnDbContext, Guid, Guid, CancellationToken, Task<Job?>>> ById = new(() => EF.CompileAsyncQuery(
+        (KilnDbContext c, Guid workspaceId, Guid jobId, CancellationToken ct) =>
+            c.Jobs.AsNoTracking().FirstOrDefault(j => j.Id == jobId && j.WorkspaceId == workspaceId)));
+
+    public Task<Job?> Run(Guid workspaceId, Guid jobId, CancellationToken ct) => ById.For(db)(db, workspaceId, jobId, ct);
 }
 
 public sealed class ListJobsQuery(KilnDbContext db)

@@ -58,9 +58,16 @@ public static class JobEventTypesSubtask
 /// <summary>A job's subtasks in the order they were first reported.</summary>
 public sealed class ListSubtasksQuery(KilnDbContext db)
 {
-    public Task<List<JobSubtask>> Run(Guid workspaceId, Guid jobId, CancellationToken ct) =>
-        db.JobSubtasks.AsNoTracking().Where(s => s.JobId == jobId && s.WorkspaceId == workspaceId)
-            .OrderBy(s => s.Ordinal).ThenBy(s => s.Key).ToListAsync(ct);
+    private static readonly CompiledQuery<Func<KilnDbContext, Guid, Guid, IAsyncEnumerable<JobSubtask>>> OfJob = new(() => EF.CompileAsyncQuery<KilnDbContext, Guid, Guid, JobSubtask>(
+        (KilnDbContext c, Guid workspaceId, Guid jobId) =>
+            c.JobSubtasks.AsNoTracking().Where(s => s.JobId == jobId && s.WorkspaceId == workspaceId).OrderBy(s => s.Ordinal).ThenBy(s => s.Key)));
+
+    public async Task<List<JobSubtask>> Run(Guid workspaceId, Guid jobId, CancellationToken ct)
+    {
+        var list = new List<JobSubtask>();
+        await foreach (var s in OfJob.For(db)(db, workspaceId, jobId).WithCancellation(ct)) list.Add(s);
+        return list;
+    }
 }
 
 /// <summary>

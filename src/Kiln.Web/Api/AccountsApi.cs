@@ -105,11 +105,11 @@ public static class AccountsApi
 
     public static RouteGroupBuilder MapAccountsApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/me", async (CurrentUser user, GetMembershipQuery memberships, CancellationToken ct) =>
+        api.MapGet("/me", async (CurrentUser user, SignedInUserQuery memberships, CancellationToken ct) =>
         {
             var all = user.UserId is { } id ? await memberships.All(id, ct) : [];
             return TypedResults.Ok(new MeDto(user.UserId, user.Workspace, user.Role?.WireName(), user.IsAdmin, user.IsApiKey,
-                all.Select(m => new MeWorkspaceDto(m.Workspace.Id, m.Workspace.Name, m.Role.WireName()))));
+                all.Select(m => new MeWorkspaceDto(m.WorkspaceId, m.Name, m.Role.WireName()))));
         }).WithTags("Account").WithSummary("The caller, the workspace it acts in and its role.");
 
         api.MapPost("/account/password", async Task<Results<NoContent, ProblemHttpResult>> (ChangePasswordRequest r, CurrentUser user, ChangePasswordCommand change, CancellationToken ct) =>

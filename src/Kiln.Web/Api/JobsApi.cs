@@ -1,5 +1,6 @@
 using Kiln.Core.Common;
 using Kiln.Core.Credits;
+using Kiln.Core.Data;
 using Kiln.Core.Jobs;
 using Kiln.Core.Storage;
 using Kiln.Web.Infrastructure;
@@ -76,17 +77,26 @@ public static class JobsApi
         return TypedResults.Ok(new Paged<JobDto>(p.Items.Select(JobDto.From).ToList(), p.Page, p.PageSize, p.Total));
     }
 
-    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Get(Guid id, CurrentUser user, GetJobQuery query, GetWorkerWaitQuery wait,
-        ListSubtasksQuery subtasks, Kiln.Core.Pipelines.PipelineCatalog pipelines, TimeProvider clock, CancellationToken ct)
+    /// <summary>
+    /// The call scripts poll. A fresh copy from this process's <see cref="JobStatusCache"/> answers without building a
+    /// DbContext (the reads are resolved only on a miss); the copy is dropped by the job's next event and expires after
+    /// <c>Kiln:Jobs:StatusCacheSeconds</c>. Another workspace's id is never served from it: the caller's own read 404s.
+    /// </summary>
+    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> Get(Guid id, CurrentUser user, TenantScope scope, JobStatusCache cache, HttpContext http, CancellationToken ct)
     {
-        if (await query.Run(user.Workspace, id, ct) is not { } job) return Problems.NotFound("Job");
-        var now = clock.GetUtcNow().UtcDateTime;
-        return TypedResults.Ok(JobDto.From(job).WithSubtasks(await subtasks.Run(user.Workspace, id, ct)) with
+        if (cache.TryGet<JobDto>(id, user.Workspace, scope.PrivateToUserId, out var cached)) return TypedResults.Ok(cached);
+        var stamp = cache.Stamp(id);
+        var services = http.RequestServices;
+        if (await services.GetRequiredService<GetJobQuery>().Run(user.Workspace, id, ct) is not { } job) return Problems.NotFound("Job");
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        var dto = JobDto.From(job).WithSubtasks(await services.GetRequiredService<ListSubtasksQuery>().Run(user.Workspace, id, ct)) with
         {
-            WaitingFor = await wait.Run(job, ct),
+            WaitingFor = await services.GetRequiredService<GetWorkerWaitQuery>().Run(job, ct),
             EstimatedCompletion = CompletionEstimate.Of(job, now),
-            OutputsExpireAt = OutputExpiry.Of(job, pipelines),
-        });
+            OutputsExpireAt = OutputExpiry.Of(job, services.GetRequiredService<Kiln.Core.Pipelines.PipelineCatalog>()),
+        };
+        cache.Store(id, stamp, JobVisibility.Of(job), dto);
+        return TypedResults.Ok(dto);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteArtifacts(Guid id, CurrentUser user, DeleteJobArtifactsCommand delete, CancellationToken ct) =>

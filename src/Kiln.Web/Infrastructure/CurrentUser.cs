@@ -2,6 +2,9 @@ using System.Security.Claims;
 using Kiln.Core.Accounts;
 using Kiln.Core.Accounts.Sessions;
 using Kiln.Core.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Kiln.Web.Infrastructure;
 
@@ -62,35 +65,43 @@ public sealed class TenantMiddleware(RequestDelegate next)
             else if (Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var userId))
             {
                 var services = http.RequestServices;
-                var users = services.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<KilnUser>>();
+                // Two or three reads follow: one pooled connection for all of them instead of one each (the SQLite pool's
+                // lock was the most contended monitor under load), given back before the endpoint runs, so a long request
+                // (an event stream) holds none.
                 var db = services.GetRequiredService<KilnDbContext>();
-                var sessions = services.GetRequiredService<SessionLiveness>();
-                var clock = services.GetRequiredService<TimeProvider>();
-                var memberships = services.GetRequiredService<GetMembershipQuery>();
-                var user = await users.FindByIdAsync(userId.ToString());
-                Guid? session = Guid.TryParse(principal.FindFirstValue(KilnClaims.Session), out var sid) ? sid : null;
-                if (user is null || !await StillValidAsync(principal, user, session, users, db, sessions, clock, http.RequestAborted))
+                await db.Database.OpenConnectionAsync(http.RequestAborted);
+                try
                 {
-                    // Signed out everywhere, locked, or a revoked session: the credential is dead from this request on.
-                    http.User = new ClaimsPrincipal(new ClaimsIdentity());
-                }
-                else
-                {
-                    current.UserId = user.Id;
-                    current.Email = user.Email;
-                    current.IsAdmin = user.IsAdmin;
-                    current.SessionId = session;
-                    current.TwoFactorEnabled = user.TwoFactorEnabled;
-                    var all = user.CurrentWorkspaceId is { } ws ? await memberships.Run(user.Id, ws, http.RequestAborted) : null;
-                    all ??= (await memberships.All(user.Id, http.RequestAborted)).FirstOrDefault();
-                    if (all is not null)
+                    var reads = services.GetRequiredService<SignedInUserQuery>();
+                    var user = await reads.User(userId, http.RequestAborted);
+                    Guid? session = Guid.TryParse(principal.FindFirstValue(KilnClaims.Session), out var sid) ? sid : null;
+                    if (user is null || !await StillValidAsync(principal, user, session, services, http.RequestAborted))
                     {
-                        current.WorkspaceId = all.Workspace.Id;
-                        current.Role = all.Role;
-                        current.WorkspaceRequiresTwoFactor = all.Workspace.RequireTwoFactor;
-                        // Per-member privacy: members and viewers see their own work and what was shared; admins see all.
-                        if (all.Workspace.MemberPrivacy && all.Role < WorkspaceRole.Admin) scope.PrivateToUserId = user.Id;
+                        // Signed out everywhere, locked, or a revoked session: the credential is dead from this request on.
+                        http.User = new ClaimsPrincipal(new ClaimsIdentity());
                     }
+                    else
+                    {
+                        current.UserId = user.Id;
+                        current.Email = user.Email;
+                        current.IsAdmin = user.IsAdmin;
+                        current.SessionId = session;
+                        current.TwoFactorEnabled = user.TwoFactorEnabled;
+                        var membership = user.CurrentWorkspaceId is { } ws ? await reads.Membership(user.Id, ws, http.RequestAborted) : null;
+                        membership ??= await reads.FirstWorkspace(user.Id, http.RequestAborted);
+                        if (membership is not null)
+                        {
+                            current.WorkspaceId = membership.WorkspaceId;
+                            current.Role = membership.Role;
+                            current.WorkspaceRequiresTwoFactor = membership.RequireTwoFactor;
+                            // Per-member privacy: members and viewers see their own work and what was shared; admins see all.
+                            if (membership.MemberPrivacy && membership.Role < WorkspaceRole.Admin) scope.PrivateToUserId = user.Id;
+                        }
+                    }
+                }
+                finally
+                {
+                    await db.Database.CloseConnectionAsync();
                 }
             }
         }
@@ -102,12 +113,11 @@ public sealed class TenantMiddleware(RequestDelegate next)
     /// The user row is read on every request anyway, so the security stamp (changed by sign-out everywhere, a password
     /// change, a lock) and the lock are checked for free; a token's or cookie's session costs one cached lookup.
     /// </summary>
-    private static async Task<bool> StillValidAsync(ClaimsPrincipal principal, KilnUser user, Guid? session,
-        Microsoft.AspNetCore.Identity.UserManager<KilnUser> users, KilnDbContext db, SessionLiveness sessions, TimeProvider clock, CancellationToken ct)
+    private static async Task<bool> StillValidAsync(ClaimsPrincipal principal, SignedInUser user, Guid? session, IServiceProvider services, CancellationToken ct)
     {
-        if (user.LockoutEnd is { } end && end > clock.GetUtcNow()) return false;
-        var stampClaim = users.Options.ClaimsIdentity.SecurityStampClaimType;
+        if (user.LockoutEnd is { } end && end > services.GetRequiredService<TimeProvider>().GetUtcNow()) return false;
+        var stampClaim = services.GetRequiredService<IOptions<IdentityOptions>>().Value.ClaimsIdentity.SecurityStampClaimType;
         if (principal.FindFirstValue(stampClaim) is { } stamp && !string.Equals(stamp, user.SecurityStamp, StringComparison.Ordinal)) return false;
-        return session is not { } id || await sessions.IsLiveAsync(db, id, ct);
+        return session is not { } id || await services.GetRequiredService<SessionLiveness>().IsLiveAsync(services.GetRequiredService<KilnDbContext>(), id, ct);
     }
 }

@@ -83,11 +83,13 @@ public static class WebPipeline
         app.MapPaymentWebhooks();
         app.MapPodcastFeeds();
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.UseSwaggerUI(o =>
+        // Only for /docs: Swagger UI's middleware matches two regular expressions (built from strings) against every GET
+        // and runs its own static-file middleware, which every API read paid for.
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/docs"), docs => docs.UseSwaggerUI(o =>
         {
             o.RoutePrefix = "docs";
             o.SwaggerEndpoint("/openapi/v1.json", "Kiln API v1");
-        });
+        }));
         app.MapKilnMetrics();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });

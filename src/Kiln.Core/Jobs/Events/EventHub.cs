@@ -15,9 +15,10 @@ public readonly record struct EventNotice(Guid WorkspaceId, Guid? JobId, long Id
 /// job. A job's subscriber reads the event log after its own cursor; a workspace's subscribers share one read through the
 /// topic's <see cref="WorkspaceFeed"/>. A notice carries no data — the log is the
 /// source of truth — so a duplicate or a spurious wake-up only costs one read, and <see cref="WakeAll"/> after a lost
-/// connection loses nothing. Idle subscribers cost no database work at all.
+/// connection loses nothing. Idle subscribers cost no database work at all. Every job notice also drops that job's
+/// cached status response (<see cref="JobStatusCache"/>), and <see cref="WakeAll"/> drops them all.
 /// </summary>
-public sealed class EventHub
+public sealed class EventHub(JobStatusCache? statusCache = null)
 {
     private readonly Lock _gate = new();
     private readonly ConcurrentDictionary<(Guid Workspace, Guid Job), Topic> _topics = new();
@@ -46,6 +47,7 @@ public sealed class EventHub
     public void Publish(EventNotice notice)
     {
         if (notice.IsCredits) Raise(ref _lastLedgerEntryId, notice.Id); else Raise(ref _lastJobEventId, notice.Id);
+        if (notice.JobId is { } changed) statusCache?.Invalidate(changed); // before the wake-up: a woken reader must not see the old copy
         if (_topics.TryGetValue((notice.WorkspaceId, Guid.Empty), out var workspace)) workspace.Fire(notice.IsCredits);
         if (notice.JobId is { } job && _topics.TryGetValue((notice.WorkspaceId, job), out var one)) one.Fire(credits: false);
     }
@@ -53,6 +55,7 @@ public sealed class EventHub
     /// <summary>Wakes every subscriber to re-read (after the LISTEN connection was lost and is back).</summary>
     public void WakeAll()
     {
+        statusCache?.Clear();
         foreach (var topic in _topics.Values) topic.Fire(credits: true);
     }
 

@@ -12,9 +12,12 @@ namespace Kiln.Core.Jobs.Events;
 /// reader always finds what woke it. On PostgreSQL they go to <see cref="PostgresEventNotifier"/> (NOTIFY, heard by
 /// every web process); on SQLite straight to this process's <see cref="EventHub"/> (embedded mode runs the job runner
 /// in the web process). Writes by another SQLite process, or by code outside DI (the CLI), are caught by
-/// <see cref="EventSafetyPoll"/>. The queue's raw SQL reports its own (JobQueue, QueueSql.InsertJob).
+/// <see cref="EventSafetyPoll"/>. The queue's raw SQL reports its own (JobQueue, QueueSql.InsertJob). A committed job
+/// event also drops the job's cached status in this process at once (on PostgreSQL the NOTIFY comes back a little later),
+/// so a cancel through the API is visible to the very next read.
 /// </summary>
-public sealed class InProcessEventSignals(PostgresEventNotifier notifier, EventHub? hub = null) : SaveChangesInterceptor, IDbTransactionInterceptor
+public sealed class InProcessEventSignals(PostgresEventNotifier notifier, EventHub? hub = null, JobStatusCache? statusCache = null)
+    : SaveChangesInterceptor, IDbTransactionInterceptor
 {
     private sealed class Pending
     {
@@ -84,6 +87,7 @@ public sealed class InProcessEventSignals(PostgresEventNotifier notifier, EventH
         var sqlite = context.Database.IsSqlite();
         foreach (var n in notices)
         {
+            if (n.JobId is { } job) statusCache?.Invalidate(job);
             if (sqlite) hub?.Publish(n);
             else notifier.Notify(n);
         }

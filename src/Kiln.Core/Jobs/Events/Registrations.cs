@@ -18,7 +18,7 @@ public static class EventRegistrations
     {
         services.AddSingleton<PostgresEventNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<PostgresEventNotifier>());
-        services.AddSingleton(sp => new InProcessEventSignals(sp.GetRequiredService<PostgresEventNotifier>(), sp.GetService<EventHub>()));
+        services.AddSingleton(sp => new InProcessEventSignals(sp.GetRequiredService<PostgresEventNotifier>(), sp.GetService<EventHub>(), sp.GetService<JobStatusCache>()));
         services.AddSingleton<IInterceptor>(sp => sp.GetRequiredService<InProcessEventSignals>());
         return services;
     }
@@ -26,6 +26,9 @@ public static class EventRegistrations
     public static IServiceCollection AddLiveEvents(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<EventsOptions>(configuration.GetSection(EventsOptions.Section));
+        // The status API's copy of job responses lives beside the hub that invalidates it.
+        services.Configure<JobStatusCacheOptions>(configuration.GetSection(JobsOptions.Section));
+        services.AddSingleton<JobStatusCache>();
         services.AddSingleton<EventHub>();
         services.AddScoped<LiveEventsQuery>();
         services.AddSingleton<PostgresEventListener>();
