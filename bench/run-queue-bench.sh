@@ -22,6 +22,9 @@ if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$DIR"; AS=(runuser -u postg
 SETTINGS="-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=512MB \
  -c max_wal_size=4GB -c checkpoint_timeout=30min -c wal_buffers=16MB -c effective_cache_size=4GB"
 if [ "${PGSS:-0}" = 1 ]; then SETTINGS="$SETTINGS -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"; fi
+# PGEXTRA: more server settings, e.g. "-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=0"
+# (with KEEP_CLUSTER=1 the plans stay in the cluster's log.txt).
+SETTINGS="$SETTINGS ${PGEXTRA:-}"
 
 cleanup() {
   "${AS[@]}" "$PGBIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null 2>&1 || true

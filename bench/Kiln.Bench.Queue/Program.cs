@@ -358,6 +358,8 @@ namespace Kiln.Bench.Queue
         {
             var deadline = DateTime.UtcNow + timeout;
             await using var c = await OpenAsync(conn);
+            // The polls below must use the partial index of unfinished jobs, not scan every finished one.
+            await using (var noSeq = new NpgsqlCommand("SET enable_seqscan = off", c)) await noSeq.ExecuteNonQueryAsync();
             var postmaster = procs is null ? 0 : await Profile.PostmasterPidAsync(c);
             Profile.Cpu? start = null;
             // Cheap polls (graphile-worker's bench counts in-process and polls nothing): a full count(*) of the jobs
@@ -521,15 +523,26 @@ namespace Kiln.Bench.Queue
             Console.Error.WriteLine(string.Create(ci, $"    profile: per drained job: {(after.Commits - before.Commits) * per:0.000} commits, rows fetched {(after.Fetched - before.Fetched) * per:0.0}, " +
                 $"inserted {(after.Inserted - before.Inserted) * per:0.00}, updated {(after.Updated - before.Updated) * per:0.00}, deleted {(after.Deleted - before.Deleted) * per:0.00}, " +
                 $"buffer hits {(after.BlksHit - before.BlksHit) * per:0.0}, reads {(after.BlksRead - before.BlksRead) * per:0.00}"));
+            // Which tables and indexes the rows came from (the whole run, enqueue included).
+            await using (var idx = new NpgsqlCommand("""
+                SELECT relname || coalesce('.' || indexrelname, ''), n, f FROM (
+                    SELECT relname, NULL AS indexrelname, seq_tup_read AS n, idx_tup_fetch AS f FROM pg_stat_user_tables WHERE seq_tup_read + coalesce(idx_tup_fetch, 0) > 0
+                    UNION ALL
+                    SELECT relname, indexrelname, idx_tup_read, idx_tup_fetch FROM pg_stat_user_indexes WHERE idx_tup_read > 0) x
+                ORDER BY n + coalesce(f, 0) DESC LIMIT 6
+                """, c))
+            await using (var ir = await idx.ExecuteReaderAsync())
+                while (await ir.ReadAsync())
+                    Console.Error.WriteLine(string.Create(ci, $"    rows: {ir.GetString(0)}: {(ir.IsDBNull(1) ? 0 : ir.GetInt64(1)) * per:0.0} read (seq for a table, index entries for an index), {(ir.IsDBNull(2) ? 0 : ir.GetInt64(2)) * per:0.0} fetched per job"));
             if (!await HasPgssAsync(c)) return cpu;
             await using var cmd = new NpgsqlCommand("""
-                SELECT calls, rows, total_plan_time, total_exec_time, left(regexp_replace(query, '\s+', ' ', 'g'), 100)
+                SELECT calls, rows, shared_blks_hit::float8, total_exec_time, left(regexp_replace(query, '\s+', ' ', 'g'), 160)
                 FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-                ORDER BY total_exec_time DESC LIMIT 8
+                ORDER BY shared_blks_hit DESC LIMIT 10
                 """, c);
             await using var r = await cmd.ExecuteReaderAsync();
             while (await r.ReadAsync())
-                Console.Error.WriteLine(string.Create(ci, $"    pgss: {r.GetInt64(0),6} calls {r.GetInt64(1),7} rows, plan {r.GetDouble(2),7:0.0} ms, exec {r.GetDouble(3),8:0.0} ms ({r.GetDouble(3) * 1000 / jobs:0.0} µs/job)  {r.GetString(4)}"));
+                Console.Error.WriteLine(string.Create(ci, $"    pgss: {r.GetInt64(0),6} calls {r.GetInt64(1),7} rows, {r.GetDouble(2),8:0} buffer hits, exec {r.GetDouble(3),8:0.0} ms ({r.GetDouble(3) * 1000 / jobs:0.0} µs/job)  {r.GetString(4)}"));
             return cpu;
         }
     }

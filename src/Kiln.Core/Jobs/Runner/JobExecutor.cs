@@ -45,6 +45,7 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
         var artifacts = new ArtifactCollector(blobs, attemptPrefix);
         try
         {
+            await leftovers.ClaimAsync(attemptPrefix);
             var pipeline = catalog.Find(job.PipelineId)
                 ?? throw new PipelineException("unknown_pipeline", $"The pipeline '{job.PipelineId}' is not installed on this worker.");
             // The scratch directory is made on the pipeline's first use of it (PipelineContext.ScratchDirectory).
