@@ -126,7 +126,8 @@ public sealed class CompletionBatcher(IServiceScopeFactory scopes, ILogger<Compl
     public void Dispose()
     {
         _queue.Writer.TryComplete();
-        while (_idle.TryTake(out var scope)) scope.Dispose();
+        // Asynchronously disposed services (a DbContext's connection) need DisposeAsync; this runs once, at shutdown.
+        while (_idle.TryTake(out var scope)) scope.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     private sealed record Pending(JobQueue.Completion Completion, TaskCompletionSource<bool> Done, SlotTicket? Slot);
