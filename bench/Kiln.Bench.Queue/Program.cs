@@ -19,16 +19,23 @@ var o = BenchOptions.Parse(args);
 Console.Error.WriteLine($"# queue bench: workers {string.Join(',', o.Workers)}, {o.Concurrency} slots each, {o.Jobs} jobs, " +
     $"{o.Repeats} repeats, latency at {o.Rate}/s for {o.LatencySeconds} s, workspace cap {o.Cap}");
 
+// With --baseline-worker-dll, every row runs the baseline's workers and then this tree's, round after round, so both
+// see the same load and the ratio between them means something on a shared machine.
+var variants = o.BaselineWorkerDll is { } baseDll ? new[] { (Label: o.BaselineLabel, Dll: baseDll), (Label: "Kiln", Dll: o.WorkerDll) } : [(Label: "Kiln", Dll: o.WorkerDll)];
 var results = new List<RunResult>();
 foreach (var workers in o.Workers)
 {
     for (var rep = 1; rep <= o.Repeats; rep++)
     {
-        var tp = await Bench.ThroughputAsync(o, workers, rep);
-        Console.Error.WriteLine($"  workers={workers} rep={rep}: {tp.JobsPerSecond:0} jobs/s ({tp.Completed} in {tp.Seconds:0.00} s; enqueue {tp.EnqueuePerSecond:0}/s) {tp.Check}");
-        var lat = await Bench.LatencyAsync(o, workers, rep);
-        Console.Error.WriteLine($"  workers={workers} rep={rep}: latency p50 {lat.P50:0.0} ms, p99 {lat.P99:0.0} ms, max {lat.Max:0.0} ms over {lat.Count} jobs (offered {lat.Offered:0}/s) {lat.Check}");
-        results.Add(new RunResult(workers, rep, tp, lat));
+        foreach (var (label, dll) in variants)
+        {
+            var v = o with { WorkerDll = dll };
+            var tp = await Bench.ThroughputAsync(v, workers, rep);
+            Console.Error.WriteLine($"  {label} workers={workers} rep={rep}: {tp.JobsPerSecond:0} jobs/s ({tp.Completed} in {tp.Seconds:0.00} s; enqueue {tp.EnqueuePerSecond:0}/s) {tp.Check}");
+            var lat = await Bench.LatencyAsync(v, workers, rep);
+            Console.Error.WriteLine($"  {label} workers={workers} rep={rep}: latency p50 {lat.P50:0.0} ms, p99 {lat.P99:0.0} ms, max {lat.Max:0.0} ms over {lat.Count} jobs (offered {lat.Offered:0}/s) {lat.Check}");
+            results.Add(new RunResult(label, workers, rep, tp, lat));
+        }
     }
 }
 
@@ -41,7 +48,8 @@ return failed ? 2 : 0;
 namespace Kiln.Bench.Queue
 {
     internal sealed record BenchOptions(string Server, int[] Workers, int Repeats, int Jobs, int Concurrency, int Rate, int LatencySeconds,
-        int EnqueueParallelism, string WorkerDll, double? PgbenchTps, string? Out, bool ProposedIndex, int Cap, string? GraphileJson)
+        int EnqueueParallelism, string WorkerDll, double? PgbenchTps, string? Out, bool ProposedIndex, int Cap, string? GraphileJson,
+        string? BaselineWorkerDll, string BaselineLabel)
     {
         public static BenchOptions Parse(string[] args)
         {
@@ -62,13 +70,16 @@ namespace Kiln.Bench.Queue
                 d.GetValueOrDefault("out"),
                 Get("proposed-index", "false") == "true",
                 int.Parse(Get("cap", "10000"), CultureInfo.InvariantCulture),
-                d.GetValueOrDefault("graphile-json"));
+                d.GetValueOrDefault("graphile-json"),
+                d.TryGetValue("baseline-worker-dll", out var b) && b.Length > 0 ? b : null,
+                Get("baseline-label", "Kiln (baseline)"));
         }
     }
 
-    internal sealed record ThroughputResult(int Completed, double Seconds, double JobsPerSecond, double EnqueuePerSecond, string Check);
+    internal sealed record ThroughputResult(int Completed, double Seconds, double JobsPerSecond, double EnqueuePerSecond, string Check,
+        double WorkerCpu = double.NaN, double PostgresCpu = double.NaN);
     internal sealed record LatencyResult(int Count, double Offered, double P50, double P99, double Max, string Check);
-    internal sealed record RunResult(int Workers, int Rep, ThroughputResult Throughput, LatencyResult Latency);
+    internal sealed record RunResult(string Label, int Workers, int Rep, ThroughputResult Throughput, LatencyResult Latency);
 
     internal static class Bench
     {
@@ -91,12 +102,19 @@ namespace Kiln.Bench.Queue
                 Console.Error.WriteLine($"    enqueue: {o.Jobs} jobs in {commits} transactions ({(double)o.Jobs / commits:0.0} jobs/commit) by {o.EnqueueParallelism} callers");
             }
 
+            // The enqueuing phase's idle connections go away, so their statistics are flushed before the drain's snapshot.
+            NpgsqlConnection.ClearAllPools();
+            var before = await Profile.SnapshotAsync(conn);
             var procs = Enumerable.Range(0, workers).Select(i => StartWorker(o, conn, $"bench-w{i}")).ToList();
+            Profile.Cpu? drainStart, drainEnd;
             try
             {
-                await WaitFinishedAsync(conn, o.Jobs, TimeSpan.FromSeconds(Math.Max(120, o.Jobs / 50.0)));
+                (drainStart, drainEnd) = await WaitFinishedAsync(conn, o.Jobs, TimeSpan.FromSeconds(Math.Max(120, o.Jobs / 50.0)), procs);
             }
             finally { await StopAsync(procs); }
+            NpgsqlConnection.ClearAllPools();
+            await Task.Delay(300); // the workers' backends have exited and flushed their statistics
+            var (workerCpu, pgCpu) = await Profile.ReportAsync(conn, before, drainStart, drainEnd, o.Jobs);
 
             await using var c = await OpenAsync(conn);
             var (first, last, done) = await ReadAsync(c, "SELECT extract(epoch FROM min(started_at))::float8, extract(epoch FROM max(finished_at))::float8, count(*) FROM jobs WHERE status = 2",
@@ -119,7 +137,7 @@ namespace Kiln.Bench.Queue
             Console.Error.WriteLine($"    claim→completion p50 {runP50:0.0} ms, p99 {runP99:0.0} ms; gap between a worker's claims p50 {gapP50:0.00} ms");
             var check = await CheckAsync(c, ws, o.Jobs);
             await DropAsync(o, conn);
-            return new ThroughputResult(done, seconds, done / seconds, enqueueRate, check);
+            return new ThroughputResult(done, seconds, done / seconds, enqueueRate, check, workerCpu, pgCpu);
         }
 
         /// <summary>Workers idle and warm, jobs arrive at a steady rate below capacity: started_at − created_at.</summary>
@@ -329,16 +347,40 @@ namespace Kiln.Bench.Queue
             throw new TimeoutException("workers did not start");
         }
 
-        private static async Task WaitFinishedAsync(string conn, int n, TimeSpan timeout)
+        private static async Task WaitFinishedAsync(string conn, int n, TimeSpan timeout) => await WaitFinishedAsync(conn, n, timeout, null);
+
+        /// <summary>
+        /// Waits until n jobs are finished. With the worker processes given, also samples CPU time (workers and the
+        /// PostgreSQL cluster) at the first poll that sees a finished job and at the end, so the drain's CPU leaves out
+        /// the workers' start-up (JIT, first connections).
+        /// </summary>
+        private static async Task<(Profile.Cpu?, Profile.Cpu?)> WaitFinishedAsync(string conn, int n, TimeSpan timeout, List<Process>? procs)
         {
             var deadline = DateTime.UtcNow + timeout;
             await using var c = await OpenAsync(conn);
+            // The polls below must use the partial index of unfinished jobs, not scan every finished one.
+            await using (var noSeq = new NpgsqlCommand("SET enable_seqscan = off", c)) await noSeq.ExecuteNonQueryAsync();
+            var postmaster = procs is null ? 0 : await Profile.PostmasterPidAsync(c);
+            Profile.Cpu? start = null;
+            // Cheap polls (graphile-worker's bench counts in-process and polls nothing): a full count(*) of the jobs
+            // every poll cost PostgreSQL a scan of N rows, 20 times a second, while the workers drained.
+            while (procs is not null && start is null)
+            {
+                if (await ReadAsync(c, "SELECT EXISTS (SELECT 1 FROM jobs WHERE status >= 2)", r => r.GetBoolean(0)))
+                    start = Profile.Sample(procs, postmaster, await ReadAsync(c, "SELECT count(*) FROM jobs WHERE status >= 2", r => r.GetInt64(0)));
+                else await Task.Delay(20);
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"no job of {n} finished");
+            }
             while (true)
             {
-                var done = await ReadAsync(c, "SELECT count(*) FROM jobs WHERE status >= 2", r => r.GetInt64(0));
-                if (done >= n) return;
-                if (DateTime.UtcNow > deadline) throw new TimeoutException($"only {done} of {n} jobs finished");
-                await Task.Delay(100);
+                if (!await ReadAsync(c, "SELECT EXISTS (SELECT 1 FROM jobs WHERE status < 2)", r => r.GetBoolean(0)))
+                {
+                    var done = await ReadAsync(c, "SELECT count(*) FROM jobs WHERE status >= 2", r => r.GetInt64(0));
+                    if (done >= n) return (start, procs is null ? null : Profile.Sample(procs, postmaster, done));
+                }
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException($"only {await ReadAsync(c, "SELECT count(*) FROM jobs WHERE status >= 2", r => r.GetInt64(0))} of {n} jobs finished");
+                await Task.Delay(procs is null ? 100 : 50);
             }
         }
 
@@ -379,6 +421,132 @@ namespace Kiln.Bench.Queue
         }
     }
 
+    /// <summary>
+    /// Where a drained job's cost goes: CPU seconds of the worker processes and of the PostgreSQL cluster (from
+    /// /proc/&lt;pid&gt;/stat, so other load on the machine does not count), and the database's transaction and row counters
+    /// (pg_stat_database for this run's own database), plus pg_stat_statements when the cluster loaded it (PGSS=1).
+    /// </summary>
+    internal static class Profile
+    {
+        internal sealed record Cpu(long Done, double Workers, double Postgres);
+        internal sealed record Counters(long Commits, long Fetched, long Inserted, long Updated, long Deleted, long BlksHit, long BlksRead);
+
+        private const double Tick = 100.0; // CLK_TCK on Linux
+        private const string CountersSql = """
+            SELECT xact_commit, tup_fetched, tup_inserted, tup_updated, tup_deleted, blks_hit, blks_read
+            FROM pg_stat_database WHERE datname = current_database()
+            """;
+
+        private static string[]? StatFields(int pid)
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            }
+            catch (IOException) { return null; }
+        }
+
+        /// <summary>utime + stime (+ its reaped children's, when asked) of a process, in seconds; 0 if it is gone.</summary>
+        private static double ProcessSeconds(int pid, bool children)
+        {
+            // Fields after the command: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14).
+            if (StatFields(pid) is not { } f) return 0;
+            var t = long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture);
+            if (children) t += long.Parse(f[13], CultureInfo.InvariantCulture) + long.Parse(f[14], CultureInfo.InvariantCulture);
+            return t / Tick;
+        }
+
+        private static int ParentOf(int pid) => StatFields(pid) is { } f ? int.Parse(f[1], CultureInfo.InvariantCulture) : 0;
+
+        public static async Task<int> PostmasterPidAsync(NpgsqlConnection c)
+        {
+            await using var cmd = new NpgsqlCommand("SELECT pg_backend_pid()", c);
+            return ParentOf(Convert.ToInt32(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
+        }
+
+        /// <summary>The cluster's CPU: the postmaster with every child it reaped, plus its live children (backends, WAL writer…).</summary>
+        private static double PostgresSeconds(int postmaster)
+        {
+            if (postmaster <= 0) return double.NaN;
+            var total = ProcessSeconds(postmaster, children: true);
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == postmaster) continue;
+                if (ParentOf(pid) == postmaster) total += ProcessSeconds(pid, children: true);
+            }
+            return total;
+        }
+
+        public static Cpu Sample(List<Process> workers, int postmaster, long done) =>
+            new(done, workers.Sum(p => ProcessSeconds(p.Id, children: false)), PostgresSeconds(postmaster));
+
+        private static async Task<bool> HasPgssAsync(NpgsqlConnection c)
+        {
+            await using var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'", c);
+            return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture) > 0;
+        }
+
+        private static async Task<Counters> ReadCountersAsync(NpgsqlConnection c)
+        {
+            await using var cmd = new NpgsqlCommand(CountersSql, c);
+            await using var rd = await cmd.ExecuteReaderAsync();
+            await rd.ReadAsync();
+            return new Counters(rd.GetInt64(0), rd.GetInt64(1), rd.GetInt64(2), rd.GetInt64(3), rd.GetInt64(4), rd.GetInt64(5), rd.GetInt64(6));
+        }
+
+        /// <summary>The counters before the drain (and pg_stat_statements reset, when loaded).</summary>
+        public static async Task<Counters> SnapshotAsync(string conn)
+        {
+            await using var c = new NpgsqlConnection(conn);
+            await c.OpenAsync();
+            if (await HasPgssAsync(c))
+                await using (var r = new NpgsqlCommand("SELECT pg_stat_statements_reset()", c)) await r.ExecuteNonQueryAsync();
+            return await ReadCountersAsync(c);
+        }
+
+        /// <summary>Prints the drain's profile; returns the CPU seconds per 1,000 jobs of the workers and of PostgreSQL.</summary>
+        public static async Task<(double Workers, double Postgres)> ReportAsync(string conn, Counters before, Cpu? start, Cpu? end, int jobs)
+        {
+            var cpu = (double.NaN, double.NaN);
+            var ci = CultureInfo.InvariantCulture;
+            await using var c = new NpgsqlConnection(conn);
+            await c.OpenAsync();
+            var after = await ReadCountersAsync(c);
+            if (start is not null && end is not null && end.Done > start.Done)
+            {
+                var k = 1000.0 / (end.Done - start.Done);
+                cpu = ((end.Workers - start.Workers) * k, (end.Postgres - start.Postgres) * k);
+                Console.Error.WriteLine(string.Create(ci, $"    profile: CPU s per 1,000 drained jobs: workers {(end.Workers - start.Workers) * k:0.000}, PostgreSQL {(end.Postgres - start.Postgres) * k:0.000} (over {end.Done - start.Done} jobs)"));
+            }
+            var per = 1.0 / jobs;
+            Console.Error.WriteLine(string.Create(ci, $"    profile: per drained job: {(after.Commits - before.Commits) * per:0.000} commits, rows fetched {(after.Fetched - before.Fetched) * per:0.0}, " +
+                $"inserted {(after.Inserted - before.Inserted) * per:0.00}, updated {(after.Updated - before.Updated) * per:0.00}, deleted {(after.Deleted - before.Deleted) * per:0.00}, " +
+                $"buffer hits {(after.BlksHit - before.BlksHit) * per:0.0}, reads {(after.BlksRead - before.BlksRead) * per:0.00}"));
+            // Which tables and indexes the rows came from (the whole run, enqueue included).
+            await using (var idx = new NpgsqlCommand("""
+                SELECT relname || coalesce('.' || indexrelname, ''), n, f FROM (
+                    SELECT relname, NULL AS indexrelname, seq_tup_read AS n, idx_tup_fetch AS f FROM pg_stat_user_tables WHERE seq_tup_read + coalesce(idx_tup_fetch, 0) > 0
+                    UNION ALL
+                    SELECT relname, indexrelname, idx_tup_read, idx_tup_fetch FROM pg_stat_user_indexes WHERE idx_tup_read > 0) x
+                ORDER BY n + coalesce(f, 0) DESC LIMIT 6
+                """, c))
+            await using (var ir = await idx.ExecuteReaderAsync())
+                while (await ir.ReadAsync())
+                    Console.Error.WriteLine(string.Create(ci, $"    rows: {ir.GetString(0)}: {(ir.IsDBNull(1) ? 0 : ir.GetInt64(1)) * per:0.0} read (seq for a table, index entries for an index), {(ir.IsDBNull(2) ? 0 : ir.GetInt64(2)) * per:0.0} fetched per job"));
+            if (!await HasPgssAsync(c)) return cpu;
+            await using var cmd = new NpgsqlCommand("""
+                SELECT calls, rows, shared_blks_hit::float8, total_exec_time, left(regexp_replace(query, '\s+', ' ', 'g'), 160)
+                FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                ORDER BY shared_blks_hit DESC LIMIT 10
+                """, c);
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+                Console.Error.WriteLine(string.Create(ci, $"    pgss: {r.GetInt64(0),6} calls {r.GetInt64(1),7} rows, {r.GetDouble(2),8:0} buffer hits, exec {r.GetDouble(3),8:0.0} ms ({r.GetDouble(3) * 1000 / jobs:0.0} µs/job)  {r.GetString(4)}"));
+            return cpu;
+        }
+    }
+
     internal static class Report
     {
         private static double Median(IEnumerable<double> xs)
@@ -396,29 +564,38 @@ namespace Kiln.Bench.Queue
             sb.AppendLine(ci, $"Median of {o.Repeats} runs per row; {o.Jobs} no-op jobs per throughput run; latency at {o.Rate} jobs/s offered for {o.LatencySeconds} s; {o.Concurrency} slots per worker.").AppendLine();
             var peer = Graphile.Read(o.GraphileJson);
             var peerTp = peer is null ? (double?)null : Median(peer.Runs.Select(r => r.Throughput.JobsPerSecond));
-            sb.AppendLine("| Queue | Workers | Slots | Throughput (jobs/s) | (runs) | × graphile | Enqueue (jobs/s) | p50 enqueue→start (ms) | p99 (ms) | (p50 / p99 runs) | Checks |");
-            sb.AppendLine("|---|---:|---:|---:|---|---:|---:|---:|---:|---|---|");
+            sb.AppendLine("| Queue | Workers | Slots | Throughput (jobs/s) | (runs) | × graphile | CPU s / 1,000 jobs: workers + PostgreSQL | Enqueue (jobs/s) | p50 enqueue→start (ms) | p99 (ms) | (p50 / p99 runs) | Checks |");
+            sb.AppendLine("|---|---:|---:|---:|---|---:|---|---:|---:|---:|---|---|");
             if (peer is not null)
             {
                 var runs = peer.Runs;
                 var ok = runs.All(r => r.Throughput.Check == "ok" && r.Latency.Check == "ok") ? "all ok" : "see log";
                 sb.AppendLine(ci, $"| graphile-worker 0.18 (Node {peer.Node}) | 1 | {peer.Concurrency} | **{peerTp:0}** | " +
-                    $"{string.Join(" / ", runs.Select(r => r.Throughput.JobsPerSecond.ToString("0", ci)))} | 1.00 | {Median(runs.Select(r => r.Throughput.EnqueuePerSecond)):0} | " +
+                    $"{string.Join(" / ", runs.Select(r => r.Throughput.JobsPerSecond.ToString("0", ci)))} | 1.00 | — | {Median(runs.Select(r => r.Throughput.EnqueuePerSecond)):0} | " +
                     $"**{Median(runs.Select(r => r.Latency.P50)):0.0}** | **{Median(runs.Select(r => r.Latency.P99)):0.0}** | " +
                     $"{string.Join(" / ", runs.Select(r => r.Latency.P50.ToString("0.0", ci) + "–" + r.Latency.P99.ToString("0.0", ci)))} | {ok} |");
             }
-            foreach (var g in results.GroupBy(r => r.Workers))
+            foreach (var g in results.GroupBy(r => (r.Label, r.Workers)))
             {
                 var runs = g.ToList();
                 var ok = runs.All(r => r.Throughput.Check == "ok" && r.Latency.Check == "ok") ? "all ok" : "see log";
                 var tp = Median(runs.Select(r => r.Throughput.JobsPerSecond));
                 var ratio = peerTp is { } gw ? (tp / gw).ToString("0.00", ci) : "—";
-                sb.AppendLine(ci, $"| Kiln | {g.Key} | {o.Concurrency} | **{tp:0}** | " +
-                    $"{string.Join(" / ", runs.Select(r => r.Throughput.JobsPerSecond.ToString("0", ci)))} | {ratio} | {Median(runs.Select(r => r.Throughput.EnqueuePerSecond)):0} | " +
+                sb.AppendLine(ci, $"| {g.Key.Label} | {g.Key.Workers} | {o.Concurrency} | **{tp:0}** | " +
+                    $"{string.Join(" / ", runs.Select(r => r.Throughput.JobsPerSecond.ToString("0", ci)))} | {ratio} | " +
+                    $"{Median(runs.Select(r => r.Throughput.WorkerCpu)):0.000} + {Median(runs.Select(r => r.Throughput.PostgresCpu)):0.000} | {Median(runs.Select(r => r.Throughput.EnqueuePerSecond)):0} | " +
                     $"**{Median(runs.Select(r => r.Latency.P50)):0.0}** | **{Median(runs.Select(r => r.Latency.P99)):0.0}** | " +
                     $"{string.Join(" / ", runs.Select(r => r.Latency.P50.ToString("0.0", ci) + "–" + r.Latency.P99.ToString("0.0", ci)))} | {ok} |");
             }
             sb.AppendLine().AppendLine("× graphile: Kiln's median throughput over graphile-worker's, same run and cluster. Targets (issue 14): ≥ 1.00×, p50 ≤ 4 ms, p99 ≤ 8 ms.");
+            if (o.BaselineWorkerDll is not null)
+                foreach (var w in results.Select(r => r.Workers).Distinct())
+                {
+                    double Tp(string label) => Median(results.Where(r => r.Label == label && r.Workers == w).Select(r => r.Throughput.JobsPerSecond));
+                    var pairs = results.Where(r => r.Label == "Kiln" && r.Workers == w)
+                        .Select(r => r.Throughput.JobsPerSecond / results.Single(b => b.Label == o.BaselineLabel && b.Workers == w && b.Rep == r.Rep).Throughput.JobsPerSecond);
+                    sb.AppendLine(ci, $"- {w} worker(s): this tree / {o.BaselineLabel} = **{Tp("Kiln") / Tp(o.BaselineLabel):0.00}×** (medians; per round: {string.Join(", ", pairs.Select(x => x.ToString("0.00", ci)))})");
+                }
             return sb.ToString();
         }
     }

@@ -92,8 +92,22 @@ public sealed class PipelineContext
     public required InputSet<PipelineInput> Inputs { get; init; }
     /// <summary>The validated, typed options (the pipeline's own options record).</summary>
     public required object Options { get; init; }
-    /// <summary>A private, writable directory deleted after the attempt.</summary>
-    public required string ScratchDirectory { get; init; }
+    /// <summary>
+    /// A private, writable directory deleted after the attempt. It is created on first use: most instant pipelines never
+    /// touch it, and a directory made and removed per job was a measurable share of a worker's time at thousands of
+    /// jobs a second. (Concurrent first uses each create it; creating an existing directory is a no-op.)
+    /// </summary>
+    public required string ScratchDirectory
+    {
+        get
+        {
+            if (!_scratchMade) { Directory.CreateDirectory(_scratch); _scratchMade = true; }
+            return _scratch;
+        }
+        init => _scratch = value;
+    }
+    private readonly string _scratch = "";
+    private volatile bool _scratchMade;
     public required IPipelineReporter Reporter { get; init; }
     public required IArtifactSink Artifacts { get; init; }
     /// <summary>A DI scope for this attempt only (never the root provider).</summary>

@@ -139,6 +139,11 @@ internal static class QueueSql
         SELECT d.ord, r.captured, r.amount - r.captured FROM done d LEFT JOIN resolved r ON r.job_id = d.id
         """;
 
+    // Both reads of queued jobs order by ix_jobs_queued_workspace's full key (workspace_id, priority DESC, run_after, id;
+    // partial, status = 0), so that index is the only one that needs no sort. Ordered by workspace_id alone, the prepared
+    // (generic) plan could walk ix_jobs_workspace_id_idempotency_key instead and filter status row by row: every claim
+    // then read every finished job of the workspace (measured: 450 index entries per drained job at 8,000 jobs, growing
+    // with the workspace's history); likewise the per-workspace pick could scan ix_jobs_queued_priority for all workspaces.
     // Fair claims. Priority orders jobs only within a workspace; across workspaces the next slot goes to the workspace
     // with the fewest running jobs per unit of plan weight (ties: the one whose oldest ready job has waited longest), so a
     // workspace with a deep backlog cannot starve the others, and one at its cap is not even looked at.
@@ -154,10 +159,10 @@ internal static class QueueSql
     // workspace's last slot; only the first `last_grant` tentative jobs of each workspace start, the others stay queued.
     private static readonly string ClaimCandidates = $"""
         WITH RECURSIVE queued_ws(workspace_id) AS (
-            (SELECT workspace_id FROM jobs WHERE status = {Queued} ORDER BY workspace_id LIMIT 1)
+            (SELECT workspace_id FROM jobs WHERE status = {Queued} ORDER BY workspace_id, priority DESC, run_after, id LIMIT 1)
             UNION ALL
             SELECT (SELECT j.workspace_id FROM jobs j WHERE j.status = {Queued} AND j.workspace_id > q.workspace_id
-                    ORDER BY j.workspace_id LIMIT 1)
+                    ORDER BY j.workspace_id, j.priority DESC, j.run_after, j.id LIMIT 1)
             FROM queued_ws q WHERE q.workspace_id IS NOT NULL
         ), open_ws AS (
             SELECT q.workspace_id, coalesce(w.max_concurrent_jobs, @cap) AS cap, coalesce(r.running, 0) AS running,
@@ -174,7 +179,7 @@ internal static class QueueSql
                     SELECT id, priority, run_after FROM jobs
                     WHERE workspace_id = o.workspace_id AND status = {Queued} AND run_after <= @now
                       AND (@any OR pipeline_id = ANY(@pipelines))
-                    ORDER BY priority DESC, run_after, id
+                    ORDER BY workspace_id, priority DESC, run_after, id
                     LIMIT least(o.cap - o.running, @max)
                 ) x
             ) n

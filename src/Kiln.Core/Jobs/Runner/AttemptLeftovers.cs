@@ -115,16 +115,47 @@ public sealed partial class AttemptLeftovers(IBlobStore blobs, IOptions<WorkerOp
         foreach (var prefix in _pending.Keys)
         {
             ct.ThrowIfCancellationRequested();
-            try { await blobs.DeletePrefixAsync(prefix, ct); }
-            catch (Exception ex) when (ex is not OperationCanceledException) { return done; }
-            _pending.TryRemove(prefix, out _);
-            done++;
+            await _retryGate.WaitAsync(ct);
+            try
+            {
+                if (!_pending.ContainsKey(prefix)) continue; // an attempt under it started and deleted it (ClaimAsync)
+                try { await blobs.DeletePrefixAsync(prefix, ct); }
+                catch (Exception ex) when (ex is not OperationCanceledException) { return done; }
+                _pending.TryRemove(prefix, out _);
+                done++;
+            }
+            finally { _retryGate.Release(); }
         }
         return done;
     }
 
+    // Held by a pending delete in flight, so an attempt that starts under the same prefix waits for it (ClaimAsync).
+    private readonly SemaphoreSlim _retryGate = new(1, 1);
+
+    /// <summary>
+    /// An attempt starts writing under <paramref name="prefix"/>. A wait for the blob store spends no attempt, so the next
+    /// try reuses the number and the prefix whose delete may still be pending: that delete runs now, before this attempt
+    /// writes, and never after it (it would remove a successful attempt's artifacts). If the store is still down the
+    /// leftovers stay for the job's retention, not for a retry. Costs nothing while no delete is pending.
+    /// </summary>
+    public async Task ClaimAsync(string prefix)
+    {
+        if (_pending.IsEmpty) return;
+        await _retryGate.WaitAsync();
+        try
+        {
+            if (!_pending.TryRemove(prefix, out _)) return;
+            try { await blobs.DeletePrefixAsync(prefix, CancellationToken.None); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { ClaimDeleteFailed(log, prefix, ex.GetBaseException().Message); }
+        }
+        finally { _retryGate.Release(); }
+    }
+
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Could not delete the blobs under {Prefix} ({Reason}); trying again later")]
     private static partial void DeleteFailed(ILogger log, string prefix, string reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Could not delete an earlier try's blobs under {Prefix} ({Reason}); left to the job's retention")]
+    private static partial void ClaimDeleteFailed(ILogger log, string prefix, string reason);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Could not delete the scratch directory {Dir}: {Reason}")]
     private static partial void ScratchFailed(ILogger log, string dir, string reason);

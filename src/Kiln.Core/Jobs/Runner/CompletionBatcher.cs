@@ -20,6 +20,11 @@ public sealed class CompletionBatcher(IServiceScopeFactory scopes, ILogger<Compl
     private const int MaxBatch = 128;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly object _gate = new();
+    // PostgreSQL: scopes (and their DbContext and JobQueue) kept between flushes, one per concurrent flush. The batched
+    // statements are raw SQL on a connection opened and closed per flush, so a scope carries nothing from one flush to
+    // the next; making a DbContext per flush cost about a tenth of a busy worker's CPU. A flush that throws drops its scope.
+    private readonly System.Collections.Concurrent.ConcurrentBag<AsyncServiceScope> _idle = [];
+    private bool? _isPostgres;
     private Task? _loop;
     private IJobSlotRefill? _refill;
 
@@ -50,10 +55,10 @@ public sealed class CompletionBatcher(IServiceScopeFactory scopes, ILogger<Compl
     {
         var slots = 0;
         var refilling = false;
+        AsyncServiceScope? kept = null;
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var isPostgres = scope.ServiceProvider.GetRequiredService<KilnDbContext>().IsPostgres;
+            var isPostgres = _isPostgres ??= await IsPostgresAsync();
             if (group.Count > 1 && !isPostgres)
             {
                 // SQLite has no batched statement: one completion (and one answer) at a time, so a failure of one
@@ -61,6 +66,8 @@ public sealed class CompletionBatcher(IServiceScopeFactory scopes, ILogger<Compl
                 foreach (var p in group) await FlushAsync([p], refill: false);
                 return;
             }
+            await using var fresh = isPostgres ? (AsyncServiceScope?)null : scopes.CreateAsyncScope();
+            var scope = fresh ?? (kept = _idle.TryTake(out var idle) ? idle : scopes.CreateAsyncScope()).Value;
             var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
             var completions = group.Select(p => p.Completion).ToList();
             bool[] results;
@@ -80,6 +87,7 @@ public sealed class CompletionBatcher(IServiceScopeFactory scopes, ILogger<Compl
             }
             else results = await queue.SucceedManyAsync(completions, CancellationToken.None);
             for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(results[i]);
+            if (kept is { } k) { _idle.Add(k); kept = null; }
         }
         catch (PostgresException ex) when (group.Count > 1 || refilling)
         {
@@ -96,7 +104,14 @@ public sealed class CompletionBatcher(IServiceScopeFactory scopes, ILogger<Compl
         finally
         {
             ReleaseSlots(ref slots, ref refilling);
+            if (kept is { } k) await k.DisposeAsync();
         }
+    }
+
+    private async Task<bool> IsPostgresAsync()
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return scope.ServiceProvider.GetRequiredService<KilnDbContext>().IsPostgres;
     }
 
     /// <summary>Slots taken over but not refilled go back to the runner.</summary>
@@ -108,7 +123,12 @@ public sealed class CompletionBatcher(IServiceScopeFactory scopes, ILogger<Compl
         refilling = false;
     }
 
-    public void Dispose() => _queue.Writer.TryComplete();
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        // Asynchronously disposed services (a DbContext's connection) need DisposeAsync; this runs once, at shutdown.
+        while (_idle.TryTake(out var scope)) scope.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
 
     private sealed record Pending(JobQueue.Completion Completion, TaskCompletionSource<bool> Done, SlotTicket? Slot);
 }

@@ -45,9 +45,10 @@ public sealed class JobExecutor(IServiceScopeFactory scopes, PipelineCatalog cat
         var artifacts = new ArtifactCollector(blobs, attemptPrefix);
         try
         {
+            await leftovers.ClaimAsync(attemptPrefix);
             var pipeline = catalog.Find(job.PipelineId)
                 ?? throw new PipelineException("unknown_pipeline", $"The pipeline '{job.PipelineId}' is not installed on this worker.");
-            Directory.CreateDirectory(scratch);
+            // The scratch directory is made on the pipeline's first use of it (PipelineContext.ScratchDirectory).
             if (job.TimeoutSeconds > 0) stop.CancelAfter(TimeSpan.FromSeconds(job.TimeoutSeconds));
 
             // Stored options were validated when the job was created; a pipeline whose options changed shape since
