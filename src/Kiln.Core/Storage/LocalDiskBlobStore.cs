@@ -133,7 +133,7 @@ public sealed partial class LocalDiskBlobStore : IBlobStore
     {
         if (upload.UploadId is null)
         {
-            await WriteAtomicAsync(PathFor(upload.Key), body, upload.MaxBytes, ct, stillOpen);
+            await WriteAtomicAsync(PathFor(upload.Key), body, upload.MaxBytes, ct, stillOpen, durable: true);
             return "\"single\"";
         }
         return await WritePartAsync(upload, body, ct);
@@ -169,7 +169,7 @@ public sealed partial class LocalDiskBlobStore : IBlobStore
     }
 
     private static async Task<long> WriteAtomicAsync(string path, Stream content, long maxBytes, CancellationToken ct,
-        Func<CancellationToken, Task<bool>>? beforeCommit = null, Action<ReadOnlyMemory<byte>>? observe = null)
+        Func<CancellationToken, Task<bool>>? beforeCommit = null, bool durable = false)
     {
         var dir = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir);
@@ -180,11 +180,14 @@ public sealed partial class LocalDiskBlobStore : IBlobStore
             long written;
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
             {
-                written = await CopyLimitedAsync(content, file, maxBytes, ct, observe);
+                written = await CopyLimitedAsync(content, file, maxBytes, ct);
                 await file.FlushAsync(ct);
+                // An uploaded file is acknowledged once it is on disk (see LocalDiskBlobStore.Durable.cs).
+                if (durable) file.Flush(flushToDisk: true);
             }
             if (beforeCommit is not null && !await beforeCommit(ct)) throw new BlobClosedException();
             File.Move(temp, path, overwrite: true);
+            if (durable) FsyncDirectory(dir);
             return written;
         }
         catch

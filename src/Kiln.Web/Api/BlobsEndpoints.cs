@@ -97,6 +97,10 @@ public static class BlobsEndpoints
         {
             return Problems.From(new Error("upload_incomplete", e.Message, ErrorKind.NotFound));
         }
+        catch (BlobPartBusyException e)
+        {
+            return Problems.From(new Error("part_in_progress", e.Message, ErrorKind.Conflict));
+        }
     }
 
     private static ProblemHttpResult Forbidden() =>
