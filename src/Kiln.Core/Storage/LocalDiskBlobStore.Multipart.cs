@@ -26,6 +26,8 @@ public sealed partial class LocalDiskBlobStore
     private const string KeyFile = "key";
     private const string DataFile = "data";
     private const int ReadBackBufferSize = 1 << 20;
+    /// <summary>Reads of the request body into one 1 MiB buffer: an 8 MiB part is 8+ writes, not 100+.</summary>
+    private const int PartBufferSize = 1 << 20;
 
     /// <summary>The in-order prefix hashed so far, per multipart upload received by this process.</summary>
     private readonly ConcurrentDictionary<string, PrefixHash> _prefixHashes = new(StringComparer.Ordinal);
@@ -146,7 +148,7 @@ public sealed partial class LocalDiskBlobStore
         try
         {
             // Shared: parts go in side by side; completion cannot take the file while any of them writes.
-            data = new FileStream(Path.Combine(dir, DataFile), FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0, FileOptions.Asynchronous);
+            data = new FileStream(Path.Combine(dir, DataFile), FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 0, FileOptions.Asynchronous);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -177,23 +179,24 @@ public sealed partial class LocalDiskBlobStore
                 // Until the new bytes are all in, the part is missing: a retry that fails halfway must not leave the
                 // old ETag pointing at half-new bytes.
                 File.Delete(RecordPath(dir, number));
-                var prefix = TakePrefixFor(uploadId, number, offset);
+                var prefix = await TakePrefixForAsync(uploadId, dir, data.SafeFileHandle, number, offset, ct);
                 try
                 {
                     data.Position = offset;
-                    var length = await CopyLimitedAsync(body, data, partSize, ct, prefix is null ? null : chunk => prefix.Sha256.AppendData(chunk.Span));
+                    var length = await CopyLimitedAsync(body, data, partSize, ct, prefix is null ? null : chunk => prefix.Sha256.AppendData(chunk.Span), PartBufferSize);
+                    StartWriteback(data.SafeFileHandle, offset, length);
                     // The ETag names this write, not a hash of it: hashing every part a second time only to name it
                     // cost as much CPU as receiving it. A part sent again gets a new ETag, as its bytes were replaced.
                     var etag = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
                     var temp = Path.Combine(dir, $".tmp-{Guid.NewGuid():N}");
                     await File.WriteAllTextAsync(temp, string.Create(CultureInfo.InvariantCulture, $"{etag} {length} {partSize}"), ct);
                     File.Move(temp, RecordPath(dir, number), overwrite: true);
-                    if (prefix is not null)
-                    {
-                        prefix.Add(etag, length);
-                        if (!_prefixHashes.TryAdd(uploadId, prefix)) prefix.Dispose();
-                        prefix = null;
-                    }
+                    if (prefix is not null) prefix.Add(etag, length);
+                    else prefix = TakePrefix(uploadId);
+                    // Parts sent side by side (a browser sends several at once) finish out of order: whoever finds the
+                    // prefix free hashes the stored parts that continue it, from the page cache, while the upload goes on.
+                    if (prefix is not null) await CatchUpAsync(prefix, dir, data.SafeFileHandle, int.MaxValue, ct);
+                    ReturnPrefix(uploadId, ref prefix);
                     return Quoted(etag);
                 }
                 catch (DirectoryNotFoundException)
@@ -202,7 +205,7 @@ public sealed partial class LocalDiskBlobStore
                 }
                 finally
                 {
-                    prefix?.Dispose(); // the bytes it saw are not a stored part
+                    prefix?.Dispose(); // what it saw did not all become stored parts
                 }
             }
         }
@@ -210,9 +213,9 @@ public sealed partial class LocalDiskBlobStore
 
     /// <summary>
     /// The hash of the in-order prefix when part <paramref name="number"/> continues it (taken: one writer at a time),
-    /// a fresh one for part 1, or null when this part is out of order for this process.
+    /// after hashing the stored parts between, a fresh one for part 1, or null when this part cannot continue it now.
     /// </summary>
-    private PrefixHash? TakePrefixFor(string uploadId, int number, long offset)
+    private async Task<PrefixHash?> TakePrefixForAsync(string uploadId, string dir, Microsoft.Win32.SafeHandles.SafeFileHandle data, int number, long offset, CancellationToken ct)
     {
         if (number == 1)
         {
@@ -220,10 +223,58 @@ public sealed partial class LocalDiskBlobStore
             ForgetAbandonedPrefixes();
             return new PrefixHash();
         }
-        if (_prefixHashes.TryGetValue(uploadId, out var prefix) && prefix.NextPart == number && prefix.Length == offset
-            && _prefixHashes.TryRemove(KeyValuePair.Create(uploadId, prefix)))
-            return prefix;
+        var prefix = TakePrefix(uploadId);
+        if (prefix is null) return null;
+        try
+        {
+            // Parts another process (or an earlier run of this one) stored since: hash them first, then this one inline.
+            await CatchUpAsync(prefix, dir, data, number - 1, ct);
+        }
+        catch
+        {
+            prefix.Dispose();
+            throw;
+        }
+        if (prefix.NextPart == number && prefix.Length == offset) return prefix;
+        ReturnPrefix(uploadId, ref prefix);
         return null;
+    }
+
+    private PrefixHash? TakePrefix(string uploadId) => _prefixHashes.TryRemove(uploadId, out var prefix) ? prefix : null;
+
+    private void ReturnPrefix(string uploadId, ref PrefixHash? prefix)
+    {
+        // Another one there means part 1 was sent again meanwhile: this one is stale.
+        if (prefix is not null && !_prefixHashes.TryAdd(uploadId, prefix)) prefix.Dispose();
+        prefix = null;
+    }
+
+    /// <summary>
+    /// Extends <paramref name="prefix"/> over the stored parts that continue it, up to part <paramref name="upTo"/>,
+    /// reading their bytes back. A part rewritten meanwhile gets a new ETag, which completion then sees.
+    /// </summary>
+    private static async Task CatchUpAsync(PrefixHash prefix, string dir, Microsoft.Win32.SafeHandles.SafeFileHandle data, int upTo, CancellationToken ct)
+    {
+        byte[]? buffer = null;
+        try
+        {
+            while (prefix.NextPart <= upTo && ReadRecord(dir, prefix.NextPart) is { } part && prefix.Length == (long)(part.Number - 1) * part.PartSize)
+            {
+                buffer ??= System.Buffers.ArrayPool<byte>.Shared.Rent(ReadBackBufferSize);
+                for (long at = prefix.Length, end = prefix.Length + part.Length; at < end;)
+                {
+                    var read = await RandomAccess.ReadAsync(data, buffer.AsMemory(0, (int)Math.Min(buffer.Length, end - at)), at, ct);
+                    if (read == 0) throw new BlobIncompleteException("The upload's staging file is shorter than its parts.");
+                    prefix.Sha256.AppendData(buffer, 0, read);
+                    at += read;
+                }
+                prefix.Add(part.ETag, part.Length);
+            }
+        }
+        finally
+        {
+            if (buffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>
@@ -345,21 +396,27 @@ public sealed partial class LocalDiskBlobStore
         var parts = new SortedDictionary<int, StoredPart>();
         foreach (var file in Directory.EnumerateFiles(dir, "*.part"))
         {
-            if (!int.TryParse(Path.GetFileNameWithoutExtension(file), NumberStyles.None, CultureInfo.InvariantCulture, out var n)) continue;
-            string[] fields;
-            try
-            {
-                fields = File.ReadAllText(file).Split(' ');
-            }
-            catch (FileNotFoundException)
-            {
-                continue; // being sent again
-            }
-            if (fields.Length != 3 || !long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var length)
-                || !long.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var size)) continue;
-            parts[n] = new StoredPart(n, fields[0], length, size);
+            if (int.TryParse(Path.GetFileNameWithoutExtension(file), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && ReadRecord(dir, n) is { } part)
+                parts[n] = part;
         }
         return parts;
+    }
+
+    /// <summary>Part <paramref name="number"/>'s record, or null while it is not (or being) stored.</summary>
+    private static StoredPart? ReadRecord(string dir, int number)
+    {
+        string[] fields;
+        try
+        {
+            fields = File.ReadAllText(RecordPath(dir, number)).Split(' ');
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        if (fields.Length != 3 || !long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var length)
+            || !long.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var size)) return null;
+        return new StoredPart(number, fields[0], length, size);
     }
 
     private sealed record StoredPart(int Number, string ETag, long Length, long PartSize);

@@ -198,14 +198,15 @@ public sealed partial class LocalDiskBlobStore : IBlobStore
     }
 
     /// <summary>Copies at most <paramref name="maxBytes"/>, failing the moment the source has more.</summary>
-    public static async Task<long> CopyLimitedAsync(Stream source, Stream destination, long maxBytes, CancellationToken ct, Action<ReadOnlyMemory<byte>>? observe = null)
+    public static async Task<long> CopyLimitedAsync(Stream source, Stream destination, long maxBytes, CancellationToken ct, Action<ReadOnlyMemory<byte>>? observe = null,
+        int bufferSize = BufferSize)
     {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(bufferSize);
         try
         {
             long total = 0;
             int read;
-            while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), ct)) > 0)
+            while ((read = await source.ReadAsync(buffer.AsMemory(0, bufferSize), ct)) > 0)
             {
                 total += read;
                 if (total > maxBytes) throw new BlobTooLargeException(maxBytes);

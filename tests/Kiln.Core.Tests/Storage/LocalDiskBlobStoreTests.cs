@@ -178,6 +178,34 @@ public sealed class LocalDiskBlobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Parts_hashed_on_the_way_in_or_caught_up_while_the_upload_goes_on_are_not_read_again_at_completion()
+    {
+        const string key = "ws/a/uploads/caught-up";
+        var other = new LocalDiskBlobStore(_store.Root, new LocalBlobSigner(new byte[32]), new Uri("https://kiln.test/"), _time);
+        var id = await _store.InitiateMultipartAsync(key, "x/y", Ct);
+        var bytes = Bytes(4 * PartSize);
+        var etags = new List<BlobPart>();
+        // Bytes changed in the staging file behind the store's back once they were hashed: the hash stays the one of
+        // the bytes received, which proves they were not read again (a job's input check would catch such a change).
+        async Task TamperAsync(int at)
+        {
+            await using var staging = new FileStream(Path.Combine(_store.Root, ".multipart", id, "data"), FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            staging.Position = at;
+            staging.WriteByte((byte)(bytes[at] ^ 0xFF));
+        }
+
+        // Part 2 arrives before part 1 (parts sent side by side): part 1 hashes itself, then part 2 from the file.
+        foreach (var n in new[] { 2, 1 }) etags.Add(await SendPartAsync(_store, key, id, n, Slice(bytes, n)));
+        await TamperAsync(PartSize + 10);
+        // Part 3 goes to another process; part 4 hashes it from the file, then itself on the way in.
+        etags.Add(await SendPartAsync(other, key, id, 3, Slice(bytes, 3)));
+        etags.Add(await SendPartAsync(_store, key, id, 4, Slice(bytes, 4)));
+        await TamperAsync(2 * PartSize + 10);
+
+        (await _store.CompleteMultipartAsync(key, id, etags.OrderBy(p => p.PartNumber).ToList(), Ct)).ShouldBe(Sha256(bytes));
+    }
+
+    [Fact]
     public async Task In_order_parts_hashed_on_the_way_in_give_the_same_hash_and_unlisted_parts_are_dropped()
     {
         const string key = "ws/a/uploads/ordered";
