@@ -54,6 +54,7 @@ start_kiln() { # checkout name
     Kiln__Uploads__MaxBytes=$((4 * 1024 * 1024 * 1024)) \
     Kiln__Billing__Plans__0__Id=free Kiln__Billing__Plans__0__Name=Free Kiln__Billing__Plans__0__MaxUploadBytes=$((4 * 1024 * 1024 * 1024)) \
     Kiln__Billing__Plans__0__MaxConcurrentJobs=2 Kiln__Worker__Enabled=false \
+    Kiln__RateLimit__UploadsPerMinute=100000 Kiln__RateLimit__BlobsPerMinute=100000 \
     ASPNETCORE_URLS="http://127.0.0.1:$WEBPORT" exec dotnet "$dll" >"$DIR/$2/web.log" 2>&1) &
   WEBPID=$!
   for _ in $(seq 1 240); do curl -fs "http://127.0.0.1:$WEBPORT/health/live" >/dev/null 2>&1 && break; sleep 0.5; done

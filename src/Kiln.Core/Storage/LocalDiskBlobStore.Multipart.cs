@@ -25,6 +25,7 @@ public sealed partial class LocalDiskBlobStore
 {
     private const string KeyFile = "key";
     private const string DataFile = "data";
+    private const string TrashPrefix = ".trash-";
     private const int ReadBackBufferSize = 1 << 20;
     /// <summary>Reads of the request body into one 1 MiB buffer: an 8 MiB part is 8+ writes, not 100+.</summary>
     private const int PartBufferSize = 1 << 20;
@@ -117,6 +118,11 @@ public sealed partial class LocalDiskBlobStore
         {
             foreach (var dir in Directory.EnumerateDirectories(StagingRoot))
             {
+                if (Path.GetFileName(dir).StartsWith(TrashPrefix, StringComparison.Ordinal))
+                {
+                    DeleteTrash(dir);
+                    continue;
+                }
                 var keyFile = Path.Combine(dir, KeyFile);
                 if (!File.Exists(keyFile)) continue;
                 string key;
@@ -341,11 +347,14 @@ public sealed partial class LocalDiskBlobStore
         }
     }
 
-    /// <summary>Renames the staging directory away first (atomic), so a part arriving meanwhile finds no upload.</summary>
+    /// <summary>
+    /// Renames the staging directory away (atomic: a part arriving meanwhile finds no upload), then deletes it.
+    /// Leftovers (a crash in between) are removed by the next listing, which the upload sweeper runs.
+    /// </summary>
     private void RemoveStaging(string dir, string uploadId)
     {
         if (_prefixHashes.TryRemove(uploadId, out var prefix)) prefix.Dispose();
-        var trash = Path.Combine(StagingRoot, $".trash-{Guid.NewGuid():N}");
+        var trash = Path.Combine(StagingRoot, TrashPrefix + Guid.NewGuid().ToString("N"));
         try
         {
             Directory.Move(dir, trash);
@@ -354,7 +363,19 @@ public sealed partial class LocalDiskBlobStore
         {
             return; // removed by someone else
         }
-        Directory.Delete(trash, recursive: true);
+        DeleteTrash(trash);
+    }
+
+    private static void DeleteTrash(string trash)
+    {
+        try
+        {
+            Directory.Delete(trash, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Being deleted by another caller, or not deletable now: the next listing tries again.
+        }
     }
 
     /// <summary>Drops hash states of uploads whose staging directory is gone (completed or aborted by another process).</summary>

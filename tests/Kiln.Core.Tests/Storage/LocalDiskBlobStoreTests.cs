@@ -259,6 +259,12 @@ public sealed class LocalDiskBlobStoreTests : IDisposable
         await Should.ThrowAsync<BlobIncompleteException>(() => SendPartAsync(_store, key, id, 3, Bytes(10)));
         (await _store.StatAsync(key, Ct)).ShouldBeNull();
         Directory.EnumerateFileSystemEntries(_store.Root, "*", SearchOption.AllDirectories).Where(e => !e.EndsWith(".multipart", StringComparison.Ordinal)).ShouldBeEmpty();
+
+        // A staging directory renamed away but not deleted (a crash in between) goes at the sweeper's next listing.
+        var leftover = Directory.CreateDirectory(Path.Combine(_store.Root, ".multipart", ".trash-crashed"));
+        await File.WriteAllTextAsync(Path.Combine(leftover.FullName, "key"), key, Ct);
+        (await _store.ListMultipartUploadsAsync("ws/", Ct)).ShouldBeEmpty();
+        Directory.Exists(leftover.FullName).ShouldBeFalse();
     }
 
     private const int PartSize = 4096;
