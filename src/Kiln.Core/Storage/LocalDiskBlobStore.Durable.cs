@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace Kiln.Core.Storage;
 
@@ -32,24 +31,20 @@ public sealed partial class LocalDiskBlobStore
 
     /// <summary>
     /// Asks the kernel to start writing a just-received part to disk (<c>sync_file_range</c>), so the disk works while
-    /// the next parts arrive and completion's fsync has little left to flush. Queued off the request: submitting 8 MiB
-    /// of writes can block on the device queue. A hint only: completion's fsync is what makes the object durable.
+    /// the next parts arrive and completion's fsync has little left to flush. Queued off the request (submitting 8 MiB
+    /// of writes can block on the device queue) through a descriptor of its own: the request's handle carries the
+    /// upload's shared lock, which must end with the request or completion would find the upload busy.
+    /// A hint only: completion's fsync is what makes the object durable.
     /// </summary>
-    private static void StartWriteback(SafeFileHandle file, long offset, long length)
+    private static void StartWriteback(string path, long offset, long length)
     {
         if (!OperatingSystem.IsLinux() || length <= 0) return;
-        var added = false;
-        file.DangerousAddRef(ref added); // the request may close its handle before the work item runs
         ThreadPool.UnsafeQueueUserWorkItem(_ =>
         {
-            try
-            {
-                _ = sync_file_range((int)file.DangerousGetHandle(), offset, length, SYNC_FILE_RANGE_WRITE);
-            }
-            finally
-            {
-                if (added) file.DangerousRelease();
-            }
+            var fd = open(path, O_RDONLY);
+            if (fd < 0) return; // completed or aborted meanwhile
+            _ = sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
+            _ = close(fd);
         }, null);
     }
 

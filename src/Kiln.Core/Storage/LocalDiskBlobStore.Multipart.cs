@@ -190,7 +190,7 @@ public sealed partial class LocalDiskBlobStore
                 {
                     data.Position = offset;
                     var length = await CopyLimitedAsync(body, data, partSize, ct, prefix is null ? null : chunk => prefix.Sha256.AppendData(chunk.Span), PartBufferSize);
-                    StartWriteback(data.SafeFileHandle, offset, length);
+                    StartWriteback(data.Name, offset, length);
                     // The ETag names this write, not a hash of it: hashing every part a second time only to name it
                     // cost as much CPU as receiving it. A part sent again gets a new ETag, as its bytes were replaced.
                     var etag = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
