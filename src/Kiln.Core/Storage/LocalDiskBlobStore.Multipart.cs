@@ -12,7 +12,7 @@ namespace Kiln.Core.Storage;
 /// <item><c>key</c>: the object key, so a URL signed for another key cannot write here;</item>
 /// <item><c>data</c>: the object being built. A part writes it under a shared lock, completion takes it exclusively,
 /// so no part can write into an object once it is complete;</item>
-/// <item><c>NNNNN.part</c>: a stored part's ETag, length and part size, written after its bytes (and removed before a
+/// <item><c>NNNNN.rec</c>: a stored part's ETag, length and part size, written after its bytes (and removed before a
 /// part is sent again, so a part that failed halfway is missing, not silently half-new);</item>
 /// <item><c>NNNNN.lock</c>: held while part N is written, so two writes of one part never interleave.</item>
 /// </list>
@@ -305,7 +305,7 @@ public sealed partial class LocalDiskBlobStore
     }
 
     private static string RecordPath(string dir, int partNumber) =>
-        Path.Combine(dir, partNumber.ToString("D5", CultureInfo.InvariantCulture) + ".part");
+        Path.Combine(dir, partNumber.ToString("D5", CultureInfo.InvariantCulture) + ".rec");
 
     private static string LockPath(string dir, int partNumber) =>
         Path.Combine(dir, partNumber.ToString("D5", CultureInfo.InvariantCulture) + ".lock");
@@ -315,7 +315,7 @@ public sealed partial class LocalDiskBlobStore
     private static SortedDictionary<int, StoredPart> ReadParts(string dir)
     {
         var parts = new SortedDictionary<int, StoredPart>();
-        foreach (var file in Directory.EnumerateFiles(dir, "*.part"))
+        foreach (var file in Directory.EnumerateFiles(dir, "*.rec"))
         {
             if (int.TryParse(Path.GetFileNameWithoutExtension(file), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && ReadRecord(dir, n) is { } part)
                 parts[n] = part;
