@@ -133,7 +133,7 @@ public sealed partial class LocalDiskBlobStore : IBlobStore
     {
         if (upload.UploadId is null)
         {
-            await WriteAtomicAsync(PathFor(upload.Key), body, upload.MaxBytes, ct, stillOpen);
+            await WriteAtomicAsync(PathFor(upload.Key), body, upload.MaxBytes, ct, stillOpen, durable: true);
             return "\"single\"";
         }
         return await WritePartAsync(upload, body, ct);
@@ -169,7 +169,7 @@ public sealed partial class LocalDiskBlobStore : IBlobStore
     }
 
     private static async Task<long> WriteAtomicAsync(string path, Stream content, long maxBytes, CancellationToken ct,
-        Func<CancellationToken, Task<bool>>? beforeCommit = null, Action<ReadOnlyMemory<byte>>? observe = null)
+        Func<CancellationToken, Task<bool>>? beforeCommit = null, bool durable = false)
     {
         var dir = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir);
@@ -180,11 +180,14 @@ public sealed partial class LocalDiskBlobStore : IBlobStore
             long written;
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
             {
-                written = await CopyLimitedAsync(content, file, maxBytes, ct, observe);
+                written = await CopyLimitedAsync(content, file, maxBytes, ct);
                 await file.FlushAsync(ct);
+                // An uploaded file is acknowledged once it is on disk (see LocalDiskBlobStore.Durable.cs).
+                if (durable) file.Flush(flushToDisk: true);
             }
             if (beforeCommit is not null && !await beforeCommit(ct)) throw new BlobClosedException();
             File.Move(temp, path, overwrite: true);
+            if (durable) FsyncDirectory(dir);
             return written;
         }
         catch
@@ -195,14 +198,15 @@ public sealed partial class LocalDiskBlobStore : IBlobStore
     }
 
     /// <summary>Copies at most <paramref name="maxBytes"/>, failing the moment the source has more.</summary>
-    public static async Task<long> CopyLimitedAsync(Stream source, Stream destination, long maxBytes, CancellationToken ct, Action<ReadOnlyMemory<byte>>? observe = null)
+    public static async Task<long> CopyLimitedAsync(Stream source, Stream destination, long maxBytes, CancellationToken ct, Action<ReadOnlyMemory<byte>>? observe = null,
+        int bufferSize = BufferSize)
     {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(bufferSize);
         try
         {
             long total = 0;
             int read;
-            while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), ct)) > 0)
+            while ((read = await source.ReadAsync(buffer.AsMemory(0, bufferSize), ct)) > 0)
             {
                 total += read;
                 if (total > maxBytes) throw new BlobTooLargeException(maxBytes);

@@ -16,9 +16,10 @@ public static class BlobsEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapBlobEndpoints(this IEndpointRouteBuilder app)
     {
-        var g = app.MapGroup("/blobs").WithTags("Blobs").AllowAnonymous().LimitPerIp("blobs", o => o.BlobsPerMinute);
+        var g = app.MapGroup("/blobs").WithTags("Blobs").AllowAnonymous();
 
         g.MapGet("/{**key}", DownloadBlobAsync)
+            .LimitPerIp("blobs", o => o.BlobsPerMinute)
             .WithName("DownloadBlob")
             .WithSummary("Download a blob through a signed URL (local storage only); supports Range requests.")
             // The handler streams a file or answers a problem; it stays untyped so its bare 404 keeps the status-code-pages body.
@@ -34,7 +35,8 @@ public static class BlobsEndpoints
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         return app;
     }
@@ -66,7 +68,10 @@ public static class BlobsEndpoints
         if (options.Value.Provider != BlobStoreProvider.Local) return Results.NotFound();
         var store = services.GetRequiredService<LocalDiskBlobStore>();
         var upload = store.VerifyUpload(key, http.Request.Query);
-        if (upload is null) return Forbidden();
+        // Only refused signatures count against the per-IP limit: a valid one was signed for an upload its workspace
+        // created (limited there), and counting every 8 MiB part in the database cost a write per part and stopped a
+        // single large file at 600 parts a minute (4.7 GiB) from one address.
+        if (upload is null) return await RefusedSignatureAsync(http, services, ct);
         // A valid signature is not enough: the upload must still be waiting for its bytes. Completing or deleting it
         // kills the link, so validated bytes cannot be swapped and a deleted upload cannot leave a file behind.
         var uploads = services.GetRequiredService<UploadLinkState>();
@@ -97,6 +102,17 @@ public static class BlobsEndpoints
         {
             return Problems.From(new Error("upload_incomplete", e.Message, ErrorKind.NotFound));
         }
+        catch (BlobPartBusyException e)
+        {
+            return Problems.From(new Error("part_in_progress", e.Message, ErrorKind.Conflict));
+        }
+    }
+
+    private static async Task<IResult> RefusedSignatureAsync(HttpContext http, IServiceProvider services, CancellationToken ct)
+    {
+        var limits = services.GetRequiredService<AbuseLimits>();
+        var decision = await limits.PerMinuteAsync("blobs", AbuseLimits.ClientKey(http), limits.Options.BlobsPerMinute, ct);
+        return decision.Allowed ? Forbidden() : AbuseLimits.Refuse(http, decision);
     }
 
     private static ProblemHttpResult Forbidden() =>

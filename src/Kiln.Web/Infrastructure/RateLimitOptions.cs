@@ -24,7 +24,7 @@ public sealed class RateLimitOptions
     public int UploadsPerMinute { get; set; } = 20;
     /// <summary>Job management calls (create, cancel, retry, delete) per workspace per minute.</summary>
     public int JobsPerMinute { get; set; } = 50;
-    /// <summary>Signed <c>/blobs</c> requests (downloads, upload parts) per client IP per minute.</summary>
+    /// <summary>Signed <c>/blobs</c> downloads, and uploads whose signature is refused, per client IP per minute.</summary>
     public int BlobsPerMinute { get; set; } = 600;
     /// <summary>Payment provider webhook deliveries per client IP per minute.</summary>
     public int WebhooksPerMinute { get; set; } = 300;

@@ -135,31 +135,203 @@ public sealed class LocalDiskBlobStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Multipart_parts_are_assembled_in_order_by_streaming()
+    public async Task Multipart_parts_are_written_in_place_and_completion_is_a_rename_with_the_hash_of_the_bytes()
     {
         const string key = "ws/a/uploads/big";
         var id = await _store.InitiateMultipartAsync(key, "application/octet-stream", Ct);
+        var bytes = Bytes(3 * PartSize + 100);
         var etags = new List<BlobPart>();
-        // Upload out of order on purpose: assembly must follow part numbers, not arrival.
-        foreach (var n in new[] { 3, 1, 2 })
-        {
-            var target = _store.GetPartUploadUrl(key, id, n, 1024, TimeSpan.FromMinutes(5));
-            var upload = _store.VerifyUpload(key, Query(target.Url))!;
-            upload.PartNumber.ShouldBe(n);
-            var etag = await _store.ReceiveAsync(upload, new MemoryStream(Encoding.ASCII.GetBytes($"part{n};")), Ct);
-            etags.Add(new BlobPart(n, etag));
-        }
+        // Out of order on purpose: the object follows part numbers, not arrival, and what was not hashed on the way
+        // in is read back at completion.
+        foreach (var n in new[] { 3, 1, 4, 2 }) etags.Add(await SendPartAsync(_store, key, id, n, Slice(bytes, n)));
         (await _store.ListMultipartUploadsAsync("ws/a/", Ct)).ShouldHaveSingleItem().UploadId.ShouldBe(id);
-        (await _store.ListPartsAsync(key, id, Ct))!.Select(p => p.PartNumber).ShouldBe([1, 2, 3]);
+        (await _store.ListPartsAsync(key, id, Ct))!.Select(p => p.PartNumber).ShouldBe([1, 2, 3, 4]);
 
         await Should.ThrowAsync<BlobIncompleteException>(() => _store.CompleteMultipartAsync(key, id, [new BlobPart(1, "\"wrong\"")], Ct));
 
-        // The SHA-256 comes back from the one pass that assembles the object (the upload's validation does not re-read it).
         var sha256 = await _store.CompleteMultipartAsync(key, id, etags.OrderBy(p => p.PartNumber).ToList(), Ct);
-        sha256.ShouldBe(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.ASCII.GetBytes("part1;part2;part3;"))));
-        await using var read = await _store.OpenReadAsync(key, Ct);
-        (await new StreamReader(read).ReadToEndAsync(Ct)).ShouldBe("part1;part2;part3;");
+        sha256.ShouldBe(Sha256(bytes));
+        (await ReadAsync(_store, key)).ShouldBe(bytes);
         (await _store.ListMultipartUploadsAsync("ws/", Ct)).ShouldBeEmpty();
+        Directory.EnumerateFileSystemEntries(Path.Combine(_store.Root, ".multipart")).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task The_hash_stays_right_when_parts_go_to_several_processes_and_a_hashed_part_is_sent_again()
+    {
+        const string key = "ws/a/uploads/spread";
+        // A second store over the same root stands for a second web process (or this one after a restart).
+        var other = new LocalDiskBlobStore(_store.Root, new LocalBlobSigner(new byte[32]), new Uri("https://kiln.test/"), _time);
+        var id = await _store.InitiateMultipartAsync(key, "x/y", Ct);
+        var bytes = Bytes(4 * PartSize);
+        var etags = new Dictionary<int, BlobPart>();
+        foreach (var (n, store) in new[] { (1, _store), (2, _store), (3, other), (4, _store) }) etags[n] = await SendPartAsync(store, key, id, n, Slice(bytes, n));
+        // Part 2 again with other bytes, through the other process: the first one's running hash no longer holds.
+        var changed = (byte[])bytes.Clone();
+        changed[PartSize + 7] ^= 0xFF;
+        etags[2] = await SendPartAsync(other, key, id, 2, Slice(changed, 2));
+        etags[2].ETag.ShouldNotBe((await _store.ListPartsAsync(key, id, Ct))![0].ETag);
+
+        var sha256 = await _store.CompleteMultipartAsync(key, id, etags.Values.OrderBy(p => p.PartNumber).ToList(), Ct);
+        sha256.ShouldBe(Sha256(changed));
+        (await ReadAsync(_store, key)).ShouldBe(changed);
+    }
+
+    [Fact]
+    public async Task Parts_hashed_on_the_way_in_or_caught_up_while_the_upload_goes_on_are_not_read_again_at_completion()
+    {
+        const string key = "ws/a/uploads/caught-up";
+        var other = new LocalDiskBlobStore(_store.Root, new LocalBlobSigner(new byte[32]), new Uri("https://kiln.test/"), _time);
+        var id = await _store.InitiateMultipartAsync(key, "x/y", Ct);
+        var bytes = Bytes(4 * PartSize);
+        var etags = new List<BlobPart>();
+        // Bytes changed in the staging file behind the store's back once they were hashed: the hash stays the one of
+        // the bytes received, which proves they were not read again (a job's input check would catch such a change).
+        async Task TamperAsync(int at)
+        {
+            await using var staging = new FileStream(Path.Combine(_store.Root, ".multipart", id, "data"), FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            staging.Position = at;
+            staging.WriteByte((byte)(bytes[at] ^ 0xFF));
+        }
+
+        // Part 2 arrives before part 1 (parts sent side by side): part 1 hashes itself, then part 2 from the file.
+        foreach (var n in new[] { 2, 1 }) etags.Add(await SendPartAsync(_store, key, id, n, Slice(bytes, n)));
+        await TamperAsync(PartSize + 10);
+        // Part 3 goes to another process; part 4 hashes it from the file, then itself on the way in.
+        etags.Add(await SendPartAsync(other, key, id, 3, Slice(bytes, 3)));
+        etags.Add(await SendPartAsync(_store, key, id, 4, Slice(bytes, 4)));
+        await TamperAsync(2 * PartSize + 10);
+
+        (await _store.CompleteMultipartAsync(key, id, etags.OrderBy(p => p.PartNumber).ToList(), Ct)).ShouldBe(Sha256(bytes));
+    }
+
+    [Fact]
+    public async Task In_order_parts_hashed_on_the_way_in_give_the_same_hash_and_unlisted_parts_are_dropped()
+    {
+        const string key = "ws/a/uploads/ordered";
+        var id = await _store.InitiateMultipartAsync(key, "x/y", Ct);
+        var bytes = Bytes(2 * PartSize + 5);
+        var etags = new List<BlobPart>();
+        for (var n = 1; n <= 3; n++) etags.Add(await SendPartAsync(_store, key, id, n, Slice(bytes, n)));
+        await SendPartAsync(_store, key, id, 4, Bytes(PartSize)); // sent, then left out of the completion
+
+        (await _store.CompleteMultipartAsync(key, id, etags, Ct)).ShouldBe(Sha256(bytes));
+        (await _store.StatAsync(key, Ct))!.Size.ShouldBe(bytes.Length);
+        (await ReadAsync(_store, key)).ShouldBe(bytes);
+    }
+
+    [Fact]
+    public async Task Completion_refuses_gaps_and_short_parts_and_keeps_the_upload_for_a_retry()
+    {
+        const string key = "ws/a/uploads/holes";
+        var id = await _store.InitiateMultipartAsync(key, "x/y", Ct);
+        var bytes = Bytes(2 * PartSize + 10);
+        var p1 = await SendPartAsync(_store, key, id, 1, Slice(bytes, 1));
+        var p3 = await SendPartAsync(_store, key, id, 3, Slice(bytes, 3));
+
+        (await Should.ThrowAsync<BlobIncompleteException>(() => _store.CompleteMultipartAsync(key, id, [p1, p3], Ct))).Message.ShouldContain("Part 2");
+        var p2 = await SendPartAsync(_store, key, id, 2, Slice(bytes, 2)[..^1]);
+        (await Should.ThrowAsync<BlobIncompleteException>(() => _store.CompleteMultipartAsync(key, id, [p1, p2, p3], Ct))).Message.ShouldContain("every part but the last");
+
+        // The short part sent again in full: the upload was kept, and completes.
+        p2 = await SendPartAsync(_store, key, id, 2, Slice(bytes, 2));
+        (await _store.CompleteMultipartAsync(key, id, [p1, p2, p3], Ct)).ShouldBe(Sha256(bytes));
+        (await ReadAsync(_store, key)).ShouldBe(bytes);
+    }
+
+    [Fact]
+    public async Task A_part_in_flight_blocks_its_own_retry_and_completion_and_an_abort_leaves_nothing_behind()
+    {
+        const string key = "ws/a/uploads/busy";
+        var id = await _store.InitiateMultipartAsync(key, "x/y", Ct);
+        var p1 = await SendPartAsync(_store, key, id, 1, Bytes(PartSize));
+        var body = new StalledStream(Bytes(100));
+        var inFlight = SendPartAsync(_store, key, id, 2, body);
+        await body.Started.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        await Should.ThrowAsync<BlobPartBusyException>(() => SendPartAsync(_store, key, id, 2, Bytes(10)));
+        (await Should.ThrowAsync<BlobIncompleteException>(() => _store.CompleteMultipartAsync(key, id, [p1], Ct))).Message.ShouldContain("still being sent");
+
+        // Deleting the upload does not wait for the part; the part then fails and nothing is left on disk.
+        await _store.AbortMultipartAsync(key, id, Ct);
+        body.Release.SetResult();
+        await Should.ThrowAsync<BlobIncompleteException>(() => inFlight);
+        await Should.ThrowAsync<BlobIncompleteException>(() => SendPartAsync(_store, key, id, 3, Bytes(10)));
+        (await _store.StatAsync(key, Ct)).ShouldBeNull();
+        Directory.EnumerateFileSystemEntries(_store.Root, "*", SearchOption.AllDirectories).Where(e => !e.EndsWith(".multipart", StringComparison.Ordinal)).ShouldBeEmpty();
+
+        // A staging directory renamed away but not deleted (a crash in between) goes at the sweeper's next listing.
+        var leftover = Directory.CreateDirectory(Path.Combine(_store.Root, ".multipart", ".trash-crashed"));
+        await File.WriteAllTextAsync(Path.Combine(leftover.FullName, "key"), key, Ct);
+        (await _store.ListMultipartUploadsAsync("ws/", Ct)).ShouldBeEmpty();
+        Directory.Exists(leftover.FullName).ShouldBeFalse();
+    }
+
+    private const int PartSize = 4096;
+
+    private static byte[] Bytes(int length)
+    {
+        var bytes = new byte[length];
+        Random.Shared.NextBytes(bytes);
+        return bytes;
+    }
+
+    private static byte[] Slice(byte[] bytes, int partNumber)
+    {
+        var start = (partNumber - 1) * PartSize;
+        return bytes[start..Math.Min(bytes.Length, start + PartSize)];
+    }
+
+    private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+
+    private static async Task<byte[]> ReadAsync(LocalDiskBlobStore store, string key)
+    {
+        await using var read = await store.OpenReadAsync(key, Ct);
+        var copy = new MemoryStream();
+        await read.CopyToAsync(copy, Ct);
+        return copy.ToArray();
+    }
+
+    private static Task<BlobPart> SendPartAsync(LocalDiskBlobStore store, string key, string id, int n, byte[] body) =>
+        SendPartAsync(store, key, id, n, new MemoryStream(body));
+
+    private static async Task<BlobPart> SendPartAsync(LocalDiskBlobStore store, string key, string id, int n, Stream body)
+    {
+        var upload = store.VerifyUpload(key, Query(store.GetPartUploadUrl(key, id, n, PartSize, TimeSpan.FromMinutes(5)).Url))!;
+        upload.PartNumber.ShouldBe(n);
+        return new BlobPart(n, await store.ReceiveAsync(upload, body, Ct));
+    }
+
+    /// <summary>A request body that sends its first bytes, then waits until released: a part still in flight.</summary>
+    private sealed class StalledStream(byte[] first) : Stream
+    {
+        private bool _sent;
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (!_sent)
+            {
+                _sent = true;
+                first.CopyTo(buffer);
+                Started.SetResult();
+                return first.Length;
+            }
+            await Release.Task.WaitAsync(cancellationToken);
+            return 0;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     [Fact]
