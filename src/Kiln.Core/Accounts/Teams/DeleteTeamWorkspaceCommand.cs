@@ -27,16 +27,14 @@ public sealed class DeleteTeamWorkspaceCommand(KilnDbContext db, WorkspaceErasur
             return Error.Conflict("personal_workspace", "Your personal workspace goes only with your account; delete the account under Your data instead.");
         if (!string.Equals((confirmName ?? "").Trim(), workspace.Name, StringComparison.Ordinal))
             return Error.Invalid("confirmation_mismatch", $"Type the workspace's name, {workspace.Name}, exactly to confirm.");
-        if (await db.Jobs.IgnoreQueryFilters().CountAsync(j => j.WorkspaceId == workspaceId && j.FinishedAt == null, ct) is > 0 and var running)
-            return JobsRunning(running);
         var live = (await db.Set<Billing.Subscription>().IgnoreQueryFilters().AsNoTracking().Where(s => s.WorkspaceId == workspaceId).ToListAsync(ct))
             .Any(s => s.IsLive && !s.CancelAtPeriodEnd);
         if (live)
             return Error.Conflict("subscription_active", "This workspace has a live subscription; cancel it under Billing first so it stops charging.");
 
         var members = await db.WorkspaceMembers.IgnoreQueryFilters().CountAsync(m => m.WorkspaceId == workspaceId, ct);
-        // Counted again under the lock job creation takes, in the erasure's transaction: a job created since is not lost with its hold open.
-        if (await erasure.EraseWhenIdleAsync(workspaceId, ct) is > 0 and var started) return JobsRunning(started);
+        // Unfinished jobs are counted under the lock job creation takes, in the erasure's transaction: one created meanwhile is not lost with its hold open.
+        if (await erasure.EraseWhenIdleAsync(workspaceId, ct) is > 0 and var running) return JobsRunning(running);
         // Recorded after the erasure, outside the workspace's rows (which are gone): operators find it by its target.
         await audit.RecordAsync(new AuditEntry(AuditActions.WorkspaceDeleted, me, null, workspaceId.ToString(), new { name = workspace.Name, members }), ct);
         return new DeletedWorkspace(workspaceId, workspace.Name);
