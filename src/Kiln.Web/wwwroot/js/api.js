@@ -21,4 +21,13 @@ export async function api(method, url, body, { signal } = {}) {
   return data;
 }
 
+/** A GET whose answer is kept for the page's life (lists that change with what is installed); a failure is not kept, so it is tried again. */
+export function cachedGet() {
+  const cache = new Map();
+  return (url) => {
+    if (!cache.has(url)) cache.set(url, api('GET', url).catch((err) => { cache.delete(url); throw err; }));
+    return cache.get(url);
+  };
+}
+
 export const finished = (status) => status === 'succeeded' || status === 'failed' || status === 'canceled';

@@ -2,7 +2,7 @@
 // target languages), one checkbox per value, listed by the server for the value of the option it depends on (the source
 // language). The ticked values are written back into the typed field, which the form posts and the other pickers read;
 // without JavaScript the typed field stays, and the server names what is offered when a value is not.
-import { api, ApiError } from './api.js';
+import { cachedGet, ApiError } from './api.js';
 
 export function setupChoicePicker(input) {
   const picker = document.querySelector(`[data-choices-for="${input.id}"]`);
@@ -10,7 +10,7 @@ export function setupChoicePicker(input) {
   const list = picker.querySelector('[data-choice-list]');
   const status = picker.querySelector('[data-choice-status]');
   const depends = input.dataset.choicesDepends ? document.getElementById(input.dataset.choicesDepends) : null;
-  const cache = new Map();
+  const get = cachedGet();
 
   const typed = () => input.value.split(',').map((v) => v.trim()).filter(Boolean);
   let chosen = new Set(typed());
@@ -28,12 +28,8 @@ export function setupChoicePicker(input) {
   };
 
   const load = (key) => {
-    if (!cache.has(key)) {
-      const param = input.dataset.choicesParam;
-      const url = param && key ? `${input.dataset.choicesUrl}?${encodeURIComponent(param)}=${encodeURIComponent(key)}` : input.dataset.choicesUrl;
-      cache.set(key, api('GET', url).catch((err) => { cache.delete(key); throw err; }));
-    }
-    return cache.get(key);
+    const param = input.dataset.choicesParam;
+    return get(param && key ? `${input.dataset.choicesUrl}?${encodeURIComponent(param)}=${encodeURIComponent(key)}` : input.dataset.choicesUrl);
   };
 
   let seq = 0;

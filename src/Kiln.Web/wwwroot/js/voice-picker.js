@@ -2,7 +2,7 @@
 // language chosen in the languages option, filled from the server (what the installed engines speak; premium voices
 // disabled with their plan named when the workspace's plan lacks them). The choices are written back into the typed
 // option, which the form posts; without JavaScript that field stays as it is and the default voice applies.
-import { api, ApiError } from './api.js';
+import { cachedGet, ApiError } from './api.js';
 
 const code = /^[a-z]{2}$/;
 
@@ -13,7 +13,7 @@ export function setupVoicePicker(input, onChange) {
   const list = picker.querySelector('[data-voice-list]');
   const premium = picker.querySelector('[data-voice-premium]');
   const status = picker.querySelector('[data-voice-status]');
-  const cache = new Map();
+  const get = cachedGet();
 
   // What was typed (or posted back) stays chosen: "es=female, ca=es+f2".
   const chosen = new Map(input.value.split(',').map((p) => p.split('=').map((x) => x.trim())).filter((p) => p.length === 2 && p[0] && p[1]));
@@ -30,13 +30,7 @@ export function setupVoicePicker(input, onChange) {
     onChange();
   };
 
-  const voicesOf = (language) => {
-    if (!cache.has(language)) {
-      const url = `${input.dataset.voiceUrl}?language=${encodeURIComponent(language)}`;
-      cache.set(language, api('GET', url).catch((err) => { cache.delete(language); throw err; }));
-    }
-    return cache.get(language);
-  };
+  const voicesOf = (language) => get(`${input.dataset.voiceUrl}?language=${encodeURIComponent(language)}`);
 
   const row = (language, answer) => {
     const id = `${input.id}-${language}`;
