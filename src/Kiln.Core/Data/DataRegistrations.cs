@@ -54,8 +54,9 @@ public static class DataRegistrations
     internal static string WithGenericPlans(string connectionString)
     {
         var csb = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        if (csb.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) == true) return connectionString;
-        csb.Options = $"{csb.Options} -c plan_cache_mode=force_generic_plan".Trim();
+        if (csb.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) != true)
+            csb.Options = $"{csb.Options} -c plan_cache_mode=force_generic_plan".Trim();
+        csb.NoResetOnClose = true;
         return csb.ToString();
     }
 

@@ -16,6 +16,9 @@ public interface IJobSlotRefill
 {
     string WorkerId { get; }
 
+    /// <summary>Attempts running in this worker now, those waiting for their completion included.</summary>
+    int Running { get; }
+
     /// <summary>False once the runner is stopping: no more claims. Each true must be paired with <see cref="EndRefill"/>.</summary>
     bool TryBeginRefill();
 
