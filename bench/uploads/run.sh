@@ -121,7 +121,8 @@ start_server() { # build checkout store
   sleep 1
 }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # a process's user + system CPU
-jit_ticks() { # CPU of the runtime's tiered-compilation thread(s): the JIT still tiering methods up
+jit_ticks() { # CPU of the runtime's tiered-compilation thread(s): the JIT still tiering methods up (the thread
+  # ends when idle and a new one starts, so a difference below zero means "unknown, small" and is counted as 0)
   local t sum=0 v
   for t in /proc/"$1"/task/*; do
     grep -q '^\.NET Tiered' "$t/comm" 2>/dev/null || continue
@@ -168,7 +169,7 @@ measure() { # round label store parallel [direct]: one upload of big.wav to the 
   local client_total client_cpu
   client_total="$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total_s"])')"
   client_cpu="$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_cpu_s"])')"
-  echo "$1 $2 $3 $(python3 -c "print(round($t1-$t0,3), round($t2-$t0,3), $mem, $cpu, 0, $client_total, $client_cpu, round(($s31-$s30)/$HZ,2), round(($jit1-$jit0)/$HZ,2))")" | tee -a "$RESULTS"
+  echo "$1 $2 $3 $(python3 -c "print(round($t1-$t0,3), round($t2-$t0,3), $mem, $cpu, 0, $client_total, $client_cpu, round(($s31-$s30)/$HZ,2), max(0, round(($jit1-$jit0)/$HZ,2)))")" | tee -a "$RESULTS"
   [ "$3" = s3 ] && clean_s3
   rm -rf "$DIR"/*-local/blobs/ws "$DIR"/*-local/blobs/.multipart; sync
 }
