@@ -9,6 +9,12 @@ public interface IBlobStore
 {
     Task PutAsync(string key, Stream content, string contentType, CancellationToken ct);
     Task<Stream> OpenReadAsync(string key, CancellationToken ct);
+
+    /// <summary>
+    /// The whole object, for a reader that checks the bytes itself (an upload's validation hashes them with SHA-256):
+    /// a store may leave out a check of its own on the way (the S3 SDK's MD5 of the body against a plain ETag).
+    /// </summary>
+    Task<Stream> OpenReadToHashAsync(string key, CancellationToken ct) => OpenReadAsync(key, ct);
     Task<BlobInfo?> StatAsync(string key, CancellationToken ct);
     Task DeleteAsync(string key, CancellationToken ct);
     Task DeletePrefixAsync(string prefix, CancellationToken ct);

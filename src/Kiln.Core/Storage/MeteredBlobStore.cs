@@ -17,6 +17,7 @@ public sealed class MeteredBlobStore(IBlobStore inner) : IBlobStore
 
     public Task PutAsync(string key, Stream content, string contentType, CancellationToken ct) => Run("put", () => Inner.PutAsync(key, content, contentType, ct), ct);
     public Task<Stream> OpenReadAsync(string key, CancellationToken ct) => Run("read", () => Inner.OpenReadAsync(key, ct), ct);
+    public Task<Stream> OpenReadToHashAsync(string key, CancellationToken ct) => Run("read", () => Inner.OpenReadToHashAsync(key, ct), ct);
     public Task<BlobInfo?> StatAsync(string key, CancellationToken ct) => Run("stat", () => Inner.StatAsync(key, ct), ct);
     public Task DeleteAsync(string key, CancellationToken ct) => Run("delete", () => Inner.DeleteAsync(key, ct), ct);
     public Task DeletePrefixAsync(string prefix, CancellationToken ct) => Run("delete", () => Inner.DeletePrefixAsync(prefix, ct), ct);

@@ -35,13 +35,13 @@ public sealed class UploadValidator(IBlobStore store, ContentValidator content, 
                 Directory.CreateDirectory(dir);
                 temp = path = Path.Combine(dir, $"kiln-upload-{upload.Id:N}-{Guid.NewGuid():N}{extension.ToLowerInvariant()}");
                 // Hashed while spooled: the recorded SHA-256 is of exactly the bytes validated, and the object is
-                // downloaded once, not once more for the hash.
+                // downloaded once, not once more for the hash. The next chunk is received while one is hashed and written.
                 using var sha256 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
                 try
                 {
-                    await using var source = await store.OpenReadAsync(upload.BlobKey, ct);
-                    await using var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
-                    await LocalDiskBlobStore.CopyLimitedAsync(source, target, max, ct, chunk => sha256.AppendData(chunk.Span));
+                    await using var source = await store.OpenReadToHashAsync(upload.BlobKey, ct);
+                    await using var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
+                    await HashedCopy.CopyAsync(source, target, max, sha256, ct);
                 }
                 catch (BlobTooLargeException)
                 {

@@ -221,6 +221,73 @@ public sealed class LocalDiskBlobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Large_parts_arriving_in_uneven_reads_are_written_from_the_pipe_and_hashed_on_the_side()
+    {
+        // Parts bigger than one pipe batch (256 KiB) and the parallel-hash threshold, trickled in reads of odd sizes:
+        // every batch boundary falls inside a read, and the hash runs beside the write.
+        const string key = "ws/a/uploads/trickled";
+        const int partSize = (1 << 20) + 12_345;
+        var id = await _store.InitiateMultipartAsync(key, "x/y", Ct);
+        var bytes = Bytes(2 * partSize + 70_001);
+        var etags = new List<BlobPart>();
+        for (var n = 1; n <= 3; n++)
+        {
+            var start = (n - 1) * partSize;
+            var body = new TrickleStream(bytes[start..Math.Min(bytes.Length, start + partSize)], 7_919);
+            var upload = _store.VerifyUpload(key, Query(_store.GetPartUploadUrl(key, id, n, partSize, TimeSpan.FromMinutes(5)).Url))!;
+            etags.Add(new BlobPart(n, await _store.ReceiveAsync(upload, body, Ct)));
+        }
+
+        (await _store.CompleteMultipartAsync(key, id, etags, Ct)).ShouldBe(Sha256(bytes));
+        (await ReadAsync(_store, key)).ShouldBe(bytes);
+    }
+
+    [Fact]
+    public async Task A_part_longer_than_its_signed_size_is_refused_missing_and_can_be_sent_again()
+    {
+        const string key = "ws/a/uploads/too-long";
+        const int partSize = 600_000;
+        var id = await _store.InitiateMultipartAsync(key, "x/y", Ct);
+        var bytes = Bytes(2 * partSize);
+        var url = (int n) => _store.VerifyUpload(key, Query(_store.GetPartUploadUrl(key, id, n, partSize, TimeSpan.FromMinutes(5)).Url))!;
+        var first = new BlobPart(1, await _store.ReceiveAsync(url(1), new TrickleStream(bytes[..partSize], 65_536), Ct));
+        // One byte too many, arriving with the last read: refused before it is written over part 2's first byte.
+        var tooLong = bytes[partSize..].Append((byte)0xAB).ToArray();
+        await Should.ThrowAsync<BlobTooLargeException>(() => _store.ReceiveAsync(url(2), new TrickleStream(tooLong, 100_000), Ct));
+        (await _store.ListPartsAsync(key, id, Ct))!.Select(p => p.PartNumber).ShouldBe([1]);
+        await Should.ThrowAsync<BlobIncompleteException>(() => _store.CompleteMultipartAsync(key, id, [first, new BlobPart(2, "\"x\"")], Ct));
+
+        var second = new BlobPart(2, await _store.ReceiveAsync(url(2), new TrickleStream(bytes[partSize..], 100_000), Ct));
+        (await _store.CompleteMultipartAsync(key, id, [first, second], Ct)).ShouldBe(Sha256(bytes));
+        (await ReadAsync(_store, key)).ShouldBe(bytes);
+    }
+
+    /// <summary>A request body that hands out its bytes <paramref name="chunk"/> at a time, as a network does.</summary>
+    private sealed class TrickleStream(byte[] bytes, int chunk) : Stream
+    {
+        private int _at;
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = Math.Min(Math.Min(chunk, buffer.Length), bytes.Length - _at);
+            bytes.AsSpan(_at, n).CopyTo(buffer.Span);
+            _at += n;
+            return ValueTask.FromResult(n);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public async Task Completion_refuses_gaps_and_short_parts_and_keeps_the_upload_for_a_retry()
     {
         const string key = "ws/a/uploads/holes";

@@ -43,6 +43,39 @@ public sealed class S3BlobStoreTests(S3Server server) : IClassFixture<S3Server>,
     }
 
     [Fact]
+    public async Task Reading_to_hash_returns_the_whole_object_whatever_its_size()
+    {
+        // Read as one range (so the SDK skips its MD5 of the body): every byte, an empty object too, and a missing one is
+        // a FileNotFoundException as for a plain read.
+        var multipart = new byte[(5 << 20) + 3 * 1000 + 7];
+        new Random(7).NextBytes(multipart);
+        var key = _ws + "uploads/parts";
+        var id = await _store.InitiateMultipartAsync(key, "audio/wav", Ct);
+        var first = await _store.UploadPartAsync(key, id, 1, new MemoryStream(multipart[..(5 << 20)]), Ct);
+        var second = await _store.UploadPartAsync(key, id, 2, new MemoryStream(multipart[(5 << 20)..]), Ct);
+        await _store.CompleteMultipartAsync(key, id, [new BlobPart(1, first), new BlobPart(2, second)], Ct);
+        await _store.PutAsync(_ws + "uploads/empty", new MemoryStream(), "text/plain", Ct);
+        await _store.PutAsync(_ws + "uploads/small", new MemoryStream([1, 2, 3]), "text/plain", Ct);
+
+        (await ReadToHashAsync(key)).ShouldBe(multipart);
+        (await ReadToHashAsync(_ws + "uploads/empty")).ShouldBeEmpty();
+        (await ReadToHashAsync(_ws + "uploads/small")).ShouldBe(new byte[] { 1, 2, 3 });
+        await Should.ThrowAsync<FileNotFoundException>(() => _store.OpenReadToHashAsync(_ws + "missing", Ct));
+        // Through the metering wrapper the application uses, too.
+        IBlobStore metered = new MeteredBlobStore(_store);
+        await using var read = await metered.OpenReadToHashAsync(_ws + "uploads/small", Ct);
+        (await read.ReadAtLeastAsync(new byte[8], 8, throwOnEndOfStream: false, Ct)).ShouldBe(3);
+    }
+
+    private async Task<byte[]> ReadToHashAsync(string key)
+    {
+        await using var read = await _store.OpenReadToHashAsync(key, Ct);
+        var copy = new MemoryStream();
+        await read.CopyToAsync(copy, Ct);
+        return copy.ToArray();
+    }
+
+    [Fact]
     public async Task Presigned_download_returns_the_exact_bytes_with_an_encoded_filename()
     {
         var bytes = TestFiles.Pdf(2);
