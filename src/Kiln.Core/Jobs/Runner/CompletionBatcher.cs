@@ -17,7 +17,7 @@ namespace Kiln.Core.Jobs.Runner;
 /// </summary>
 public sealed class CompletionBatcher(IServiceScopeFactory scopes, ILogger<CompletionBatcher> log) : IDisposable
 {
-    private const int MaxBatch = 128;
+    internal const int MaxBatch = 128;
     /// <summary>The longest a completion waits for the others of its batch (<see cref="LingerAsync"/>).</summary>
     internal static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(1);
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
@@ -48,7 +48,8 @@ public sealed class CompletionBatcher(IServiceScopeFactory scopes, ILogger<Compl
         while (await reader.WaitToReadAsync())
         {
             while (buffer.Count < MaxBatch && reader.TryRead(out var p)) buffer.Add(p);
-            await LingerAsync(reader, buffer);
+            // SQLite completes one job per transaction anyway: nothing to wait for.
+            await LingerAsync(reader, buffer, _isPostgres == true && _refill is { } runner ? () => runner.Running : null, Linger);
             await Task.WhenAll(buffer.GroupBy(p => p.Completion.Job.WorkspaceId).Select(g => FlushAsync(g.ToList(), refill: true)));
             buffer.Clear();
         }
@@ -62,13 +63,14 @@ public sealed class CompletionBatcher(IServiceScopeFactory scopes, ILogger<Compl
     /// completions a second. With nothing else running (a lone job, a quiet worker) it does not wait at all; a long job
     /// in another slot costs a finishing job at most <see cref="Linger"/>.
     /// </summary>
-    private async Task LingerAsync(ChannelReader<Pending> reader, List<Pending> buffer)
+    /// <param name="running">This worker's attempts running now (those waiting in <paramref name="buffer"/> included); null: do not wait.</param>
+    internal static async Task LingerAsync<T>(ChannelReader<T> reader, List<T> buffer, Func<int>? running, TimeSpan linger)
     {
-        if (_refill is not { } runner || runner.Running <= buffer.Count) return;
-        using var timeout = new CancellationTokenSource(Linger);
+        if (running is null || running() <= buffer.Count) return;
+        using var timeout = new CancellationTokenSource(linger);
         try
         {
-            while (buffer.Count < MaxBatch && runner.Running > buffer.Count && await reader.WaitToReadAsync(timeout.Token))
+            while (buffer.Count < MaxBatch && running() > buffer.Count && await reader.WaitToReadAsync(timeout.Token))
                 while (buffer.Count < MaxBatch && reader.TryRead(out var p)) buffer.Add(p);
         }
         catch (OperationCanceledException) { } // the moment is over: flush what there is
