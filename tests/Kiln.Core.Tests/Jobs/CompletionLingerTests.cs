@@ -70,3 +70,24 @@ public sealed class CompletionLingerTests
         buffer.Count.ShouldBe(CompletionBatcher.MaxBatch);
     }
 }
+
+/// <summary>What the linger waits for: slots held by started jobs (JobRunner's <c>BusySlots</c>).</summary>
+public sealed class SlotCountTests
+{
+    [Fact]
+    public void A_ticket_counts_until_it_is_taken_once()
+    {
+        var count = new SlotCount();
+        var first = new SlotTicket(count);
+        var second = new SlotTicket(count);
+        count.Value.ShouldBe(2);
+        // The batcher takes a completing job's slot over; the job's own clean-up then finds it gone.
+        first.TryTake().ShouldBeTrue();
+        first.TryTake().ShouldBeFalse();
+        count.Value.ShouldBe(1);
+        second.TryTake().ShouldBeTrue();
+        count.Value.ShouldBe(0);
+        new SlotTicket().TryTake().ShouldBeTrue(); // an uncounted ticket (tests, a job started outside the runner)
+        count.Value.ShouldBe(0);
+    }
+}

@@ -49,7 +49,7 @@ public sealed class CompletionBatcher(IServiceScopeFactory scopes, ILogger<Compl
         {
             while (buffer.Count < MaxBatch && reader.TryRead(out var p)) buffer.Add(p);
             // SQLite completes one job per transaction anyway: nothing to wait for.
-            await LingerAsync(reader, buffer, _isPostgres == true && _refill is { } runner ? () => runner.Running : null, Linger);
+            await LingerAsync(reader, buffer, _isPostgres == true && _refill is { } runner ? () => runner.BusySlots : null, Linger);
             await Task.WhenAll(buffer.GroupBy(p => p.Completion.Job.WorkspaceId).Select(g => FlushAsync(g.ToList(), refill: true)));
             buffer.Clear();
         }
@@ -63,7 +63,8 @@ public sealed class CompletionBatcher(IServiceScopeFactory scopes, ILogger<Compl
     /// completions a second. With nothing else running (a lone job, a quiet worker) it does not wait at all; a long job
     /// in another slot costs a finishing job at most <see cref="Linger"/>.
     /// </summary>
-    /// <param name="running">This worker's attempts running now (those waiting in <paramref name="buffer"/> included); null: do not wait.</param>
+    /// <param name="running">This worker's busy slots now (the jobs waiting in <paramref name="buffer"/> included; a job that
+    /// completed and is only cleaning up counts no more); null: do not wait.</param>
     internal static async Task LingerAsync<T>(ChannelReader<T> reader, List<T> buffer, Func<int>? running, TimeSpan linger)
     {
         if (running is null || running() <= buffer.Count) return;

@@ -32,10 +32,13 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, Job
 
     public string WorkerId { get; } = workerOptions.Value.WorkerId ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Ids.Token(3)}";
     public int Running => _running.Count;
+    private readonly int _concurrency = Math.Max(1, workerOptions.Value.Concurrency);
+    private readonly SlotCount _held = new();
+    int IJobSlotRefill.BusySlots => _held.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var concurrency = Math.Max(1, workerOptions.Value.Concurrency);
+        var concurrency = _concurrency;
         log.LogInformation("Job runner {WorkerId} started with {Concurrency} slots", WorkerId, concurrency);
         var stale = StaleScratch.Delete(workerOptions.Value.ScratchPath, time.GetUtcNow().UtcDateTime - StaleScratch.MaxAge);
         if (stale > 0) log.LogInformation("Removed {Count} scratch directories left by workers that stopped mid-job", stale);
@@ -115,7 +118,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobSignal signal, Job
     /// <summary>Runs a claimed job in a slot already reserved for it.</summary>
     private void Start(Job job)
     {
-        var slot = new SlotTicket();
+        var slot = new SlotTicket(_held);
         var heavy = capabilities?.IsHeavy(job.PipelineId) == true;
         var overHeavyLimit = heavy && !capabilities!.TryStartHeavy();
         // Registered before it starts: a job that ends at once must not be removed before it was added.

@@ -7,8 +7,33 @@ namespace Kiln.Core.Jobs.Runner;
 /// </summary>
 public sealed class SlotTicket
 {
+    private readonly SlotCount? _count;
     private int _held = 1;
-    public bool TryTake() => Interlocked.Exchange(ref _held, 0) == 1;
+
+    public SlotTicket() { }
+
+    /// <summary>A ticket counted in <paramref name="count"/> until it is taken.</summary>
+    internal SlotTicket(SlotCount count)
+    {
+        _count = count;
+        count.Add();
+    }
+
+    public bool TryTake()
+    {
+        if (Interlocked.Exchange(ref _held, 0) != 1) return false;
+        _count?.Remove();
+        return true;
+    }
+}
+
+/// <summary>How many slot tickets are held right now (<see cref="IJobSlotRefill.BusySlots"/>).</summary>
+internal sealed class SlotCount
+{
+    private int _n;
+    public int Value => Volatile.Read(ref _n);
+    public void Add() => Interlocked.Increment(ref _n);
+    public void Remove() => Interlocked.Decrement(ref _n);
 }
 
 /// <summary>What the completion batcher needs from the job runner to refill slots in the completion's round trip.</summary>
@@ -16,8 +41,11 @@ public interface IJobSlotRefill
 {
     string WorkerId { get; }
 
-    /// <summary>Attempts running in this worker now, those waiting for their completion included.</summary>
-    int Running { get; }
+    /// <summary>
+    /// Slots held by started jobs now: jobs running and jobs whose success waits in the batcher (it takes a slot over when
+    /// it flushes). A job that has completed and is only cleaning up holds none, nor does a claim still under way.
+    /// </summary>
+    int BusySlots { get; }
 
     /// <summary>False once the runner is stopping: no more claims. Each true must be paired with <see cref="EndRefill"/>.</summary>
     bool TryBeginRefill();
