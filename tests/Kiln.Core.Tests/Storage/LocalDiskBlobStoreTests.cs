@@ -221,10 +221,10 @@ public sealed class LocalDiskBlobStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Large_parts_arriving_in_uneven_reads_are_written_from_the_pipe_and_hashed_on_the_side()
+    public async Task Large_parts_arriving_in_uneven_reads_are_written_and_hashed_whole()
     {
-        // Parts bigger than one pipe batch (256 KiB) and the parallel-hash threshold, trickled in reads of odd sizes:
-        // every batch boundary falls inside a read, and the hash runs beside the write.
+        // Parts bigger than the 1 MiB copy buffer, trickled in reads of odd sizes: every buffer boundary falls inside a
+        // read, and the running hash still covers exactly the bytes of the object.
         const string key = "ws/a/uploads/trickled";
         const int partSize = (1 << 20) + 12_345;
         var id = await _store.InitiateMultipartAsync(key, "x/y", Ct);
@@ -263,7 +263,7 @@ public sealed class LocalDiskBlobStoreTests : IDisposable
     }
 
     /// <summary>A request body that hands out its bytes <paramref name="chunk"/> at a time, as a network does.</summary>
-    private sealed class TrickleStream(byte[] bytes, int chunk) : Stream
+    private sealed class TrickleStream(byte[] bytes, int chunk) : RequestBody
     {
         private int _at;
 
@@ -274,17 +274,6 @@ public sealed class LocalDiskBlobStoreTests : IDisposable
             _at += n;
             return ValueTask.FromResult(n);
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     [Fact]
@@ -370,7 +359,7 @@ public sealed class LocalDiskBlobStoreTests : IDisposable
     }
 
     /// <summary>A request body that sends its first bytes, then waits until released: a part still in flight.</summary>
-    private sealed class StalledStream(byte[] first) : Stream
+    private sealed class StalledStream(byte[] first) : RequestBody
     {
         private bool _sent;
         public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -388,17 +377,6 @@ public sealed class LocalDiskBlobStoreTests : IDisposable
             await Release.Task.WaitAsync(cancellationToken);
             return 0;
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     [Fact]
@@ -442,5 +420,20 @@ public sealed class LocalDiskBlobStoreTests : IDisposable
         var dict = query.ToDictionary(kv => kv.Key, kv => kv.Value);
         dict[name] = value;
         return new QueryCollection(dict);
+    }
+
+    /// <summary>A request body as Kestrel hands it over: read asynchronously, forward only, no length.</summary>
+    private abstract class RequestBody : Stream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
